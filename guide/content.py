@@ -1,0 +1,168 @@
+"""Loads the guide's words from content/: stages, pages, flows and the glossary, per language.
+
+Pure Python (no Flask): the app builds one ContentStore at start-up and keeps it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import frontmatter
+import markdown
+import nh3
+import yaml
+
+from guide.readability import EMPTY, Readability, measure
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+SOURCE_LANGUAGE = "fr"
+MORE_MARKER = "<!-- more -->"
+
+_ALLOWED_TAGS = {"p", "h2", "h3", "ul", "ol", "li", "strong", "em", "a", "br", "blockquote", "table",
+                 "thead", "tbody", "tr", "th", "td", "abbr", "span"}
+_ALLOWED_ATTRS = {"a": {"href", "class"}, "abbr": {"title"}, "span": {"class", "dir"}, "th": {"scope"}}
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to sanitised HTML (content is data: it never carries script)."""
+    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    return nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS, link_rel=None)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A stage or a rights page in one language."""
+
+    kind: str  # "stages" or "pages"
+    slug: str
+    lang: str
+    title: str
+    summary: str
+    order: int
+    body: str  # Markdown before the "more" marker
+    details: str  # Markdown after it ("more details", charter citations)
+
+    @property
+    def household_text(self) -> str:
+        return "\n".join([self.title, self.summary, self.body])
+
+    @property
+    def all_text(self) -> str:
+        return "\n".join([self.household_text, self.details])
+
+    @cached_property
+    def body_html(self) -> str:
+        return render_markdown(self.body)
+
+    @cached_property
+    def details_html(self) -> str:
+        return render_markdown(self.details) if self.details.strip() else ""
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    term: str
+    name: str
+    text: str
+
+
+@dataclass
+class LanguageContent:
+    lang: str
+    stages: dict[str, Page] = field(default_factory=dict)
+    pages: dict[str, Page] = field(default_factory=dict)
+    flows: dict[str, dict] = field(default_factory=dict)
+    glossary: dict[str, GlossaryEntry] = field(default_factory=dict)
+
+
+def _load_page(path: Path, kind: str, lang: str) -> Page:
+    post = frontmatter.load(str(path))
+    body, _, details = post.content.partition(MORE_MARKER)
+    return Page(
+        kind=kind,
+        slug=path.stem,
+        lang=lang,
+        title=str(post.get("title", "")).strip(),
+        summary=str(post.get("summary", "")).strip(),
+        order=int(post.get("order", 0)),
+        body=body.strip(),
+        details=details.strip(),
+    )
+
+
+def _load_yaml(path: Path) -> dict:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def load_language(lang: str, root: Path = CONTENT_DIR) -> LanguageContent:
+    """Every text file of one language; missing folders give empty maps (the tests catch them)."""
+    base = root / lang
+    content = LanguageContent(lang)
+    for kind, target in (("stages", content.stages), ("pages", content.pages)):
+        for path in sorted((base / kind).glob("*.md")):
+            target[path.stem] = _load_page(path, kind, lang)
+    for path in sorted((base / "flows").glob("*.yaml")):
+        content.flows[path.stem] = _load_yaml(path)
+    glossary_path = base / "glossary.yaml"
+    if glossary_path.exists():
+        for term, entry in (_load_yaml(glossary_path) or {}).items():
+            content.glossary[str(term)] = GlossaryEntry(str(term), str(entry.get("name", "")),
+                                                        str(entry.get("text", "")))
+    return content
+
+
+def load_journey(root: Path = CONTENT_DIR) -> list[dict]:
+    """The ordered stages (slug, charter steps), language-neutral."""
+    return list(_load_yaml(root / "journey.yaml")["stages"])
+
+
+def load_flow_structures(root: Path = CONTENT_DIR) -> dict[str, dict]:
+    return {path.stem: _load_yaml(path) for path in sorted((root / "flows").glob("*.yaml"))}
+
+
+def _flow_strings(texts: dict) -> list[str]:
+    """Every string in a flow's words, in document order."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(texts)
+    return found
+
+
+def household_texts(content: LanguageContent) -> dict[str, str]:
+    """The household-facing text of every file, keyed by a readable name (for readability scores)."""
+    texts = {f"stages/{slug}": page.household_text for slug, page in content.stages.items()}
+    texts.update({f"pages/{slug}": page.household_text for slug, page in content.pages.items()})
+    texts.update({f"flows/{fid}": "\n".join(_flow_strings(words)) for fid, words in content.flows.items()})
+    texts["glossary"] = "\n".join(f"{e.name}\n{e.text}" for e in content.glossary.values())
+    return texts
+
+
+def detail_texts(content: LanguageContent) -> dict[str, str]:
+    texts = {f"stages/{slug}": page.details for slug, page in content.stages.items()}
+    texts.update({f"pages/{slug}": page.details for slug, page in content.pages.items()})
+    return texts
+
+
+def readability_report(content: LanguageContent) -> tuple[dict[str, Readability], Readability, Readability]:
+    """Per-file household scores, their total, and the total of everything (details included)."""
+    per_file = {name: measure(text) for name, text in household_texts(content).items()}
+    household_total = sum(per_file.values(), EMPTY)
+    everything = household_total + sum((measure(t) for t in detail_texts(content).values()), EMPTY)
+    return per_file, household_total, everything
+
+
+ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
