@@ -166,3 +166,96 @@ def readability_report(content: LanguageContent) -> tuple[dict[str, Readability]
 
 
 ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+
+
+def term_anchor(term: str) -> str:
+    """A stable id for a glossary entry: "g-" and the term, lower case, spaces as hyphens."""
+    return "g-" + re.sub(r"\s+", "-", term.strip().lower())
+
+
+_TAG_OR_TEXT = re.compile(r"(<[^>]+>)")
+_SKIP_TAGS = {"a", "h1", "h2", "h3", "abbr"}
+
+
+def link_terms(html: str, glossary: dict[str, GlossaryEntry], glossary_url: str = "/glossary") -> str:
+    """Link the first use of each glossary term in the text to its entry (not inside links or headings)."""
+    if not glossary:
+        return html
+    terms = sorted(glossary, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in terms) + r")(?![\w-])",
+                         re.IGNORECASE)
+    by_lower = {t.lower(): glossary[t] for t in terms}
+    seen: set[str] = set()
+    skip_depth = 0
+    out: list[str] = []
+    for piece in _TAG_OR_TEXT.split(html):
+        if piece.startswith("<"):
+            name = re.match(r"</?\s*([a-zA-Z0-9]+)", piece)
+            if name and name.group(1).lower() in _SKIP_TAGS:
+                skip_depth += -1 if piece.startswith("</") else 1
+            out.append(piece)
+            continue
+        if skip_depth > 0 or not piece:
+            out.append(piece)
+            continue
+
+        def replace(match: re.Match[str]) -> str:
+            entry = by_lower.get(match.group(1).lower())
+            if entry is None or entry.term.lower() in seen:
+                return match.group(0)
+            seen.add(entry.term.lower())
+            return f'<a class="term" href="{glossary_url}#{term_anchor(entry.term)}">{match.group(0)}</a>'
+
+        out.append(pattern.sub(replace, piece))
+    return "".join(out)
+
+
+class ContentStore:
+    """All languages' content, loaded once at start-up; French fills any gap (the tests forbid gaps)."""
+
+    def __init__(self, languages: list[str], root: Path = CONTENT_DIR) -> None:
+        from guide.flows import build_flow
+
+        self.root = root
+        self.journey = load_journey(root)
+        self.flows = {fid: build_flow(fid, data) for fid, data in load_flow_structures(root).items()}
+        self.languages = {lang: load_language(lang, root) for lang in languages}
+        if SOURCE_LANGUAGE not in self.languages:
+            self.languages[SOURCE_LANGUAGE] = load_language(SOURCE_LANGUAGE, root)
+        self._html_cache: dict[tuple[str, str], str] = {}
+
+    @classmethod
+    def load(cls, languages: list[str]) -> ContentStore:
+        return cls(languages)
+
+    def _lang(self, lang: str) -> LanguageContent:
+        return self.languages.get(lang) or self.languages[SOURCE_LANGUAGE]
+
+    def stage_slugs(self) -> list[str]:
+        return [s["slug"] for s in self.journey]
+
+    def stage(self, lang: str, slug: str) -> Page | None:
+        return self._lang(lang).stages.get(slug) or self.languages[SOURCE_LANGUAGE].stages.get(slug)
+
+    def page(self, lang: str, slug: str) -> Page | None:
+        return self._lang(lang).pages.get(slug) or self.languages[SOURCE_LANGUAGE].pages.get(slug)
+
+    def pages(self, lang: str) -> list[Page]:
+        slugs = self.languages[SOURCE_LANGUAGE].pages
+        found = [self.page(lang, slug) for slug in slugs]
+        return sorted((p for p in found if p), key=lambda p: (p.order, p.slug))
+
+    def flow_words(self, lang: str, flow_id: str) -> dict:
+        return self._lang(lang).flows.get(flow_id) or self.languages[SOURCE_LANGUAGE].flows.get(flow_id, {})
+
+    def glossary(self, lang: str) -> dict[str, GlossaryEntry]:
+        return self._lang(lang).glossary or self.languages[SOURCE_LANGUAGE].glossary
+
+    def html(self, lang: str, text: str, glossary_url: str = "/glossary", cache: bool = True) -> str:
+        """Markdown rendered, sanitised and linked to the glossary (cached: content does not change)."""
+        key = (lang, text)
+        if not cache:
+            return link_terms(render_markdown(text), self.glossary(lang), glossary_url)
+        if key not in self._html_cache:
+            self._html_cache[key] = link_terms(render_markdown(text), self.glossary(lang), glossary_url)
+        return self._html_cache[key]

@@ -1,0 +1,143 @@
+"""The relocation guide: a Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from guide import config as config_module
+from guide.extensions import babel, compress, csrf, db, htmx, migrate, talisman
+from guide.i18n import TRANSLATIONS_DIR, check_languages, current_language, enabled_languages, negotiate_language
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings (defaults, GUIDE_* environment, then `config`), extensions, blueprints."""
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
+                static_folder="static")
+    app.config.from_object(config_module.Config)
+    app.config.from_prefixed_env("GUIDE")
+    if config:
+        app.config.update(config)
+    if isinstance(app.config["LANGUAGES"], str):
+        app.config["LANGUAGES"] = [c.strip() for c in app.config["LANGUAGES"].split(",") if c.strip()]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.load_secret_key(Path(app.instance_path))
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["FORCE_HTTPS"])
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIME_ZONE"]
+
+    check_languages(app)
+    _init_extensions(app)
+
+    from guide.content import ContentStore, term_anchor
+
+    app.extensions["content"] = ContentStore.load(app.config["LANGUAGES"])
+    app.jinja_env.filters["term_anchor"] = term_anchor
+
+    from guide.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+    from guide.cli import register_cli
+
+    register_cli(app)
+    _register_hooks(app)
+    return app
+
+
+def _database_url(app: Flask) -> str:
+    url = app.config["DATABASE_URL"]
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite as a real embedded database: WAL, a busy timeout, foreign keys enforced."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    babel.init_app(app, locale_selector=negotiate_language)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    compress.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["FORCE_HTTPS"],
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="no-referrer",
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+
+
+def _register_hooks(app: Flask) -> None:
+    @app.context_processor
+    def language_context() -> dict[str, Any]:
+        return {"language": current_language(), "languages": enabled_languages()}
+
+    @app.after_request
+    def remember_language(response):  # type: ignore[no-untyped-def]
+        chosen = g.get("lang_chosen")
+        if chosen and request.cookies.get(app.config["LANGUAGE_COOKIE"]) != chosen:
+            response.set_cookie(app.config["LANGUAGE_COOKIE"], chosen,
+                                max_age=app.config["LANGUAGE_COOKIE_MAX_AGE"], samesite="Lax",
+                                secure=app.config["FORCE_HTTPS"], httponly=True)
+        if "lang_code" in g:
+            response.vary.update(("Cookie", "Accept-Language"))
+        return response
+
+    @app.errorhandler(404)
+    def not_found(_error):  # type: ignore[no-untyped-def]
+        return render_template("public/error.html", code=404), 404
+
+    @app.errorhandler(405)
+    def not_allowed(_error):  # type: ignore[no-untyped-def]
+        return render_template("public/error.html", code=405), 405
+
+    @app.errorhandler(500)
+    def server_error(_error):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return render_template("public/error.html", code=500), 500
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):  # type: ignore[no-untyped-def]
+        return render_template("public/error.html", code=400), 400

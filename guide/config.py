@@ -1,0 +1,39 @@
+"""Defaults, overridden by GUIDE_* environment variables (Flask's from_prefixed_env)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class Config:
+    SECRET_KEY: str | None = None  # GUIDE_SECRET_KEY in production; a per-install key is made otherwise
+    DATABASE_URL = f"sqlite:///{INSTANCE / 'guide.sqlite3'}"
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    TIME_ZONE = "Europe/Paris"
+    LANGUAGES = ["fr", "ar", "en", "tr", "pt"]
+    DEFAULT_LANGUAGE = "fr"
+    LANGUAGE_COOKIE = "lang"
+    LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+    FORCE_HTTPS = False  # True in production behind TLS
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session; a form left open on a shared phone still posts
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript",
+                          "image/svg+xml", "application/json", "text/calendar"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 500
+    SEND_FILE_MAX_AGE_DEFAULT = 7 * 24 * 3600
+
+
+def load_secret_key(app_instance: Path) -> str:
+    """A random key kept in instance/ so sessions survive restarts on a dev machine."""
+    path = app_instance / "secret_key"
+    if not path.exists():
+        app_instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()

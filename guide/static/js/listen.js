@@ -1,0 +1,55 @@
+// Read aloud with the browser's own speech synthesis, in the page's language.
+// The button stays hidden when the browser has no voice for that language. No server, no external service.
+(function () {
+  "use strict";
+  var synth = window.speechSynthesis;
+  if (!synth || typeof window.SpeechSynthesisUtterance !== "function") { return; }
+
+  function voiceFor(lang) {
+    var voices = synth.getVoices() || [];
+    for (var i = 0; i < voices.length; i++) {
+      if ((voices[i].lang || "").toLowerCase().split(/[-_]/)[0] === lang) { return voices[i]; }
+    }
+    return null;
+  }
+
+  function textOf(target) {
+    var clone = target.cloneNode(true);
+    clone.querySelectorAll("button, input, .listen, [aria-hidden='true']").forEach(function (n) { n.remove(); });
+    return clone.innerText || clone.textContent || "";
+  }
+
+  function setUp(button) {
+    var lang = button.getAttribute("data-lang");
+    var voice = voiceFor(lang);
+    if (!voice) { button.hidden = true; return; }
+    button.hidden = false;
+    if (button.dataset.ready) { return; }
+    button.dataset.ready = "1";
+    button.setAttribute("aria-pressed", "false");
+    var label = button.querySelector(".listen-label");
+    button.addEventListener("click", function () {
+      if (button.getAttribute("aria-pressed") === "true") {
+        synth.cancel();
+        return;
+      }
+      var target = document.querySelector(button.getAttribute("data-listen")) || document.querySelector("main");
+      var utterance = new SpeechSynthesisUtterance(textOf(target));
+      utterance.lang = voice.lang;
+      utterance.voice = voice;
+      utterance.rate = 0.9;
+      utterance.onend = utterance.onerror = function () {
+        button.setAttribute("aria-pressed", "false");
+        label.textContent = button.getAttribute("data-label-start");
+      };
+      synth.cancel();
+      synth.speak(utterance);
+      button.setAttribute("aria-pressed", "true");
+      label.textContent = button.getAttribute("data-label-stop");
+    });
+  }
+
+  function setUpAll() { document.querySelectorAll("button.listen").forEach(setUp); }
+  setUpAll();
+  if ("onvoiceschanged" in synth) { synth.addEventListener("voiceschanged", setUpAll); }
+})();
