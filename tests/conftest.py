@@ -1,0 +1,120 @@
+"""Shared fixtures: an app on SQLite (default) or PostgreSQL (GUIDE_TEST_DATABASE_URL), schema from migrations."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+
+from guide import create_app
+from guide.extensions import db
+from guide.i18n import LANGUAGES
+
+ALL_LANGUAGES = list(LANGUAGES)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("GUIDE_TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+                      "PUBLIC_BASE_URL": "http://localhost"})
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts with empty tables (the schema stays, built once by the migrations)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@dataclass
+class Page:
+    status: int
+    soup: BeautifulSoup
+    response: object
+
+    def text(self, selector: str) -> str:
+        found = self.soup.select_one(selector)
+        assert found is not None, f"no element matches {selector!r}"
+        return " ".join(found.get_text(" ").split())
+
+
+def check_page(soup: BeautifulSoup, lang: str) -> None:
+    """What every HTML page must hold: a title, the right lang/dir, unique ids, forms with an action, one h1."""
+    html = soup.find("html")
+    assert html is not None
+    assert html.get("lang") == lang
+    assert html.get("dir") == LANGUAGES[lang].direction
+    title = soup.find("title")
+    assert title is not None and title.get_text(strip=True), "page has no title"
+    ids = [tag["id"] for tag in soup.find_all(id=True)]
+    duplicates = [i for i, n in Counter(ids).items() if n > 1]
+    assert not duplicates, f"duplicate ids: {duplicates}"
+    for form in soup.find_all("form"):
+        assert form.get("action"), "a form has no action"
+    assert len(soup.find_all("h1")) == 1, "a page needs exactly one h1"
+    for label in soup.find_all("label"):
+        target = label.get("for")
+        assert target and soup.find(id=target), f"label for {target!r} points nowhere"
+
+
+def get_page(client: FlaskClient, url: str, lang: str = "fr", status: int = 200, **kwargs) -> Page:
+    """Fetch a page in a language (explicit choice) and run the common checks."""
+    sep = "&" if "?" in url else "?"
+    response = client.get(f"{url}{sep}lang={lang}", **kwargs)
+    assert response.status_code == status, f"{url} [{lang}] gave {response.status_code}"
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    check_page(soup, lang)
+    return Page(response.status_code, soup, response)
+
+
+def csrf_token(soup: BeautifulSoup) -> str:
+    field = soup.find("input", attrs={"name": "csrf_token"})
+    assert field is not None, "no CSRF token in the form"
+    return str(field["value"])
+
+
+def visible_text(soup: BeautifulSoup) -> str:
+    return re.sub(r"\s+", " ", soup.get_text(" "))
