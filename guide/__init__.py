@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,17 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    @app.before_request
+    def start_timer() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def server_timing(response):  # type: ignore[no-untyped-def]
+        """Time spent in the app, for benchmarks and browser dev tools (no personal data)."""
+        if "started" in g:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
+        return response
+
     @app.context_processor
     def language_context() -> dict[str, Any]:
         return {"language": current_language(), "languages": enabled_languages()}

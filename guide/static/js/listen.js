@@ -36,7 +36,7 @@
       var target = document.querySelector(button.getAttribute("data-listen")) || document.querySelector("main");
       var utterance = new SpeechSynthesisUtterance(textOf(target));
       utterance.lang = voice.lang;
-      utterance.voice = voice;
+      try { utterance.voice = voice; } catch (e) { /* the language alone picks a voice */ }
       utterance.rate = 0.9;
       utterance.onend = utterance.onerror = function () {
         button.setAttribute("aria-pressed", "false");

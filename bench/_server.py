@@ -1,0 +1,51 @@
+"""Start the production server (gunicorn) on a free local port for a benchmark, and stop it afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int = 4, threads: int = 2, database_url: str | None = None) -> Iterator[str]:
+    """Yield the base URL of a running gunicorn with the app; the schema is brought up to date first."""
+    port = free_port()
+    tmp = tempfile.mkdtemp(prefix="guide-bench-")
+    env = {**os.environ, "GUIDE_DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
+           "GUIDE_SECRET_KEY": "bench", "GUIDE_BIND": f"127.0.0.1:{port}",
+           "GUIDE_WORKERS": str(workers), "GUIDE_THREADS": str(threads)}
+    bindir = Path(sys.executable).parent
+    subprocess.run([str(bindir / "flask"), "--app", "guide", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    process = subprocess.Popen([str(bindir / "gunicorn"), "-c", "gunicorn.conf.py", "guide.wsgi:app"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

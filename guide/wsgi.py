@@ -1,0 +1,5 @@
+"""The production entry point: `gunicorn -c gunicorn.conf.py guide.wsgi:app`."""
+
+from guide import create_app
+
+app = create_app()

@@ -1,0 +1,32 @@
+"""Security headers on every kind of response."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("url", ["/", "/journey/visit", "/flows/proposal", "/nope"])
+def test_security_headers(client, url: str) -> None:
+    headers = client.get(url).headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_no_inline_script_or_style_in_pages(client) -> None:
+    body = client.get("/journey/visit").get_data(as_text=True)
+    assert "<script>" not in body and " style=" not in body and "<style" not in body
+    assert "onclick" not in body
+
+
+def test_static_assets_are_served_by_the_app_and_compressed(client) -> None:
+    for url in ("/static/vendor/htmx-2.0.11.min.js", "/static/css/site.css", "/journey/visit"):
+        response = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert response.status_code == 200
+        assert response.headers.get("Content-Encoding") == "br", url
+
+
+def test_health_endpoint_checks_the_database(client) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok"}

@@ -1,0 +1,67 @@
+"""Real Chromium through Playwright at phone size, against the app served on a local port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("GUIDE_CHROMIUM", "/usr/bin/chromium")
+PHONE = {"width": 360, "height": 740}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install the Debian package 'chromium' (bin/test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def new_phone(browser, live_server: str, lang: str | None = None, javascript: bool = True):
+    """A fresh phone-sized context (own cookies); the language chosen as a household would, by the menu."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  java_script_enabled=javascript, base_url=live_server)
+    page = context.new_page()
+    if lang:
+        page.goto(f"/language/{lang}?next=/")
+    return context, page
+
+
+@pytest.fixture()
+def phone(browser, live_server):
+    contexts = []
+
+    def make(lang: str | None = None, javascript: bool = True):
+        context, page = new_phone(browser, live_server, lang, javascript)
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

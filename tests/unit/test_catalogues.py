@@ -1,0 +1,54 @@
+"""Interface strings: every language's catalogue is complete, not fuzzy, and in step with the code."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from guide.i18n import LANGUAGES, SOURCE_LANGUAGE, TRANSLATIONS_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+OTHER = [code for code in LANGUAGES if code != SOURCE_LANGUAGE]
+FORMAT = re.compile(r"%\([a-z_]+\)s")
+
+
+def _catalog(lang: str):
+    with (TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=lang)
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory) -> set[str]:
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
+                    "--no-location", "-o", str(pot), "guide", "templates"], cwd=ROOT, check=True,
+                   capture_output=True)
+    with pot.open("rb") as handle:
+        return {m.id for m in read_po(handle) if m.id}
+
+
+@pytest.mark.parametrize("lang", OTHER)
+def test_catalogue_is_complete_and_not_fuzzy(lang: str, extracted: set[str]) -> None:
+    catalog = _catalog(lang)
+    messages = {m.id: m for m in catalog if m.id}
+    missing = extracted - set(messages)
+    assert not missing, f"{lang}: strings not in the catalogue (run flask translate update): {sorted(missing)[:5]}"
+    untranslated = [m.id for m in messages.values() if not m.string]
+    assert not untranslated, f"{lang}: untranslated: {untranslated[:5]}"
+    fuzzy = [m.id for m in messages.values() if m.fuzzy]
+    assert not fuzzy, f"{lang}: fuzzy: {fuzzy[:5]}"
+    for message in messages.values():
+        assert sorted(FORMAT.findall(message.id)) == sorted(FORMAT.findall(message.string)), (
+            f"{lang}: placeholders differ in {message.id!r}")
+
+
+@pytest.mark.parametrize("lang", OTHER)
+def test_catalogue_is_not_a_copy_of_french(lang: str) -> None:
+    catalog = _catalog(lang)
+    copies = [m.id for m in catalog if m.id and m.string == m.id and len(m.id) > 12]
+    assert len(copies) <= 1, f"{lang}: left in French: {copies}"
