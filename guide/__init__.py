@@ -12,7 +12,13 @@ from sqlalchemy.engine import Engine
 
 from guide import config as config_module
 from guide.extensions import babel, compress, csrf, db, htmx, migrate, talisman
-from guide.i18n import TRANSLATIONS_DIR, check_languages, current_language, enabled_languages, negotiate_language
+from guide.i18n import (
+    TRANSLATIONS_DIR,
+    check_languages,
+    current_language,
+    enabled_languages,
+    negotiate_language,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

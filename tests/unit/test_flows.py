@@ -87,7 +87,8 @@ def test_parse_date_accepts_common_forms(text: str) -> None:
 @pytest.mark.parametrize(
     "structure",
     [
-        {"start": "a", "steps": {"a": {"kind": "choice", "choices": [{"id": "1", "next": "zz"}, {"id": "2", "next": "a"}]}}},
+        {"start": "a",
+         "steps": {"a": {"kind": "choice", "choices": [{"id": "1", "next": "zz"}, {"id": "2", "next": "a"}]}}},
         {"start": "a", "steps": {"a": {"kind": "date", "next": "a"}}},
         {"start": "a", "steps": {"a": {"kind": "result"}, "b": {"kind": "result"}}},
         {"start": "a", "steps": {"a": {"kind": "quiz"}}},

@@ -1,13 +1,12 @@
 """page feedback
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 02:11:58.239775
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'
