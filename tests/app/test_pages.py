@@ -91,16 +91,16 @@ def test_not_found_texts_differ_by_language(client) -> None:
     assert french == "Page introuvable" and arabic != french and re.search("[\u0600-\u06ff]", arabic)
 
 
-def test_server_error_page_is_translated(app) -> None:
+def test_server_error_page_is_translated(database_url: str) -> None:
+    from guide import create_app
+
+    app = create_app({"TESTING": False, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"})
+
     @app.get("/_boom")
     def _boom():  # pragma: no cover - only reached here
         raise RuntimeError("boom")
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    try:
-        client = app.test_client()
-        page = get_page(client, "/_boom", "tr", status=500)
-        assert "boom" not in visible_text(page.soup)
-        assert page.text("h1") != "Un problème est survenu"
-    finally:
-        app.config["PROPAGATE_EXCEPTIONS"] = None
+    page = get_page(app.test_client(), "/_boom", "tr", status=500)
+    assert "boom" not in visible_text(page.soup)
+    assert page.text("h1") != "Un problème est survenu"
+    assert page.soup.select_one("main a.button[href='/']")
