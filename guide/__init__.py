@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from guide import config as config_module
-from guide.extensions import babel, compress, csrf, db, htmx, migrate, talisman
+from guide.extensions import babel, compress, csrf, db, htmx, limiter, migrate, talisman
 from guide.i18n import (
     TRANSLATIONS_DIR,
     check_languages,
@@ -61,10 +61,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["content"] = ContentStore.load(app.config["LANGUAGES"])
     app.jinja_env.filters["term_anchor"] = term_anchor
+    from guide import templating
 
+    templating.register(app)
+    from guide.household import labels
+
+    labels.register(app)
+
+    from guide.household.views import bp as household_bp
     from guide.public.views import bp as public_bp
+    from guide.staff.views import bp as staff_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(household_bp)
+    app.register_blueprint(staff_bp)
 
     from guide.cli import register_cli
 
@@ -101,6 +111,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=negotiate_language)
     csrf.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
     compress.init_app(app)
     talisman.init_app(
         app,
@@ -128,7 +139,12 @@ def _register_hooks(app: Flask) -> None:
 
     @app.context_processor
     def language_context() -> dict[str, Any]:
-        return {"language": current_language(), "languages": enabled_languages()}
+        from guide.auth import current_household, current_staff
+        from guide.household.forms import ConfirmForm
+
+        return {"language": current_language(), "languages": enabled_languages(),
+                "signed_in_household": current_household(), "signed_in_staff": current_staff(),
+                "sign_out_form": ConfirmForm}
 
     @app.after_request
     def remember_language(response):  # type: ignore[no-untyped-def]
@@ -144,6 +160,14 @@ def _register_hooks(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(_error):  # type: ignore[no-untyped-def]
         return render_template("public/error.html", code=404), 404
+
+    @app.errorhandler(403)
+    def forbidden(_error):  # type: ignore[no-untyped-def]
+        return render_template("public/error.html", code=403), 403
+
+    @app.errorhandler(429)
+    def too_many(_error):  # type: ignore[no-untyped-def]
+        return render_template("public/error.html", code=429), 429
 
     @app.errorhandler(405)
     def not_allowed(_error):  # type: ignore[no-untyped-def]

@@ -18,12 +18,54 @@ ROOT = Path(__file__).resolve().parent.parent
 def register_cli(app: Flask) -> None:
     @app.cli.command("demo")
     def demo() -> None:
-        """Bring the schema up to date and print where to look (demo households come with the household space)."""
+        """Bring the schema up to date, load demo staff and households, and print how to sign in as each."""
+        from guide.demo import load_demo
+        from guide.public.views import today
+
         upgrade()
         base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        click.echo("The database is ready. The public guide needs no sign-in:")
+        rows = load_demo(today())
+        click.echo("The public guide needs no sign-in:")
         for code in current_app.config["LANGUAGES"]:
             click.echo(f"  {LANGUAGES[code].name:10} {base}/?lang={code}")
+        click.echo(f"Staff sign in at {base}/staff/login:")
+        for who, _lang, how in rows:
+            if "@" in how:
+                click.echo(f"  {who:40} {how}")
+        click.echo(f"Households sign in at {base}/sign-in with their phone number; the SMS code is printed here:")
+        for who, lang, how in rows:
+            if "@" not in how:
+                click.echo(f"  {who:40} [{lang}] {how}")
+
+    staff_group = click.Group("staff", help="Staff accounts.")
+    app.cli.add_command(staff_group)
+
+    @staff_group.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice(["officer", "mediator", "mediation_group", "admin"]), required=True)
+    @click.option("--phone", default=None, help="Work number shown to households.")
+    @click.password_option()
+    def staff_create(email: str, name: str, role: str, phone: str | None, password: str) -> None:
+        """Create a staff account (the password is stored as an argon2 hash)."""
+        from sqlalchemy import select
+
+        from guide.extensions import db
+        from guide.models import StaffUser
+        from guide.phones import normalize
+        from guide.security import hash_password
+
+        if len(password) < 12:
+            raise click.BadParameter("use at least 12 characters", param_hint="password")
+        if db.session.scalars(select(StaffUser).where(StaffUser.email == email.lower())).first():
+            raise click.BadParameter("an account with this email exists", param_hint="email")
+        e164 = normalize(phone) if phone else None
+        if phone and e164 is None:
+            raise click.BadParameter("not a valid phone number", param_hint="phone")
+        db.session.add(StaffUser(email=email.lower(), name=name, role=role, phone=e164,
+                                 password_hash=hash_password(password)))
+        db.session.commit()
+        click.echo(f"created {role} {email}")
 
     @app.cli.group("translate")
     def translate() -> None:

@@ -27,6 +27,21 @@ class Config:
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_MIN_SIZE = 500
     SEND_FILE_MAX_AGE_DEFAULT = 7 * 24 * 3600
+    # Household sign-in (no password): short sessions fit for a shared phone.
+    HOUSEHOLD_IDLE_MINUTES = 15
+    HOUSEHOLD_MAX_HOURS = 2
+    SIGNIN_CODE_MINUTES = 10
+    SIGNIN_CODE_MAX_TRIES = 5
+    SIGNIN_CODES_PER_NUMBER = 3  # per 15 minutes; more are answered the same way but not sent
+    SIGNIN_LINK_HOURS = 72
+    SIGNIN_MIN_RESPONSE_SECONDS = 0.25  # the same delay whether or not a number is known
+    STAFF_IDLE_MINUTES = 60
+    STAFF_MAX_FAILED_LOGINS = 5
+    STAFF_LOCK_MINUTES = 15
+    RATELIMIT_STORAGE_URI = "memory://"  # redis://127.0.0.1:6379 when several processes run
+    RATELIMIT_HEADERS_ENABLED = False
+    SMS_BACKEND = "log"  # "log" prints and stores; "twilio" comes with the SMS channel
+    DEFAULT_REGION = "FR"  # phone numbers typed without +33
 
 
 def load_secret_key(app_instance: Path) -> str:

@@ -3,6 +3,8 @@
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
@@ -21,3 +23,4 @@ csrf = CSRFProtect()
 htmx = HTMX()
 compress = Compress()
 talisman = Talisman()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

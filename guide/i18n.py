@@ -7,7 +7,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
@@ -77,6 +77,10 @@ def negotiate_language() -> str:
     if remembered in enabled:
         g.lang_code = remembered
         return remembered
+    preferred = session.get("household_lang")  # the signed-in household's own language
+    if preferred in enabled:
+        g.lang_code = preferred
+        return preferred
     g.lang_code = request.accept_languages.best_match(enabled) or current_app.config["DEFAULT_LANGUAGE"]
     return g.lang_code
 

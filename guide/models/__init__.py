@@ -1,5 +1,22 @@
 """SQLAlchemy 2 typed models, one module per entity family; imported here so Alembic sees them all."""
 
+from guide.models.audit import AuditEntry
+from guide.models.auth import SignInCode, SignInLink
+from guide.models.budget import BudgetFacts
 from guide.models.feedback import PageFeedback
+from guide.models.household import Consent, ConsentKind, ContactNote, Household, HouseholdPhone, Operation
+from guide.models.proposal import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Proposal,
+    ProposalStatus,
+)
+from guide.models.sms import SmsMessage
+from guide.models.staff import Role, StaffUser
 
-__all__ = ["PageFeedback"]
+__all__ = [
+    "AuditEntry", "SignInCode", "SignInLink", "BudgetFacts", "PageFeedback", "Consent", "ConsentKind",
+    "ContactNote", "Household", "HouseholdPhone", "Operation", "Appointment", "AppointmentKind",
+    "AppointmentStatus", "Proposal", "ProposalStatus", "SmsMessage", "Role", "StaffUser",
+]

@@ -223,3 +223,6 @@ def choose_language(code: str):  # type: ignore[no-untyped-def]
                         max_age=current_app.config["LANGUAGE_COOKIE_MAX_AGE"], samesite="Lax",
                         secure=current_app.config["FORCE_HTTPS"], httponly=True)
     return response
+
+
+from guide.public import simulator  # noqa: E402, F401  (registers the simulator routes)

@@ -1,0 +1,96 @@
+"""Demo data: staff of every role and households at different stages, in every language (fictional people).
+
+Phone numbers are of the form 06 00 00 00 0x: well-formed, and only ever printed by the `log` SMS backend.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from guide.extensions import db
+from guide.models import (
+    Appointment,
+    BudgetFacts,
+    Consent,
+    ConsentKind,
+    Household,
+    HouseholdPhone,
+    Operation,
+    Proposal,
+    ProposalStatus,
+    Role,
+    StaffUser,
+)
+from guide.security import hash_password
+
+DEMO_PASSWORD = "demo-relogement-2026"
+STAFF = [
+    ("officer@demo.test", "Nadia Benali", Role.OFFICER, "+33600000101"),
+    ("officer2@demo.test", "Julien Caron", Role.OFFICER, "+33600000102"),
+    ("mediator@demo.test", "Sophie Lefebvre", Role.MEDIATOR, "+33600000103"),
+    ("mediation@demo.test", "Groupe de médiation Lille", Role.MEDIATION_GROUP, None),
+    ("admin@demo.test", "Administratrice", Role.ADMIN, None),
+]
+# reference, name, language, occupants, stage, phone, proposals (rank, status, days since visit or None)
+HOUSEHOLDS = [
+    ("DEMO-FR-1", "Famille Martin", "fr", 4, "my-answer", "+33600000001", [(1, "refused", 20), (2, "visited", 3)]),
+    ("DEMO-AR-1", "عائلة بن علي", "ar", 5, "visit", "+33600000002", [(1, "visited", 8)]),
+    ("DEMO-EN-1", "Mr and Mrs Okafor", "en", 2, "searching", "+33600000003", []),
+    ("DEMO-TR-1", "Yılmaz ailesi", "tr", 3, "my-project", "+33600000004", []),
+    ("DEMO-PT-1", "Família Ferreira", "pt", 1, "first-meeting", "+33600000005", []),
+    ("DEMO-FR-2", "Madame Dubois", "fr", 1, "after-move", "+33600000006", [(1, "accepted", 90)]),
+]
+
+
+def load_demo(today: date) -> list[tuple[str, str, str]]:
+    """Create the demo records once (idempotent); return (who, language, how to sign in) rows."""
+    if db.session.scalars(select(StaffUser).where(StaffUser.email == STAFF[0][0])).first() is None:
+        _create(today)
+        db.session.commit()
+    rows = [(f"{name} ({role.value})", "fr", f"{email} / {DEMO_PASSWORD}") for email, name, role, _p in STAFF]
+    rows += [(f"{name} [{reference}]", lang, phone) for reference, name, lang, _o, _s, phone, _p in HOUSEHOLDS]
+    return rows
+
+
+def _create(today: date) -> None:
+    staff = {}
+    for email, name, role, phone in STAFF:
+        staff[email] = StaffUser(email=email, name=name, role=role, phone=phone, password_hash=hash_password(
+            DEMO_PASSWORD))
+        db.session.add(staff[email])
+    operation = Operation(name="Résidence des Tilleuls", commune="Lille", landlord="Bailleur démolisseur",
+                          opened_on=today - timedelta(days=200))
+    db.session.add(operation)
+    paris = ZoneInfo("Europe/Paris")
+    for index, (reference, name, lang, occupants, stage, phone, proposals) in enumerate(HOUSEHOLDS):
+        household = Household(reference=reference, display_name=name, language=lang, occupants=occupants,
+                              stage=stage, operation=operation, officer=staff[STAFF[index % 2][0]],
+                              mediator=staff["mediator@demo.test"], documents_updated_on=today - timedelta(days=170),
+                              last_contact_on=today - timedelta(days=20 + 40 * index),
+                              moved_on=today - timedelta(days=60) if stage == "after-move" else None)
+        household.phones.append(HouseholdPhone(number=phone, label="", sms_consent=True,
+                                               consent_at=datetime.now(UTC)))
+        db.session.add(household)
+        db.session.flush()
+        db.session.add(Consent(household_id=household.id, kind=ConsentKind.SMS, given_on=today - timedelta(days=100)))
+        db.session.add(Consent(household_id=household.id, kind=ConsentKind.SHARING,
+                               given_on=today - timedelta(days=100)))
+        db.session.add(BudgetFacts(household_id=household.id, monthly_resources=Decimal(1100 + 300 * occupants),
+                                   rent=Decimal("410.00"), charges=Decimal("95.00"), housing_benefit=Decimal("180.00"),
+                                   expenses={"electricity": "60.00", "home_insurance": "15.00", "phone": "30.00"}))
+        for rank, status, days_since_visit in proposals:
+            visit = today - timedelta(days=days_since_visit) if days_since_visit is not None else None
+            db.session.add(Proposal(household_id=household.id, rank=rank, address=f"{10 + rank} rue des Acacias",
+                                    commune="Villeneuve-d'Ascq" if rank == 1 else "Roubaix", flat_type="T3",
+                                    surface=Decimal("68"), floor=2, lift=True, rent=Decimal("430.00"),
+                                    charges=Decimal("110.00"), housing_benefit=Decimal("190.00"),
+                                    landlord="Bailleur partenaire", received_on=(visit or today) - timedelta(days=7),
+                                    visit_on=visit, status=ProposalStatus(status)))
+        when = datetime.combine(today + timedelta(days=3 + index), time(10, 0), tzinfo=paris).astimezone(UTC)
+        db.session.add(Appointment(household_id=household.id, kind="home_interview" if stage != "visit"
+                                   else "flat_visit", starts_at=when, place="12 rue des Tilleuls, Lille",
+                                   with_whom=household.officer.name))

@@ -1,0 +1,213 @@
+"""The household space: sign-in without password, "where I stand", proposals, appointments."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from icalendar import Calendar, Event
+
+from guide.auth import current_household, household_required, sign_in_household, sign_out
+from guide.extensions import db, limiter
+from guide.household.forms import ChangeRequestForm, CodeForm, ConfirmForm, PhoneForm
+from guide.household.labels import appointment_kind
+from guide.i18n import negotiate_language
+from guide.models import Appointment, AppointmentStatus, Household, Proposal
+from guide.phones import normalize
+from guide.public.views import _safe_next, today
+from guide.services import audit, signin
+from guide.services.standing import standing
+
+bp = Blueprint("household", __name__)
+
+
+def _pad_response_time(started: float) -> None:
+    """Answer after the same minimum delay whatever happened, so timing reveals nothing."""
+    remaining = current_app.config["SIGNIN_MIN_RESPONSE_SECONDS"] - (time.perf_counter() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def sign_in():  # type: ignore[no-untyped-def]
+    if current_household() is not None:
+        return redirect(url_for("household.home"))
+    form = PhoneForm()
+    if form.validate_on_submit():
+        started = time.perf_counter()
+        e164 = normalize(form.phone.data, current_app.config["DEFAULT_REGION"])
+        if e164 is None:
+            form.phone.errors.append(_invalid_phone())
+        else:
+            signin.request_code(e164)
+            db.session.commit()
+            session["pending_phone"] = e164
+            session["pending_next"] = _safe_next(request.args.get("next") or url_for("household.home"))
+            _pad_response_time(started)
+            return redirect(url_for("household.enter_code"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("household/sign_in.html", form=form, expired=request.args.get("expired")), status
+
+
+def _invalid_phone() -> str:
+    return _("Ce numéro ne semble pas juste. Exemple : 06 12 34 56 78.")
+
+
+def _language_of(household_id: int) -> str | None:
+    household = db.session.get(Household, household_id)
+    return household.language if household else None
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def enter_code():  # type: ignore[no-untyped-def]
+    e164 = session.get("pending_phone")
+    if not e164:
+        return redirect(url_for("household.sign_in"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        result = signin.check_code(e164, form.code.data)
+        db.session.commit()  # wrong tries count even when the answer is "no"
+        if result.status is signin.CodeCheck.OK and result.household_id is not None:
+            target = session.get("pending_next") or url_for("household.home")
+            sign_in_household(result.household_id, _language_of(result.household_id))
+            return redirect(target, code=303)
+        if result.status is signin.CodeCheck.TOO_MANY:
+            form.code.errors.append(_("Trop d'essais avec ce code. Demandez un nouveau code."))
+        else:
+            form.code.errors.append(_("Ce code ne marche pas. Il est faux ou trop vieux."))
+    status = 422 if form.errors else 200
+    return render_template("household/enter_code.html", form=form), status
+
+
+@bp.route("/k/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def personal_link(token: str):  # type: ignore[no-untyped-def]
+    """A personal link from an SMS. Opening it shows a button: link previews in SMS apps must not spend it."""
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        link = signin.use_link(token)
+        db.session.commit()
+        if link is not None:
+            sign_in_household(link.household_id, _language_of(link.household_id))
+            return redirect(_safe_next(link.target), code=303)
+    elif request.method == "GET" and signin.find_link(token) is not None:
+        return render_template("household/link.html", form=form, valid=True)
+    return render_template("household/link.html", form=form, valid=False), 410
+
+
+@bp.post("/sign-out")
+def sign_out_view():  # type: ignore[no-untyped-def]
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    household = current_household()
+    if household is not None:
+        audit.record("household", household.id, "sign_out", household_id=household.id)
+        db.session.commit()
+    sign_out()
+    return redirect(url_for("household.signed_out"), code=303)
+
+
+@bp.get("/signed-out")
+def signed_out():  # type: ignore[no-untyped-def]
+    return render_template("household/signed_out.html")
+
+
+@bp.get("/my")
+@household_required
+def home():  # type: ignore[no-untyped-def]
+    household = g.household
+    view = standing(household, today())
+    content = current_app.extensions["content"]
+    slugs = content.stage_slugs()
+    stage_page = content.stage(negotiate_language(), household.stage) if household.stage in slugs else None
+    return render_template("household/home.html", household=household, view=view, confirm_form=ConfirmForm(),
+                           stage_page=stage_page, stage_number=slugs.index(household.stage) + 1 if stage_page else 0,
+                           stage_total=len(slugs))
+
+
+def _own_appointment(appointment_id: int) -> Appointment:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.household_id != g.household.id:
+        abort(404)
+    return appointment
+
+
+def _own_proposal(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.household_id != g.household.id:
+        abort(404)
+    return proposal
+
+
+@bp.get("/my/appointments/<int:appointment_id>.ics")
+@household_required
+def appointment_ics(appointment_id: int):  # type: ignore[no-untyped-def]
+    appointment = _own_appointment(appointment_id)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Guide du relogement//FR")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"appointment-{appointment.id}@guide-relogement")
+    event.add("dtstamp", datetime.now(UTC))
+    starts = appointment.starts_at if appointment.starts_at.tzinfo else appointment.starts_at.replace(tzinfo=UTC)
+    zone = ZoneInfo(current_app.config["TIME_ZONE"])
+    event.add("dtstart", starts.astimezone(zone))
+    event.add("duration", timedelta(minutes=appointment.duration_minutes))
+    event.add("summary", _appointment_title(appointment.kind))
+    if appointment.place:
+        event.add("location", appointment.place)
+    event.add("description", _("Rendez-vous pour votre relogement."))
+    calendar.add_component(event)
+    return Response(calendar.to_ical(), mimetype="text/calendar",
+                    headers={"Content-Disposition": f"attachment; filename=rendez-vous-{appointment.id}.ics"})
+
+
+def _appointment_title(kind: str) -> str:
+    return appointment_kind(kind)
+
+
+@bp.post("/my/appointments/<int:appointment_id>/confirm")
+@household_required
+def confirm_appointment(appointment_id: int):  # type: ignore[no-untyped-def]
+    appointment = _own_appointment(appointment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if appointment.status in (AppointmentStatus.PLANNED, AppointmentStatus.CHANGE_ASKED):
+        appointment.status = AppointmentStatus.CONFIRMED
+        appointment.version += 1
+        audit.record("household", g.household.id, "appointment_confirmed", household_id=g.household.id,
+                     entity="appointment", entity_id=appointment.id)
+        db.session.commit()
+    return redirect(url_for("household.home", _anchor="appointment"), code=303)
+
+
+@bp.route("/my/appointments/<int:appointment_id>/change", methods=["GET", "POST"])
+@household_required
+def change_appointment(appointment_id: int):  # type: ignore[no-untyped-def]
+    appointment = _own_appointment(appointment_id)
+    form = ChangeRequestForm()
+    if form.validate_on_submit():
+        appointment.status = AppointmentStatus.CHANGE_ASKED
+        appointment.change_note = form.note.data or ""
+        appointment.version += 1
+        audit.record("household", g.household.id, "appointment_change_asked", household_id=g.household.id,
+                     entity="appointment", entity_id=appointment.id)
+        db.session.commit()
+        return redirect(url_for("household.home", changed=1, _anchor="appointment"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("household/change_appointment.html", form=form, appointment=appointment), status
+
+
+@bp.get("/my/proposals/<int:proposal_id>")
+@household_required
+def proposal(proposal_id: int):  # type: ignore[no-untyped-def]
+    found = _own_proposal(proposal_id)
+    view = standing(g.household, today())
+    item = next(p for p in view.proposals if p.proposal.id == found.id)
+    return render_template("household/proposal.html", household=g.household, item=item, view=view)

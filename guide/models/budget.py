@@ -1,0 +1,23 @@
+"""A household's current money facts (§7.1): 3-month average resources, rent, charges, benefit, expenses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from guide.extensions import db
+from guide.models.base import MONEY, Versioned
+
+
+class BudgetFacts(Versioned, db.Model):
+    __tablename__ = "budget_facts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"), unique=True)
+    monthly_resources: Mapped[Decimal | None] = mapped_column(MONEY)  # average of the last 3 months
+    rent: Mapped[Decimal | None] = mapped_column(MONEY)
+    charges: Mapped[Decimal | None] = mapped_column(MONEY)
+    housing_benefit: Mapped[Decimal | None] = mapped_column(MONEY)
+    expenses: Mapped[dict] = mapped_column(JSON, default=dict)  # unavoidable expense kind → "12.34"

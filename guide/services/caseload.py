@@ -1,0 +1,67 @@
+"""The staff caseload: the households a staff member may see, with the charter's alerts. Read-only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, select
+
+from guide.extensions import db
+from guide.models import Household, Proposal, ProposalStatus, Role, StaffUser
+from guide.rules import alerts
+
+
+@dataclass
+class CaseloadRow:
+    household: Household
+    alerts: list[alerts.Alert]
+
+
+def visible_households(staff: StaffUser) -> Select:
+    """The households this staff member may open: admins all, officers and mediators their own."""
+    query = select(Household)
+    if staff.is_admin:
+        return query
+    if staff.role == Role.OFFICER:
+        return query.where(Household.officer_id == staff.id)
+    if staff.role == Role.MEDIATOR:
+        return query.where(Household.mediator_id == staff.id)
+    return query.where(False)
+
+
+def caseload(staff: StaffUser, today: date, page: int = 1, per_page: int = 50) -> tuple[list[CaseloadRow], int]:
+    """One page of households with their alerts, most urgent first; and the total count."""
+    query = visible_households(staff)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    households = db.session.scalars(query.order_by(Household.reference)
+                                    .offset((page - 1) * per_page).limit(per_page)).unique().all()
+    proposals: dict[int, list[Proposal]] = defaultdict(list)
+    if households:
+        for proposal in db.session.scalars(select(Proposal).where(
+                Proposal.household_id.in_([h.id for h in households]))):
+            proposals[proposal.household_id].append(proposal)
+    rows = []
+    for household in households:
+        facts = alerts.HouseholdFacts(
+            opened_on=household.operation.opened_on if household.operation else None,
+            last_contact_on=household.last_contact_on,
+            documents_updated_on=household.documents_updated_on,
+            proposals=tuple(alerts.Proposal(p.rank, p.visit_on, p.status in (ProposalStatus.ACCEPTED,
+                                                                                ProposalStatus.REFUSED,
+                                                                                ProposalStatus.WITHDRAWN))
+                            for p in proposals[household.id]),
+            moved_on=household.moved_on,
+        )
+        rows.append(CaseloadRow(household, alerts.household_alerts(facts, today)))
+    rows.sort(key=lambda row: (min((a.urgency for a in row.alerts), default=(9, date.max, "", 0)),
+                               row.household.reference))
+    return rows, total
+
+
+def officer_load(staff: StaffUser) -> list[alerts.Alert]:
+    if staff.role != Role.OFFICER:
+        return []
+    size = db.session.scalar(select(func.count()).select_from(Household).where(Household.officer_id == staff.id))
+    return alerts.officer_alerts(size or 0)

@@ -1,0 +1,98 @@
+"""'Where I stand': what a household sees first — its stage, the next thing to do, proposals, contacts. Read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from guide.extensions import db
+from guide.models import Appointment, AppointmentStatus, Household, Proposal, ProposalStatus, StaffUser
+from guide.rules import deadlines
+
+DOCUMENTS_WARNING_DAYS = 30
+
+
+@dataclass
+class ProposalItem:
+    proposal: Proposal
+    answer_by: date | None = None
+    days_left: int | None = None
+    deadline: str | None = None  # open, today, passed (only while an answer is awaited)
+
+
+@dataclass
+class NextAction:
+    code: str  # answer_proposal, confirm_appointment, refresh_documents, follow_stage
+    on: date | None = None
+    proposal_id: int | None = None
+    appointment_id: int | None = None
+
+
+@dataclass
+class Standing:
+    stage: str
+    proposals: list[ProposalItem] = field(default_factory=list)
+    refusals: int = 0
+    next_appointment: Appointment | None = None
+    next_action: NextAction = field(default_factory=lambda: NextAction("follow_stage"))
+    documents_due_on: date | None = None
+    contacts: list[StaffUser] = field(default_factory=list)
+
+    @property
+    def proposals_left(self) -> int:
+        return 3 - len([p for p in self.proposals if p.proposal.status != ProposalStatus.WITHDRAWN])
+
+    @property
+    def mediation_step(self) -> bool:
+        """Two refusals: a mediation defines the third proposal (§3.4 D)."""
+        return self.refusals >= 2
+
+
+def _awaits_answer(proposal: Proposal) -> bool:
+    return proposal.status == ProposalStatus.VISITED or (
+        proposal.visit_on is not None and proposal.status in (ProposalStatus.RECEIVED, ProposalStatus.VISIT_PLANNED)
+        and proposal.answer_on is None)
+
+
+def standing(household: Household, today: date) -> Standing:
+    """Everything the household's home screen shows, from its records and today's date."""
+    proposals = db.session.scalars(select(Proposal).where(Proposal.household_id == household.id)
+                                   .order_by(Proposal.rank)).all()
+    now = datetime.now(UTC)
+    appointments = db.session.scalars(
+        select(Appointment).where(Appointment.household_id == household.id,
+                                  Appointment.status.in_([AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED,
+                                                          AppointmentStatus.CHANGE_ASKED]))
+        .order_by(Appointment.starts_at)).all()
+    upcoming = [a for a in appointments if (a.starts_at if a.starts_at.tzinfo else a.starts_at.replace(tzinfo=UTC))
+                >= now]
+    view = Standing(stage=household.stage, next_appointment=upcoming[0] if upcoming else None,
+                    contacts=[s for s in (household.officer, household.mediator) if s is not None])
+    for proposal in proposals:
+        item = ProposalItem(proposal)
+        if proposal.visit_on is not None:
+            item.answer_by = deadlines.decision_deadline(proposal.visit_on)
+            if _awaits_answer(proposal):
+                item.days_left = deadlines.days_left(item.answer_by, today)
+                item.deadline = deadlines.deadline_status(item.answer_by, today).value
+        view.proposals.append(item)
+    view.refusals = sum(1 for p in proposals if p.status == ProposalStatus.REFUSED)
+    if household.documents_updated_on is not None:
+        view.documents_due_on = deadlines.documents_refresh_due(household.documents_updated_on)
+    view.next_action = _next_action(view, today)
+    return view
+
+
+def _next_action(view: Standing, today: date) -> NextAction:
+    awaiting = [p for p in view.proposals if p.deadline is not None]
+    if awaiting:
+        first = min(awaiting, key=lambda p: p.answer_by or today)
+        return NextAction("answer_proposal", first.answer_by, proposal_id=first.proposal.id)
+    appointment = view.next_appointment
+    if appointment is not None and appointment.status == AppointmentStatus.PLANNED:
+        return NextAction("confirm_appointment", appointment.starts_at.date(), appointment_id=appointment.id)
+    if view.documents_due_on is not None and (view.documents_due_on - today).days <= DOCUMENTS_WARNING_DAYS:
+        return NextAction("refresh_documents", view.documents_due_on)
+    return NextAction("follow_stage")

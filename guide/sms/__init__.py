@@ -1,0 +1,1 @@
+"""The SMS channel. For now: the outbox table and the `log` backend (printed and stored)."""

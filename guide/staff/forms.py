@@ -1,0 +1,60 @@
+"""Staff forms (the staff interface is in French; labels still go through gettext)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from guide.household.labels import APPOINTMENT_KINDS
+
+REQUIRED = _l("Ce champ est obligatoire.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class ProposalForm(FlaskForm):
+    rank = SelectField(_l("Numéro de la proposition"), choices=[("1", "1"), ("2", "2"), ("3", "3")])
+    address = StringField(_l("Adresse"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    commune = StringField(_l("Commune"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    flat_type = SelectField(_l("Type de logement"), choices=[(f"T{n}", f"T{n}") for n in range(1, 7)])
+    surface = DecimalField(_l("Surface (m²)"), places=2, validators=[Optional(), NumberRange(min=5, max=500)])
+    floor = IntegerField(_l("Étage"), validators=[Optional(), NumberRange(min=-1, max=60)])
+    lift = BooleanField(_l("Ascenseur"))
+    rent = DecimalField(_l("Loyer (€ par mois)"), places=2, validators=[InputRequired(REQUIRED), NumberRange(min=0)])
+    charges = DecimalField(_l("Charges (€ par mois)"), places=2,
+                           validators=[InputRequired(REQUIRED), NumberRange(min=0)])
+    housing_benefit = DecimalField(_l("Aide au logement estimée (€ par mois)"), places=2, default=0,
+                                   validators=[Optional(), NumberRange(min=0)])
+    landlord = StringField(_l("Bailleur"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    received_on = DateField(_l("Reçue le"), validators=[DataRequired(REQUIRED)])
+    visit_on = DateField(_l("Visitée le"), validators=[Optional()])
+
+
+class AppointmentForm(FlaskForm):
+    kind = SelectField(_l("Type de rendez-vous"), choices=list(APPOINTMENT_KINDS.items()))
+    starts_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)])
+    place = StringField(_l("Lieu"), validators=[Length(max=200)])
+    with_whom = StringField(_l("Avec qui"), validators=[Length(max=120)])
+
+
+class NoteForm(FlaskForm):
+    on = DateField(_l("Date du contact"), validators=[DataRequired(REQUIRED)])
+    channel = SelectField(_l("Moyen"), choices=[("visit", _l("Visite")), ("phone", _l("Téléphone")),
+                                                ("office", _l("Bureau")), ("letter", _l("Courrier"))])
+    text = TextAreaField(_l("Note"), validators=[Length(max=4000)])

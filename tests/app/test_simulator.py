@@ -1,0 +1,301 @@
+"""The budget simulator page: figures typed French style, results in data attributes and words, errors by field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+
+from guide.public.simulator import BadFigure, parse_amount, parse_people
+from guide.rules.budget import EXPENSE_KINDS
+from tests.conftest import ALL_LANGUAGES, Page, get_page, visible_text
+
+# The worked example of tests/unit/test_budget.py: RAC 450 + 80 − 250 = 280; TE 280 ÷ 1400 = 20 %;
+# RAV (1400 − (280 + 300)) ÷ (3 × 30) = 9.11.
+EXAMPLE = {"people": "3", "resources": "1400", "rent_now": "450", "charges_now": "80", "benefit_now": "250",
+           "electricity": "120", "gas": "60", "taxes": "120"}
+# A family of 4, before and after: RAC 417.50 → 407.50; TE 33.40 → 32.60 %; RAV 3.52 → 3.60.
+FAMILY = {"people": "4", "resources": "1 250", "rent_now": "520,40", "charges_now": "95.10", "benefit_now": "198",
+          "taxes": "410,25", "rent_new": "560", "charges_new": "110", "benefit_new": "262,50"}
+
+
+def simulate(client, lang: str = "fr", **figures: str) -> Page:
+    return get_page(client, "/simulator?" + urlencode(figures), lang)
+
+
+def data(page: Page, name: str) -> str:
+    found = page.soup.select_one(f"[data-{name}]")
+    assert found is not None, f"no element carries data-{name}"
+    return str(found[f"data-{name}"])
+
+
+def field(page: Page, name: str):
+    found = page.soup.select_one(f"form.sim-form input[name={name}]")
+    assert found is not None, f"no field {name}"
+    return found
+
+
+# --- reading figures -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("450", "450"),
+        ("450 €", "450"),
+        ("€450", "450"),
+        ("450 euros", "450"),
+        ("1234.5", "1234.5"),
+        ("1234,5", "1234.5"),
+        ("1 234,50", "1234.50"),
+        ("1\u00a0234,50\u00a0€", "1234.50"),  # no-break spaces, as French software writes them
+        ("1\u202f234,50", "1234.50"),  # narrow no-break space (Babel's French grouping)
+        ("1.234,50", "1234.50"),
+        ("1,234.50", "1234.50"),
+        ("99.999,99", "99999.99"),
+        ("  85,3 ", "85.3"),
+        ("+20", "20"),
+        ("0", "0"),
+        ("٤٥٠", "450"),  # Arabic-Indic digits
+        ("١٢٣٫٥", "123.5"),  # with the Arabic decimal mark
+    ],
+)
+def test_parse_amount_reads_french_and_other_writings(text: str, value: str) -> None:
+    assert parse_amount(text) == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("", "required"),
+        ("  ", "required"),
+        ("€", "required"),
+        ("abc", "invalid"),
+        ("12a", "invalid"),
+        ("1,2,3", "invalid"),
+        ("1.2.3", "invalid"),
+        ("12.34,5", "invalid"),  # "12.34" is not a thousands group
+        ("NaN", "invalid"),
+        ("Infinity", "invalid"),
+        ("1e5", "invalid"),
+        ("-30", "negative"),
+        ("−30", "negative"),  # the typographic minus
+        ("1.234", "decimals"),  # 1.234 € or 1 234 €? Asked, never guessed
+        ("12,345", "decimals"),
+        ("100001", "too_large"),
+        ("9" * 50, "invalid"),
+    ],
+)
+def test_parse_amount_says_why_it_cannot_read(text: str, code: str) -> None:
+    with pytest.raises(BadFigure) as raised:
+        parse_amount(text)
+    assert raised.value.code == code
+
+
+@pytest.mark.parametrize(("text", "result"), [("1", 1), ("3", 3), (" 4 ", 4), ("30", 30), ("", "required"),
+                                               ("0", "zero"), ("2,5", "whole"), ("-1", "whole"), ("deux", "whole"),
+                                               ("31", "too_large")])
+def test_parse_people(text: str, result: int | str) -> None:
+    if isinstance(result, int):
+        assert parse_people(text) == result
+    else:
+        with pytest.raises(BadFigure) as raised:
+            parse_people(text)
+        assert raised.value.code == result
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+def test_empty_form_has_one_labelled_field_per_figure(client) -> None:
+    page = get_page(client, "/simulator")
+    form = page.soup.select_one("form.sim-form")
+    assert form["method"] == "get" and form["action"] == "/simulator"
+    names = [i["name"] for i in form.select("input")]
+    assert names == ["people", "resources", "rent_now", "charges_now", "benefit_now", "rent_new", "charges_new",
+                     "benefit_new", *EXPENSE_KINDS]
+    assert not page.soup.select(".sim-result, .error, .error-summary, [aria-invalid]")
+    assert not page.soup.select("form.sim-form input[name=csrf_token]"), "nothing is posted, no token needed"
+
+
+def test_no_inline_style_or_script(client) -> None:
+    page = simulate(client, **FAMILY)
+    assert not page.soup.select("[style]")
+    assert all(script.get("src") for script in page.soup.find_all("script"))
+
+
+def test_single_situation_worked_example(client) -> None:
+    page = simulate(client, **EXAMPLE)
+    assert (data(page, "reste-a-charge"), data(page, "taux-effort"), data(page, "reste-a-vivre")) == (
+        "280.00", "20.00", "9.11")
+    assert data(page, "verdict") == "ok"
+    text = page.text(".sim-result")
+    assert "280,00 €" in text and "20 %" in text and "9,11 €" in text
+    assert not page.soup.select("[data-reste-a-charge-avant]"), "no comparison without a proposed flat"
+
+
+def test_before_and_after_worked_example(client) -> None:
+    page = simulate(client, **FAMILY)
+    values = {name: data(page, name) for name in (
+        "reste-a-charge-avant", "reste-a-charge-apres", "taux-effort-avant", "taux-effort-apres",
+        "reste-a-vivre-avant", "reste-a-vivre-apres")}
+    assert values == {"reste-a-charge-avant": "417.50", "reste-a-charge-apres": "407.50",
+                      "taux-effort-avant": "33.40", "taux-effort-apres": "32.60",
+                      "reste-a-vivre-avant": "3.52", "reste-a-vivre-apres": "3.60"}
+    assert data(page, "verdict") == "watch"
+    assert not page.soup.select("[data-reste-a-charge]"), "the single-situation figures are not shown"
+    changes = page.text(".sim-changes")
+    assert "10,00 € de moins par mois" in changes and "0,08 € de plus" in changes
+    assert len(page.soup.select(".sim-verdict li")) == 2  # two alerts: RAV 6.50 € or less, TE 30 % or more
+
+
+@pytest.mark.parametrize(
+    ("figures", "verdict", "words"),
+    [
+        # one person, 1 000 €, 200 € rent, 500 € expenses: RAV (1000 − 700) ÷ 30 = 10.00 € before
+        ({"rent_new": "250"}, "ok", "respecte les règles"),  # TE 25 %, RAV 250 ÷ 30 = 8.33 €
+        ({"rent_new": "300"}, "watch", "30 % ou plus"),  # TE exactly 30 %, RAV 200 ÷ 30 = 6.67 €
+        ({"rent_new": "305"}, "watch", "6,50 € ou moins"),  # RAV 195 ÷ 30 = 6.50 €: at the threshold, not below
+        ({"rent_new": "260", "charges_new": "50"}, "not_affordable", "ne respecte pas"),  # RAV 190 ÷ 30 = 6.33 €
+        ({"rent_new": "310"}, "not_affordable", "Après, il resterait moins"),  # RAV 190 ÷ 30 = 6.33 €, TE 31 %
+    ],
+)
+def test_move_verdicts(client, figures: dict[str, str], verdict: str, words: str) -> None:
+    page = simulate(client, **{"people": "1", "resources": "1000", "rent_now": "200", "electricity": "500",
+                               **figures})
+    assert data(page, "verdict") == verdict
+    assert words in page.text(".sim-verdict")
+
+
+def test_not_affordable_says_the_rule_and_the_right_to_refuse(client) -> None:
+    page = simulate(client, people="2", resources="1500", rent_now="400", benefit_now="100", electricity="400",
+                    rent_new="500", benefit_new="100")
+    # before: RAC 300, TE 20 %, RAV (1500 − 700) ÷ 60 = 13.33; after: RAC 400, TE 26.67 %, RAV 700 ÷ 60 = 11.67
+    assert data(page, "verdict") == "ok"
+    page = simulate(client, people="2", resources="1500", rent_now="400", benefit_now="100", electricity="400",
+                    rent_new="750", charges_new="60", benefit_new="100")
+    # after: RAC 710, RAV (1500 − 1110) ÷ 60 = 6.50 → at the threshold, rule kept, but TE 710 ÷ 1500 = 47.33 %
+    assert (data(page, "reste-a-vivre-apres"), data(page, "taux-effort-apres")) == ("6.50", "47.33")
+    assert data(page, "verdict") == "watch"
+    page = simulate(client, people="2", resources="1500", rent_now="400", benefit_now="100", electricity="400",
+                    rent_new="760", charges_new="60", benefit_new="100")
+    # after: RAV (1500 − 1120) ÷ 60 = 6.33: from above 6.50 € to below
+    assert data(page, "verdict") == "not_affordable"
+    text = page.text(".sim-verdict")
+    assert "ne respecte pas" in text and "refuser" in text and "par écrit" in text
+    assert "6,50 €" in text
+    assert page.soup.select("td.sim-alert .sim-flag")
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("1 234,50", "1234.50"), ("1234.5", "1234.50"), ("450 €", "450.00"), ("1.234,50", "1234.50"),
+     ("1\u202f234,50\u00a0€", "1234.50"), ("٤٥٠", "450.00")],
+)
+def test_french_number_formats(client, written: str, expected: str) -> None:
+    page = simulate(client, people="1", resources="5000", rent_now=written)
+    assert data(page, "reste-a-charge") == expected
+    assert field(page, "rent_now")["value"] == written, "the figure is shown as it was typed"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("people", "", "Écrivez le nombre de personnes"),
+        ("people", "0", "au moins 1 personne"),
+        ("people", "2,5", "nombre entier"),
+        ("people", "45", "trop grand"),
+        ("resources", "", "Écrivez un montant"),
+        ("resources", "beaucoup", "seulement un nombre"),
+        ("rent_now", "", "Écrivez un montant"),
+        ("rent_now", "-450", "signe moins"),
+        ("charges_now", "1.234", "2 chiffres après la virgule"),
+        ("benefit_now", "250000", "trop grand"),
+        ("gas", "trente", "seulement un nombre"),
+        ("landlord_plan", "12,345", "2 chiffres après la virgule"),
+    ],
+)
+def test_each_invalid_figure_gets_a_message_next_to_its_field(client, name: str, value: str, message: str) -> None:
+    page = simulate(client, **{**EXAMPLE, name: value})
+    field_id = "field-" + name.replace("_", "-")
+    error = page.soup.select_one(f"#{field_id}-error")
+    assert error is not None and message in error.get_text()
+    assert error.find_parent(class_="sim-field") is field(page, name).find_parent(class_="sim-field")
+    invalid = field(page, name)
+    assert invalid["aria-invalid"] == "true"
+    assert f"{field_id}-error" in invalid["aria-describedby"].split()
+    assert invalid["value"] == value, "the typed value is kept"
+    kept = {n: field(page, n)["value"] for n in EXAMPLE if n != name}
+    assert kept == {n: v for n, v in EXAMPLE.items() if n != name}, "the other values are kept"
+    assert len(page.soup.select("[aria-invalid]")) == 1
+    assert page.soup.select_one(f".error-summary a[href='#{field_id}']")
+    assert not page.soup.select(".sim-result"), "no result from wrong figures"
+    assert page.text("title").startswith("Erreur")
+
+
+def test_several_errors_at_once(client) -> None:
+    page = simulate(client, people="0", resources="abc", rent_now="-3", charges_new="30")
+    invalid = sorted(i["name"] for i in page.soup.select("[aria-invalid=true]"))
+    assert invalid == ["people", "rent_new", "rent_now", "resources"]
+    assert "loyer du logement proposé" in page.text("#field-rent-new-error")
+    assert field(page, "charges_new")["value"] == "30"
+
+
+def test_zero_people_is_a_message_not_a_crash(client) -> None:
+    page = simulate(client, **{**EXAMPLE, "people": "0"})
+    assert page.status == 200
+    assert "au moins 1 personne" in page.text("#field-people-error")
+
+
+def test_zero_resources_gives_a_result_and_a_message(client) -> None:
+    page = simulate(client, people="2", resources="0", rent_now="300", charges_now="50", benefit_now="0")
+    # RAV (0 − 350) ÷ 60 = −5.83; no effort rate without resources
+    assert (data(page, "reste-a-charge"), data(page, "taux-effort"), data(page, "reste-a-vivre")) == (
+        "350.00", "", "-5.83")
+    assert data(page, "verdict") == "watch"
+    assert "Sans ressources" in page.text("[data-taux-effort]")
+    assert "Il manque 5,83 €" in page.text("[data-reste-a-vivre]")
+
+
+def test_zero_resources_before_and_after(client) -> None:
+    page = simulate(client, people="1", resources="0", rent_now="300", rent_new="250")
+    assert (data(page, "taux-effort-avant"), data(page, "taux-effort-apres")) == ("", "")
+    assert "Pas calculé" in page.text("[data-taux-effort-avant]")
+    assert data(page, "verdict") == "watch"
+
+
+def test_a_benefit_larger_than_the_cost_is_pointed_out(client) -> None:
+    page = simulate(client, people="1", resources="900", rent_now="300", charges_now="20", benefit_now="400")
+    assert data(page, "reste-a-charge") == "0.00"
+    note = page.soup.select_one("#field-benefit-now-note")
+    assert note is not None and "plus grande que le loyer" in note.get_text()
+    assert "field-benefit-now-note" in field(page, "benefit_now")["aria-describedby"].split()
+    assert not page.soup.select("[aria-invalid]"), "a note, not an error: the result is still given"
+
+
+def test_expenses_are_optional_and_add_up(client) -> None:
+    page = simulate(client, people="1", resources="1000", rent_now="400")
+    assert data(page, "reste-a-vivre") == "20.00"  # (1000 − 400) ÷ 30
+    all_kinds = {kind: "10" for kind in EXPENSE_KINDS}  # 10 kinds × 10 € = 100 €
+    page = simulate(client, people="1", resources="1000", rent_now="400", **all_kinds)
+    assert data(page, "reste-a-vivre") == "16.67"  # (1000 − 500) ÷ 30 = 16.666…
+
+
+def test_the_result_can_be_bookmarked(client) -> None:
+    first = simulate(client, **FAMILY)
+    again = client.get("/simulator?" + urlencode(FAMILY))
+    assert again.status_code == 200
+    assert visible_text(first.soup).count("417,50 €") >= 1
+    assert 'data-reste-a-charge-avant="417.50"' in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ALL_LANGUAGES)
+def test_the_page_renders_in_every_language(client, lang: str) -> None:
+    empty = get_page(client, "/simulator", lang)
+    assert empty.soup.select_one("form.sim-form")
+    single = simulate(client, lang, **EXAMPLE)
+    assert (data(single, "reste-a-charge"), data(single, "taux-effort"), data(single, "reste-a-vivre")) == (
+        "280.00", "20.00", "9.11"), "data attributes use a dot decimal in every language"
+    both = simulate(client, lang, **FAMILY)
+    assert data(both, "verdict") == "watch"
+    wrong = simulate(client, lang, **{**EXAMPLE, "resources": "abc"})
+    assert wrong.soup.select_one("#field-resources-error")
