@@ -140,11 +140,9 @@ def _register_hooks(app: Flask) -> None:
     @app.context_processor
     def language_context() -> dict[str, Any]:
         from guide.auth import current_household, current_staff
-        from guide.household.forms import ConfirmForm
 
         return {"language": current_language(), "languages": enabled_languages(),
-                "signed_in_household": current_household(), "signed_in_staff": current_staff(),
-                "sign_out_form": ConfirmForm}
+                "signed_in_household": current_household(), "signed_in_staff": current_staff()}
 
     @app.after_request
     def remember_language(response):  # type: ignore[no-untyped-def]

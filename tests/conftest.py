@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from guide import create_app
-from guide.extensions import db
+from guide.extensions import db, limiter
 from guide.i18n import LANGUAGES
 
 ALL_LANGUAGES = list(LANGUAGES)
@@ -39,10 +39,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PUBLIC_BASE_URL": "http://localhost",
+               "SIGNIN_MIN_RESPONSE_SECONDS": 0.05}
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
-                      "PUBLIC_BASE_URL": "http://localhost"})
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
     with app.app_context():
         flask_migrate.upgrade()
     yield app
@@ -57,6 +60,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
         return
     app: Flask = request.getfixturevalue("app")
+    limiter.reset()
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
@@ -67,6 +71,14 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture()
+def ctx(app: Flask) -> None:
+    """Lets the factories (tests/factories.py) write to this app's database."""
+    from tests import factories
+
+    factories.APP = app
 
 
 @dataclass

@@ -17,8 +17,10 @@ from guide.household.labels import appointment_kind
 from guide.i18n import negotiate_language
 from guide.models import Appointment, AppointmentStatus, Household, Proposal
 from guide.phones import normalize
+from guide.public.simulator import figures, reason_words, verdict_words
 from guide.public.views import _safe_next, today
 from guide.services import audit, signin
+from guide.services.affordability import affordability, budget_of
 from guide.services.standing import standing
 
 bp = Blueprint("household", __name__)
@@ -210,4 +212,11 @@ def proposal(proposal_id: int):  # type: ignore[no-untyped-def]
     found = _own_proposal(proposal_id)
     view = standing(g.household, today())
     item = next(p for p in view.proposals if p.proposal.id == found.id)
-    return render_template("household/proposal.html", household=g.household, item=item, view=view)
+    money = affordability(g.household, found, budget_of(g.household))
+    verdict = None
+    if money is not None:
+        verdict = {"code": money.assessment.verdict.value, "words": verdict_words(money.assessment, True),
+                   "reasons": [reason_words(r) for r in money.assessment.reasons],
+                   "before": figures(money.before), "after": figures(money.after)}
+    return render_template("household/proposal.html", household=g.household, item=item, view=view,
+                           verdict=verdict)

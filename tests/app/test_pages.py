@@ -12,7 +12,7 @@ from tests.conftest import ALL_LANGUAGES, get_page, visible_text
 STAGES = [s["slug"] for s in load_journey()]
 PAGES = sorted(load_language("fr").pages)
 FLOWS = sorted(load_flow_structures())
-GUIDE_URLS = (["/", "/journey", "/pages", "/flows", "/glossary", "/language"]
+GUIDE_URLS = (["/", "/journey", "/pages", "/flows", "/glossary", "/language", "/simulator", "/sign-in"]
               + [f"/journey/{s}" for s in STAGES] + [f"/pages/{p}" for p in PAGES] + [f"/flows/{f}" for f in FLOWS])
 
 

@@ -1,0 +1,88 @@
+"""Plain factory functions for test records (as in GOV.UK Notify's tests/app/db.py): overrides as keywords."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from guide.extensions import db
+from guide.models import (
+    Appointment,
+    BudgetFacts,
+    Household,
+    HouseholdPhone,
+    Operation,
+    Proposal,
+    ProposalStatus,
+    Role,
+    StaffUser,
+)
+from guide.security import hash_password
+
+_counter = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+APP: Any = None  # set by tests/conftest.py: each factory call runs in its own app context
+
+
+def _save(record: Any) -> Any:
+    """Commit the record in a short app context of its own and hand it back detached, columns loaded."""
+    with APP.app_context():
+        db.session.add(record)
+        db.session.commit()
+        db.session.refresh(record)
+        db.session.expunge(record)
+    return record
+
+
+def make_staff(**overrides: Any) -> StaffUser:
+    n = next(_counter)
+    values = {"email": f"staff{n}@example.org", "name": f"Agent {n}", "role": Role.OFFICER,
+              "phone": "+33320000000", "password_hash": hash_password(overrides.pop("password", PASSWORD))}
+    values.update(overrides)
+    staff = StaffUser(**values)
+    return _save(staff)
+
+
+def make_operation(**overrides: Any) -> Operation:
+    values = {"name": "Résidence test", "commune": "Lille", "landlord": "Bailleur", "opened_on": date(2026, 1, 5)}
+    values.update(overrides)
+    operation = Operation(**values)
+    return _save(operation)
+
+
+def make_household(phone: str | None = None, **overrides: Any) -> Household:
+    n = next(_counter)
+    values = {"reference": f"H-{n:05d}", "display_name": f"Famille {n}", "language": "fr", "occupants": 3,
+              "stage": "visit"}
+    values.update(overrides)
+    household = Household(**values)
+    number = phone if phone is not None else f"+336{10000000 + n:08d}"
+    household.phones.append(HouseholdPhone(number=number, sms_consent=True, consent_at=datetime.now(UTC)))
+    return _save(household)
+
+
+def make_proposal(household: Household, **overrides: Any) -> Proposal:
+    values = {"rank": 1, "address": "1 rue des Tests", "commune": "Roubaix", "flat_type": "T3",
+              "surface": Decimal("65"), "floor": 1, "lift": False, "rent": Decimal("420.00"),
+              "charges": Decimal("100.00"), "housing_benefit": Decimal("150.00"), "landlord": "Bailleur",
+              "received_on": date(2026, 11, 10), "status": ProposalStatus.RECEIVED}
+    values.update(overrides)
+    proposal = Proposal(household_id=household.id, **values)
+    return _save(proposal)
+
+
+def make_appointment(household: Household, **overrides: Any) -> Appointment:
+    values = {"kind": "flat_visit", "starts_at": datetime.now(UTC) + timedelta(days=2), "place": "2 rue du Test"}
+    values.update(overrides)
+    appointment = Appointment(household_id=household.id, **values)
+    return _save(appointment)
+
+
+def make_budget(household: Household, **overrides: Any) -> BudgetFacts:
+    values = {"monthly_resources": Decimal("1500"), "rent": Decimal("400"), "charges": Decimal("90"),
+              "housing_benefit": Decimal("150"), "expenses": {"electricity": "50"}}
+    values.update(overrides)
+    budget = BudgetFacts(household_id=household.id, **values)
+    return _save(budget)
