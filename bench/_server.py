@@ -23,13 +23,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 4, threads: int = 2, database_url: str | None = None) -> Iterator[str]:
+def gunicorn(workers: int = 4, threads: int = 2, database_url: str | None = None,
+             extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Yield the base URL of a running gunicorn with the app; the schema is brought up to date first."""
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="guide-bench-")
     env = {**os.environ, "GUIDE_DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
            "GUIDE_SECRET_KEY": "bench", "GUIDE_BIND": f"127.0.0.1:{port}",
-           "GUIDE_WORKERS": str(workers), "GUIDE_THREADS": str(threads)}
+           "GUIDE_WORKERS": str(workers), "GUIDE_THREADS": str(threads), **(extra_env or {})}
     bindir = Path(sys.executable).parent
     subprocess.run([str(bindir / "flask"), "--app", "guide", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    capture_output=True)

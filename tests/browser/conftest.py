@@ -54,6 +54,21 @@ def new_phone(browser, live_server: str, lang: str | None = None, javascript: bo
 
 
 @pytest.fixture()
+def phone_ctx(browser, live_server):
+    """Like `phone`, named for tests that also use the `ctx` factories fixture."""
+    contexts = []
+
+    def make(lang: str | None = None, javascript: bool = True):
+        context, page = new_phone(browser, live_server, lang, javascript)
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture()
 def phone(browser, live_server):
     contexts = []
 
