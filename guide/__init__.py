@@ -163,6 +163,10 @@ def _register_hooks(app: Flask) -> None:
     def forbidden(_error):  # type: ignore[no-untyped-def]
         return render_template("public/error.html", code=403), 403
 
+    @app.errorhandler(413)
+    def too_large(_error):  # type: ignore[no-untyped-def]
+        return render_template("public/error.html", code=413), 413
+
     @app.errorhandler(429)
     def too_many(_error):  # type: ignore[no-untyped-def]
         return render_template("public/error.html", code=429), 429

@@ -42,6 +42,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     SMS_BACKEND = "log"  # "log" prints and stores; "twilio" comes with the SMS channel
     DEFAULT_REGION = "FR"  # phone numbers typed without +33
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads above 2 MB are refused
 
 
 def load_secret_key(app_instance: Path) -> str:

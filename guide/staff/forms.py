@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -58,3 +59,9 @@ class NoteForm(FlaskForm):
     channel = SelectField(_l("Moyen"), choices=[("visit", _l("Visite")), ("phone", _l("Téléphone")),
                                                 ("office", _l("Bureau")), ("letter", _l("Courrier"))])
     text = TextAreaField(_l("Note"), validators=[Length(max=4000)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Fichier CSV des ménages"),
+                     validators=[FileRequired(_l("Choisissez un fichier.")),
+                                 FileAllowed(["csv", "txt"], _l("Un fichier .csv, s'il vous plaît."))])

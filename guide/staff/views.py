@@ -12,13 +12,24 @@ from sqlalchemy import func, select
 from guide.auth import current_staff, sign_in_staff, sign_out, staff_can_access, staff_required
 from guide.extensions import db, limiter
 from guide.household.forms import ConfirmForm
-from guide.models import Appointment, BudgetFacts, Consent, ContactNote, Household, Proposal, ProposalStatus, StaffUser
+from guide.models import (
+    Appointment,
+    BudgetFacts,
+    Consent,
+    ContactNote,
+    Household,
+    Proposal,
+    ProposalStatus,
+    Role,
+    StaffUser,
+)
 from guide.public.views import _safe_next, today
 from guide.security import check_password
 from guide.services import audit
 from guide.services.caseload import caseload, officer_load
+from guide.services.csv_import import KNOWN, import_households
 from guide.services.standing import standing
-from guide.staff.forms import AppointmentForm, LoginForm, NoteForm, ProposalForm
+from guide.staff.forms import AppointmentForm, ImportForm, LoginForm, NoteForm, ProposalForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -173,3 +184,19 @@ def add_note(household_id: int):  # type: ignore[no-untyped-def]
         db.session.commit()
         return redirect(url_for("staff.household", household_id=found.id, _anchor="notes"), code=303)
     return _render_household(found, note_form=form)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff_required(Role.OFFICER)
+def import_csv():  # type: ignore[no-untyped-def]
+    """Households from a spreadsheet export: a per-row error report, and nothing saved unless every row is right."""
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        result = import_households(form.file.data.read(), g.staff, current_app.config["DEFAULT_REGION"])
+        if result.errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    status = 422 if form.errors or (result and result.errors) else 200
+    return render_template("staff/import.html", form=form, result=result, columns=KNOWN), status

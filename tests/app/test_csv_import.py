@@ -1,0 +1,106 @@
+"""CSV import of households: every row checked, a per-row error report, nothing half-imported."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import func, select
+
+from guide.extensions import db
+from guide.models import AuditEntry, Household, HouseholdPhone, Role
+from tests.app.test_staff import log_in
+from tests.conftest import csrf_token, get_page
+from tests.factories import make_household, make_staff
+
+HEADER = "reference;nom;langue;personnes;telephone;accord_sms;operation;commune;charge_email;etape;papiers_le\n"
+
+
+def _upload(client, content: bytes, name: str = "menages.csv"):
+    page = get_page(client, "/staff/import")
+    return client.post("/staff/import", data={"csrf_token": csrf_token(page.soup),
+                                              "file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+def _count(app, model=Household) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_clean_file_imports_every_row(client, app, ctx) -> None:
+    officer = make_staff()
+    rows = (HEADER + f"R-1;Famille Ünal;tr;4;06 12 34 56 78|0698765432;oui;Les Tilleuls;Lille;{officer.email};"
+            "visit;15/10/2026\nR-2;عائلة سعيد;ar;2;+33 6 11 22 33 44;non;Les Tilleuls;Lille;;informed;\n")
+    log_in(client, officer)
+    response = _upload(client, rows.encode("utf-8-sig"))
+    assert response.status_code == 200
+    assert get_page(client, "/staff/").soup  # still fine afterwards
+    with app.app_context():
+        first = db.session.scalars(select(Household).where(Household.reference == "R-1")).one()
+        assert (first.display_name, first.language, first.occupants, first.officer_id) == (
+            "Famille Ünal", "tr", 4, officer.id)
+        assert sorted(p.number for p in first.phones) == ["+33612345678", "+33698765432"]
+        assert all(p.sms_consent for p in first.phones)
+        second = db.session.scalars(select(Household).where(Household.reference == "R-2")).one()
+        assert second.display_name == "عائلة سعيد" and second.officer_id == officer.id
+        assert not second.phones[0].sms_consent
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "import")) == 2
+
+
+def test_one_bad_row_imports_nothing_and_names_each_problem(client, app, ctx) -> None:
+    officer = make_staff()
+    make_household(reference="EXISTS")
+    rows = (HEADER + "R-1;Famille A;fr;3;0612345678;oui;;;;;\n"
+            "EXISTS;Famille B;fr;3;0612345679;oui;;;;;\n"
+            "R-3;Famille C;de;0;12;peut-être;;;;nowhere;31/02/2026\n")
+    log_in(client, officer)
+    response = _upload(client, rows.encode())
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    lines = [(tr["data-line"], tr.select("td")[1].get_text()) for tr in soup.select("tr[data-line]")]
+    assert ("3", "reference") in lines
+    assert {("4", c) for c in ("langue", "personnes", "telephone", "accord_sms", "etape", "papiers_le")} <= set(lines)
+    assert _count(app) == 1  # only the household that existed before
+    assert _count(app, HouseholdPhone) == 1
+
+
+def test_missing_columns_and_unreadable_files_are_explained(client, app, ctx) -> None:
+    officer = make_staff()
+    log_in(client, officer)
+    response = _upload(client, b"nom;telephone\nA;0612345678\n")
+    assert response.status_code == 422 and "reference" in response.get_data(as_text=True)
+    assert _upload(client, b"\xff\xfe\x00garbage", "x.csv").status_code == 422
+    assert _upload(client, b"reference,nom", "menages.pdf").status_code == 422
+    assert _count(app) == 0
+
+
+def test_windows_1252_comma_separated_file(client, app, ctx) -> None:
+    officer = make_staff()
+    log_in(client, officer)
+    content = "reference,nom,telephone,accord_sms\nR-9,Famille Hélène,0612345670,oui\n".encode("cp1252")
+    assert _upload(client, content).status_code == 200
+    with app.app_context():
+        assert db.session.scalars(select(Household)).one().display_name == "Famille Hélène"
+
+
+def test_an_officer_cannot_import_for_a_colleague_and_mediators_cannot_import(client, app, ctx) -> None:
+    officer, colleague = make_staff(), make_staff()
+    log_in(client, officer)
+    rows = HEADER + f"R-1;Famille A;fr;3;0612345678;oui;;;{colleague.email};;\n"
+    assert _upload(client, rows.encode()).status_code == 422
+    assert _count(app) == 0
+    mediator = make_staff(role=Role.MEDIATOR)
+    other = app.test_client()
+    log_in(other, mediator)
+    assert other.get("/staff/import").status_code == 403
+
+
+def test_import_needs_csrf(client, ctx) -> None:
+    officer = make_staff()
+    log_in(client, officer)
+    response = client.post("/staff/import", data={"file": (io.BytesIO(b"x"), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
