@@ -11,6 +11,7 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -19,7 +20,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from guide.household.labels import APPOINTMENT_KINDS
+from guide.household.labels import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, PROPOSAL_STATUSES
+from guide.i18n import LANGUAGES
+from guide.rules.budget import EXPENSE_KINDS
 
 REQUIRED = _l("Ce champ est obligatoire.")
 
@@ -65,3 +68,69 @@ class ImportForm(FlaskForm):
     file = FileField(_l("Fichier CSV des ménages"),
                      validators=[FileRequired(_l("Choisissez un fichier.")),
                                  FileAllowed(["csv", "txt"], _l("Un fichier .csv, s'il vous plaît."))])
+
+
+def _stage_choices() -> list[tuple[str, str]]:
+    from guide.content import load_journey
+
+    return [(s["slug"], s["slug"]) for s in load_journey()]
+
+
+class VersionedForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+
+
+class HouseholdFactsForm(VersionedForm):
+    display_name = StringField(_l("Nom affiché"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    language = SelectField(_l("Langue"), choices=[(c, lang.name) for c, lang in LANGUAGES.items()])
+    occupants = IntegerField(_l("Nombre de personnes"), validators=[InputRequired(REQUIRED), NumberRange(1, 20)])
+    stage = SelectField(_l("Étape"), choices=_stage_choices())
+    documents_updated_on = DateField(_l("Papiers mis à jour le"), validators=[Optional()])
+    moved_on = DateField(_l("Date du déménagement"), validators=[Optional()])
+
+
+EXPENSE_LABELS = {
+    "electricity": _l("Électricité"), "gas": _l("Gaz"), "home_insurance": _l("Assurance habitation"),
+    "phone": _l("Téléphone"), "taxes": _l("Impôts et taxes"), "alimony": _l("Pension alimentaire"),
+    "mutuelle": _l("Mutuelle"), "caf_loan": _l("Prêt CAF"), "banque_de_france_plan": _l("Plan Banque de France"),
+    "landlord_plan": _l("Plan d'apurement chez le bailleur"),
+}
+
+
+def _money(label):  # type: ignore[no-untyped-def]
+    return DecimalField(label, places=2, validators=[Optional(), NumberRange(min=0, max=100000)])
+
+
+class BudgetForm(VersionedForm):
+    monthly_resources = _money(_l("Ressources par mois (moyenne des 3 derniers mois)"))
+    rent = _money(_l("Loyer actuel"))
+    charges = _money(_l("Charges actuelles"))
+    housing_benefit = _money(_l("Aide au logement actuelle"))
+
+
+for _kind in EXPENSE_KINDS:
+    setattr(BudgetForm, f"expense_{_kind}", _money(EXPENSE_LABELS[_kind]))
+
+
+class ConsentForm(FlaskForm):
+    kind = SelectField(_l("Accord"), choices=[("sms", _l("Accepte les SMS")),
+                                              ("sharing", _l("Accepte le partage avec les partenaires")),
+                                              ("sharing_refused", _l("Refus signé du partage"))])
+    given_on = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
+
+
+class PhoneForm(FlaskForm):
+    number = StringField(_l("Numéro de portable"), validators=[DataRequired(REQUIRED), Length(max=30)])
+    label = StringField(_l("À qui est ce téléphone ?"), validators=[Length(max=80)])
+    sms_consent = BooleanField(_l("Cette personne accepte les SMS"))
+
+
+class ProposalUpdateForm(VersionedForm):
+    status = SelectField(_l("Statut"), choices=list(PROPOSAL_STATUSES.items()))
+    visit_on = DateField(_l("Visitée le"), validators=[Optional()])
+    answer_on = DateField(_l("Réponse le"), validators=[Optional()])
+
+
+class AppointmentUpdateForm(VersionedForm):
+    status = SelectField(_l("Statut"), choices=list(APPOINTMENT_STATUSES.items()))
+    starts_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
@@ -18,18 +19,29 @@ from guide.models import (
     Consent,
     ContactNote,
     Household,
-    Proposal,
-    ProposalStatus,
     Role,
     StaffUser,
 )
 from guide.public.views import _safe_next, today
+from guide.rules.budget import EXPENSE_KINDS
 from guide.security import check_password
 from guide.services import audit
 from guide.services.caseload import caseload, officer_load
 from guide.services.csv_import import KNOWN, import_households
 from guide.services.standing import standing
-from guide.staff.forms import AppointmentForm, ImportForm, LoginForm, NoteForm, ProposalForm
+from guide.staff.forms import (
+    AppointmentForm,
+    AppointmentUpdateForm,
+    BudgetForm,
+    ConsentForm,
+    HouseholdFactsForm,
+    ImportForm,
+    LoginForm,
+    NoteForm,
+    PhoneForm,
+    ProposalForm,
+    ProposalUpdateForm,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -105,85 +117,44 @@ def household(household_id: int):  # type: ignore[no-untyped-def]
 
 
 def _render_household(found: Household, **forms: object):  # type: ignore[no-untyped-def]
+    """The household file with every recording form; forms passed in (with errors) replace the blank ones."""
+    budget = db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first()
+    appointments = db.session.scalars(select(Appointment).where(Appointment.household_id == found.id)
+                                      .order_by(Appointment.starts_at.desc())).all()
+    zone = ZoneInfo(current_app.config["TIME_ZONE"])
     context = {
         "household": found,
         "view": standing(found, today()),
-        "appointments": db.session.scalars(select(Appointment).where(Appointment.household_id == found.id)
-                                           .order_by(Appointment.starts_at.desc())).all(),
+        "appointments": [(a, (forms.get("appointment_update") if getattr(forms.get("appointment_update"), "prefix", "")
+                              == f"appointment-{a.id}-" else None) or AppointmentUpdateForm(
+            formdata=None, prefix=f"appointment-{a.id}", status=a.status, version=a.version,
+            starts_at=_aware(a.starts_at).astimezone(zone).replace(tzinfo=None))) for a in appointments],
         "notes": db.session.scalars(select(ContactNote).where(ContactNote.household_id == found.id)
                                     .order_by(ContactNote.on.desc())).all(),
         "consents": db.session.scalars(select(Consent).where(Consent.household_id == found.id)).all(),
-        "budget": db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first(),
-        "proposal_form": forms.get("proposal_form") or ProposalForm(formdata=None),
-        "appointment_form": forms.get("appointment_form") or AppointmentForm(formdata=None),
-        "note_form": forms.get("note_form") or NoteForm(formdata=None, on=today()),
+        "budget": budget,
+        "proposal_form": forms.get("proposal_form") or ProposalForm(formdata=None, prefix="new-proposal"),
+        "appointment_form": forms.get("appointment_form") or AppointmentForm(formdata=None, prefix="new-appointment"),
+        "note_form": forms.get("note_form") or NoteForm(formdata=None, prefix="note", on=today()),
+        "facts_form": forms.get("facts_form") or HouseholdFactsForm(formdata=None, prefix="facts", obj=found),
+        "budget_form": forms.get("budget_form") or _budget_form(budget),
+        "consent_form": forms.get("consent_form") or ConsentForm(formdata=None, prefix="consent", given_on=today()),
+        "phone_form": forms.get("phone_form") or PhoneForm(formdata=None, prefix="phone"),
+        "proposal_update": lambda p: ProposalUpdateForm(formdata=None, prefix=f"proposal-{p.id}", obj=p),
+        "update_errors": forms.get("update_errors"),
     }
     status = 422 if any(getattr(f, "errors", None) for f in forms.values()) else 200
     return render_template("staff/household.html", **context), status
 
 
-@bp.post("/households/<int:household_id>/proposals")
-@staff_required()
-def add_proposal(household_id: int):  # type: ignore[no-untyped-def]
-    found = _household_for_staff(household_id)
-    form = ProposalForm()
-    if form.validate_on_submit():
-        rank = int(form.rank.data)
-        exists = db.session.scalar(select(func.count()).select_from(Proposal).where(
-            Proposal.household_id == found.id, Proposal.rank == rank))
-        if exists:
-            form.rank.errors.append(_("Cette proposition existe déjà pour ce ménage."))
-        else:
-            proposal = Proposal(household_id=found.id, rank=rank, address=form.address.data,
-                                commune=form.commune.data, flat_type=form.flat_type.data, surface=form.surface.data,
-                                floor=form.floor.data, lift=form.lift.data, rent=form.rent.data,
-                                charges=form.charges.data, housing_benefit=form.housing_benefit.data or 0,
-                                landlord=form.landlord.data, received_on=form.received_on.data,
-                                visit_on=form.visit_on.data,
-                                status=ProposalStatus.VISITED if form.visit_on.data else ProposalStatus.RECEIVED)
-            db.session.add(proposal)
-            db.session.flush()
-            audit.record("staff", g.staff.id, "create", household_id=found.id, entity="proposal",
-                         entity_id=proposal.id)
-            db.session.commit()
-            return redirect(url_for("staff.household", household_id=found.id, _anchor="proposals"), code=303)
-    return _render_household(found, proposal_form=form)
-
-
-@bp.post("/households/<int:household_id>/appointments")
-@staff_required()
-def add_appointment(household_id: int):  # type: ignore[no-untyped-def]
-    found = _household_for_staff(household_id)
-    form = AppointmentForm()
-    if form.validate_on_submit():
-        local = form.starts_at.data.replace(tzinfo=ZoneInfo(current_app.config["TIME_ZONE"]))
-        appointment = Appointment(household_id=found.id, kind=form.kind.data, starts_at=local.astimezone(UTC),
-                                  place=form.place.data or "", with_whom=form.with_whom.data or "")
-        db.session.add(appointment)
-        db.session.flush()
-        audit.record("staff", g.staff.id, "create", household_id=found.id, entity="appointment",
-                     entity_id=appointment.id)
-        db.session.commit()
-        return redirect(url_for("staff.household", household_id=found.id, _anchor="appointments"), code=303)
-    return _render_household(found, appointment_form=form)
-
-
-@bp.post("/households/<int:household_id>/notes")
-@staff_required()
-def add_note(household_id: int):  # type: ignore[no-untyped-def]
-    found = _household_for_staff(household_id)
-    form = NoteForm()
-    if form.validate_on_submit():
-        note = ContactNote(household_id=found.id, staff_id=g.staff.id, on=form.on.data, channel=form.channel.data,
-                           text=form.text.data or "")
-        db.session.add(note)
-        if found.last_contact_on is None or form.on.data > found.last_contact_on:
-            found.last_contact_on = form.on.data
-        db.session.flush()
-        audit.record("staff", g.staff.id, "create", household_id=found.id, entity="contact_note", entity_id=note.id)
-        db.session.commit()
-        return redirect(url_for("staff.household", household_id=found.id, _anchor="notes"), code=303)
-    return _render_household(found, note_form=form)
+def _budget_form(budget: BudgetFacts | None) -> BudgetForm:
+    if budget is None:
+        return BudgetForm(formdata=None, prefix="budget", version="0")
+    form = BudgetForm(formdata=None, prefix="budget", obj=budget)
+    for kind, amount in (budget.expenses or {}).items():
+        if kind in EXPENSE_KINDS:
+            getattr(form, f"expense_{kind}").data = Decimal(str(amount))
+    return form
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -200,3 +171,6 @@ def import_csv():  # type: ignore[no-untyped-def]
             db.session.commit()
     status = 422 if form.errors or (result and result.errors) else 200
     return render_template("staff/import.html", form=form, result=result, columns=KNOWN), status
+
+
+from guide.staff import records  # noqa: E402, F401  (registers the recording routes on this blueprint)

@@ -123,10 +123,16 @@ def test_reading_a_file_is_logged(client, app, ctx) -> None:
         assert (entry.actor_id, entry.household_id) == (officer.id, household.id)
 
 
-def _post_form(client, household_id: int, suffix: str, **fields):
+PREFIXES = {"proposals": "new-proposal", "appointments": "new-appointment", "notes": "note", "facts": "facts",
+            "budget": "budget", "consents": "consent", "phones": "phone"}
+
+
+def _post_form(client, household_id: int, suffix: str, prefix: str | None = None, **fields):
     page = get_page(client, f"/staff/households/{household_id}")
+    prefix = prefix or PREFIXES.get(suffix.split("/")[0], "")
+    data = {f"{prefix}-{k}" if prefix else k: v for k, v in fields.items()}
     return client.post(f"/staff/households/{household_id}/{suffix}",
-                       data={"csrf_token": csrf_token(page.soup), **fields})
+                       data={"csrf_token": csrf_token(page.soup), **data})
 
 
 PROPOSAL = {"rank": "1", "address": "3 rue Nationale", "commune": "Lille", "flat_type": "T3", "surface": "64",

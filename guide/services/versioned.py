@@ -1,0 +1,21 @@
+"""Saving shared rows without ever losing an edit: a save based on an old version is refused, not applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+
+from guide.extensions import db
+from guide.models.base import utcnow
+
+
+def save_if_current(model: Any, row_id: int, seen_version: int, values: dict[str, Any]) -> bool:
+    """Apply `values` only if the row is still at `seen_version` (one atomic UPDATE); True when saved."""
+    result = db.session.execute(
+        update(model).where(model.id == row_id, model.version == seen_version)
+        .values(**values, version=model.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    return result.rowcount == 1

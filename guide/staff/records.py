@@ -1,0 +1,288 @@
+"""What staff record in a household's file: proposals and decisions, appointments, notes, facts, budget,
+consents and phones. Shared rows are saved only over the version the person saw (no silent overwrite)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from guide.auth import staff_required
+from guide.extensions import db
+from guide.models import (
+    Appointment,
+    BudgetFacts,
+    Consent,
+    ContactNote,
+    Household,
+    HouseholdPhone,
+    Proposal,
+    ProposalStatus,
+)
+from guide.models.base import money
+from guide.phones import normalize
+from guide.rules.budget import EXPENSE_KINDS
+from guide.services import audit
+from guide.services.versioned import save_if_current
+from guide.staff.forms import (
+    AppointmentForm,
+    AppointmentUpdateForm,
+    BudgetForm,
+    ConsentForm,
+    HouseholdFactsForm,
+    NoteForm,
+    PhoneForm,
+    ProposalForm,
+    ProposalUpdateForm,
+)
+from guide.staff.views import _household_for_staff, _render_household, bp
+
+
+def _back(household: Household, anchor: str):  # type: ignore[no-untyped-def]
+    return redirect(url_for("staff.household", household_id=household.id, _anchor=anchor), code=303)
+
+
+def _log(household: Household, action: str, entity: str, entity_id: int | None) -> None:
+    audit.record("staff", g.staff.id, action, household_id=household.id, entity=entity, entity_id=entity_id)
+
+
+def _conflict(household: Household, form: Any, current: dict[str, Any], action: str, anchor: str):  # type: ignore[no-untyped-def]
+    """Someone saved this record meanwhile: show both versions; the form keeps the person's own values."""
+    rows = []
+    for field in form:
+        if field.short_name in ("csrf_token", "version"):
+            continue
+        theirs, mine = current.get(field.short_name), field.data
+        rows.append({"label": field.label.text, "mine": _shown(mine), "theirs": _shown(theirs),
+                     "differs": _shown(mine) != _shown(theirs)})
+    form.version.data = str(current["version"])
+    return render_template("staff/conflict.html", household=household, form=form, rows=rows, action=action,
+                           back=url_for("staff.household", household_id=household.id, _anchor=anchor)), 409
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@bp.post("/households/<int:household_id>/proposals")
+@staff_required()
+def add_proposal(household_id: int):  # type: ignore[no-untyped-def]
+    found = _household_for_staff(household_id)
+    form = ProposalForm(prefix="new-proposal")
+    if form.validate_on_submit():
+        rank = int(form.rank.data)
+        exists = db.session.scalar(select(func.count()).select_from(Proposal).where(
+            Proposal.household_id == found.id, Proposal.rank == rank))
+        if exists:
+            form.rank.errors.append(_("Cette proposition existe déjà pour ce ménage."))
+        else:
+            proposal = Proposal(household_id=found.id, rank=rank, address=form.address.data,
+                                commune=form.commune.data, flat_type=form.flat_type.data, surface=form.surface.data,
+                                floor=form.floor.data, lift=form.lift.data, rent=form.rent.data,
+                                charges=form.charges.data, housing_benefit=form.housing_benefit.data or 0,
+                                landlord=form.landlord.data, received_on=form.received_on.data,
+                                visit_on=form.visit_on.data,
+                                status=ProposalStatus.VISITED if form.visit_on.data else ProposalStatus.RECEIVED)
+            db.session.add(proposal)
+            db.session.flush()
+            _log(found, "create", "proposal", proposal.id)
+            db.session.commit()
+            return _back(found, "proposals")
+    return _render_household(found, proposal_form=form)
+
+
+@bp.post("/households/<int:household_id>/proposals/<int:proposal_id>")
+@staff_required()
+def update_proposal(household_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
+    found = _household_for_staff(household_id)
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.household_id != found.id:
+        abort(404)
+    form = ProposalUpdateForm(prefix=f"proposal-{proposal.id}")
+    if not form.validate_on_submit():
+        return _render_household(found, update_errors=form)
+    values = {"status": form.status.data, "visit_on": form.visit_on.data, "answer_on": form.answer_on.data}
+    if not save_if_current(Proposal, proposal.id, int(form.version.data), values):
+        current = db.session.get(Proposal, proposal.id)
+        return _conflict(found, form, {**{k: getattr(current, k) for k in values}, "version": current.version},
+                         url_for("staff.update_proposal", household_id=found.id, proposal_id=proposal.id),
+                         "proposals")
+    _log(found, "update", "proposal", proposal.id)
+    db.session.commit()
+    return _back(found, "proposals")
+
+
+@bp.post("/households/<int:household_id>/appointments")
+@staff_required()
+def add_appointment(household_id: int):  # type: ignore[no-untyped-def]
+    found = _household_for_staff(household_id)
+    form = AppointmentForm(prefix="new-appointment")
+    if form.validate_on_submit():
+        appointment = Appointment(household_id=found.id, kind=form.kind.data, starts_at=_utc(form.starts_at.data),
+                                  place=form.place.data or "", with_whom=form.with_whom.data or "")
+        db.session.add(appointment)
+        db.session.flush()
+        _log(found, "create", "appointment", appointment.id)
+        db.session.commit()
+        return _back(found, "appointments")
+    return _render_household(found, appointment_form=form)
+
+
+def _utc(local_naive):  # type: ignore[no-untyped-def]
+    return local_naive.replace(tzinfo=ZoneInfo(current_app.config["TIME_ZONE"])).astimezone(UTC)
+
+
+@bp.post("/households/<int:household_id>/appointments/<int:appointment_id>")
+@staff_required()
+def update_appointment(household_id: int, appointment_id: int):  # type: ignore[no-untyped-def]
+    found = _household_for_staff(household_id)
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.household_id != found.id:
+        abort(404)
+    form = AppointmentUpdateForm(prefix=f"appointment-{appointment.id}")
+    if not form.validate_on_submit():
+        return _render_household(found, appointment_update=form, update_errors=form)
+    values = {"status": form.status.data, "starts_at": _utc(form.starts_at.data)}
+    if not save_if_current(Appointment, appointment.id, int(form.version.data), values):
+        current = db.session.get(Appointment, appointment.id)
+        local = current.starts_at.astimezone(ZoneInfo(current_app.config["TIME_ZONE"])) if current.starts_at.tzinfo \
+            else current.starts_at
+        return _conflict(found, form, {"status": current.status, "starts_at": local.strftime("%Y-%m-%d %H:%M"),
+                                       "version": current.version},
+                         url_for("staff.update_appointment", household_id=found.id, appointment_id=appointment.id),
+                         "appointments")
+    _log(found, "update", "appointment", appointment.id)
+    db.session.commit()
+    return _back(found, "appointments")
+
+
+@bp.post("/households/<int:household_id>/notes")
+@staff_required()
+def add_note(household_id: int):  # type: ignore[no-untyped-def]
+    found = _household_for_staff(household_id)
+    form = NoteForm(prefix="note")
+    if form.validate_on_submit():
+        note = ContactNote(household_id=found.id, staff_id=g.staff.id, on=form.on.data, channel=form.channel.data,
+                           text=form.text.data or "")
+        db.session.add(note)
+        if found.last_contact_on is None or form.on.data > found.last_contact_on:
+            found.last_contact_on = form.on.data
+        db.session.flush()
+        _log(found, "create", "contact_note", note.id)
+        db.session.commit()
+        return _back(found, "notes")
+    return _render_household(found, note_form=form)
+
+
+@bp.post("/households/<int:household_id>/facts")
+@staff_required()
+def update_facts(household_id: int):  # type: ignore[no-untyped-def]
+    found = _household_for_staff(household_id)
+    form = HouseholdFactsForm(prefix="facts")
+    if not form.validate_on_submit():
+        return _render_household(found, facts_form=form)
+    values = {name: getattr(form, name).data for name in ("display_name", "language", "occupants", "stage",
+                                                           "documents_updated_on", "moved_on")}
+    if not save_if_current(Household, found.id, int(form.version.data), values):
+        current = db.session.get(Household, found.id)
+        return _conflict(current, form, {**{k: getattr(current, k) for k in values}, "version": current.version},
+                         url_for("staff.update_facts", household_id=found.id), "facts")
+    _log(found, "update", "household", found.id)
+    db.session.commit()
+    return _back(found, "facts")
+
+
+@bp.post("/households/<int:household_id>/budget")
+@staff_required()
+def update_budget(household_id: int):  # type: ignore[no-untyped-def]
+    found = _household_for_staff(household_id)
+    form = BudgetForm(prefix="budget")
+    if not form.validate_on_submit():
+        return _render_household(found, budget_form=form)
+    budget = db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first()
+    if budget is None:  # the first save creates the row at version 0, then saves over it like any other
+        budget = BudgetFacts(household_id=found.id, expenses={}, version=0)
+        db.session.add(budget)
+        db.session.flush()
+    expenses = {k: str(money(getattr(form, f"expense_{k}").data)) for k in EXPENSE_KINDS
+                if getattr(form, f"expense_{k}").data is not None}
+    values = {"monthly_resources": form.monthly_resources.data, "rent": form.rent.data,
+              "charges": form.charges.data, "housing_benefit": form.housing_benefit.data, "expenses": expenses}
+    if not save_if_current(BudgetFacts, budget.id, int(form.version.data), values):
+        current = db.session.get(BudgetFacts, budget.id)
+        shown = {k: getattr(current, k) for k in ("monthly_resources", "rent", "charges", "housing_benefit")}
+        shown.update({f"expense_{k}": Decimal(v) for k, v in (current.expenses or {}).items()})
+        return _conflict(found, form, {**shown, "version": current.version},
+                         url_for("staff.update_budget", household_id=found.id), "budget")
+    _log(found, "update", "budget", budget.id)
+    db.session.commit()
+    return _back(found, "budget")
+
+
+@bp.post("/households/<int:household_id>/consents")
+@staff_required()
+def add_consent(household_id: int):  # type: ignore[no-untyped-def]
+    found = _household_for_staff(household_id)
+    form = ConsentForm(prefix="consent")
+    if not form.validate_on_submit():
+        return _render_household(found, consent_form=form)
+    consent = Consent(household_id=found.id, kind=form.kind.data, given_on=form.given_on.data,
+                      recorded_by_id=g.staff.id)
+    db.session.add(consent)
+    db.session.flush()
+    _log(found, "create", "consent", consent.id)
+    db.session.commit()
+    return _back(found, "facts")
+
+
+@bp.post("/households/<int:household_id>/phones")
+@staff_required()
+def add_phone(household_id: int):  # type: ignore[no-untyped-def]
+    found = _household_for_staff(household_id)
+    form = PhoneForm(prefix="phone")
+    if form.validate_on_submit():
+        e164 = normalize(form.number.data, current_app.config["DEFAULT_REGION"])
+        if e164 is None:
+            form.number.errors.append(_("Ce numéro ne semble pas juste. Exemple : 06 12 34 56 78."))
+        elif any(p.number == e164 for p in found.phones):
+            form.number.errors.append(_("Ce numéro est déjà enregistré pour ce ménage."))
+        else:
+            from datetime import datetime
+
+            phone = HouseholdPhone(household_id=found.id, number=e164, label=form.label.data or "",
+                                   sms_consent=form.sms_consent.data,
+                                   consent_at=datetime.now(UTC) if form.sms_consent.data else None)
+            db.session.add(phone)
+            db.session.flush()
+            _log(found, "create", "phone", phone.id)
+            db.session.commit()
+            return _back(found, "facts")
+    return _render_household(found, phone_form=form)
+
+
+@bp.post("/households/<int:household_id>/phones/<int:phone_id>/delete")
+@staff_required()
+def delete_phone(household_id: int, phone_id: int):  # type: ignore[no-untyped-def]
+    found = _household_for_staff(household_id)
+    phone = db.session.get(HouseholdPhone, phone_id)
+    if phone is None or phone.household_id != found.id:
+        abort(404)
+    from guide.household.forms import ConfirmForm
+
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db.session.delete(phone)
+    _log(found, "delete", "phone", phone_id)
+    db.session.commit()
+    return _back(found, "facts")

@@ -1,0 +1,161 @@
+"""Recording a household's facts, budget, consents, phones and decisions; stale saves refused, nothing lost."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+
+from guide.extensions import db
+from guide.models import Appointment, BudgetFacts, Consent, Household, HouseholdPhone, Proposal
+from tests.app.test_staff import _post_form, log_in
+from tests.conftest import csrf_token, get_page
+from tests.factories import make_appointment, make_household, make_proposal, make_staff
+
+FACTS = {"display_name": "Famille Nouvelle", "language": "pt", "occupants": "5", "stage": "searching",
+         "documents_updated_on": "2026-11-01", "moved_on": ""}
+
+
+def _version(client, household_id: int, prefix: str) -> str:
+    page = get_page(client, f"/staff/households/{household_id}")
+    return page.soup.select_one(f"input[name='{prefix}-version']")["value"]
+
+
+def test_update_household_facts(client, app, ctx) -> None:
+    officer = make_staff()
+    household = make_household(officer_id=officer.id)
+    log_in(client, officer)
+    version = _version(client, household.id, "facts")
+    assert _post_form(client, household.id, "facts", version=version, **FACTS).status_code == 303
+    with app.app_context():
+        stored = db.session.get(Household, household.id)
+        assert (stored.display_name, stored.language, stored.occupants, stored.stage, stored.version) == (
+            "Famille Nouvelle", "pt", 5, "searching", int(version) + 1)
+
+
+def test_a_stale_save_shows_both_versions_and_overwrites_nothing(client, app, ctx) -> None:
+    officer, colleague = make_staff(), make_staff(role="admin")
+    household = make_household(officer_id=officer.id, display_name="Avant")
+    log_in(client, officer)
+    other = app.test_client()
+    log_in(other, colleague)
+    seen = _version(client, household.id, "facts")
+    assert _version(other, household.id, "facts") == seen
+    assert _post_form(other, household.id, "facts", version=seen, **{**FACTS, "display_name": "Par la collègue"}
+                      ).status_code == 303
+    response = _post_form(client, household.id, "facts", version=seen, **{**FACTS, "display_name": "Par moi"})
+    assert response.status_code == 409
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    row = next(tr for tr in soup.select("[data-conflict] tr.differs") if "Par moi" in tr.get_text())
+    assert row.select_one("[data-mine]").get_text() == "Par moi"
+    assert row.select_one("[data-theirs]").get_text() == "Par la collègue"
+    with app.app_context():
+        assert db.session.get(Household, household.id).display_name == "Par la collègue"
+    # "save mine": the conflict form carries my values and the current version
+    form = soup.select_one("form[action$='/facts']")
+    data = {i["name"]: i.get("value", "") for i in form.select("input")}
+    data.update({s["name"]: s.select_one("option[selected]")["value"] for s in form.select("select")})
+    assert data["facts-display_name"] == "Par moi"
+    assert client.post(form["action"], data=data).status_code == 303
+    with app.app_context():
+        assert db.session.get(Household, household.id).display_name == "Par moi"
+
+
+def test_budget_first_save_then_update_feeds_affordability(client, app, ctx) -> None:
+    officer = make_staff()
+    household = make_household(officer_id=officer.id)
+    log_in(client, officer)
+    version = _version(client, household.id, "budget")
+    response = _post_form(client, household.id, "budget", version=version, monthly_resources="1 500,00"
+                          .replace(" ", "").replace(",", "."), rent="400", charges="90", housing_benefit="150",
+                          expense_electricity="50", expense_phone="30")
+    assert response.status_code == 303
+    with app.app_context():
+        budget = db.session.scalars(select(BudgetFacts)).one()
+        assert budget.monthly_resources == Decimal("1500.00") and budget.expenses == {"electricity": "50.00",
+                                                                                     "phone": "30.00"}
+    version = _version(client, household.id, "budget")
+    assert _post_form(client, household.id, "budget", version=version, monthly_resources="1600", rent="400",
+                      charges="90", housing_benefit="150").status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(BudgetFacts)).one().monthly_resources == Decimal("1600.00")
+
+
+def test_bad_budget_figures_are_explained(client, app, ctx) -> None:
+    officer = make_staff()
+    household = make_household(officer_id=officer.id)
+    log_in(client, officer)
+    response = _post_form(client, household.id, "budget", version="0", monthly_resources="mille", rent="-3")
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalars(select(BudgetFacts)).first() is None
+
+
+def test_consent_and_phones(client, app, ctx) -> None:
+    officer = make_staff()
+    household = make_household(officer_id=officer.id)
+    log_in(client, officer)
+    assert _post_form(client, household.id, "consents", kind="sharing_refused", given_on="2026-11-20"
+                      ).status_code == 303
+    bad = _post_form(client, household.id, "phones", number="06 12", label="Fils")
+    assert bad.status_code == 422 and "ne semble pas juste" in bad.get_data(as_text=True)
+    assert _post_form(client, household.id, "phones", number="07 52 00 00 01", label="Fils", sms_consent="y"
+                      ).status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(Consent)).one().kind == "sharing_refused"
+        phones = db.session.scalars(select(HouseholdPhone).where(HouseholdPhone.household_id == household.id)).all()
+        added = next(p for p in phones if p.number == "+33752000001")
+        assert added.sms_consent and added.label == "Fils" and added.consent_at is not None
+    page = get_page(client, f"/staff/households/{household.id}")
+    form = page.soup.select_one(f"form[action$='/phones/{added.id}/delete']")
+    assert client.post(form["action"], data={"csrf_token": csrf_token(page.soup)}).status_code == 303
+    with app.app_context():
+        assert db.session.get(HouseholdPhone, added.id) is None
+
+
+def test_record_a_refusal_and_the_household_sees_it(client, app, ctx) -> None:
+    officer = make_staff()
+    household = make_household(officer_id=officer.id)
+    proposal = make_proposal(household, rank=1, visit_on=date(2026, 11, 10), status="visited")
+    log_in(client, officer)
+    prefix = f"proposal-{proposal.id}"
+    version = _version(client, household.id, prefix)
+    response = _post_form(client, household.id, f"proposals/{proposal.id}", prefix=prefix, version=version,
+                          status="refused", visit_on="2026-11-10", answer_on="2026-11-18")
+    assert response.status_code == 303
+    with app.app_context():
+        stored = db.session.get(Proposal, proposal.id)
+        assert (stored.status, stored.answer_on) == ("refused", date(2026, 11, 18))
+
+
+def test_cancel_an_appointment(client, app, ctx) -> None:
+    officer = make_staff()
+    household = make_household(officer_id=officer.id)
+    appointment = make_appointment(household)
+    log_in(client, officer)
+    prefix = f"appointment-{appointment.id}"
+    page = get_page(client, f"/staff/households/{household.id}")
+    starts = page.soup.select_one(f"input[name='{prefix}-starts_at']")["value"]
+    version = page.soup.select_one(f"input[name='{prefix}-version']")["value"]
+    response = _post_form(client, household.id, f"appointments/{appointment.id}", prefix=prefix,
+                          version=version, status="cancelled", starts_at=starts)
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(Appointment, appointment.id).status == "cancelled"
+
+
+def test_records_of_another_household_are_refused(client, app, ctx) -> None:
+    officer = make_staff()
+    mine = make_household(officer_id=officer.id)
+    other = make_household()
+    their_proposal = make_proposal(other)
+    their_appointment = make_appointment(other)
+    log_in(client, officer)
+    token = csrf_token(get_page(client, "/staff/").soup)
+    for url in (f"/staff/households/{mine.id}/proposals/{their_proposal.id}",
+                f"/staff/households/{mine.id}/appointments/{their_appointment.id}",
+                f"/staff/households/{other.id}/facts", f"/staff/households/{other.id}/budget",
+                f"/staff/households/{other.id}/consents", f"/staff/households/{other.id}/phones"):
+        assert client.post(url, data={"csrf_token": token}).status_code == 404, url
