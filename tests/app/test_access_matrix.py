@@ -1,0 +1,97 @@
+"""Every household and staff route, tried with another household's identifiers: always refused, nothing changed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from guide.extensions import db
+from guide.models import AuditEntry, Role
+from tests.app.test_household_home import sign_in_as
+from tests.app.test_staff import log_in
+from tests.conftest import csrf_token, get_page
+from tests.factories import make_appointment, make_household, make_proposal, make_staff
+
+ID_ARGS = {"household_id", "proposal_id", "appointment_id", "phone_id"}
+
+
+def _rules(app, prefix: str):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(prefix) and ID_ARGS & set(rule.arguments):
+            yield rule
+
+
+def _records(app):
+    owner = make_staff()
+    theirs = make_household(officer_id=owner.id)
+    ids = {"household_id": theirs.id, "proposal_id": make_proposal(theirs).id,
+           "appointment_id": make_appointment(theirs).id}
+    with app.app_context():
+        from guide.models import HouseholdPhone
+
+        ids["phone_id"] = db.session.scalars(select(HouseholdPhone.id).where(
+            HouseholdPhone.household_id == theirs.id)).first()
+    return ids
+
+
+def _snapshot(app):
+    with app.app_context():
+        from guide.models import Appointment, Household, HouseholdPhone, Proposal
+
+        return [(m.__name__, sorted((r.id, getattr(r, "version", None), getattr(r, "status", None))
+                                    for r in db.session.scalars(select(m)))) for m in
+                (Household, Proposal, Appointment, HouseholdPhone)]
+
+
+def test_household_routes_refuse_another_households_ids(client, app, ctx) -> None:
+    ids = _records(app)
+    me = make_household()
+    sign_in_as(client, app, me)
+    token = csrf_token(get_page(client, "/my").soup)
+    before = _snapshot(app)
+    tried = 0
+    for rule in _rules(app, "/my"):
+        url = _build(app, rule, ids)
+        for method in rule.methods & {"GET", "POST"}:
+            response = client.open(url, method=method, data={"csrf_token": token, "note": "x"})
+            assert response.status_code == 404, f"{method} {url} gave {response.status_code}"
+            tried += 1
+    assert tried >= 5 and _snapshot(app) == before
+
+
+def test_staff_routes_refuse_households_of_others(client, app, ctx) -> None:
+    ids = _records(app)
+    for role in (Role.OFFICER, Role.MEDIATOR, Role.MEDIATION_GROUP):
+        staff = make_staff(role=role)
+        mine = make_household(officer_id=staff.id if role == Role.OFFICER else None,
+                              mediator_id=staff.id if role == Role.MEDIATOR else None)
+        session = app.test_client()
+        log_in(session, staff)
+        token = csrf_token(get_page(session, "/staff/").soup)
+        before = _snapshot(app)
+        tried = 0
+        for rule in _rules(app, "/staff"):
+            for target in ({**ids}, {**ids, "household_id": mine.id}):  # their ids, and their ids under my file
+                if target["household_id"] == mine.id and rule.arguments == {"household_id"}:
+                    continue
+                url = _build(app, rule, target)
+                for method in rule.methods & {"GET", "POST"}:
+                    response = session.open(url, method=method, data={"csrf_token": token})
+                    assert response.status_code in (403, 404), f"{role} {method} {url}: {response.status_code}"
+                    tried += 1
+        assert tried >= 10 and _snapshot(app) == before
+
+
+def test_refused_reads_leave_no_read_entry(client, app, ctx) -> None:
+    ids = _records(app)
+    staff = make_staff()
+    log_in(client, staff)
+    client.get(f"/staff/households/{ids['household_id']}")
+    with app.app_context():
+        assert not db.session.scalars(select(AuditEntry).where(AuditEntry.action == "read")).all()
+
+
+def _build(app, rule, ids) -> str:
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{k: ids[k] for k in rule.arguments})
