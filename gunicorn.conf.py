@@ -4,8 +4,10 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUIDE_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUIDE_WORKERS", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("GUIDE_THREADS", 2))
+# Rendering pages is CPU work: one process per core keeps each request's time low (bench/latency.py,
+# bench/household_home.py measured both layouts); more threads only help while waiting on a remote database.
+workers = int(os.environ.get("GUIDE_WORKERS", multiprocessing.cpu_count()))
+threads = int(os.environ.get("GUIDE_THREADS", 1))
 worker_class = "gthread"
 keepalive = 5
 timeout = 30

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import itertools
+import os
 import random
 import re
 import statistics
@@ -101,7 +102,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='guide-bench-')}/home.sqlite3"

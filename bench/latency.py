@@ -3,12 +3,13 @@
 20 clients (threads with keep-alive connections) request a mix of guide pages for a fixed number of requests.
 Prints p50/p95/p99 as seen by the clients and as measured inside the app (Server-Timing), and throughput.
 Target: p95 server time ≤ 20 ms at 20 concurrent clients on the 2-core machine.
-Usage: .venv/bin/python bench/latency.py [--clients 20] [--requests 6000] [--workers 4]
+Usage: .venv/bin/python bench/latency.py [--clients 20] [--requests 6000] [--workers N] [--threads N]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import http.client
 import itertools
 import random
@@ -37,8 +38,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=6000)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
 
     urls = (["/", "/journey", "/glossary", "/flows"] + [f"/journey/{s['slug']}" for s in load_journey()]

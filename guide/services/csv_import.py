@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from guide.content import load_journey
 from guide.extensions import db
+from guide.household.labels import role_label
 from guide.i18n import LANGUAGES
 from guide.models import Household, HouseholdPhone, Operation, Role, StaffUser
 from guide.phones import normalize
@@ -179,7 +180,7 @@ def _staff(email: str, role: Role, by_email: dict[str, StaffUser], default: Staf
         return default if default is not None and default.role == role else None
     found = by_email.get(email.lower())
     if found is None or found.role != role:
-        error(column, _("Aucun compte %(role)s avec cette adresse.", role=role.value))
+        error(column, _("Aucun compte %(role)s avec cette adresse.", role=role_label(role.value)))
         return None
     return found
 
