@@ -9,9 +9,9 @@ Usage: .venv/bin/python bench/latency.py [--clients 20] [--requests 6000] [--wor
 from __future__ import annotations
 
 import argparse
-import os
 import http.client
 import itertools
+import os
 import random
 import re
 import statistics
