@@ -86,7 +86,7 @@ def test_staff_pages_pass_the_accessibility_scan(phone_ctx, app, ctx) -> None:
     problems += _violations(page)
     page.locator("tbody a").first.click()
     problems += _violations(page)
-    page.locator("details.more summary").first.click()
+    page.locator("details:has(form[action$='/proposals']) summary").click()
     page.locator("form[action$='/proposals'] button[type=submit]").click()  # empty form: errors shown
     assert page.locator(".error-summary").count() == 1
     problems += _violations(page)
