@@ -155,30 +155,16 @@ def _register_hooks(app: Flask) -> None:
             response.vary.update(("Cookie", "Accept-Language"))
         return response
 
-    @app.errorhandler(404)
-    def not_found(_error):  # type: ignore[no-untyped-def]
-        return render_template("public/error.html", code=404), 404
+    def error_page(code: int):  # type: ignore[no-untyped-def]
+        def handler(_error):  # type: ignore[no-untyped-def]
+            if code == 500:
+                db.session.rollback()
+            return render_template("public/error.html", code=code), code
 
-    @app.errorhandler(403)
-    def forbidden(_error):  # type: ignore[no-untyped-def]
-        return render_template("public/error.html", code=403), 403
+        return handler
 
-    @app.errorhandler(413)
-    def too_large(_error):  # type: ignore[no-untyped-def]
-        return render_template("public/error.html", code=413), 413
-
-    @app.errorhandler(429)
-    def too_many(_error):  # type: ignore[no-untyped-def]
-        return render_template("public/error.html", code=429), 429
-
-    @app.errorhandler(405)
-    def not_allowed(_error):  # type: ignore[no-untyped-def]
-        return render_template("public/error.html", code=405), 405
-
-    @app.errorhandler(500)
-    def server_error(_error):  # type: ignore[no-untyped-def]
-        db.session.rollback()
-        return render_template("public/error.html", code=500), 500
+    for code in (403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, error_page(code))
 
     from flask_wtf.csrf import CSRFError
 

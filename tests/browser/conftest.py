@@ -54,8 +54,7 @@ def new_phone(browser, live_server: str, lang: str | None = None, javascript: bo
 
 
 @pytest.fixture()
-def phone_ctx(browser, live_server):
-    """Like `phone`, named for tests that also use the `ctx` factories fixture."""
+def phone(browser, live_server):
     contexts = []
 
     def make(lang: str | None = None, javascript: bool = True):
@@ -69,14 +68,6 @@ def phone_ctx(browser, live_server):
 
 
 @pytest.fixture()
-def phone(browser, live_server):
-    contexts = []
-
-    def make(lang: str | None = None, javascript: bool = True):
-        context, page = new_phone(browser, live_server, lang, javascript)
-        contexts.append(context)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
+def phone_ctx(phone):
+    """The `phone` fixture, named for tests that also use the `ctx` factories fixture."""
+    return phone
