@@ -29,17 +29,17 @@ def _code(app) -> str:
     return re.search(r"\b\d{6}\b", body).group(0)
 
 
-@pytest.mark.parametrize(("lang", "phone"), [("fr", "+33611223344"), ("ar", "+33611223355")])
-def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, lang: str, phone: str) -> None:
+@pytest.mark.parametrize(("lang", "number"), [("fr", "+33611223344"), ("ar", "+33611223355")])
+def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, lang: str, number: str) -> None:
     officer = make_staff(name="Nadia Benali", phone="+33320123456")
-    household = make_household(phone=phone, language=lang, stage="my-answer", officer_id=officer.id)
+    household = make_household(phone=number, language=lang, stage="my-answer", officer_id=officer.id)
     visit = date.today() - timedelta(days=2)
     proposal = make_proposal(household, rank=2, status=ProposalStatus.VISITED, visit_on=visit)
     make_budget(household)
     make_appointment(household, starts_at=datetime.now(UTC) + timedelta(days=3))
     page = phone_ctx(lang)
     page.goto("/sign-in")
-    page.locator("input[name=phone]").fill(phone.replace("+33", "0"))
+    page.locator("input[name=phone]").fill(number.replace("+33", "0"))
     page.locator("form button[type=submit]").click()
     assert page.url.endswith("/sign-in/code")
     page.locator("input[name=code]").fill(_code(app))
