@@ -42,7 +42,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     SMS_BACKEND = "log"  # "log" prints and stores; "twilio" comes with the SMS channel
     DEFAULT_REGION = "FR"  # phone numbers typed without +33
-    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads above 2 MB are refused
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # requests above 16 MB (three 5 MB photos and text) are refused
 
 
 def load_secret_key(app_instance: Path) -> str:

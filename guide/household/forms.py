@@ -2,8 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class PhoneForm(FlaskForm):
@@ -25,3 +34,57 @@ class ConfirmForm(FlaskForm):
 class ChangeRequestForm(FlaskForm):
     note = TextAreaField(_l("Pourquoi voulez-vous changer ? Quels jours vous vont ?"),
                          validators=[Length(max=1000, message=_l("1000 signes au plus."))])
+
+
+IDEMPOTENCY = r"^[0-9a-f]{32}$"
+MOTIVE_LABELS = {
+    "flat_state": _l("L'état du logement"),
+    "rent_charges": _l("Le loyer et les charges sont trop chers"),
+    "distance_work": _l("Trop loin de mon travail"),
+    "distance_school": _l("Trop loin de l'école des enfants"),
+    "distance_care": _l("Trop loin de mes soins"),
+    "accessibility": _l("Pas accessible (escaliers, handicap, santé)"),
+    "size": _l("Pas la bonne taille"),
+    "other": _l("Autre raison"),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class AnswerForm(FlaskForm):
+    decision = RadioField(_l("Votre réponse"), choices=[("accept", _l("J'accepte ce logement")),
+                                                        ("refuse", _l("Je refuse ce logement"))],
+                          validators=[DataRequired(message=_l("Choisissez : j'accepte ou je refuse."))])
+    motives = MultiCheckboxField(_l("Pourquoi refusez-vous ?"), choices=list(MOTIVE_LABELS.items()),
+                                 validate_choice=True)
+    text = TextAreaField(_l("Expliquez avec vos mots"),
+                         validators=[Length(max=5000, message=_l("5000 signes au plus."))])
+    key = HiddenField(validators=[DataRequired(), Regexp(IDEMPOTENCY)])
+
+    def validate_motives(self, field) -> None:  # type: ignore[no-untyped-def]
+        if self.decision.data == "refuse" and not field.data and not (self.text.data or "").strip():
+            raise ValidationError(_l("Un refus doit donner une raison. Cochez une raison ou écrivez-la."))
+
+
+class MediationForm(FlaskForm):
+    what_happened = TextAreaField(_l("Que s'est-il passé ?"),
+                                  validators=[Length(max=5000, message=_l("5000 signes au plus."))])
+    disagreement = TextAreaField(_l("Avec quoi n'êtes-vous pas d'accord ?"),
+                                 validators=[Length(max=5000, message=_l("5000 signes au plus."))])
+    wish = TextAreaField(_l("Que souhaitez-vous ?"),
+                         validators=[Length(max=5000, message=_l("5000 signes au plus."))])
+    photos = MultipleFileField(_l("Photos (3 au plus, JPEG ou PNG)"))
+    key = HiddenField(validators=[DataRequired(), Regexp(IDEMPOTENCY)])
+
+    def validate_what_happened(self, field) -> None:  # type: ignore[no-untyped-def]
+        if not any((f.data or "").strip() for f in (self.what_happened, self.disagreement, self.wish)):
+            raise ValidationError(_l("Écrivez au moins quelques mots."))
+
+
+class AdditionForm(FlaskForm):
+    text = TextAreaField(_l("Ajouter quelque chose"),
+                         validators=[DataRequired(message=_l("Écrivez quelques mots.")),
+                                     Length(max=5000, message=_l("5000 signes au plus."))])

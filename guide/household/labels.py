@@ -46,6 +46,19 @@ def proposal_status(status: str) -> str:
     return str(PROPOSAL_STATUSES.get(status, status))
 
 
+MEDIATION_STATUSES = {
+    "received": _l("Reçue"),
+    "acknowledged": _l("Accusé de réception envoyé"),
+    "meeting_planned": _l("Réunion prévue"),
+    "concluded": _l("Conclue"),
+    "closed": _l("Close"),
+}
+
+
+def mediation_status(status: str) -> str:
+    return str(MEDIATION_STATUSES.get(status, status))
+
+
 ROLES = {
     "officer": _l("chargé de relogement"),
     "mediator": _l("médiateur"),
@@ -61,4 +74,5 @@ def role_label(role: str) -> str:
 def register(app) -> None:  # type: ignore[no-untyped-def]
     """Make the labels available in every template."""
     app.jinja_env.globals.update(appointment_kind=appointment_kind, appointment_status=appointment_status,
-                                 proposal_status=proposal_status, role_label=role_label)
+                                 proposal_status=proposal_status, role_label=role_label,
+                                 mediation_status=mediation_status)

@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
+from sqlalchemy import select
 
 from guide.auth import current_household, household_required, sign_in_household, sign_out
 from guide.extensions import db, limiter
 from guide.household.forms import ChangeRequestForm, CodeForm, ConfirmForm, PhoneForm
 from guide.household.labels import appointment_kind
 from guide.i18n import negotiate_language
-from guide.models import Appointment, AppointmentStatus, Household, Proposal
+from guide.models import Appointment, AppointmentStatus, Household, Proposal, WrittenRequest
 from guide.phones import normalize
 from guide.public.simulator import figures, reason_words, verdict_words
 from guide.public.views import _safe_next, today
@@ -128,7 +129,10 @@ def home():  # type: ignore[no-untyped-def]
     content = current_app.extensions["content"]
     slugs = content.stage_slugs()
     stage_page = content.stage(negotiate_language(), household.stage) if household.stage in slugs else None
+    requests = db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == household.id)
+                                  .order_by(WrittenRequest.id.desc()).limit(10)).all()
     return render_template("household/home.html", household=household, view=view, confirm_form=ConfirmForm(),
+                           requests=requests,
                            stage_page=stage_page, stage_number=slugs.index(household.stage) + 1 if stage_page else 0,
                            stage_total=len(slugs))
 
@@ -220,3 +224,6 @@ def proposal(proposal_id: int):  # type: ignore[no-untyped-def]
                    "before": figures(money.before), "after": figures(money.after)}
     return render_template("household/proposal.html", household=g.household, item=item, view=view,
                            verdict=verdict)
+
+
+from guide.household import requests as _requests  # noqa: E402, F401  (registers the written-request routes)

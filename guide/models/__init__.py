@@ -12,11 +12,21 @@ from guide.models.proposal import (
     Proposal,
     ProposalStatus,
 )
+from guide.models.requests import (
+    MediationCase,
+    MediationStatus,
+    RefusalMotive,
+    RequestAddition,
+    RequestKind,
+    RequestPhoto,
+    WrittenRequest,
+)
 from guide.models.sms import SmsMessage
 from guide.models.staff import Role, StaffUser
 
 __all__ = [
     "AuditEntry", "SignInCode", "SignInLink", "BudgetFacts", "PageFeedback", "Consent", "ConsentKind",
     "ContactNote", "Household", "HouseholdPhone", "Operation", "Appointment", "AppointmentKind",
-    "AppointmentStatus", "Proposal", "ProposalStatus", "SmsMessage", "Role", "StaffUser",
+    "AppointmentStatus", "Proposal", "ProposalStatus", "SmsMessage", "Role", "StaffUser", "MediationCase",
+    "MediationStatus", "RefusalMotive", "RequestAddition", "RequestKind", "RequestPhoto", "WrittenRequest",
 ]

@@ -134,3 +134,14 @@ class ProposalUpdateForm(VersionedForm):
 class AppointmentUpdateForm(VersionedForm):
     status = SelectField(_l("Statut"), choices=list(APPOINTMENT_STATUSES.items()))
     starts_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)])
+
+
+class MediationUpdateForm(VersionedForm):
+    status = SelectField(_l("Statut"), choices=[("acknowledged", _l("Accusé de réception envoyé")),
+                                               ("meeting_planned", _l("Réunion prévue")),
+                                               ("concluded", _l("Conclue")), ("closed", _l("Close"))])
+    meeting_at = DateTimeLocalField(_l("Date et heure de la réunion"), format="%Y-%m-%dT%H:%M",
+                                    validators=[Optional()])
+    meeting_place = StringField(_l("Lieu neutre de la réunion"), validators=[Length(max=200)])
+    outcome = TextAreaField(_l("Résultat de la médiation"), validators=[Length(max=5000)])
+    letter_text = TextAreaField(_l("Courrier après médiation (points essentiels)"), validators=[Length(max=10000)])

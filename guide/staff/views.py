@@ -21,6 +21,7 @@ from guide.models import (
     Household,
     Role,
     StaffUser,
+    WrittenRequest,
 )
 from guide.public.views import _safe_next, today
 from guide.rules.budget import EXPENSE_KINDS
@@ -142,6 +143,8 @@ def _render_household(found: Household, **forms: object):  # type: ignore[no-unt
         "phone_form": forms.get("phone_form") or PhoneForm(formdata=None, prefix="phone"),
         "proposal_update": lambda p: ProposalUpdateForm(formdata=None, prefix=f"proposal-{p.id}", obj=p),
         "update_errors": forms.get("update_errors"),
+        "written_requests": db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == found.id)
+                                               .order_by(WrittenRequest.id.desc())).all(),
     }
     status = 422 if any(getattr(f, "errors", None) for f in forms.values()) else 200
     return render_template("staff/household.html", **context), status
@@ -173,4 +176,4 @@ def import_csv():  # type: ignore[no-untyped-def]
     return render_template("staff/import.html", form=form, result=result, columns=KNOWN), status
 
 
-from guide.staff import records  # noqa: E402, F401  (registers the recording routes on this blueprint)
+from guide.staff import mediation, records  # noqa: E402, F401  (register their routes on this blueprint)

@@ -1,0 +1,78 @@
+"""Letters of written requests, through the app: PDF generation time and the letter page's weight.
+
+Creates a household writing in Arabic with a long mediation request (French letter + Arabic copy, two pages or
+more), then downloads the PDF 30 times and the letter page compressed.
+Targets: PDF p95 ≤ 1 s; letter page ≤ 20 KB compressed.   Usage: .venv/bin/python bench/letters.py
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import flask_migrate
+
+from guide import create_app
+
+PARAGRAPH = ("Le logement proposé est au quatrième étage sans ascenseur. Ma mère ne peut pas monter les escaliers. "
+             "الشقة في الطابق الرابع بدون مصعد ولا تستطيع أمي صعود الدرج. ")
+
+
+def main() -> None:
+    url = f"sqlite:///{tempfile.mkdtemp(prefix='guide-bench-')}/letters.sqlite3"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        flask_migrate.upgrade()
+    from tests import factories
+
+    factories.APP = app
+    officer = factories.make_staff()
+    household = factories.make_household(language="ar", officer_id=officer.id)
+    client = app.test_client()
+    from guide.extensions import db
+    from guide.models import Household
+    from guide.services import signin
+
+    with app.test_request_context():
+        token = signin.create_link(db.session.get(Household, household.id))
+        db.session.commit()
+    page = client.get(f"/k/{token}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(f"/k/{token}", data={"csrf_token": csrf})
+    form = client.get("/my/mediation").get_data(as_text=True)
+    key = re.search(r'value="([0-9a-f]{32})"', form).group(1)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    response = client.post("/my/mediation", data={"csrf_token": csrf, "key": key,
+                                                 "what_happened": PARAGRAPH * 6, "disagreement": PARAGRAPH * 3,
+                                                 "wish": PARAGRAPH * 2})
+    receipt = response.headers["Location"]
+    letter = client.get(receipt + "/letter", headers={"Accept-Encoding": "br, gzip"})
+    css = client.get("/static/css/letter.css", headers={"Accept-Encoding": "br, gzip"})
+    timings = []
+    pages = 0
+    for _ in range(30):
+        started = time.perf_counter()
+        pdf = client.get(receipt + "/letter.pdf")
+        timings.append(time.perf_counter() - started)
+        assert pdf.data.startswith(b"%PDF")
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(BytesIO(pdf.data)).pages)
+    timings.sort()
+    p95 = timings[round(0.95 * (len(timings) - 1))]
+    print(f"PDF letter ({pages} pages, {len(pdf.data) / 1024:.0f} KB): p50 {statistics.median(timings):.3f} s, "
+          f"p95 {p95:.3f} s, max {timings[-1]:.3f} s over {len(timings)} runs   target p95 ≤ 1 s")
+    print(f"letter page: {len(letter.data) / 1024:.1f} KB + letter.css {len(css.data) / 1024:.1f} KB compressed "
+          f"({letter.headers.get('Content-Encoding')})   target ≤ 20 KB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Written requests from the household space: answer a proposal, refuse with reasons, ask for mediation.
+
+Nothing is lost: a request is stored (reference, timestamp) before any confirmation is shown, a double tap or a
+retried submission returns the same request, and the household's words are kept exactly and shown escaped.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from guide.auth import household_required
+from guide.extensions import db, limiter
+from guide.household.forms import MOTIVE_LABELS, AdditionForm, AnswerForm, MediationForm
+from guide.household.views import _own_proposal, bp
+from guide.letters import letter_html, letter_pdf
+from guide.models import RequestPhoto, WrittenRequest
+from guide.public.views import today
+from guide.rules import deadlines
+from guide.services import requests as service
+from guide.uploads import PhotoError, clean_photo
+
+MAX_PHOTOS = 3
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+def _own_request(reference: str) -> WrittenRequest:
+    found = db.session.scalars(select(WrittenRequest).where(WrittenRequest.reference == reference)).first()
+    if found is None or found.household_id != g.household.id:
+        abort(404)
+    return found
+
+
+def _after_duplicate(key: str):  # type: ignore[no-untyped-def]
+    """Two submissions raced: the first one won; show its receipt."""
+    db.session.rollback()
+    existing = service.find_existing(g.household, key)
+    if existing is None:
+        raise
+    return redirect(url_for("household.receipt", reference=existing.reference), code=303)
+
+
+@bp.route("/my/proposals/<int:proposal_id>/answer", methods=["GET", "POST"])
+@household_required
+@limiter.limit("30 per hour", methods=["POST"])
+def answer(proposal_id: int):  # type: ignore[no-untyped-def]
+    proposal = _own_proposal(proposal_id)
+    answer_by = deadlines.decision_deadline(proposal.visit_on) if proposal.visit_on else None
+    if not service.answerable(proposal):
+        sent = db.session.scalars(select(WrittenRequest).where(WrittenRequest.proposal_id == proposal.id)
+                                  .order_by(WrittenRequest.id.desc())).first()
+        if sent is not None:
+            return redirect(url_for("household.receipt", reference=sent.reference), code=303)
+        return render_template("household/answer_closed.html", proposal=proposal), 409
+    form = AnswerForm() if request.method == "POST" else AnswerForm(key=_key())
+    step = request.form.get("step", "review")
+    late = answer_by is not None and today() > answer_by
+    if request.method == "POST" and step != "edit" and form.validate_on_submit():
+        if step == "send":
+            try:
+                sent = service.answer_proposal(g.household, proposal, form.decision.data == "accept",
+                                               form.motives.data or [], form.text.data or "", form.key.data, today())
+                db.session.commit()
+            except IntegrityError:
+                return _after_duplicate(form.key.data)
+            return redirect(url_for("household.receipt", reference=sent.reference), code=303)
+        return render_template("household/answer_review.html", form=form, proposal=proposal, answer_by=answer_by,
+                               late=late, motives=[MOTIVE_LABELS[m] for m in form.motives.data or []])
+    status = 422 if form.errors else 200
+    return render_template("household/answer.html", form=form, proposal=proposal, answer_by=answer_by,
+                           late=late), status
+
+
+@bp.route("/my/mediation", methods=["GET", "POST"])
+@household_required
+@limiter.limit("30 per hour", methods=["POST"])
+def ask_mediation():  # type: ignore[no-untyped-def]
+    form = MediationForm() if request.method == "POST" else MediationForm(key=_key())
+    if form.validate_on_submit():
+        files = [f for f in request.files.getlist(form.photos.name) if f and f.filename]
+        photos, problems = [], []
+        if len(files) > MAX_PHOTOS:
+            problems.append(_("3 photos au plus."))
+        for upload in files[:MAX_PHOTOS]:
+            try:
+                photos.append(clean_photo(upload.read()))
+            except PhotoError as error:
+                problems.append(_photo_message(error.code, upload.filename or ""))
+        if problems:
+            form.photos.errors = problems
+        else:
+            try:
+                sent = service.ask_mediation(g.household, form.what_happened.data or "", form.disagreement.data or "",
+                                             form.wish.data or "", photos, form.key.data, today())
+                db.session.commit()
+            except IntegrityError:
+                return _after_duplicate(form.key.data)
+            return redirect(url_for("household.receipt", reference=sent.reference), code=303)
+    status = 422 if form.errors else 200
+    return render_template("household/mediation.html", form=form), status
+
+
+def _photo_message(code: str, filename: str) -> str:
+    messages = {
+        "too_large": _("La photo %(name)s est trop lourde : 5 Mo au plus.", name=filename),
+        "not_an_image": _("Le fichier %(name)s n'est pas une photo.", name=filename),
+        "unsupported_type": _("La photo %(name)s doit être en JPEG ou en PNG.", name=filename),
+        "too_many_pixels": _("La photo %(name)s est trop grande.", name=filename),
+    }
+    return messages.get(code, messages["not_an_image"])
+
+
+@bp.route("/my/requests/<reference>", methods=["GET", "POST"])
+@household_required
+def receipt(reference: str):  # type: ignore[no-untyped-def]
+    sent = _own_request(reference)
+    form = AdditionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        service.add_to_request(g.household, sent, form.text.data)
+        db.session.commit()
+        return redirect(url_for("household.receipt", reference=reference, added=1, _anchor="additions"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("household/receipt.html", sent=sent, form=form,
+                           motive_labels=MOTIVE_LABELS), status
+
+
+@bp.get("/my/requests/<reference>/photos/<int:photo_id>")
+@household_required
+def request_photo(reference: str, photo_id: int):  # type: ignore[no-untyped-def]
+    sent = _own_request(reference)
+    photo = db.session.get(RequestPhoto, photo_id)
+    if photo is None or photo.request_id != sent.id:
+        abort(404)
+    return Response(photo.data, mimetype=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@bp.get("/my/requests/<reference>/letter")
+@household_required
+def letter(reference: str):  # type: ignore[no-untyped-def]
+    return letter_html(_own_request(reference), g.household)
+
+
+@bp.get("/my/requests/<reference>/letter.pdf")
+@household_required
+def letter_download(reference: str):  # type: ignore[no-untyped-def]
+    sent = _own_request(reference)
+    return Response(letter_pdf(sent, g.household), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={sent.reference}.pdf"})
+

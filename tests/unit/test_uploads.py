@@ -1,0 +1,271 @@
+"""Photo cleaning: real JPEG/PNG only, metadata gone, upright, capped in size; everything else refused."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image, ImageCms, ImageFile, PngImagePlugin
+
+from guide.uploads import MAX_SIDE, CleanPhoto, PhotoError, clean_photo
+
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+MAKE, MODEL, DATETIME = 0x010F, 0x0110, 0x0132
+
+
+def make_jpeg(width: int = 64, height: int = 32, orientation: int | None = None, gps: bool = True,
+              comment: bytes | None = None, icc: bytes | None = None) -> bytes:
+    """A JPEG as a phone writes it: maker, model, date, GPS position and an orientation tag."""
+    image = Image.new("RGB", (width, height), (200, 30, 30))
+    image.paste((30, 30, 200), (0, 0, width // 4, height))  # left quarter blue, to see rotations
+    exif = Image.Exif()
+    exif[MAKE] = "PhoneMaker"
+    exif[MODEL] = "Phone 12"
+    exif[DATETIME] = "2025:03:14 10:00:00"
+    if orientation is not None:
+        exif[ORIENTATION] = orientation
+    if gps:
+        exif[GPS_IFD] = {1: "N", 2: (50.0, 37.0, 48.0), 3: "E", 4: (3.0, 3.0, 36.0)}
+    out = io.BytesIO()
+    extra = {"comment": comment} if comment else {}
+    if icc:
+        extra["icc_profile"] = icc
+    image.save(out, "JPEG", exif=exif, quality=95, **extra)
+    return out.getvalue()
+
+
+def make_png(width: int = 40, height: int = 30, mode: str = "RGB") -> bytes:
+    image = Image.new(mode, (width, height), "green" if mode != "L" else 128)
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Mme Example, 12 rue des Tilleuls")
+    info.add_itxt("Comment", "géolocalisé à Roubaix")
+    out = io.BytesIO()
+    image.save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def reopen(photo: CleanPhoto) -> Image.Image:
+    image = Image.open(io.BytesIO(photo.data))
+    image.load()
+    return image
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+# --- accepted, cleaned ------------------------------------------------------------------------------------
+
+
+def test_jpeg_loses_exif_and_gps_and_is_re_encoded():
+    original = make_jpeg(comment=b"taken at 12 rue des Tilleuls")
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)  # the fixture really has GPS
+
+    photo = clean_photo(original)
+
+    assert photo.content_type == "image/jpeg"
+    assert photo.data != original
+    assert photo.data.startswith(b"\xff\xd8\xff")
+    image = reopen(photo)
+    assert image.format == "JPEG"
+    assert len(image.getexif()) == 0
+    assert "exif" not in image.info
+    assert "comment" not in image.info
+    for leak in (b"Exif", b"PhoneMaker", b"Phone 12", b"2025:03:14", b"rue des Tilleuls", b"http://ns.adobe.com"):
+        assert leak not in photo.data
+    assert (photo.width, photo.height) == image.size == (64, 32)
+
+
+def test_png_loses_text_chunks_and_stays_png():
+    original = make_png()
+    assert Image.open(io.BytesIO(original)).info["Author"]
+
+    photo = clean_photo(original)
+
+    assert photo.content_type == "image/png"
+    image = reopen(photo)
+    assert image.format == "PNG"
+    assert "Author" not in image.info and "Comment" not in image.info
+    assert len(image.getexif()) == 0
+    for chunk in (b"tEXt", b"iTXt", b"zTXt", b"eXIf", b"iCCP"):
+        assert chunk not in photo.data
+    assert (photo.width, photo.height) == (40, 30)
+
+
+def test_png_with_palette_and_transparency_keeps_its_transparency():
+    image = Image.new("P", (10, 10), 0)
+    image.putpalette([255, 0, 0, 0, 255, 0] + [0] * 762)
+    image.paste(1, (0, 0, 5, 10))
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=0)
+
+    cleaned = reopen(clean_photo(out.getvalue()))
+
+    assert cleaned.mode == "RGBA"
+    assert cleaned.getpixel((9, 0))[3] == 0 and cleaned.getpixel((0, 0)) == (0, 255, 0, 255)
+
+
+@pytest.mark.parametrize(
+    ("orientation", "size"),
+    [(1, (64, 32)), (3, (64, 32)), (6, (32, 64)), (8, (32, 64))],
+)
+def test_exif_orientation_is_applied_then_dropped(orientation, size):
+    photo = clean_photo(make_jpeg(64, 32, orientation=orientation))
+
+    image = reopen(photo)
+    assert image.size == size == (photo.width, photo.height)
+    assert ORIENTATION not in image.getexif()
+
+
+def test_orientation_6_turns_the_picture_clockwise():
+    # Stored landscape with the blue quarter on the left; orientation 6 means "rotate 90° clockwise to view",
+    # so the blue band ends up at the top.
+    image = reopen(clean_photo(make_jpeg(64, 32, orientation=6)))
+
+    red, green, blue = image.getpixel((16, 2))
+    assert blue > 150 and red < 100
+    red, green, blue = image.getpixel((16, 60))
+    assert red > 150 and blue < 100
+
+
+def test_long_side_is_capped_and_ratio_kept():
+    photo = clean_photo(make_jpeg(4000, 3000, gps=False))
+
+    assert (photo.width, photo.height) == (MAX_SIDE, 1500)
+    assert reopen(photo).size == (MAX_SIDE, 1500)
+
+
+def test_capped_after_rotation_too():
+    photo = clean_photo(make_jpeg(2400, 1200, orientation=6, gps=False))
+
+    assert (photo.width, photo.height) == (1000, MAX_SIDE)
+
+
+def test_icc_profile_is_not_carried_over():
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    photo = clean_photo(make_jpeg(icc=icc))
+
+    assert "icc_profile" not in reopen(photo).info
+
+
+def test_cmyk_jpeg_becomes_rgb():
+    out = io.BytesIO()
+    Image.new("CMYK", (20, 20), (0, 255, 255, 0)).save(out, "JPEG")
+
+    image = reopen(clean_photo(out.getvalue()))
+
+    assert image.mode == "RGB"
+
+
+def test_polyglot_payload_after_the_image_is_not_carried_over():
+    payload = b"<html><script>alert(document.cookie)</script></html>"
+    original = make_jpeg(comment=payload) + payload  # in a comment segment and after the end marker
+
+    photo = clean_photo(original)
+
+    assert b"<script>" not in photo.data and b"alert" not in photo.data
+
+
+# --- refused ----------------------------------------------------------------------------------------------
+
+
+def refused(data: bytes, **limits: int) -> str:
+    with pytest.raises(PhotoError) as caught:
+        clean_photo(data, **limits)
+    return caught.value.code
+
+
+def test_text_file_named_jpg_is_not_an_image():
+    assert refused(b"Bonjour, voici ma quittance de loyer.\n") == "not_an_image"
+
+
+def test_empty_file_is_not_an_image():
+    assert refused(b"") == "not_an_image"
+
+
+def test_html_with_a_jpeg_extension_is_not_an_image():
+    assert refused(b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>") == "not_an_image"
+
+
+def test_html_behind_a_jpeg_signature_is_not_an_image():
+    assert refused(b"\xff\xd8\xff\xe0<html><script>alert(1)</script></html>") == "not_an_image"
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP", "TIFF", "BMP"])
+def test_other_picture_formats_are_refused(fmt):
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, fmt)
+
+    expected = "not_an_image" if fmt == "BMP" else "unsupported_type"
+    assert refused(out.getvalue()) == expected
+
+
+def test_heic_signature_is_an_unsupported_type():
+    assert refused(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic") == "unsupported_type"
+
+
+@pytest.mark.parametrize("load_truncated", [False, True])
+def test_truncated_jpeg_is_refused(monkeypatch, load_truncated):
+    # WeasyPrint sets ImageFile.LOAD_TRUNCATED_IMAGES = True at import: the check must not depend on it.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", load_truncated)
+    data = make_jpeg(400, 300, gps=False)
+
+    assert refused(data[: len(data) * 2 // 3]) == "not_an_image"
+
+
+@pytest.mark.parametrize("load_truncated", [False, True])
+def test_truncated_png_is_refused(monkeypatch, load_truncated):
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", load_truncated)
+    out = io.BytesIO()
+    Image.effect_noise((300, 300), 60).convert("RGB").save(out, "PNG")
+    data = out.getvalue()
+
+    assert refused(data[: len(data) // 2]) == "not_an_image"
+
+
+def test_png_with_a_broken_checksum_is_refused():
+    data = bytearray(make_png())
+    data[data.index(b"IDAT") + 6] ^= 0xFF  # one flipped bit of pixel data: the chunk's CRC no longer matches
+    assert refused(bytes(data)) == "not_an_image"
+
+
+def test_file_over_the_byte_limit_is_too_large():
+    data = make_jpeg()
+
+    assert refused(data, max_bytes=len(data) - 1) == "too_large"
+    assert clean_photo(data, max_bytes=len(data)).width == 64
+
+
+def test_default_byte_limit_is_five_mebibytes():
+    assert refused(b"\xff\xd8\xff" + b"\0" * (5 * 1024 * 1024)) == "too_large"
+
+
+def test_image_over_the_pixel_limit_is_refused():
+    assert refused(make_jpeg(100, 100), max_pixels=100 * 100 - 1) == "too_many_pixels"
+    assert clean_photo(make_jpeg(100, 100), max_pixels=100 * 100).width == 100
+
+
+def test_pixel_bomb_header_is_refused_before_decoding():
+    # A 57-byte PNG whose header claims 50000 x 50000 pixels (2.5 gigapixels, ~7.5 GB once decoded).
+    header = png_chunk(b"IHDR", struct.pack(">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0))
+    bomb = b"\x89PNG\r\n\x1a\n" + header + png_chunk(b"IDAT", zlib.compress(b"")) + png_chunk(b"IEND", b"")
+
+    assert refused(bomb) == "too_many_pixels"
+    assert refused(bomb, max_pixels=10**12) == "too_many_pixels"  # Pillow's own bomb guard still holds
+
+
+def test_moderate_bomb_under_pillows_guard_is_caught_by_ours():
+    header = png_chunk(b"IHDR", struct.pack(">IIBBBBB", 8000, 8000, 8, 2, 0, 0, 0))
+    bomb = b"\x89PNG\r\n\x1a\n" + header + png_chunk(b"IDAT", zlib.compress(b"")) + png_chunk(b"IEND", b"")
+
+    assert refused(bomb) == "too_many_pixels"
+
+
+def test_photo_error_carries_its_code():
+    error = PhotoError("too_large")
+
+    assert error.code == "too_large" and str(error) == "too_large"
+    assert isinstance(error, ValueError)
