@@ -40,7 +40,7 @@ def letter_html(sent: WrittenRequest, household: Household) -> str:
 
 
 def letter_pdf(sent: WrittenRequest, household: Household) -> bytes:
-    return html_to_pdf(render_letter(sent, household, for_pdf=True), base_url=request.url_root,
+    return html_to_pdf(render_letter(sent, household, for_pdf=True),
                        stylesheets=[letter_stylesheet()])
 
 
