@@ -18,7 +18,7 @@ from guide.extensions import db, limiter
 from guide.household.forms import MOTIVE_LABELS, AdditionForm, AnswerForm, MediationForm
 from guide.household.views import _own_proposal, bp
 from guide.letters import letter_html, letter_pdf
-from guide.models import RequestPhoto, WrittenRequest
+from guide.models import MediationCase, RequestPhoto, WrittenRequest
 from guide.public.views import today
 from guide.rules import deadlines
 from guide.services import requests as service
@@ -127,7 +127,9 @@ def receipt(reference: str):  # type: ignore[no-untyped-def]
         db.session.commit()
         return redirect(url_for("household.receipt", reference=reference, added=1, _anchor="additions"), code=303)
     status = 422 if form.errors else 200
-    return render_template("household/receipt.html", sent=sent, form=form,
+    opened = db.session.scalars(select(MediationCase).where(MediationCase.request_id == sent.id,
+                                                            MediationCase.source == "second_refusal")).first()
+    return render_template("household/receipt.html", sent=sent, form=form, mediation_opened=opened is not None,
                            motive_labels=MOTIVE_LABELS), status
 
 

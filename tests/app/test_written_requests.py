@@ -119,7 +119,8 @@ def test_a_late_answer_is_recorded_and_flagged(client, app, household) -> None:
 def test_second_refusal_opens_a_mediation_case(client, app, household) -> None:
     make_proposal(household, rank=1, status="refused", visit_on=date.today() - timedelta(days=60))
     second = make_proposal(household, rank=2, status="visited", visit_on=date.today())
-    _answer(client, second.id, "refuse", ["rent_charges"])
+    _review, sent = _answer(client, second.id, "refuse", ["rent_charges"])
+    assert get_page(client, sent.headers["Location"]).soup.select_one("[data-mediation-opened]")
     with app.app_context():
         case = db.session.scalars(select(MediationCase)).one()
         assert (case.source, case.status, case.household_id) == ("second_refusal", "received", household.id)
