@@ -70,11 +70,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from guide.household.views import bp as household_bp
     from guide.public.views import bp as public_bp
+    from guide.sms.views import bp as sms_bp
     from guide.staff.views import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(household_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(sms_bp)
 
     from guide.cli import register_cli
 

@@ -37,6 +37,28 @@ def register_cli(app: Flask) -> None:
             if "@" not in how:
                 click.echo(f"  {who:40} [{lang}] {how}")
 
+    sms_group = click.Group("sms", help="The SMS channel.")
+    app.cli.add_command(sms_group)
+
+    @sms_group.command("dispatch")
+    @click.option("--once", is_flag=True, help="Drain what is due, then exit.")
+    @click.option("--interval", default=5.0, help="Seconds between rounds when running continuously.")
+    def sms_dispatch(once: bool, interval: float) -> None:
+        """Send due SMS from the outbox (safe to run as several processes)."""
+        import time
+
+        from guide.sms.outbox import dispatch_once
+
+        while True:
+            result = dispatch_once()
+            if result.claimed or result.reconciled:
+                click.echo(f"sent {result.sent}, retried {result.retried}, failed {result.failed}, "
+                           f"reconciled {result.reconciled}, review {result.review}, skipped {result.skipped}")
+            if once and not result.claimed:
+                break
+            if not result.claimed:
+                time.sleep(interval)
+
     staff_group = click.Group("staff", help="Staff accounts.")
     app.cli.add_command(staff_group)
 

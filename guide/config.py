@@ -40,7 +40,14 @@ class Config:
     STAFF_LOCK_MINUTES = 15
     RATELIMIT_STORAGE_URI = "memory://"  # redis://127.0.0.1:6379 when several processes run
     RATELIMIT_HEADERS_ENABLED = False
-    SMS_BACKEND = "log"  # "log" prints and stores; "twilio" comes with the SMS channel
+    SMS_BACKEND = "log"  # "log" prints and stores; "twilio" sends through the official SDK
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: str | None = None
+    TWILIO_FROM: str | None = None  # a number able to receive replies, or an alphanumeric sender (one-way)
+    TWILIO_MESSAGING_SERVICE_SID: str | None = None
+    TWILIO_API_URL: str | None = None  # only for tests: a local fake Twilio server
+    QUIET_START_HOUR = 9
+    QUIET_END_HOUR = 20  # SMS go out between 09:00 and 20:00, Monday to Saturday, public holidays excepted
     DEFAULT_REGION = "FR"  # phone numbers typed without +33
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # requests above 16 MB (three 5 MB photos and text) are refused
 

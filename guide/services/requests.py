@@ -143,4 +143,4 @@ def acknowledge(household: Household, request: WrittenRequest) -> None:
         body = _("Nous avons bien reçu votre demande écrite %(reference)s. Votre reçu : %(link)s",
                  reference=request.reference, link=link)
     for phone in phones:
-        enqueue(phone.number, "request_receipt", body, household_id=household.id)
+        enqueue(phone.number, "request_receipt", body, household_id=household.id, language=household.language)

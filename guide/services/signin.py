@@ -66,7 +66,7 @@ def request_code(e164: str) -> None:
     with force_locale(household.language):
         body = _("Votre code pour le guide du relogement : %(code)s. Il marche 10 minutes. "
                  "Ne le donnez à personne.", code=code)
-    enqueue(e164, "sign_in_code", body, household_id=household.id)
+    enqueue(e164, "sign_in_code", body, household_id=household.id, language=household.language)
     audit.record("household", household.id, "sign_in_code_sent", household_id=household.id)
 
 

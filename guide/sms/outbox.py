@@ -1,23 +1,189 @@
-"""Writing outgoing SMS in the caller's transaction; the `log` backend prints them at once for development."""
+"""The SMS outbox: messages written in their cause's transaction, then sent by a dispatcher.
+
+The dispatcher is safe to run as several processes: on PostgreSQL it claims rows with FOR UPDATE SKIP LOCKED, on
+SQLite with a conditional UPDATE. Temporary failures are retried with backoff, permanent ones are not; a send
+whose outcome is unknown (no answer) is looked up at Twilio before anything is sent again.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import select, update
 
 from guide.extensions import db
-from guide.models import SmsMessage
+from guide.models import HouseholdPhone, SmsMessage
+from guide.models.sms import SmsStatus
+from guide.sms.gateway import UNSUBSCRIBED, Gateway, SendError, make_gateway
 
 log = logging.getLogger("guide.sms")
+MAX_ATTEMPTS = 12  # about 6 hours of backoff (30 s doubling, capped at 1 h) before a person looks at it
+STUCK_AFTER = timedelta(minutes=5)  # a "sending" row older than this belonged to a dispatcher that died
 
 
-def enqueue(to_number: str, kind: str, body: str, household_id: int | None = None) -> SmsMessage:
-    """Add an SMS to the outbox in the current transaction (committed with the change that causes it)."""
-    message = SmsMessage(household_id=household_id, to_number=to_number, kind=kind, body=body)
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def enqueue(to_number: str, kind: str, body: str, household_id: int | None = None,
+            send_after: datetime | None = None, language: str | None = None) -> SmsMessage:
+    """Add an SMS to the outbox in the current transaction (committed with the change that causes it).
+
+    Latin-script text is folded into the GSM-7 alphabet (one segment costs less); Arabic goes as UCS-2.
+    """
+    from guide.sms.encoding import prepare
+
+    if language is None:
+        language = "ar" if any("\u0600" <= ch <= "\u06ff" for ch in body) else "fr"
+    text, count = prepare(body, language)
+    message = SmsMessage(household_id=household_id, to_number=to_number, kind=kind, body=text,
+                         segments=count.segments, encoding=count.encoding, send_after=send_after or _now())
     db.session.add(message)
-    if current_app.config["SMS_BACKEND"] == "log":
-        message.status = "logged"
-        log.warning("SMS to %s [%s]: %s", to_number, kind, body)
-        print(f"[SMS to {to_number}] {body}", flush=True)  # noqa: T201 - the log backend's whole job
+    if current_app.config["SMS_BACKEND"] == "log" and not current_app.config.get("SMS_LOG_QUEUES"):
+        message.status = SmsStatus.LOGGED
+        log.warning("SMS to %s [%s]: %s", to_number, kind, text)
+        print(f"[SMS to {to_number}] {text}", flush=True)  # noqa: T201 - the log backend's whole job
     return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... capped at one hour."""
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    reconciled: int = 0
+    review: int = 0
+    skipped: int = 0
+    claimed: list[int] = field(default_factory=list)
+
+
+def _claim(limit: int, now: datetime) -> list[int]:
+    """Take up to `limit` due messages for this process; no two dispatchers get the same one."""
+    due = (select(SmsMessage.id).where(SmsMessage.status == SmsStatus.QUEUED, SmsMessage.send_after <= now)
+           .order_by(SmsMessage.send_after, SmsMessage.id).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        ids = list(db.session.scalars(due.with_for_update(skip_locked=True)))
+        if ids:
+            db.session.execute(update(SmsMessage).where(SmsMessage.id.in_(ids))
+                               .values(status=SmsStatus.SENDING, claimed_at=now,
+                                       attempts=SmsMessage.attempts + 1))
+        db.session.commit()
+        return ids
+    claimed = []
+    for message_id in list(db.session.scalars(due)):
+        won = db.session.execute(update(SmsMessage).where(SmsMessage.id == message_id,
+                                                          SmsMessage.status == SmsStatus.QUEUED)
+                                 .values(status=SmsStatus.SENDING, claimed_at=now,
+                                         attempts=SmsMessage.attempts + 1)).rowcount
+        if won == 1:
+            claimed.append(message_id)
+    db.session.commit()
+    return claimed
+
+
+def _recover_stuck(now: datetime) -> None:
+    """Rows left "sending" by a dispatcher that died: their outcome is unknown."""
+    db.session.execute(update(SmsMessage).where(SmsMessage.status == SmsStatus.SENDING,
+                                                SmsMessage.claimed_at < now - STUCK_AFTER)
+                       .values(status=SmsStatus.UNKNOWN))
+    db.session.commit()
+
+
+def _opted_in(number: str) -> bool:
+    phones = db.session.scalars(select(HouseholdPhone).where(HouseholdPhone.number == number)).all()
+    return not phones or any(p.sms_consent for p in phones)
+
+
+def _status_callback() -> str | None:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    return f"{base.rstrip('/')}/sms/status" if base else None
+
+
+def _reconcile(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: datetime) -> None:
+    since = _aware(message.created_at) or now  # it cannot have been accepted before it was written
+    try:
+        found = gateway.find(message.to_number, message.body, since)
+    except SendError:
+        found = None
+        if message.attempts < MAX_ATTEMPTS:
+            message.status = SmsStatus.UNKNOWN  # look again next round
+            return
+    if found is not None:
+        message.status, message.provider_id, message.sent_at = SmsStatus.SENT, found.provider_id, now
+        result.reconciled += 1
+    elif message.attempts < MAX_ATTEMPTS:
+        message.status, message.send_after = SmsStatus.QUEUED, now + backoff(message.attempts)
+        result.retried += 1
+    else:
+        message.status = SmsStatus.REVIEW
+        result.review += 1
+
+
+def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetime | None = None) -> DispatchResult:
+    """Send what is due (one batch), reconcile unknown outcomes; returns what happened."""
+    from guide.rules.reminders import QuietHours
+
+    now = now or _now()
+    gateway = gateway or make_gateway(current_app)
+    result = DispatchResult()
+    config = current_app.config
+    quiet = QuietHours(start_hour=config["QUIET_START_HOUR"], end_hour=config["QUIET_END_HOUR"],
+                       zone=config["TIME_ZONE"])
+    _recover_stuck(now)
+    for message in db.session.scalars(select(SmsMessage).where(SmsMessage.status == SmsStatus.UNKNOWN)
+                                      .limit(limit)).all():
+        _reconcile(gateway, message, result, now)
+        db.session.commit()
+    if not quiet.allowed(now):
+        return result
+    result.claimed = _claim(limit, now)
+    for message_id in result.claimed:
+        message = db.session.get(SmsMessage, message_id)
+        if not _opted_in(message.to_number):
+            message.status = SmsStatus.CANCELLED
+            message.error_code = "opted_out"
+            result.skipped += 1
+        else:
+            _send(gateway, message, result, now)
+        db.session.commit()
+    return result
+
+
+def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: datetime) -> None:
+    try:
+        sent = gateway.send(message.to_number, message.body, _status_callback())
+    except SendError as error:
+        message.error_code = str(error.code) if error.code else ("unknown" if error.unknown else "error")
+        if error.permanent:
+            message.status = SmsStatus.FAILED
+            result.failed += 1
+            if error.code == UNSUBSCRIBED:  # the person sent STOP: mirror it locally
+                for phone in db.session.scalars(select(HouseholdPhone).where(
+                        HouseholdPhone.number == message.to_number)):
+                    phone.sms_consent = False
+        elif error.unknown:
+            message.status = SmsStatus.UNKNOWN
+            db.session.flush()
+            _reconcile(gateway, message, result, now)
+        elif message.attempts < MAX_ATTEMPTS:
+            message.status, message.send_after = SmsStatus.QUEUED, now + backoff(message.attempts)
+            result.retried += 1
+        else:
+            message.status = SmsStatus.REVIEW
+            result.review += 1
+        return
+    message.status, message.provider_id, message.sent_at = SmsStatus.SENT, sent.provider_id, now
+    result.sent += 1
+
