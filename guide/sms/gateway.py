@@ -96,7 +96,14 @@ class TwilioGateway:
         """Look up a message Twilio accepted (after a lost answer) by number, time and exact text."""
         from datetime import timedelta
 
-        for message in self.client.messages.list(to=to, limit=50):  # newest first; a queued one has no DateSent
+        import requests
+        from twilio.base.exceptions import TwilioException
+
+        try:
+            recent = self.client.messages.list(to=to, limit=50)  # newest first; a queued one has no DateSent
+        except (requests.exceptions.RequestException, TwilioException, OSError) as error:
+            raise SendError(f"lookup failed: {error}", unknown=True) from error
+        for message in recent:
             created = message.date_created
             if message.body == body and (created is None or created >= since - timedelta(minutes=1)):
                 return Sent(message.sid, message.status or "queued")

@@ -230,3 +230,13 @@ def test_lost_responses_cause_no_duplicate(sms_app, fake, monkeypatch) -> None:
         statuses = Counter(db.session.scalars(select(SmsMessage.status)))
     assert set(statuses) <= {"sent", "review"} and sum(statuses.values()) == 600
     assert len(bodies) == statuses["sent"]
+
+
+def test_a_failed_lookup_keeps_the_outcome_unknown_until_twilio_answers(sms_app, fake) -> None:
+    fake.inject(Fault.lost())
+    fake.inject(Fault.server_error(503), match="list")
+    message_id = _queue(sms_app)
+    _dispatch(sms_app)
+    assert _message(sms_app, message_id).status == "unknown", "not resent while Twilio cannot be asked"
+    _dispatch(sms_app, MONDAY_10 + timedelta(minutes=1))
+    assert _message(sms_app, message_id).status == "sent" and len(fake.accepted()) == 1

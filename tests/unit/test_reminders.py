@@ -48,12 +48,12 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def expect(*pairs: tuple[str, str]) -> list[tuple[str, datetime]]:
+def expect(*pairs: tuple[ReminderKind, str]) -> list[tuple[ReminderKind, datetime]]:
     """Expected reminders from (kind, Paris time) pairs."""
     return [(kind, paris(when)) for kind, when in pairs]
 
 
-def as_utc(reminders: list[Reminder] | list[tuple[str, datetime]]) -> list[tuple[str, datetime]]:
+def as_utc(reminders: list[Reminder] | list[tuple[ReminderKind, datetime]]) -> list[tuple[ReminderKind, datetime]]:
     """Reminders with their moments in UTC: Python never finds a local time inside a repeated hour equal to
     a time in another zone (PEP 495), so moments from a clock change are compared in UTC."""
     return [(kind, send_at.astimezone(UTC)) for kind, send_at in reminders]
@@ -162,49 +162,45 @@ def test_previous_allowed(moment: datetime, previous_allowed: datetime) -> None:
     assert_same_clock(QUIET.previous_allowed(moment), previous_allowed)
 
 
+EIGHT_TO_NINE = QuietHours(start_hour=8, end_hour=21)
+SUNDAYS_OPEN = QuietHours(closed_weekdays=frozenset())
+WEEKENDS_SHUT = QuietHours(closed_weekdays=frozenset({5, 6}))
+NO_HOLIDAYS = QuietHours(public_holidays=False)
+LONDON = QuietHours(zone="Europe/London")
+NIGHTS_2_TO_4 = QuietHours(start_hour=2, end_hour=4, closed_weekdays=frozenset(), public_holidays=False)
+NIGHTS_1_TO_3 = QuietHours(start_hour=1, end_hour=3, closed_weekdays=frozenset(), public_holidays=False)
+NIGHTS_2_TO_3 = QuietHours(start_hour=2, end_hour=3, closed_weekdays=frozenset(), public_holidays=False)
+
+
 @pytest.mark.parametrize(
     ("quiet", "moment", "next_allowed", "previous_allowed"),
     [
-        # 08:00 to 21:00
-        (QuietHours(start_hour=8, end_hour=21), paris("2026-06-06 08:00"), paris("2026-06-06 08:00"),
-         paris("2026-06-06 08:00")),  # Saturday
-        (QuietHours(start_hour=8, end_hour=21), paris("2026-06-06 20:30"), paris("2026-06-06 20:30"),
-         paris("2026-06-06 20:30")),  # Saturday
-        (QuietHours(start_hour=8, end_hour=21), paris("2026-06-08 07:30"), paris("2026-06-08 08:00"),
-         paris("2026-06-06 20:59")),  # Monday → Monday 08:00, or back to Saturday 20:59
-        # Sundays open: a Sunday is an open day, All Saints' Sunday still is not
-        (QuietHours(closed_weekdays=frozenset()), paris("2026-06-06 20:30"), paris("2026-06-07 09:00"),
-         paris("2026-06-06 19:59")),  # Saturday → Sunday 09:00
-        (QuietHours(closed_weekdays=frozenset()), paris("2026-10-31 20:30"), paris("2026-11-02 09:00"),
-         paris("2026-10-31 19:59")),  # Saturday → Sunday 1 November shut → Monday
-        # Weekends shut
-        (QuietHours(closed_weekdays=frozenset({5, 6})), paris("2026-06-05 20:30"), paris("2026-06-08 09:00"),
-         paris("2026-06-05 19:59")),  # Friday → Monday
-        (QuietHours(closed_weekdays=frozenset({5, 6})), paris("2026-06-08 08:00"), paris("2026-06-08 09:00"),
-         paris("2026-06-05 19:59")),  # Monday early → back to Friday
-        # Public holidays not observed
-        (QuietHours(public_holidays=False), paris("2026-04-30 20:15"), paris("2026-05-01 09:00"),
-         paris("2026-04-30 19:59")),  # Thursday → Friday 1 May
-        (QuietHours(public_holidays=False), paris("2026-12-25 12:00"), paris("2026-12-25 12:00"),
-         paris("2026-12-25 12:00")),  # Christmas Friday
-        # Always open
-        (EVER_OPEN, paris("2026-06-07 03:00"), paris("2026-06-07 03:00"), paris("2026-06-07 03:00")),  # Sunday
-        # Another zone: the window is on London's clock, an hour behind Paris
-        (QuietHours(zone="Europe/London"), paris("2026-06-08 08:30"), paris("2026-06-08 10:00"),
-         paris("2026-06-06 20:59")),  # Monday 07:30 in London → 09:00 there; back to Saturday 19:59 there
-        # A window across a clock change: its first minute stays first, its last stays last
-        (QuietHours(start_hour=2, end_hour=4, closed_weekdays=frozenset(), public_holidays=False),
-         paris("2026-03-28 23:00"), utc("2026-03-29 01:00"),  # Saturday → Sunday 03:00 CEST: 02:00 never was
-         paris("2026-03-28 03:59")),
-        (QuietHours(start_hour=1, end_hour=3, closed_weekdays=frozenset(), public_holidays=False),
-         utc("2026-03-29 03:00"), paris("2026-03-30 01:00"),  # Sunday 05:00 CEST → Monday 01:00
-         utc("2026-03-29 00:59")),  # → back to Sunday 01:59 CET, the last minute before 03:00 CEST
-        (QuietHours(start_hour=2, end_hour=3, closed_weekdays=frozenset(), public_holidays=False),
-         paris("2026-10-24 23:00"), utc("2026-10-25 00:00"),  # Saturday → Sunday 02:00 CEST, first pass
-         paris("2026-10-24 02:59")),
-        (QuietHours(start_hour=2, end_hour=3, closed_weekdays=frozenset(), public_holidays=False),
-         utc("2026-10-25 04:00"), paris("2026-10-26 02:00"),  # Sunday 05:00 CET → Monday 02:00
-         utc("2026-10-25 01:59")),  # → back to Sunday 02:59 CET, the second pass's last minute
+        # 08:00 to 21:00: Saturday 08:00 and 20:30 are open; Monday 07:30 → 08:00, or back to Saturday 20:59
+        (EIGHT_TO_NINE, paris("2026-06-06 08:00"), paris("2026-06-06 08:00"), paris("2026-06-06 08:00")),
+        (EIGHT_TO_NINE, paris("2026-06-06 20:30"), paris("2026-06-06 20:30"), paris("2026-06-06 20:30")),
+        (EIGHT_TO_NINE, paris("2026-06-08 07:30"), paris("2026-06-08 08:00"), paris("2026-06-06 20:59")),
+        # Sundays open: Saturday 20:30 → Sunday 09:00; but All Saints' Sunday is shut → Monday 2 November
+        (SUNDAYS_OPEN, paris("2026-06-06 20:30"), paris("2026-06-07 09:00"), paris("2026-06-06 19:59")),
+        (SUNDAYS_OPEN, paris("2026-10-31 20:30"), paris("2026-11-02 09:00"), paris("2026-10-31 19:59")),
+        # Weekends shut: Friday evening → Monday; Monday early → back to Friday
+        (WEEKENDS_SHUT, paris("2026-06-05 20:30"), paris("2026-06-08 09:00"), paris("2026-06-05 19:59")),
+        (WEEKENDS_SHUT, paris("2026-06-08 08:00"), paris("2026-06-08 09:00"), paris("2026-06-05 19:59")),
+        # Public holidays not observed: Thursday 30 April → Friday 1 May; Christmas Friday is open
+        (NO_HOLIDAYS, paris("2026-04-30 20:15"), paris("2026-05-01 09:00"), paris("2026-04-30 19:59")),
+        (NO_HOLIDAYS, paris("2026-12-25 12:00"), paris("2026-12-25 12:00"), paris("2026-12-25 12:00")),
+        # Always open: Sunday 03:00
+        (EVER_OPEN, paris("2026-06-07 03:00"), paris("2026-06-07 03:00"), paris("2026-06-07 03:00")),
+        # London's clock, an hour behind Paris: Monday 07:30 there → 09:00 there; back to Saturday 19:59 there
+        (LONDON, paris("2026-06-08 08:30"), paris("2026-06-08 10:00"), paris("2026-06-06 20:59")),
+        # Windows across a clock change: a window's first minute stays its first, its last stays its last.
+        # Saturday 28 March → Sunday 03:00 CEST (02:00 never was); back to Saturday 03:59 CET
+        (NIGHTS_2_TO_4, paris("2026-03-28 23:00"), utc("2026-03-29 01:00"), paris("2026-03-28 03:59")),
+        # Sunday 29 March 05:00 CEST → Monday 01:00; back to Sunday 01:59 CET, the minute before 03:00 CEST
+        (NIGHTS_1_TO_3, utc("2026-03-29 03:00"), paris("2026-03-30 01:00"), utc("2026-03-29 00:59")),
+        # Saturday 24 October → Sunday 02:00 CEST, the first pass; back to Saturday 02:59 CEST
+        (NIGHTS_2_TO_3, paris("2026-10-24 23:00"), utc("2026-10-25 00:00"), paris("2026-10-24 02:59")),
+        # Sunday 25 October 05:00 CET → Monday 02:00; back to Sunday 02:59 CET, the second pass's last minute
+        (NIGHTS_2_TO_3, utc("2026-10-25 04:00"), paris("2026-10-26 02:00"), utc("2026-10-25 01:59")),
     ],
 )
 def test_quiet_hours_are_configurable(
@@ -216,15 +212,20 @@ def test_quiet_hours_are_configurable(
 
 
 @pytest.mark.parametrize(
-    "quiet",
-    [QUIET, QuietHours(start_hour=2, end_hour=4, closed_weekdays=frozenset({5}))],  # 02:00 to 04:00 meets both
-)  # clock changes, on Sundays
-def test_next_and_previous_allowed_agree_with_a_step_by_step_search(quiet: QuietHours) -> None:
-    """Every half hour of 2026 against a plain hour-by-hour search (Paris offsets are whole hours, so a
-    window always opens and closes on a whole UTC hour)."""
+    ("quiet", "first", "last"),
+    [
+        (QUIET, "2026-01-01", "2027-01-01"),  # every half hour of 2026
+        (NIGHTS_2_TO_4, "2026-03-21", "2026-04-05"),  # a window that meets the clock changes, around them
+        (NIGHTS_2_TO_4, "2026-10-17", "2026-11-01"),
+        (QuietHours(start_hour=2, end_hour=4, closed_weekdays=frozenset({5})), "2026-03-21", "2026-04-05"),
+    ],
+)
+def test_next_and_previous_allowed_agree_with_a_step_by_step_search(quiet: QuietHours, first: str, last: str) -> None:
+    """Each half hour against a plain hour-by-hour search (Paris offsets are whole hours, so a window always
+    opens and closes on a whole UTC hour)."""
     hour = timedelta(hours=1)
-    moment = utc("2025-12-31 23:00")
-    while moment < utc("2027-01-01 00:00"):
+    moment, stop = paris(first).astimezone(UTC), paris(last).astimezone(UTC)
+    while moment < stop:
         if quiet.allowed(moment):
             expected_next = expected_previous = moment
         else:
@@ -279,119 +280,139 @@ def test_naive_datetimes_are_refused(call: Callable[[], object]) -> None:
 
 
 # --- appointments ------------------------------------------------------------------------------------------
+# Rows give Paris times as text; `now` None means long before, so that nothing is dropped as past.
 
 DAY_BEFORE = ReminderKind.APPOINTMENT_DAY_BEFORE
 SOON = ReminderKind.APPOINTMENT_SOON
+Pairs = list[tuple[ReminderKind, str]]
+
+
+def now_or_long_ago(now: str | None) -> datetime:
+    return paris(now) if now else LONG_AGO
 
 
 @pytest.mark.parametrize(
     ("starts_at", "now", "reminders"),
     [
-        # Both: the evening before at 18:00, and 2 hours before
-        (paris("2026-06-09 14:00"), LONG_AGO,  # Tuesday afternoon
-         expect((DAY_BEFORE, "2026-06-08 18:00"), (SOON, "2026-06-09 12:00"))),
-        (paris("2026-06-06 15:00"), LONG_AGO,  # Saturday afternoon: Friday evening, then Saturday 13:00
-         expect((DAY_BEFORE, "2026-06-05 18:00"), (SOON, "2026-06-06 13:00"))),
-        (paris("2026-06-10 21:30"), LONG_AGO,  # Wednesday evening: the "soon" one at 19:30, still open
-         expect((DAY_BEFORE, "2026-06-09 18:00"), (SOON, "2026-06-10 19:30"))),
-        (paris("2026-06-06 23:00"), LONG_AGO,  # Saturday 23:00: 21:00 is quiet → back to 19:59 the same day
-         expect((DAY_BEFORE, "2026-06-05 18:00"), (SOON, "2026-06-06 19:59"))),
-        # Morning appointments: the "soon" one would move back to the evening before, where the
-        # "day before" one already is → only that one
-        (paris("2026-06-09 08:30"), LONG_AGO,  # Tuesday 08:30: Monday 18:00, not again at 19:59
-         expect((DAY_BEFORE, "2026-06-08 18:00"))),
-        (paris("2026-06-06 10:00"), LONG_AGO,  # Saturday 10:00: Friday 18:00 only
-         expect((DAY_BEFORE, "2026-06-05 18:00"))),
-        (paris("2026-06-07 11:00"), LONG_AGO,  # Sunday 11:00 (rare): Saturday 18:00 only
-         expect((DAY_BEFORE, "2026-06-06 18:00"))),
-        # Monday: Sunday 18:00 would become Monday 09:00, not "the day before" → no such reminder;
-        # the "soon" one is then the only one, moved back to Saturday 19:59 if 2 hours before is quiet
-        (paris("2026-06-08 08:30"), LONG_AGO,  # Monday 08:30 → Saturday 19:59
-         expect((SOON, "2026-06-06 19:59"))),
-        (paris("2026-06-08 10:00"), LONG_AGO,  # Monday 10:00: 08:00 is quiet → Saturday 19:59
-         expect((SOON, "2026-06-06 19:59"))),
-        (paris("2026-06-08 10:59"), LONG_AGO,  # Monday 10:59: 08:59 is quiet → Saturday 19:59
-         expect((SOON, "2026-06-06 19:59"))),
-        (paris("2026-06-08 11:00"), LONG_AGO,  # Monday 11:00 → Monday 09:00
-         expect((SOON, "2026-06-08 09:00"))),
-        (paris("2026-06-08 14:00"), LONG_AGO,  # Monday 14:00 → Monday 12:00
-         expect((SOON, "2026-06-08 12:00"))),
-        # After a public holiday, the same
-        (paris("2026-04-07 08:30"), LONG_AGO,  # Tuesday after Easter Monday → Saturday 4 April 19:59
-         expect((SOON, "2026-04-04 19:59"))),
-        (paris("2026-04-07 14:00"), LONG_AGO,  # Tuesday after Easter Monday, afternoon → Tuesday 12:00
-         expect((SOON, "2026-04-07 12:00"))),
-        (paris("2026-05-15 10:00"), LONG_AGO,  # Friday after Ascension → Wednesday 13 May 19:59
-         expect((SOON, "2026-05-13 19:59"))),
-        (paris("2026-05-26 08:30"), LONG_AGO,  # Tuesday after Whit Monday → Saturday 23 May 19:59
-         expect((SOON, "2026-05-23 19:59"))),
-        (paris("2026-07-15 16:00"), LONG_AGO,  # Wednesday after 14 July → Wednesday 14:00
-         expect((SOON, "2026-07-15 14:00"))),
-        (paris("2026-12-26 11:00"), LONG_AGO,  # Saturday after Christmas Friday → Saturday 09:00
-         expect((SOON, "2026-12-26 09:00"))),
-        # Across a clock change
-        (paris("2026-03-30 08:30"), LONG_AGO,  # Monday 08:30 CEST → Saturday 19:59 CET
-         expect((SOON, "2026-03-28 19:59"))),
-        (paris("2026-03-30 11:00"), LONG_AGO,  # Monday 11:00 CEST → Monday 09:00 CEST
-         expect((SOON, "2026-03-30 09:00"))),
-        (paris("2026-03-31 14:00"), LONG_AGO,  # Tuesday, first week of CEST
-         expect((DAY_BEFORE, "2026-03-30 18:00"), (SOON, "2026-03-31 12:00"))),
-        (paris("2026-10-26 10:30"), LONG_AGO,  # Monday 10:30 CET → Saturday 19:59 CEST
-         expect((SOON, "2026-10-24 19:59"))),
-        (paris("2026-10-27 09:30"), LONG_AGO,  # Tuesday 09:30 CET → Monday 18:00 CET only
-         expect((DAY_BEFORE, "2026-10-26 18:00"))),
-        # Already past, or nowhere to go
-        (paris("2026-06-09 14:00"), paris("2026-06-08 18:00"),  # Monday 18:00 exactly: still due
-         expect((DAY_BEFORE, "2026-06-08 18:00"), (SOON, "2026-06-09 12:00"))),
-        (paris("2026-06-09 14:00"), paris("2026-06-08 18:30"),  # Monday 18:30: the first one is past
-         expect((SOON, "2026-06-09 12:00"))),
-        (paris("2026-06-09 14:00"), paris("2026-06-09 12:00"),  # Tuesday 12:00 exactly: still due
-         expect((SOON, "2026-06-09 12:00"))),
-        (paris("2026-06-09 14:00"), paris("2026-06-09 12:00:01"), []),  # Tuesday, a second late: none
-        (paris("2026-06-09 12:00"), paris("2026-06-09 11:00"), []),  # booked an hour ahead: 10:00 is past
-        (paris("2026-06-09 12:30"), paris("2026-06-09 10:00"),  # booked that Tuesday morning → 10:30
-         expect((SOON, "2026-06-09 10:30"))),
-        (paris("2026-06-08 08:30"), paris("2026-06-06 20:30"), []),  # Saturday 20:30 for Monday 08:30:
-        # no allowed minute left before it (Saturday 19:59 is past, Sunday shut, Monday 09:00 too late)
-        (paris("2026-06-08 08:30"), paris("2026-06-06 19:59"),  # Saturday 19:59 exactly: just in time
-         expect((SOON, "2026-06-06 19:59"))),
-        (paris("2026-06-01 10:00"), paris("2026-06-02 09:00"), []),  # the appointment is over
+        # Both: the evening before at 18:00, and 2 hours before.
+        # Tuesday 14:00 → Monday 18:00, Tuesday 12:00
+        ("2026-06-09 14:00", None, [(DAY_BEFORE, "2026-06-08 18:00"), (SOON, "2026-06-09 12:00")]),
+        # Saturday 15:00 → Friday 18:00, Saturday 13:00
+        ("2026-06-06 15:00", None, [(DAY_BEFORE, "2026-06-05 18:00"), (SOON, "2026-06-06 13:00")]),
+        # Wednesday 21:30 → Tuesday 18:00, Wednesday 19:30 (still open)
+        ("2026-06-10 21:30", None, [(DAY_BEFORE, "2026-06-09 18:00"), (SOON, "2026-06-10 19:30")]),
+        # Saturday 23:00 → Friday 18:00; 21:00 is quiet → back to Saturday 19:59, the same day
+        ("2026-06-06 23:00", None, [(DAY_BEFORE, "2026-06-05 18:00"), (SOON, "2026-06-06 19:59")]),
+        # Morning appointments: "soon" would move back to the evening before, where "day before" already
+        # is → only that one.
+        # Tuesday 08:30 → Monday 18:00, not again at 19:59
+        ("2026-06-09 08:30", None, [(DAY_BEFORE, "2026-06-08 18:00")]),
+        # Saturday 10:00 → Friday 18:00
+        ("2026-06-06 10:00", None, [(DAY_BEFORE, "2026-06-05 18:00")]),
+        # Sunday 11:00 (rare) → Saturday 18:00
+        ("2026-06-07 11:00", None, [(DAY_BEFORE, "2026-06-06 18:00")]),
+        # Monday: Sunday 18:00 would become Monday 09:00, not "the day before" → none of those; "soon" is
+        # then the only one, moved back to Saturday 19:59 when 2 hours before is quiet.
+        # Monday 08:30 → Saturday 19:59
+        ("2026-06-08 08:30", None, [(SOON, "2026-06-06 19:59")]),
+        # Monday 10:00: 08:00 is quiet → Saturday 19:59
+        ("2026-06-08 10:00", None, [(SOON, "2026-06-06 19:59")]),
+        # Monday 10:59: 08:59 is quiet → Saturday 19:59
+        ("2026-06-08 10:59", None, [(SOON, "2026-06-06 19:59")]),
+        # Monday 11:00 → Monday 09:00
+        ("2026-06-08 11:00", None, [(SOON, "2026-06-08 09:00")]),
+        # Monday 14:00 → Monday 12:00
+        ("2026-06-08 14:00", None, [(SOON, "2026-06-08 12:00")]),
+        # After public holidays, the same.
+        # Tuesday 08:30 after Easter Monday → Saturday 4 April 19:59
+        ("2026-04-07 08:30", None, [(SOON, "2026-04-04 19:59")]),
+        # Tuesday 14:00 after Easter Monday → Tuesday 12:00
+        ("2026-04-07 14:00", None, [(SOON, "2026-04-07 12:00")]),
+        # Friday 10:00 after Ascension Thursday → Wednesday 13 May 19:59
+        ("2026-05-15 10:00", None, [(SOON, "2026-05-13 19:59")]),
+        # Tuesday 08:30 after Whit Monday → Saturday 23 May 19:59
+        ("2026-05-26 08:30", None, [(SOON, "2026-05-23 19:59")]),
+        # Wednesday 16:00 after 14 July → Wednesday 14:00
+        ("2026-07-15 16:00", None, [(SOON, "2026-07-15 14:00")]),
+        # Saturday 11:00 after Christmas Friday → Saturday 09:00
+        ("2026-12-26 11:00", None, [(SOON, "2026-12-26 09:00")]),
+        # Across the clock changes.
+        # Monday 30 March 08:30 CEST → Saturday 19:59 CET
+        ("2026-03-30 08:30", None, [(SOON, "2026-03-28 19:59")]),
+        # Monday 30 March 11:00 CEST → Monday 09:00 CEST
+        ("2026-03-30 11:00", None, [(SOON, "2026-03-30 09:00")]),
+        # Tuesday 31 March 14:00 → Monday 18:00, Tuesday 12:00, all CEST
+        ("2026-03-31 14:00", None, [(DAY_BEFORE, "2026-03-30 18:00"), (SOON, "2026-03-31 12:00")]),
+        # Monday 26 October 10:30 CET → Saturday 19:59 CEST
+        ("2026-10-26 10:30", None, [(SOON, "2026-10-24 19:59")]),
+        # Tuesday 27 October 09:30 CET → Monday 18:00 CET only
+        ("2026-10-27 09:30", None, [(DAY_BEFORE, "2026-10-26 18:00")]),
+        # Already past, or nowhere to go.
+        # Tuesday 14:00, now Monday 18:00 exactly: still due
+        ("2026-06-09 14:00", "2026-06-08 18:00", [(DAY_BEFORE, "2026-06-08 18:00"), (SOON, "2026-06-09 12:00")]),
+        # Tuesday 14:00, now Monday 18:30: the first one is past
+        ("2026-06-09 14:00", "2026-06-08 18:30", [(SOON, "2026-06-09 12:00")]),
+        # Tuesday 14:00, now Tuesday 12:00 exactly: still due
+        ("2026-06-09 14:00", "2026-06-09 12:00", [(SOON, "2026-06-09 12:00")]),
+        # Tuesday 14:00, now Tuesday 12:00:01: none left
+        ("2026-06-09 14:00", "2026-06-09 12:00:01", []),
+        # Tuesday 12:00 booked at 11:00: 2 hours before is past, and the SMS is not sent late
+        ("2026-06-09 12:00", "2026-06-09 11:00", []),
+        # Tuesday 12:30 booked at 10:00 → Tuesday 10:30
+        ("2026-06-09 12:30", "2026-06-09 10:00", [(SOON, "2026-06-09 10:30")]),
+        # Monday 08:30, now Saturday 20:30: no allowed minute left before it (Saturday 19:59 is past,
+        # Sunday shut, Monday 09:00 too late) → none
+        ("2026-06-08 08:30", "2026-06-06 20:30", []),
+        # Monday 08:30, now Saturday 19:59 exactly: just in time
+        ("2026-06-08 08:30", "2026-06-06 19:59", [(SOON, "2026-06-06 19:59")]),
+        # Monday 1 June 10:00, now Tuesday: over
+        ("2026-06-01 10:00", "2026-06-02 09:00", []),
     ],
 )
-def test_appointment_reminders(starts_at: datetime, now: datetime, reminders: list[tuple[str, datetime]]) -> None:
-    assert appointment_reminders(starts_at, now, QUIET) == reminders
-    for reminder in appointment_reminders(starts_at, now, QUIET):
-        assert QUIET.allowed(reminder.send_at) and now <= reminder.send_at < starts_at
+def test_appointment_reminders(starts_at: str, now: str | None, reminders: Pairs) -> None:
+    computed = appointment_reminders(paris(starts_at), now_or_long_ago(now), QUIET)
+    assert computed == expect(*reminders)
+    for reminder in computed:
+        assert QUIET.allowed(reminder.send_at) and now_or_long_ago(now) <= reminder.send_at < paris(starts_at)
 
 
 @pytest.mark.parametrize(
-    ("starts_at", "quiet", "day_before_hour", "reminders"),
+    ("quiet", "day_before_hour", "starts_at", "reminders"),
     [
-        (paris("2026-06-09 14:00"), QUIET, 19,  # Tuesday: the evening before at 19:00
-         expect((DAY_BEFORE, "2026-06-08 19:00"), (SOON, "2026-06-09 12:00"))),
-        (paris("2026-06-09 14:00"), QUIET, 8,  # Tuesday: the morning before, 08:00 → 09:00
-         expect((DAY_BEFORE, "2026-06-08 09:00"), (SOON, "2026-06-09 12:00"))),
-        (paris("2026-06-09 14:00"), QUIET, 21,  # Tuesday: 21:00 the day before is quiet → Tuesday → none
-         expect((SOON, "2026-06-09 12:00"))),
-        (paris("2026-06-08 08:30"), QuietHours(start_hour=8, end_hour=21), 18,  # Monday 08:30 → Saturday 20:59
-         expect((SOON, "2026-06-06 20:59"))),
-        (paris("2026-06-08 08:30"), QuietHours(closed_weekdays=frozenset()), 18,  # Sundays open
-         expect((DAY_BEFORE, "2026-06-07 18:00"))),
-        (paris("2026-05-26 08:30"), QuietHours(public_holidays=False), 18,  # Tuesday after Whit Monday
-         expect((DAY_BEFORE, "2026-05-25 18:00"))),
-        # "2 hours before" is elapsed time: across the change it is 3 or 1 hours on the wall clock
-        (utc("2026-03-29 01:30"), EVER_OPEN, 18,  # Sunday 03:30 CEST → Sunday 00:30 CET
-         [(DAY_BEFORE, paris("2026-03-28 18:00")), (SOON, utc("2026-03-28 23:30"))]),
-        (utc("2026-10-25 02:30"), EVER_OPEN, 18,  # Sunday 03:30 CET → Sunday 02:30 CEST (first pass)
-         [(DAY_BEFORE, paris("2026-10-24 18:00")), (SOON, utc("2026-10-25 00:30"))]),
+        # Tuesday 14:00, the evening before at 19:00
+        (QUIET, 19, "2026-06-09 14:00", [(DAY_BEFORE, "2026-06-08 19:00"), (SOON, "2026-06-09 12:00")]),
+        # Tuesday 14:00, the morning before: 08:00 → 09:00
+        (QUIET, 8, "2026-06-09 14:00", [(DAY_BEFORE, "2026-06-08 09:00"), (SOON, "2026-06-09 12:00")]),
+        # Tuesday 14:00: 21:00 the day before is quiet → Tuesday, not "the day before" → none
+        (QUIET, 21, "2026-06-09 14:00", [(SOON, "2026-06-09 12:00")]),
+        # Monday 08:30, open 08:00 to 21:00 → Saturday 20:59
+        (EIGHT_TO_NINE, 18, "2026-06-08 08:30", [(SOON, "2026-06-06 20:59")]),
+        # Monday 08:30, Sundays open → Sunday 18:00
+        (SUNDAYS_OPEN, 18, "2026-06-08 08:30", [(DAY_BEFORE, "2026-06-07 18:00")]),
+        # Tuesday 08:30 after Whit Monday, holidays open → Monday 18:00
+        (NO_HOLIDAYS, 18, "2026-05-26 08:30", [(DAY_BEFORE, "2026-05-25 18:00")]),
     ],
 )
 def test_appointment_reminders_settings(
-    starts_at: datetime, quiet: QuietHours, day_before_hour: int, reminders: list[tuple[str, datetime]]
+    quiet: QuietHours, day_before_hour: int, starts_at: str, reminders: Pairs
 ) -> None:
-    assert as_utc(appointment_reminders(starts_at, LONG_AGO, quiet, day_before_hour=day_before_hour)) == as_utc(
-        reminders
-    )
+    computed = appointment_reminders(paris(starts_at), LONG_AGO, quiet, day_before_hour=day_before_hour)
+    assert computed == expect(*reminders)
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "soon"),
+    [
+        # Sunday 29 March 03:30 CEST → Sunday 00:30 CET: 2 hours elapsed, 3 on the clock
+        (utc("2026-03-29 01:30"), utc("2026-03-28 23:30")),
+        # Sunday 25 October 03:30 CET → 02:30 CEST, the first pass: 2 hours elapsed, 1 on the clock
+        (utc("2026-10-25 02:30"), utc("2026-10-25 00:30")),
+    ],
+)
+def test_two_hours_before_is_elapsed_time_across_a_clock_change(starts_at: datetime, soon: datetime) -> None:
+    day_before = paris(f"{starts_at.date() - timedelta(days=1)} 18:00")  # Saturday 18:00
+    expected = [(DAY_BEFORE, day_before), (SOON, soon)]
+    assert as_utc(appointment_reminders(starts_at, LONG_AGO, EVER_OPEN)) == as_utc(expected)
 
 
 # --- answering a proposal ----------------------------------------------------------------------------------
@@ -403,78 +424,77 @@ ONE_DAY = ReminderKind.ANSWER_1_DAY
 @pytest.mark.parametrize(
     ("answer_by", "now", "reminders"),
     [
-        (date(2026, 6, 12), LONG_AGO,  # Friday: Tuesday and Thursday at 10:00
-         expect((THREE_DAYS, "2026-06-09 10:00"), (ONE_DAY, "2026-06-11 10:00"))),
-        (date(2026, 6, 15), LONG_AGO,  # Monday: Friday; Sunday → Monday 09:00, the last day's morning
-         expect((THREE_DAYS, "2026-06-12 10:00"), (ONE_DAY, "2026-06-15 09:00"))),
-        (date(2026, 6, 17), LONG_AGO,  # Wednesday: Sunday → Monday 09:00; Tuesday
-         expect((THREE_DAYS, "2026-06-15 09:00"), (ONE_DAY, "2026-06-16 10:00"))),
-        (date(2026, 6, 14), LONG_AGO,  # Sunday: Thursday and Saturday
-         expect((THREE_DAYS, "2026-06-11 10:00"), (ONE_DAY, "2026-06-13 10:00"))),
-        (date(2026, 4, 6), LONG_AGO,  # Easter Monday: Good Friday is open; Sunday → Tuesday, too late → none
-         expect((THREE_DAYS, "2026-04-03 10:00"))),
-        (date(2026, 4, 7), LONG_AGO,  # Tuesday after Easter: Saturday; Easter Monday → Tuesday 09:00
-         expect((THREE_DAYS, "2026-04-04 10:00"), (ONE_DAY, "2026-04-07 09:00"))),
-        (date(2026, 5, 2), LONG_AGO,  # Saturday: Wednesday; Friday 1 May → Saturday 09:00
-         expect((THREE_DAYS, "2026-04-29 10:00"), (ONE_DAY, "2026-05-02 09:00"))),
-        (date(2026, 5, 25), LONG_AGO,  # Whit Monday: Friday; Sunday → Tuesday, too late → none
-         expect((THREE_DAYS, "2026-05-22 10:00"))),
-        (date(2026, 5, 27), LONG_AGO,  # Wednesday: Sunday, Whit Monday → Tuesday 09:00, the 1-day one's day
-         expect((ONE_DAY, "2026-05-26 10:00"))),  # → only the 1-day one: "3 days left" is no longer true
-        (date(2026, 5, 17), LONG_AGO,  # Sunday: Ascension Thursday → Friday 09:00; Saturday
-         expect((THREE_DAYS, "2026-05-15 09:00"), (ONE_DAY, "2026-05-16 10:00"))),
-        (date(2026, 7, 15), LONG_AGO,  # Wednesday: Sunday → Monday 09:00; 14 July → Wednesday 09:00
-         expect((THREE_DAYS, "2026-07-13 09:00"), (ONE_DAY, "2026-07-15 09:00"))),
-        (date(2026, 8, 18), LONG_AGO,  # Tuesday: 15 August, Sunday → Monday, the 1-day one's day
-         expect((ONE_DAY, "2026-08-17 10:00"))),
-        (date(2026, 12, 25), LONG_AGO,  # Christmas Friday as the last day: Tuesday and Thursday
-         expect((THREE_DAYS, "2026-12-22 10:00"), (ONE_DAY, "2026-12-24 10:00"))),
-        (date(2026, 12, 28), LONG_AGO,  # Monday: Christmas → Saturday 09:00; Sunday → Monday 09:00
-         expect((THREE_DAYS, "2026-12-26 09:00"), (ONE_DAY, "2026-12-28 09:00"))),
-        (date(2027, 1, 3), LONG_AGO,  # Sunday: Thursday 31 December; Saturday 2 January
-         expect((THREE_DAYS, "2026-12-31 10:00"), (ONE_DAY, "2027-01-02 10:00"))),
-        (date(2026, 4, 1), LONG_AGO,  # Wednesday: Sunday 29 March → Monday 09:00 CEST; Tuesday
-         expect((THREE_DAYS, "2026-03-30 09:00"), (ONE_DAY, "2026-03-31 10:00"))),
-        (date(2026, 10, 28), LONG_AGO,  # Wednesday: Sunday 25 October → Monday 09:00 CET; Tuesday
-         expect((THREE_DAYS, "2026-10-26 09:00"), (ONE_DAY, "2026-10-27 10:00"))),
-        (date(2026, 10, 25), LONG_AGO,  # Sunday 25 October: Thursday 10:00 CEST and Saturday 10:00 CEST
-         expect((THREE_DAYS, "2026-10-22 10:00"), (ONE_DAY, "2026-10-24 10:00"))),
-        # Past ones dropped
-        (date(2026, 6, 12), paris("2026-06-09 10:00"),  # Friday; now Tuesday 10:00: still due
-         expect((THREE_DAYS, "2026-06-09 10:00"), (ONE_DAY, "2026-06-11 10:00"))),
-        (date(2026, 6, 12), paris("2026-06-10 09:00"),  # Friday; now Wednesday: the 3-day one is past
-         expect((ONE_DAY, "2026-06-11 10:00"))),
-        (date(2026, 6, 12), paris("2026-06-11 10:00:01"), []),  # Friday; now Thursday just after 10:00
-        (date(2026, 6, 15), paris("2026-06-14 11:00"),  # Monday; now Sunday 11:00: the Sunday reminder
-         expect((ONE_DAY, "2026-06-15 09:00"))),  # was moved to Monday 09:00, so it is not past
-        (date(2026, 6, 12), paris("2026-06-13 10:00"), []),  # the last day is over
+        # Friday → Tuesday and Thursday at 10:00
+        (date(2026, 6, 12), None, [(THREE_DAYS, "2026-06-09 10:00"), (ONE_DAY, "2026-06-11 10:00")]),
+        # Monday → Friday; Sunday → Monday 09:00, the last day's morning
+        (date(2026, 6, 15), None, [(THREE_DAYS, "2026-06-12 10:00"), (ONE_DAY, "2026-06-15 09:00")]),
+        # Wednesday → Sunday → Monday 09:00; Tuesday
+        (date(2026, 6, 17), None, [(THREE_DAYS, "2026-06-15 09:00"), (ONE_DAY, "2026-06-16 10:00")]),
+        # Sunday → Thursday and Saturday
+        (date(2026, 6, 14), None, [(THREE_DAYS, "2026-06-11 10:00"), (ONE_DAY, "2026-06-13 10:00")]),
+        # Easter Monday → Good Friday (open); Sunday → Tuesday, after the last day → none
+        (date(2026, 4, 6), None, [(THREE_DAYS, "2026-04-03 10:00")]),
+        # Tuesday after Easter → Saturday; Easter Monday → Tuesday 09:00
+        (date(2026, 4, 7), None, [(THREE_DAYS, "2026-04-04 10:00"), (ONE_DAY, "2026-04-07 09:00")]),
+        # Saturday 2 May → Wednesday; Friday 1 May → Saturday 09:00
+        (date(2026, 5, 2), None, [(THREE_DAYS, "2026-04-29 10:00"), (ONE_DAY, "2026-05-02 09:00")]),
+        # Whit Monday → Friday; Sunday → Tuesday, after the last day → none
+        (date(2026, 5, 25), None, [(THREE_DAYS, "2026-05-22 10:00")]),
+        # Wednesday 27 May → Sunday, Whit Monday → Tuesday 09:00, the 1-day one's day → only the 1-day one:
+        # "3 days left" is no longer true
+        (date(2026, 5, 27), None, [(ONE_DAY, "2026-05-26 10:00")]),
+        # Sunday 17 May → Ascension Thursday → Friday 09:00; Saturday
+        (date(2026, 5, 17), None, [(THREE_DAYS, "2026-05-15 09:00"), (ONE_DAY, "2026-05-16 10:00")]),
+        # Wednesday 15 July → Sunday → Monday 09:00; 14 July → Wednesday 09:00, the last day
+        (date(2026, 7, 15), None, [(THREE_DAYS, "2026-07-13 09:00"), (ONE_DAY, "2026-07-15 09:00")]),
+        # Tuesday 18 August → 15 August, Sunday → Monday, the 1-day one's day → only the 1-day one
+        (date(2026, 8, 18), None, [(ONE_DAY, "2026-08-17 10:00")]),
+        # Christmas Friday as the last day → Tuesday and Thursday
+        (date(2026, 12, 25), None, [(THREE_DAYS, "2026-12-22 10:00"), (ONE_DAY, "2026-12-24 10:00")]),
+        # Monday 28 December → Christmas → Saturday 09:00; Sunday → Monday 09:00
+        (date(2026, 12, 28), None, [(THREE_DAYS, "2026-12-26 09:00"), (ONE_DAY, "2026-12-28 09:00")]),
+        # Sunday 3 January → Thursday 31 December; Saturday 2 January
+        (date(2027, 1, 3), None, [(THREE_DAYS, "2026-12-31 10:00"), (ONE_DAY, "2027-01-02 10:00")]),
+        # Wednesday 1 April → Sunday 29 March → Monday 09:00 CEST; Tuesday
+        (date(2026, 4, 1), None, [(THREE_DAYS, "2026-03-30 09:00"), (ONE_DAY, "2026-03-31 10:00")]),
+        # Wednesday 28 October → Sunday 25 October → Monday 09:00 CET; Tuesday
+        (date(2026, 10, 28), None, [(THREE_DAYS, "2026-10-26 09:00"), (ONE_DAY, "2026-10-27 10:00")]),
+        # Sunday 25 October → Thursday and Saturday, 10:00 CEST
+        (date(2026, 10, 25), None, [(THREE_DAYS, "2026-10-22 10:00"), (ONE_DAY, "2026-10-24 10:00")]),
+        # Past ones dropped.
+        # Friday; now Tuesday 10:00: still due
+        (date(2026, 6, 12), "2026-06-09 10:00", [(THREE_DAYS, "2026-06-09 10:00"), (ONE_DAY, "2026-06-11 10:00")]),
+        # Friday; now Wednesday: the 3-day one is past
+        (date(2026, 6, 12), "2026-06-10 09:00", [(ONE_DAY, "2026-06-11 10:00")]),
+        # Friday; now Thursday, a second after 10:00: none left
+        (date(2026, 6, 12), "2026-06-11 10:00:01", []),
+        # Monday; now Sunday 11:00: the Sunday reminder was moved to Monday 09:00, so it is not past
+        (date(2026, 6, 15), "2026-06-14 11:00", [(ONE_DAY, "2026-06-15 09:00")]),
+        # Friday; now Saturday: the last day is over
+        (date(2026, 6, 12), "2026-06-13 10:00", []),
     ],
 )
-def test_answer_deadline_reminders(
-    answer_by: date, now: datetime, reminders: list[tuple[str, datetime]]
-) -> None:
-    assert answer_deadline_reminders(answer_by, now, QUIET) == reminders
+def test_answer_deadline_reminders(answer_by: date, now: str | None, reminders: Pairs) -> None:
+    assert answer_deadline_reminders(answer_by, now_or_long_ago(now), QUIET) == expect(*reminders)
 
 
 @pytest.mark.parametrize(
-    ("answer_by", "quiet", "hour", "reminders"),
+    ("quiet", "hour", "answer_by", "reminders"),
     [
-        (date(2026, 6, 12), QUIET, 18,  # Friday, at 18:00
-         expect((THREE_DAYS, "2026-06-09 18:00"), (ONE_DAY, "2026-06-11 18:00"))),
-        (date(2026, 6, 12), QUIET, 8,  # Friday, at 08:00 → 09:00
-         expect((THREE_DAYS, "2026-06-09 09:00"), (ONE_DAY, "2026-06-11 09:00"))),
-        (date(2026, 6, 12), QUIET, 20,  # Friday, at 20:00 → 09:00 the next day: Wednesday and Friday
-         expect((THREE_DAYS, "2026-06-10 09:00"), (ONE_DAY, "2026-06-12 09:00"))),
-        (date(2026, 5, 27), QuietHours(public_holidays=False), 10,  # Wednesday, Whit Monday open
-         expect((THREE_DAYS, "2026-05-25 09:00"), (ONE_DAY, "2026-05-26 10:00"))),
-        (date(2026, 6, 15), QuietHours(closed_weekdays=frozenset()), 10,  # Monday, Sundays open
-         expect((THREE_DAYS, "2026-06-12 10:00"), (ONE_DAY, "2026-06-14 10:00"))),
+        # Friday, at 18:00
+        (QUIET, 18, date(2026, 6, 12), [(THREE_DAYS, "2026-06-09 18:00"), (ONE_DAY, "2026-06-11 18:00")]),
+        # Friday, at 08:00 → 09:00
+        (QUIET, 8, date(2026, 6, 12), [(THREE_DAYS, "2026-06-09 09:00"), (ONE_DAY, "2026-06-11 09:00")]),
+        # Friday, at 20:00 → 09:00 the next day: Wednesday, and Friday (the last day)
+        (QUIET, 20, date(2026, 6, 12), [(THREE_DAYS, "2026-06-10 09:00"), (ONE_DAY, "2026-06-12 09:00")]),
+        # Wednesday 27 May, holidays open → Sunday → Whit Monday 09:00; Tuesday
+        (NO_HOLIDAYS, 10, date(2026, 5, 27), [(THREE_DAYS, "2026-05-25 09:00"), (ONE_DAY, "2026-05-26 10:00")]),
+        # Monday, Sundays open → Friday and Sunday
+        (SUNDAYS_OPEN, 10, date(2026, 6, 15), [(THREE_DAYS, "2026-06-12 10:00"), (ONE_DAY, "2026-06-14 10:00")]),
     ],
 )
-def test_answer_deadline_reminders_settings(
-    answer_by: date, quiet: QuietHours, hour: int, reminders: list[tuple[str, datetime]]
-) -> None:
-    assert answer_deadline_reminders(answer_by, LONG_AGO, quiet, hour=hour) == reminders
+def test_answer_deadline_reminders_settings(quiet: QuietHours, hour: int, answer_by: date, reminders: Pairs) -> None:
+    assert answer_deadline_reminders(answer_by, LONG_AGO, quiet, hour=hour) == expect(*reminders)
 
 
 def test_answer_reminders_follow_the_decision_deadline() -> None:
@@ -492,21 +512,21 @@ DOCUMENTS = ReminderKind.DOCUMENTS_DUE
 @pytest.mark.parametrize(
     ("due", "now", "reminders"),
     [
-        (date(2026, 7, 13), LONG_AGO, expect((DOCUMENTS, "2026-06-29 10:00"))),  # Monday → Monday
-        (date(2026, 6, 21), LONG_AGO, expect((DOCUMENTS, "2026-06-08 09:00"))),  # Sunday → Sunday → Monday
-        (date(2026, 7, 28), LONG_AGO, expect((DOCUMENTS, "2026-07-15 09:00"))),  # Tuesday → 14 July → Wed
-        (date(2026, 5, 15), LONG_AGO, expect((DOCUMENTS, "2026-05-02 09:00"))),  # Friday → 1 May → Saturday
-        (date(2026, 5, 28), LONG_AGO, expect((DOCUMENTS, "2026-05-15 09:00"))),  # Thursday → Ascension → Fri
-        (date(2026, 5, 16), LONG_AGO, expect((DOCUMENTS, "2026-05-02 10:00"))),  # Saturday → Saturday
-        (date(2026, 11, 8), LONG_AGO, expect((DOCUMENTS, "2026-10-26 09:00"))),  # Sunday → 25 Oct → Mon CET
-        (date(2026, 4, 12), LONG_AGO, expect((DOCUMENTS, "2026-03-30 09:00"))),  # Sunday → 29 Mar → Mon CEST
-        (date(2027, 1, 15), LONG_AGO, expect((DOCUMENTS, "2027-01-02 09:00"))),  # Friday → 1 Jan → Saturday
-        (date(2026, 7, 13), paris("2026-06-29 10:00"), expect((DOCUMENTS, "2026-06-29 10:00"))),  # due now
-        (date(2026, 7, 13), paris("2026-06-30 08:00"), []),  # Monday; now the Tuesday after: past
+        (date(2026, 7, 13), None, [(DOCUMENTS, "2026-06-29 10:00")]),  # Monday → Monday
+        (date(2026, 6, 21), None, [(DOCUMENTS, "2026-06-08 09:00")]),  # Sunday → Sunday → Monday
+        (date(2026, 7, 28), None, [(DOCUMENTS, "2026-07-15 09:00")]),  # Tuesday → 14 July → Wednesday
+        (date(2026, 5, 15), None, [(DOCUMENTS, "2026-05-02 09:00")]),  # Friday → 1 May → Saturday
+        (date(2026, 5, 28), None, [(DOCUMENTS, "2026-05-15 09:00")]),  # Thursday → Ascension → Friday
+        (date(2026, 5, 16), None, [(DOCUMENTS, "2026-05-02 10:00")]),  # Saturday → Saturday
+        (date(2026, 11, 8), None, [(DOCUMENTS, "2026-10-26 09:00")]),  # Sunday → 25 October → Monday CET
+        (date(2026, 4, 12), None, [(DOCUMENTS, "2026-03-30 09:00")]),  # Sunday → 29 March → Monday CEST
+        (date(2027, 1, 15), None, [(DOCUMENTS, "2027-01-02 09:00")]),  # Friday → 1 January → Saturday
+        (date(2026, 7, 13), "2026-06-29 10:00", [(DOCUMENTS, "2026-06-29 10:00")]),  # Monday, due now
+        (date(2026, 7, 13), "2026-06-30 08:00", []),  # Monday; now the Tuesday after: past
     ],
 )
-def test_documents_reminder(due: date, now: datetime, reminders: list[tuple[str, datetime]]) -> None:
-    assert documents_reminder(due, now, QUIET) == reminders
+def test_documents_reminder(due: date, now: str | None, reminders: Pairs) -> None:
+    assert documents_reminder(due, now_or_long_ago(now), QUIET) == expect(*reminders)
 
 
 def test_documents_reminder_follows_the_refresh_date_and_hour() -> None:
@@ -522,30 +542,43 @@ VISIT_6 = ReminderKind.COURTESY_VISIT_6_MONTHS
 @pytest.mark.parametrize(
     ("moved_on", "now", "reminders"),
     [
-        # Tuesday: visits Sunday 15 Nov, Friday 15 Jan, Monday 15 Mar → Sunday 8 Nov moves to Monday
-        (date(2026, 9, 15), LONG_AGO,
-         expect((VISIT_2, "2026-11-09 09:00"), (VISIT_4, "2027-01-08 10:00"), (VISIT_6, "2027-03-08 10:00"))),
+        # Tuesday 15 Sep: visits Sunday 15 Nov, Friday 15 Jan, Monday 15 Mar → Sunday 8 Nov → Monday 9 Nov
+        (
+            date(2026, 9, 15),
+            None,
+            [(VISIT_2, "2026-11-09 09:00"), (VISIT_4, "2027-01-08 10:00"), (VISIT_6, "2027-03-08 10:00")],
+        ),
         # Monday 31 Aug: visits Saturday 31 Oct, Thursday 31 Dec, Sunday 28 Feb → Saturday 24 Oct (still
         # CEST), Thursday 24 Dec, Sunday 21 Feb → Monday 22 Feb
-        (date(2026, 8, 31), LONG_AGO,
-         expect((VISIT_2, "2026-10-24 10:00"), (VISIT_4, "2026-12-24 10:00"), (VISIT_6, "2027-02-22 09:00"))),
-        # Sunday 8 Mar: visits Friday 8 May, Wednesday 8 Jul, Tuesday 8 Sep → Friday 1 May → Saturday
-        (date(2026, 3, 8), LONG_AGO,
-         expect((VISIT_2, "2026-05-02 09:00"), (VISIT_4, "2026-07-01 10:00"), (VISIT_6, "2026-09-01 10:00"))),
-        # Thursday 21 May: visits Tuesday 21 Jul, Monday 21 Sep, Saturday 21 Nov → 14 July → Wednesday
-        (date(2026, 5, 21), LONG_AGO,
-         expect((VISIT_2, "2026-07-15 09:00"), (VISIT_4, "2026-09-14 10:00"), (VISIT_6, "2026-11-14 10:00"))),
-        # Past ones dropped: the first sent on Monday 9 Nov, now a second later
-        (date(2026, 9, 15), paris("2026-11-09 09:00:01"),
-         expect((VISIT_4, "2027-01-08 10:00"), (VISIT_6, "2027-03-08 10:00"))),
-        (date(2026, 9, 15), paris("2027-03-08 10:00"), expect((VISIT_6, "2027-03-08 10:00"))),  # Monday, due now
-        (date(2026, 9, 15), paris("2027-03-09 10:00"), []),  # all past
+        (
+            date(2026, 8, 31),
+            None,
+            [(VISIT_2, "2026-10-24 10:00"), (VISIT_4, "2026-12-24 10:00"), (VISIT_6, "2027-02-22 09:00")],
+        ),
+        # Sunday 8 Mar: visits Friday 8 May, Wednesday 8 Jul, Tuesday 8 Sep → Friday 1 May → Saturday 2 May
+        (
+            date(2026, 3, 8),
+            None,
+            [(VISIT_2, "2026-05-02 09:00"), (VISIT_4, "2026-07-01 10:00"), (VISIT_6, "2026-09-01 10:00")],
+        ),
+        # Thursday 21 May: visits Tuesday 21 Jul, Monday 21 Sep, Saturday 21 Nov → 14 July → Wednesday 15
+        (
+            date(2026, 5, 21),
+            None,
+            [(VISIT_2, "2026-07-15 09:00"), (VISIT_4, "2026-09-14 10:00"), (VISIT_6, "2026-11-14 10:00")],
+        ),
+        # Tuesday 15 Sep; now a second after the first one (Monday 9 Nov 09:00) → the other two
+        (date(2026, 9, 15), "2026-11-09 09:00:01", [(VISIT_4, "2027-01-08 10:00"), (VISIT_6, "2027-03-08 10:00")]),
+        # Tuesday 15 Sep; now Monday 8 March 10:00 → the last, due now
+        (date(2026, 9, 15), "2027-03-08 10:00", [(VISIT_6, "2027-03-08 10:00")]),
+        # Tuesday 15 Sep; now the Tuesday after → all past
+        (date(2026, 9, 15), "2027-03-09 10:00", []),
     ],
 )
-def test_courtesy_visit_reminders(moved_on: date, now: datetime, reminders: list[tuple[str, datetime]]) -> None:
-    assert courtesy_visit_reminders(moved_on, now, QUIET) == reminders
-    for reminder, visit_on in zip(courtesy_visit_reminders(moved_on, LONG_AGO, QUIET),
-                                  courtesy_visit_dates(moved_on), strict=True):
+def test_courtesy_visit_reminders(moved_on: date, now: str | None, reminders: Pairs) -> None:
+    assert courtesy_visit_reminders(moved_on, now_or_long_ago(now), QUIET) == expect(*reminders)
+    visits = courtesy_visit_dates(moved_on)
+    for reminder, visit_on in zip(courtesy_visit_reminders(moved_on, LONG_AGO, QUIET), visits, strict=True):
         assert visit_on - timedelta(days=7) <= reminder.send_at.date() < visit_on
 
 
@@ -555,20 +588,21 @@ SURVEY = ReminderKind.SATISFACTION_SURVEY
 @pytest.mark.parametrize(
     ("moved_on", "now", "reminders"),
     [
-        (date(2026, 9, 15), LONG_AGO, expect((SURVEY, "2027-03-15 10:00"))),  # Tuesday → Monday 15 March
-        (date(2026, 8, 31), LONG_AGO, expect((SURVEY, "2027-03-01 09:00"))),  # → Sunday 28 Feb → Monday
-        (date(2025, 11, 1), LONG_AGO, expect((SURVEY, "2026-05-02 09:00"))),  # → Friday 1 May → Saturday
-        (date(2026, 1, 14), LONG_AGO, expect((SURVEY, "2026-07-15 09:00"))),  # → Tuesday 14 July → Wednesday
-        (date(2025, 10, 6), LONG_AGO, expect((SURVEY, "2026-04-07 09:00"))),  # → Easter Monday → Tuesday
-        (date(2026, 4, 25), LONG_AGO, expect((SURVEY, "2026-10-26 09:00"))),  # → Sunday 25 Oct → Monday CET
-        (date(2026, 6, 25), LONG_AGO, expect((SURVEY, "2026-12-26 09:00"))),  # → Christmas Friday → Saturday
-        (date(2026, 8, 31), paris("2027-02-28 12:00"),  # now Sunday, the survey day itself: moved to Monday,
-         expect((SURVEY, "2027-03-01 09:00"))),  # so not past
-        (date(2026, 9, 15), paris("2027-03-15 10:00:01"), []),  # Monday, just after: past
+        (date(2026, 9, 15), None, [(SURVEY, "2027-03-15 10:00")]),  # Tuesday → Monday 15 March
+        (date(2026, 8, 31), None, [(SURVEY, "2027-03-01 09:00")]),  # Monday → Sunday 28 Feb → Monday
+        (date(2025, 11, 1), None, [(SURVEY, "2026-05-02 09:00")]),  # Saturday → Friday 1 May → Saturday
+        (date(2026, 1, 14), None, [(SURVEY, "2026-07-15 09:00")]),  # Wednesday → Tuesday 14 July → Wednesday
+        (date(2025, 10, 6), None, [(SURVEY, "2026-04-07 09:00")]),  # Monday → Easter Monday → Tuesday
+        (date(2026, 4, 25), None, [(SURVEY, "2026-10-26 09:00")]),  # Saturday → Sunday 25 Oct → Monday CET
+        (date(2026, 6, 25), None, [(SURVEY, "2026-12-26 09:00")]),  # Thursday → Christmas Friday → Saturday
+        # Monday 31 Aug; now Sunday 28 Feb noon, the survey day: it was moved to Monday, so it is not past
+        (date(2026, 8, 31), "2027-02-28 12:00", [(SURVEY, "2027-03-01 09:00")]),
+        # Tuesday 15 Sep; now Monday 15 March, a second after 10:00 → past
+        (date(2026, 9, 15), "2027-03-15 10:00:01", []),
     ],
 )
-def test_survey_invitation(moved_on: date, now: datetime, reminders: list[tuple[str, datetime]]) -> None:
-    assert survey_invitation(moved_on, now, QUIET) == reminders
+def test_survey_invitation(moved_on: date, now: str | None, reminders: Pairs) -> None:
+    assert survey_invitation(moved_on, now_or_long_ago(now), QUIET) == expect(*reminders)
     (invitation,) = survey_invitation(moved_on, LONG_AGO, QUIET)
     assert invitation.send_at.date() >= satisfaction_survey_date(moved_on)
 
