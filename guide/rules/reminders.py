@@ -190,7 +190,7 @@ def appointment_reminders(
     _require_aware(starts_at, "starts_at")
     appointment_day = quiet.local(starts_at).date()
     day_before = quiet.next_allowed(quiet.at(appointment_day - timedelta(days=1), day_before_hour))
-    reminders = []
+    reminders: list[Reminder] = []
     if day_before.date() < appointment_day:
         reminders.append(Reminder(ReminderKind.APPOINTMENT_DAY_BEFORE, day_before))
     soon = quiet.previous_allowed(starts_at - SOON_BEFORE)
