@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from guide.extensions import db
@@ -30,6 +28,7 @@ from guide.models import (
 )
 from guide.rules import deadlines, mediation
 from guide.services import audit, signin
+from guide.sms import texts
 from guide.sms.outbox import enqueue
 from guide.uploads import CleanPhoto
 
@@ -139,8 +138,6 @@ def acknowledge(household: Household, request: WrittenRequest) -> None:
         return
     token = signin.create_link(household, target=f"/my/requests/{request.reference}")
     link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/k/{token}"
-    with force_locale(household.language):
-        body = _("Nous avons bien reçu votre demande écrite %(reference)s. Votre reçu : %(link)s",
-                 reference=request.reference, link=link)
+    body, _count = texts.render("request_receipt", household.language, reference=request.reference, link=link)
     for phone in phones:
         enqueue(phone.number, "request_receipt", body, household_id=household.id, language=household.language)

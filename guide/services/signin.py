@@ -11,14 +11,13 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from guide.extensions import db
 from guide.models import Household, HouseholdPhone, SignInCode, SignInLink
 from guide.security import keyed_hash, new_code, new_token, same
 from guide.services import audit
+from guide.sms import texts
 from guide.sms.outbox import enqueue
 
 
@@ -63,9 +62,7 @@ def request_code(e164: str) -> None:
     db.session.add(row)
     if household is None or recent >= config["SIGNIN_CODES_PER_NUMBER"]:
         return
-    with force_locale(household.language):
-        body = _("Votre code pour le guide du relogement : %(code)s. Il marche 10 minutes. "
-                 "Ne le donnez à personne.", code=code)
+    body, _count = texts.render("sign_in_code", household.language, code=code)
     enqueue(e164, "sign_in_code", body, household_id=household.id, language=household.language)
     audit.record("household", household.id, "sign_in_code_sent", household_id=household.id)
 
