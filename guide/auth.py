@@ -16,6 +16,13 @@ HOUSEHOLD_KEY = "household_id"
 STAFF_KEY = "staff_id"
 
 
+def safe_next(target: str | None) -> str:
+    """Only local paths after a sign-in or a language choice, so no link can send anyone to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("public.home")
+
+
 # --- households ---------------------------------------------------------------------------------
 
 def sign_in_household(household_id: int, language: str | None = None) -> None:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_time
 
 from guide import phones
-
-
-def _local(moment: datetime) -> datetime:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(current_app.config["TIME_ZONE"]))
+from guide.timeutil import as_utc, local
 
 
 def date_full(value: date | datetime | None) -> str:
@@ -21,7 +16,7 @@ def date_full(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = _local(value).date()
+        value = local(value).date()
     return format_date(value, format="full")
 
 
@@ -31,12 +26,11 @@ def date_short(value: date | None) -> str:
 
 def time_short(value: datetime | None) -> str:
     """"14:30" in Paris time (Flask-Babel converts to the configured zone)."""
-    return "" if value is None else format_time(value if value.tzinfo else value.replace(tzinfo=UTC), format="short")
+    return "" if value is None else format_time(as_utc(value), format="short")
 
 
 def datetime_full(value: datetime | None) -> str:
-    return "" if value is None else format_datetime(value if value.tzinfo else value.replace(tzinfo=UTC),
-                                                    format="full")
+    return "" if value is None else format_datetime(as_utc(value), format="full")
 
 
 def register(app: Flask) -> None:

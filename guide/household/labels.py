@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+
+def _label(table: dict, code: str) -> str:
+    """The words for a stored code, in the reader's language; an unknown code is shown as it is."""
+    return str(table.get(code, code))
+
+
 APPOINTMENT_KINDS = {
     "information_meeting": _l("Réunion d'information"),
     "home_interview": _l("Entretien chez vous"),
@@ -34,16 +40,16 @@ PROPOSAL_STATUSES = {
 }
 
 
-def appointment_kind(kind: str) -> str:
-    return str(APPOINTMENT_KINDS.get(kind, kind))
+def appointment_kind(code: str) -> str:
+    return _label(APPOINTMENT_KINDS, code)
 
 
-def appointment_status(status: str) -> str:
-    return str(APPOINTMENT_STATUSES.get(status, status))
+def appointment_status(code: str) -> str:
+    return _label(APPOINTMENT_STATUSES, code)
 
 
-def proposal_status(status: str) -> str:
-    return str(PROPOSAL_STATUSES.get(status, status))
+def proposal_status(code: str) -> str:
+    return _label(PROPOSAL_STATUSES, code)
 
 
 MEDIATION_STATUSES = {
@@ -55,8 +61,8 @@ MEDIATION_STATUSES = {
 }
 
 
-def mediation_status(status: str) -> str:
-    return str(MEDIATION_STATUSES.get(status, status))
+def mediation_status(code: str) -> str:
+    return _label(MEDIATION_STATUSES, code)
 
 
 ROLES = {
@@ -67,8 +73,8 @@ ROLES = {
 }
 
 
-def role_label(role: str) -> str:
-    return str(ROLES.get(role, role))
+def role_label(code: str) -> str:
+    return _label(ROLES, code)
 
 
 def register(app) -> None:  # type: ignore[no-untyped-def]

@@ -19,9 +19,9 @@ from guide.household.forms import MOTIVE_LABELS, AdditionForm, AnswerForm, Media
 from guide.household.views import _own_proposal, bp
 from guide.letters import letter_html, letter_pdf
 from guide.models import MediationCase, RequestPhoto, WrittenRequest
-from guide.public.views import today
 from guide.rules import deadlines
 from guide.services import requests as service
+from guide.timeutil import today
 from guide.uploads import PhotoError, clean_photo
 
 MAX_PHOTOS = 3
@@ -38,12 +38,12 @@ def _own_request(reference: str) -> WrittenRequest:
     return found
 
 
-def _after_duplicate(key: str):  # type: ignore[no-untyped-def]
-    """Two submissions raced: the first one won; show its receipt."""
+def _after_duplicate(key: str, error: IntegrityError):  # type: ignore[no-untyped-def]
+    """Two submissions raced: the first one won; show its receipt (any other integrity error is a real one)."""
     db.session.rollback()
     existing = service.find_existing(g.household, key)
     if existing is None:
-        raise
+        raise error
     return redirect(url_for("household.receipt", reference=existing.reference), code=303)
 
 
@@ -68,8 +68,8 @@ def answer(proposal_id: int):  # type: ignore[no-untyped-def]
                 sent = service.answer_proposal(g.household, proposal, form.decision.data == "accept",
                                                form.motives.data or [], form.text.data or "", form.key.data, today())
                 db.session.commit()
-            except IntegrityError:
-                return _after_duplicate(form.key.data)
+            except IntegrityError as error:
+                return _after_duplicate(form.key.data, error)
             return redirect(url_for("household.receipt", reference=sent.reference), code=303)
         return render_template("household/answer_review.html", form=form, proposal=proposal, answer_by=answer_by,
                                late=late, motives=[MOTIVE_LABELS[m] for m in form.motives.data or []])
@@ -100,8 +100,8 @@ def ask_mediation():  # type: ignore[no-untyped-def]
                 sent = service.ask_mediation(g.household, form.what_happened.data or "", form.disagreement.data or "",
                                              form.wish.data or "", photos, form.key.data, today())
                 db.session.commit()
-            except IntegrityError:
-                return _after_duplicate(form.key.data)
+            except IntegrityError as error:
+                return _after_duplicate(form.key.data, error)
             return redirect(url_for("household.receipt", reference=sent.reference), code=303)
     status = 422 if form.errors else 200
     return render_template("household/mediation.html", form=form), status

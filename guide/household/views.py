@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from guide.auth import current_household, household_required, sign_in_household, sign_out
+from guide.auth import current_household, household_required, safe_next, sign_in_household, sign_out
 from guide.extensions import db, limiter
 from guide.household.forms import ChangeRequestForm, CodeForm, ConfirmForm, PhoneForm
 from guide.household.labels import appointment_kind
@@ -19,10 +18,10 @@ from guide.i18n import negotiate_language
 from guide.models import Appointment, AppointmentStatus, Household, Proposal, WrittenRequest
 from guide.phones import normalize
 from guide.public.simulator import figures, reason_words, verdict_words
-from guide.public.views import _safe_next, today
 from guide.services import audit, signin
 from guide.services.affordability import affordability, budget_of
 from guide.services.standing import standing
+from guide.timeutil import local, today
 
 bp = Blueprint("household", __name__)
 
@@ -49,7 +48,7 @@ def sign_in():  # type: ignore[no-untyped-def]
             signin.request_code(e164)
             db.session.commit()
             session["pending_phone"] = e164
-            session["pending_next"] = _safe_next(request.args.get("next") or url_for("household.home"))
+            session["pending_next"] = safe_next(request.args.get("next") or url_for("household.home"))
             _pad_response_time(started)
             return redirect(url_for("household.enter_code"), code=303)
     status = 422 if form.errors else 200
@@ -97,7 +96,7 @@ def personal_link(token: str):  # type: ignore[no-untyped-def]
         db.session.commit()
         if link is not None:
             sign_in_household(link.household_id, _language_of(link.household_id))
-            return redirect(_safe_next(link.target), code=303)
+            return redirect(safe_next(link.target), code=303)
     elif request.method == "GET" and signin.find_link(token) is not None:
         return render_template("household/link.html", form=form, valid=True)
     return render_template("household/link.html", form=form, valid=False), 410
@@ -161,9 +160,7 @@ def appointment_ics(appointment_id: int):  # type: ignore[no-untyped-def]
     event = Event()
     event.add("uid", f"appointment-{appointment.id}@guide-relogement")
     event.add("dtstamp", datetime.now(UTC))
-    starts = appointment.starts_at if appointment.starts_at.tzinfo else appointment.starts_at.replace(tzinfo=UTC)
-    zone = ZoneInfo(current_app.config["TIME_ZONE"])
-    event.add("dtstart", starts.astimezone(zone))
+    event.add("dtstart", local(appointment.starts_at))
     event.add("duration", timedelta(minutes=appointment.duration_minutes))
     event.add("summary", _appointment_title(appointment.kind))
     if appointment.place:

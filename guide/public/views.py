@@ -3,32 +3,28 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
 
+from guide.auth import safe_next
 from guide.content import ContentStore
 from guide.extensions import db, htmx
 from guide.flows import FlowState, walk
 from guide.i18n import negotiate_language
 from guide.models import PageFeedback
 from guide.public.forms import FeedbackForm
+from guide.timeutil import today
 
 bp = Blueprint("public", __name__)
 
 
 def store() -> ContentStore:
     return current_app.extensions["content"]
-
-
-def today() -> date:
-    """Today in the service's time zone (Europe/Paris), the date every rule is given."""
-    return datetime.now(ZoneInfo(current_app.config["TIME_ZONE"])).date()
 
 
 @bp.get("/")
@@ -203,21 +199,14 @@ def healthz():  # type: ignore[no-untyped-def]
 @bp.get("/language")
 def language_menu():  # type: ignore[no-untyped-def]
     """The language menu as a page of its own (the header menu links here when folded)."""
-    return render_template("public/language.html", next_url=_safe_next(request.args.get("next")))
-
-
-def _safe_next(target: str | None) -> str:
-    """Only local paths, so the menu cannot send anyone to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("public.home")
+    return render_template("public/language.html", next_url=safe_next(request.args.get("next")))
 
 
 @bp.get("/language/<code>")
 def choose_language(code: str):  # type: ignore[no-untyped-def]
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = _safe_next(request.args.get("next"))
+    target = safe_next(request.args.get("next"))
     response = redirect(target, code=303)
     response.set_cookie(current_app.config["LANGUAGE_COOKIE"], code,
                         max_age=current_app.config["LANGUAGE_COOKIE_MAX_AGE"], samesite="Lax",

@@ -19,6 +19,7 @@ from guide.security import keyed_hash, new_code, new_token, same
 from guide.services import audit
 from guide.sms import texts
 from guide.sms.outbox import enqueue
+from guide.timeutil import as_utc
 
 
 class CodeCheck(StrEnum):
@@ -36,10 +37,6 @@ class CodeResult:
 def _now() -> datetime:
     return datetime.now(UTC)
 
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def find_household_by_phone(e164: str) -> Household | None:
@@ -74,7 +71,7 @@ def check_code(e164: str, code: str) -> CodeResult:
         select(SignInCode).where(SignInCode.phone_hash == keyed_hash("phone", e164))
         .order_by(SignInCode.id.desc()).limit(1)
     ).first()
-    if row is None or row.used_at is not None or _aware(row.expires_at) <= _now():
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= _now():
         return CodeResult(CodeCheck.WRONG)
     if row.attempts >= config["SIGNIN_CODE_MAX_TRIES"]:
         return CodeResult(CodeCheck.TOO_MANY)
@@ -100,7 +97,7 @@ def create_link(household: Household, target: str = "/my") -> str:
 def find_link(token: str) -> SignInLink | None:
     """The link if it is valid (unused, not expired), else None."""
     link = db.session.scalars(select(SignInLink).where(SignInLink.token_hash == keyed_hash("link", token))).first()
-    if link is None or link.used_at is not None or _aware(link.expires_at) <= _now():
+    if link is None or link.used_at is not None or as_utc(link.expires_at) <= _now():
         return None
     return link
 

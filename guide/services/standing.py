@@ -10,6 +10,7 @@ from sqlalchemy import select
 from guide.extensions import db
 from guide.models import Appointment, AppointmentStatus, Household, Proposal, ProposalStatus, StaffUser
 from guide.rules import deadlines
+from guide.timeutil import as_utc
 
 DOCUMENTS_WARNING_DAYS = 30
 
@@ -66,8 +67,7 @@ def standing(household: Household, today: date) -> Standing:
                                   Appointment.status.in_([AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED,
                                                           AppointmentStatus.CHANGE_ASKED]))
         .order_by(Appointment.starts_at)).all()
-    upcoming = [a for a in appointments if (a.starts_at if a.starts_at.tzinfo else a.starts_at.replace(tzinfo=UTC))
-                >= now]
+    upcoming = [a for a in appointments if as_utc(a.starts_at) >= now]
     view = Standing(stage=household.stage, next_appointment=upcoming[0] if upcoming else None,
                     contacts=[s for s in (household.officer, household.mediator) if s is not None])
     for proposal in proposals:

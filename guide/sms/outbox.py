@@ -18,6 +18,7 @@ from guide.extensions import db
 from guide.models import HouseholdPhone, SmsMessage
 from guide.models.sms import SmsStatus
 from guide.sms.gateway import UNSUBSCRIBED, Gateway, SendError, make_gateway
+from guide.timeutil import as_utc
 
 log = logging.getLogger("guide.sms")
 MAX_ATTEMPTS = 12  # about 6 hours of backoff (30 s doubling, capped at 1 h) before a person looks at it
@@ -26,10 +27,6 @@ STUCK_AFTER = timedelta(minutes=5)  # a "sending" row older than this belonged t
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def enqueue(to_number: str, kind: str, body: str, household_id: int | None = None,
@@ -112,7 +109,8 @@ def _status_callback() -> str | None:
 
 
 def _reconcile(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: datetime) -> None:
-    since = _aware(message.created_at) or now  # it cannot have been accepted before it was written
+    # it cannot have been accepted before it was written
+    since = as_utc(message.created_at) if message.created_at else now
     try:
         found = gateway.find(message.to_number, message.body, since)
     except SendError:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,12 +22,12 @@ from guide.models import (
     StaffUser,
     WrittenRequest,
 )
-from guide.public.views import today
 from guide.rules import mediation as rules
 from guide.services import audit
 from guide.services.versioned import save_if_current
 from guide.staff.forms import MediationUpdateForm
 from guide.staff.views import bp
+from guide.timeutil import from_local, local, today
 
 
 def _sees_all(staff: StaffUser) -> bool:
@@ -39,9 +38,8 @@ def _may_open(staff: StaffUser, household: Household) -> bool:
     return _sees_all(staff) or staff_can_access(staff, household)
 
 
-def _local_date(moment: datetime):  # type: ignore[no-untyped-def]
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(current_app.config["TIME_ZONE"])).date()
+def _local_date(moment: datetime) -> date:
+    return local(moment).date()
 
 
 @bp.get("/mediation")
@@ -95,9 +93,8 @@ def mediation_case(case_id: int):  # type: ignore[no-untyped-def]
             if target == MediationStatus.CLOSED:
                 values["closed_at"] = datetime.now(UTC)
             if target == MediationStatus.MEETING_PLANNED and form.meeting_at.data is not None:
-                starts = form.meeting_at.data.replace(tzinfo=ZoneInfo(current_app.config["TIME_ZONE"]))
                 meeting = Appointment(household_id=case.household_id, kind=AppointmentKind.MEDIATION_MEETING,
-                                      starts_at=starts.astimezone(UTC), place=form.meeting_place.data or "",
+                                      starts_at=from_local(form.meeting_at.data), place=form.meeting_place.data or "",
                                       with_whom=_("Groupe de médiation"))
                 db.session.add(meeting)
                 db.session.flush()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -41,6 +40,7 @@ from guide.staff.forms import (
     ProposalUpdateForm,
 )
 from guide.staff.views import _household_for_staff, _render_household, bp
+from guide.timeutil import from_local, local
 
 
 def _back(household: Household, anchor: str):  # type: ignore[no-untyped-def]
@@ -129,7 +129,7 @@ def add_appointment(household_id: int):  # type: ignore[no-untyped-def]
     found = _household_for_staff(household_id)
     form = AppointmentForm(prefix="new-appointment")
     if form.validate_on_submit():
-        appointment = Appointment(household_id=found.id, kind=form.kind.data, starts_at=_utc(form.starts_at.data),
+        appointment = Appointment(household_id=found.id, kind=form.kind.data, starts_at=from_local(form.starts_at.data),
                                   place=form.place.data or "", with_whom=form.with_whom.data or "")
         db.session.add(appointment)
         db.session.flush()
@@ -137,10 +137,6 @@ def add_appointment(household_id: int):  # type: ignore[no-untyped-def]
         db.session.commit()
         return _back(found, "appointments")
     return _render_household(found, appointment_form=form)
-
-
-def _utc(local_naive):  # type: ignore[no-untyped-def]
-    return local_naive.replace(tzinfo=ZoneInfo(current_app.config["TIME_ZONE"])).astimezone(UTC)
 
 
 @bp.post("/households/<int:household_id>/appointments/<int:appointment_id>")
@@ -153,12 +149,11 @@ def update_appointment(household_id: int, appointment_id: int):  # type: ignore[
     form = AppointmentUpdateForm(prefix=f"appointment-{appointment.id}")
     if not form.validate_on_submit():
         return _render_household(found, appointment_update=form, update_errors=form)
-    values = {"status": form.status.data, "starts_at": _utc(form.starts_at.data)}
+    values = {"status": form.status.data, "starts_at": from_local(form.starts_at.data)}
     if not save_if_current(Appointment, appointment.id, int(form.version.data), values):
         current = db.session.get(Appointment, appointment.id)
-        local = current.starts_at.astimezone(ZoneInfo(current_app.config["TIME_ZONE"])) if current.starts_at.tzinfo \
-            else current.starts_at
-        return _conflict(found, form, {"status": current.status, "starts_at": local.strftime("%Y-%m-%d %H:%M"),
+        local_start = local(current.starts_at)
+        return _conflict(found, form, {"status": current.status, "starts_at": local_start.strftime("%Y-%m-%d %H:%M"),
                                        "version": current.version},
                          url_for("staff.update_appointment", household_id=found.id, appointment_id=appointment.id),
                          "appointments")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from guide.auth import current_staff, sign_in_staff, sign_out, staff_can_access, staff_required
+from guide.auth import current_staff, safe_next, sign_in_staff, sign_out, staff_can_access, staff_required
 from guide.extensions import db, limiter
 from guide.household.forms import ConfirmForm
 from guide.models import (
@@ -23,7 +22,6 @@ from guide.models import (
     StaffUser,
     WrittenRequest,
 )
-from guide.public.views import _safe_next, today
 from guide.rules.budget import EXPENSE_KINDS
 from guide.security import check_password
 from guide.services import audit
@@ -43,6 +41,7 @@ from guide.staff.forms import (
     ProposalForm,
     ProposalUpdateForm,
 )
+from guide.timeutil import as_utc, local, today
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -55,7 +54,7 @@ def login():  # type: ignore[no-untyped-def]
         email = form.email.data.strip().lower()
         staff = db.session.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email)).first()
         now = datetime.now(UTC)
-        locked = staff is not None and staff.locked_until is not None and _aware(staff.locked_until) > now
+        locked = staff is not None and staff.locked_until is not None and as_utc(staff.locked_until) > now
         if check_password(staff.password_hash if staff else None, form.password.data) and staff and staff.active \
                 and not locked:
             staff.failed_logins = 0
@@ -63,7 +62,7 @@ def login():  # type: ignore[no-untyped-def]
             audit.record("staff", staff.id, "staff_sign_in")
             db.session.commit()
             sign_in_staff(staff.id)
-            return redirect(_safe_next(request.args.get("next") or url_for("staff.caseload")), code=303)
+            return redirect(safe_next(request.args.get("next") or url_for("staff.caseload")), code=303)
         if staff is not None and not locked:
             staff.failed_logins += 1
             if staff.failed_logins >= current_app.config["STAFF_MAX_FAILED_LOGINS"]:
@@ -74,10 +73,6 @@ def login():  # type: ignore[no-untyped-def]
                                       "bloqué 15 minutes."))
     status = 422 if form.errors else 200
     return render_template("staff/login.html", form=form), status
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @bp.post("/logout")
@@ -122,14 +117,13 @@ def _render_household(found: Household, **forms: object):  # type: ignore[no-unt
     budget = db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first()
     appointments = db.session.scalars(select(Appointment).where(Appointment.household_id == found.id)
                                       .order_by(Appointment.starts_at.desc())).all()
-    zone = ZoneInfo(current_app.config["TIME_ZONE"])
     context = {
         "household": found,
         "view": standing(found, today()),
         "appointments": [(a, (forms.get("appointment_update") if getattr(forms.get("appointment_update"), "prefix", "")
                               == f"appointment-{a.id}-" else None) or AppointmentUpdateForm(
             formdata=None, prefix=f"appointment-{a.id}", status=a.status, version=a.version,
-            starts_at=_aware(a.starts_at).astimezone(zone).replace(tzinfo=None))) for a in appointments],
+            starts_at=local(a.starts_at).replace(tzinfo=None))) for a in appointments],
         "notes": db.session.scalars(select(ContactNote).where(ContactNote.household_id == found.id)
                                     .order_by(ContactNote.on.desc())).all(),
         "consents": db.session.scalars(select(Consent).where(Consent.household_id == found.id)).all(),
