@@ -21,12 +21,13 @@ from guide.models.requests import (
     RequestPhoto,
     WrittenRequest,
 )
-from guide.models.sms import SmsMessage
+from guide.models.sms import SmsInbound, SmsMessage, SmsSession
 from guide.models.staff import Role, StaffUser
 
 __all__ = [
     "AuditEntry", "SignInCode", "SignInLink", "BudgetFacts", "PageFeedback", "Consent", "ConsentKind",
     "ContactNote", "Household", "HouseholdPhone", "Operation", "Appointment", "AppointmentKind",
-    "AppointmentStatus", "Proposal", "ProposalStatus", "SmsMessage", "Role", "StaffUser", "MediationCase",
+    "AppointmentStatus", "Proposal", "ProposalStatus", "SmsMessage", "SmsInbound", "SmsSession", "Role",
+    "StaffUser", "MediationCase",
     "MediationStatus", "RefusalMotive", "RequestAddition", "RequestKind", "RequestPhoto", "WrittenRequest",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guide.extensions import db
@@ -29,7 +29,12 @@ class SmsStatus:
 
 class SmsMessage(db.Model):
     __tablename__ = "sms_message"
-    __table_args__ = (Index("ix_sms_message_due", "status", "send_after"),)
+    __table_args__ = (
+        Index("ix_sms_message_due", "status", "send_after"),
+        # one queued row per reminder: two schedulers racing cannot queue the same reminder twice
+        Index("ux_sms_message_queued_reminder", "reminder_key", unique=True,
+              sqlite_where=text("status = 'queued'"), postgresql_where=text("status = 'queued'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"), index=True)
@@ -47,3 +52,44 @@ class SmsMessage(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error_code: Mapped[str | None] = mapped_column(String(20))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # a scheduled reminder: what it is about and for which moment, e.g. "appt:12@202611241000:appointment_soon:+33..."
+    # (recomputed from the data: moved when its cause moves, cancelled when it goes away)
+    reminder_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))  # a staff reply
+    link_target: Mapped[str | None] = mapped_column(String(200))  # "{link}" in the body is minted at send time
+
+
+class InboxStatus:
+    NONE = "none"  # answered automatically, nothing for staff to do
+    OPEN = "open"  # waits for a person
+    DONE = "done"
+
+
+class SmsInbound(db.Model):
+    """An SMS a household (or anyone) sent us; idempotent on Twilio's MessageSid."""
+
+    __tablename__ = "sms_inbound"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    from_number: Mapped[str] = mapped_column(String(20), index=True)
+    to_number: Mapped[str] = mapped_column(String(20), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"), index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    intent: Mapped[str] = mapped_column(String(20), default="other")  # confirm, change, help, stop, other...
+    inbox_status: Mapped[str] = mapped_column(String(10), default=InboxStatus.NONE, index=True)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("sms_message.id", ondelete="SET NULL"))
+
+
+class SmsSession(db.Model):
+    """Where a phone stands in an SMS conversation (a guided flow, a language menu); one row per number."""
+
+    __tablename__ = "sms_session"
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    state: Mapped[str] = mapped_column(String(40), default="")  # "", "language", "flow:<id>"
+    data: Mapped[str] = mapped_column(Text, default="")  # e.g. the flow answers so far, "1.2"
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
