@@ -69,6 +69,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     labels.register(app)
 
     from guide.household.views import bp as household_bp
+    from guide.plan import household_bp as plan_household_bp
+    from guide.plan import staff_bp as plan_staff_bp
     from guide.public.views import bp as public_bp
     from guide.sms.views import bp as sms_bp
     from guide.staff.views import bp as staff_bp
@@ -77,6 +79,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(household_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(plan_household_bp)
+    app.register_blueprint(plan_staff_bp)
+    from guide.sms import schedule
+
+    schedule.install()  # reminders written and withdrawn in the transaction that changes their cause
 
     from guide.cli import register_cli
 

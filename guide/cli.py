@@ -59,6 +59,21 @@ def register_cli(app: Flask) -> None:
             if not result.claimed:
                 time.sleep(interval)
 
+    @sms_group.command("schedule")
+    def sms_schedule() -> None:
+        """Recompute every household's reminders (also done on each change; run it nightly as a safety net)."""
+        import time
+
+        from guide.extensions import db
+        from guide.sms.schedule import sync
+
+        started = time.perf_counter()
+        result = sync()
+        db.session.commit()
+        click.echo(f"{result.wanted} reminders wanted: {result.queued} queued, {result.moved} moved, "
+                   f"{result.withdrawn} withdrawn, {result.unchanged} unchanged "
+                   f"({time.perf_counter() - started:.2f} s)")
+
     staff_group = click.Group("staff", help="Staff accounts.")
     app.cli.add_command(staff_group)
 

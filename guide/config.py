@@ -46,6 +46,9 @@ class Config:
     TWILIO_FROM: str | None = None  # a number able to receive replies, or an alphanumeric sender (one-way)
     TWILIO_MESSAGING_SERVICE_SID: str | None = None
     TWILIO_API_URL: str | None = None  # only for tests: a local fake Twilio server
+    # two-way: the sender can receive replies (a number or short code; keywords understood at /sms/inbound);
+    # one-way: an alphanumeric sender, no reply possible (texts point to the site instead of asking for a reply)
+    SMS_TWO_WAY = True
     QUIET_START_HOUR = 9
     QUIET_END_HOUR = 20  # SMS go out between 09:00 and 20:00, Monday to Saturday, public holidays excepted
     DEFAULT_REGION = "FR"  # phone numbers typed without +33

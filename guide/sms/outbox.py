@@ -23,6 +23,9 @@ from guide.timeutil import as_utc
 log = logging.getLogger("guide.sms")
 MAX_ATTEMPTS = 12  # about 6 hours of backoff (30 s doubling, capped at 1 h) before a person looks at it
 STUCK_AFTER = timedelta(minutes=5)  # a "sending" row older than this belonged to a dispatcher that died
+# answers to something the person just did go out at once, even in quiet hours; so do kinds starting "reply_"
+# (answers to an SMS they sent). Reminders and staff messages wait for the sending hours.
+SOLICITED_KINDS = frozenset({"sign_in_code", "sign_in_link", "request_receipt"})
 
 
 def _now() -> datetime:
@@ -66,10 +69,16 @@ class DispatchResult:
     claimed: list[int] = field(default_factory=list)
 
 
-def _claim(limit: int, now: datetime) -> list[int]:
+def is_solicited(kind: str) -> bool:
+    return kind in SOLICITED_KINDS or kind.startswith("reply_")
+
+
+def _claim(limit: int, now: datetime, solicited_only: bool = False) -> list[int]:
     """Take up to `limit` due messages for this process; no two dispatchers get the same one."""
     due = (select(SmsMessage.id).where(SmsMessage.status == SmsStatus.QUEUED, SmsMessage.send_after <= now)
            .order_by(SmsMessage.send_after, SmsMessage.id).limit(limit))
+    if solicited_only:
+        due = due.where(SmsMessage.kind.in_(SOLICITED_KINDS) | SmsMessage.kind.startswith("reply_"))
     if db.engine.dialect.name == "postgresql":
         ids = list(db.session.scalars(due.with_for_update(skip_locked=True)))
         if ids:
@@ -144,19 +153,38 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
                                       .limit(limit)).all():
         _reconcile(gateway, message, result, now)
         db.session.commit()
-    if not quiet.allowed(now):
-        return result
-    result.claimed = _claim(limit, now)
+    result.claimed = _claim(limit, now, solicited_only=not quiet.allowed(now))
     for message_id in result.claimed:
         message = db.session.get(SmsMessage, message_id)
         if not _opted_in(message.to_number):
             message.status = SmsStatus.CANCELLED
             message.error_code = "opted_out"
             result.skipped += 1
+        elif not _fill_link(message):
+            message.status = SmsStatus.CANCELLED
+            message.error_code = "no_household"
+            result.skipped += 1
         else:
+            db.session.commit()  # the text as sent is stored before the send: reconciliation looks for it
             _send(gateway, message, result, now)
         db.session.commit()
     return result
+
+
+def _fill_link(message: SmsMessage) -> bool:
+    """A scheduled reminder gets its personal link now, so the link is fresh when it arrives."""
+    from guide.models import Household
+    from guide.services import signin
+    from guide.sms.schedule import LINK
+
+    if not message.link_target or LINK not in message.body:
+        return True
+    household = db.session.get(Household, message.household_id) if message.household_id else None
+    if household is None:
+        return False
+    token = signin.create_link(household, target=message.link_target)
+    message.body = message.body.replace(LINK, f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/k/{token}")
+    return True
 
 
 def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: datetime) -> None:

@@ -1,0 +1,310 @@
+"""Reminders computed from the data and kept in the outbox: moved when their cause moves, withdrawn when it goes.
+
+The wanted reminders of a household are a pure function of its rows (appointments, proposals awaiting an answer,
+documents date, move date, the phones that accept SMS, its language) and of the clock: `guide.rules.reminders`
+says when. `sync` compares them with the reminder rows already queued and only writes the difference:
+
+- a wanted reminder with no row yet is queued (one queued row per key: a unique partial index stops two
+  schedulers racing from queuing it twice);
+- a queued row still wanted but with another moment or text (language changed) is updated;
+- a queued row no longer wanted (appointment cancelled or moved, answer given, number opted out) is cancelled;
+- a reminder already sent is never queued again.
+
+A reminder's key names its cause and the moment it is about ("appt:12@202611241300:appointment_soon:+336..."),
+so a moved appointment gets new reminders even when the old ones went out.
+
+`sync` runs in the transaction that changes a household's data (session hooks, `install`), so a reminder is
+written or withdrawn with its cause; `flask --app guide sms schedule` runs it for every household (a safety net,
+e.g. nightly, and what the bench measures). The texts carry "{link}": the personal link is minted when the SMS
+is sent, so it has not expired by then.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import bindparam, event, select, update
+from sqlalchemy.orm import Session
+
+from guide.extensions import db
+from guide.models import Appointment, Household, HouseholdPhone, Proposal, SmsMessage
+from guide.models.proposal import AppointmentStatus, ProposalStatus
+from guide.models.sms import SmsStatus
+from guide.rules import deadlines
+from guide.rules.reminders import (
+    QuietHours,
+    Reminder,
+    ReminderKind,
+    answer_deadline_reminders,
+    appointment_reminders,
+    courtesy_visit_reminders,
+    documents_reminder,
+    survey_invitation,
+)
+from guide.sms.encoding import prepare
+from guide.sms.texts import texts
+
+LINK = "{link}"  # replaced by a freshly minted personal link when the SMS is sent
+CHUNK = 500  # household ids per IN (...) query
+_ACTIVE_APPOINTMENT = (AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHANGE_ASKED)
+_TEXT_OF = {  # reminder kind -> text kind in content/<lang>/sms.yaml
+    ReminderKind.APPOINTMENT_DAY_BEFORE: "appointment_day_before",
+    ReminderKind.APPOINTMENT_SOON: "appointment_soon",
+    ReminderKind.ANSWER_3_DAYS: "answer_3_days",
+    ReminderKind.ANSWER_1_DAY: "answer_1_day",
+    ReminderKind.DOCUMENTS_DUE: "documents_due",
+    ReminderKind.COURTESY_VISIT_2_MONTHS: "courtesy_visit",
+    ReminderKind.COURTESY_VISIT_4_MONTHS: "courtesy_visit",
+    ReminderKind.COURTESY_VISIT_6_MONTHS: "courtesy_visit",
+    ReminderKind.SATISFACTION_SURVEY: "survey",
+}
+_DATE_FORMAT = {"tr": "%d.%m.%Y"}  # numeric dates: short, and read the same way by every reader
+
+
+@dataclass(frozen=True)
+class Wanted:
+    key: str
+    household_id: int
+    number: str
+    kind: str  # the text kind
+    send_at: datetime
+    body: str  # transliterated already, with "{link}"
+    segments: int
+    encoding: str
+    link_target: str
+
+
+@dataclass
+class SyncResult:
+    wanted: int = 0
+    queued: int = 0
+    moved: int = 0
+    withdrawn: int = 0
+    unchanged: int = 0
+
+
+def quiet_hours() -> QuietHours:
+    config = current_app.config
+    return QuietHours(start_hour=config["QUIET_START_HOUR"], end_hour=config["QUIET_END_HOUR"],
+                      zone=config["TIME_ZONE"])
+
+
+def sms_date(day: date, lang: str) -> str:
+    return day.strftime(_DATE_FORMAT.get(lang, "%d/%m/%Y"))
+
+
+class _Texts:
+    """Bodies rendered once per (language, kind, date, time): many appointments share a slot."""
+
+    def __init__(self, link_length: int) -> None:
+        self.dummy_link = "x" * link_length
+        self.cache: dict[tuple[str, str, str, str], tuple[str, int, str]] = {}
+
+    def body(self, lang: str, kind: str, day: str = "", hour: str = "") -> tuple[str, int, str]:
+        key = (lang, kind, day, hour)
+        found = self.cache.get(key)
+        if found is None:
+            template = texts(lang).get(kind) or texts("fr")[kind]
+            text, count = prepare(template.format(date=day, time=hour, link=LINK), lang)
+            # counted with a link of the real length in place of the placeholder
+            _, real = prepare(text.replace(LINK, self.dummy_link), lang)
+            found = self.cache[key] = (text, real.segments, real.encoding)
+        return found
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def _rows(statement, household_ids: list[int] | None, column) -> list:  # type: ignore[no-untyped-def]
+    if household_ids is None:
+        return list(db.session.execute(statement))
+    found = []
+    for chunk in _chunks(household_ids):
+        found += db.session.execute(statement.where(column.in_(chunk))).all()
+    return found
+
+
+def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
+    """Every reminder that should be queued now for these households (all of them when None)."""
+    quiet = quiet_hours()
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    bodies = _Texts(len(f"{base}/k/") + 22)
+    phones: dict[int, list[str]] = defaultdict(list)
+    for household_id, number in _rows(select(HouseholdPhone.household_id, HouseholdPhone.number)
+                                      .where(HouseholdPhone.sms_consent.is_(True)),
+                                      household_ids, HouseholdPhone.household_id):
+        phones[household_id].append(number)
+    if not phones:
+        return []
+    households = {row.id: row for row in _rows(
+        select(Household.id, Household.language, Household.documents_updated_on, Household.moved_on),
+        household_ids, Household.id) if row.id in phones}
+    result: list[Wanted] = []
+    zone = quiet.local
+
+    def add(household_id: int, subject: str, reminders: list[Reminder], target: str,
+            day: date | None = None, hour: str = "") -> None:
+        household = households.get(household_id)
+        if household is None or not reminders:
+            return
+        lang = household.language or "fr"
+        for reminder in reminders:
+            kind = _TEXT_OF[reminder.kind]
+            body, segments, encoding = bodies.body(lang, kind, sms_date(day, lang) if day else "", hour)
+            send_at = reminder.send_at.astimezone(UTC)
+            for number in phones[household_id]:
+                result.append(Wanted(f"{subject}:{reminder.kind.value}:{number}", household_id, number, kind,
+                                     send_at, body, segments, encoding, target))
+
+    cache: dict[datetime, list[Reminder]] = {}  # appointments share slots
+    appointments = _rows(select(Appointment.id, Appointment.household_id, Appointment.starts_at)
+                         .where(Appointment.status.in_(_ACTIVE_APPOINTMENT), Appointment.starts_at >= now),
+                         household_ids, Appointment.household_id)
+    for appointment_id, household_id, starts_at in appointments:
+        if household_id not in households:
+            continue
+        starts_at = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=UTC)
+        if starts_at not in cache:
+            cache[starts_at] = appointment_reminders(starts_at, now, quiet)
+        local = zone(starts_at)
+        add(household_id, f"appt:{appointment_id}@{starts_at.astimezone(UTC):%Y%m%d%H%M}", cache[starts_at],
+            "/my", local.date(), local.strftime("%H:%M"))
+
+    proposals = _rows(select(Proposal.id, Proposal.household_id, Proposal.visit_on, Proposal.status,
+                             Proposal.answer_on)
+                      .where(Proposal.visit_on.is_not(None), Proposal.answer_on.is_(None),
+                             Proposal.status.in_((ProposalStatus.RECEIVED, ProposalStatus.VISIT_PLANNED,
+                                                  ProposalStatus.VISITED))),
+                      household_ids, Proposal.household_id)
+    for proposal_id, household_id, visit_on, _status, _answer_on in proposals:
+        answer_by = deadlines.decision_deadline(visit_on)
+        add(household_id, f"prop:{proposal_id}@{answer_by:%Y%m%d}", answer_deadline_reminders(answer_by, now, quiet),
+            f"/my/proposals/{proposal_id}", answer_by)
+
+    for household in households.values():
+        if household.documents_updated_on is not None:
+            due = deadlines.documents_refresh_due(household.documents_updated_on)
+            add(household.id, f"docs:{household.id}@{due:%Y%m%d}", documents_reminder(due, now, quiet), "/my", due)
+        if household.moved_on is not None:
+            subject = f"move:{household.id}@{household.moved_on:%Y%m%d}"
+            visits = dict(zip((ReminderKind.COURTESY_VISIT_2_MONTHS, ReminderKind.COURTESY_VISIT_4_MONTHS,
+                               ReminderKind.COURTESY_VISIT_6_MONTHS),
+                              deadlines.courtesy_visit_dates(household.moved_on), strict=True))
+            for reminder in courtesy_visit_reminders(household.moved_on, now, quiet):
+                add(household.id, subject, [reminder], "/my", visits[reminder.kind])
+            add(household.id, subject, survey_invitation(household.moved_on, now, quiet), "/my")
+    return result
+
+
+def sync(household_ids: Iterable[int] | None = None, now: datetime | None = None) -> SyncResult:
+    """Bring the queued reminders of these households (every household when None) in line with their data.
+
+    Runs in the caller's transaction; the caller commits.
+    """
+    now = now or datetime.now(UTC)
+    ids = None if household_ids is None else sorted(set(household_ids))
+    if ids == []:
+        return SyncResult()
+    want = {w.key: w for w in wanted(ids, now)}
+    result = SyncResult(wanted=len(want))
+    # the rows that matter: queued ones, and recent ones of any state (already sent: not again)
+    existing = _rows(select(SmsMessage.id, SmsMessage.reminder_key, SmsMessage.status, SmsMessage.send_after,
+                            SmsMessage.body)
+                     .where(SmsMessage.reminder_key.is_not(None), SmsMessage.status != SmsStatus.CANCELLED,
+                            (SmsMessage.status == SmsStatus.QUEUED)
+                            | (SmsMessage.send_after >= now - timedelta(days=1))),
+                     ids, SmsMessage.household_id)
+    seen: set[str] = set()
+    withdraw: list[int] = []
+    changes: list[dict] = []
+    for row_id, key, status, send_after, body in existing:
+        seen.add(key)
+        target = want.get(key)
+        if status != SmsStatus.QUEUED:
+            continue
+        if target is None:
+            withdraw.append(row_id)
+            continue
+        send_after = send_after if send_after.tzinfo else send_after.replace(tzinfo=UTC)
+        if send_after != target.send_at or body != target.body:
+            changes.append({"row_id": row_id, "new_send_after": target.send_at, "new_body": target.body,
+                            "new_segments": target.segments, "new_encoding": target.encoding})
+        else:
+            result.unchanged += 1
+    for chunk in _chunks(withdraw):
+        db.session.execute(update(SmsMessage).where(SmsMessage.id.in_(chunk), SmsMessage.status == SmsStatus.QUEUED)
+                           .values(status=SmsStatus.CANCELLED, error_code="withdrawn"))
+    if changes:  # only while still queued: a dispatcher may have claimed the row meanwhile
+        table = SmsMessage.__table__
+        db.session.execute(update(table).where(table.c.id == bindparam("row_id"),
+                                               table.c.status == SmsStatus.QUEUED)
+                           .values(send_after=bindparam("new_send_after"), body=bindparam("new_body"),
+                                   segments=bindparam("new_segments"), encoding=bindparam("new_encoding")),
+                           changes)
+    new = [{"household_id": w.household_id, "to_number": w.number, "kind": w.kind, "body": w.body,
+            "status": SmsStatus.QUEUED, "segments": w.segments, "encoding": w.encoding, "send_after": w.send_at,
+            "created_at": now, "attempts": 0, "reminder_key": w.key, "link_target": w.link_target}
+           for key, w in want.items() if key not in seen]
+    if new:  # a scheduler racing us may have queued the same key: the unique index keeps one
+        db.session.execute(_insert_ignoring_duplicates(), new)
+    result.withdrawn, result.moved, result.queued = len(withdraw), len(changes), len(new)
+    return result
+
+
+def _insert_ignoring_duplicates():  # type: ignore[no-untyped-def]
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(SmsMessage.__table__).on_conflict_do_nothing()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# In the cause's transaction: any change to what reminders depend on re-syncs that household before commit.
+
+_WATCHED = (Appointment, Proposal, HouseholdPhone, Household)
+_PENDING = "reminders_pending"
+
+
+def _household_of(instance: object) -> int | None:
+    if isinstance(instance, Household):
+        return instance.id
+    return getattr(instance, "household_id", None)
+
+
+def _after_flush(session: Session, _context: object) -> None:
+    pending = session.info.setdefault(_PENDING, set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(instance, _WATCHED):
+            household_id = _household_of(instance)
+            if household_id is not None:
+                pending.add(household_id)
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()  # commit flushes after this hook: flush first so the pending changes are known
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    sync(pending)
+    session.flush()
+    session.info.pop(_PENDING, None)
+
+
+def _after_rollback(session: Session, _previous: object) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install() -> None:
+    """Keep reminders in step with their causes in every transaction of the app's session (idempotent)."""
+    target = db.session
+    if not event.contains(target, "after_flush", _after_flush):
+        event.listen(target, "after_flush", _after_flush)
+        event.listen(target, "before_commit", _before_commit)
+        event.listen(target, "after_soft_rollback", _after_rollback)
