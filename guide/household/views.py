@@ -15,10 +15,10 @@ from guide.extensions import db, limiter
 from guide.household.forms import ChangeRequestForm, CodeForm, ConfirmForm, PhoneForm
 from guide.household.labels import appointment_kind
 from guide.i18n import negotiate_language
-from guide.models import Appointment, AppointmentStatus, Household, Proposal, WrittenRequest
+from guide.models import Appointment, Household, Proposal, WrittenRequest
 from guide.phones import normalize
 from guide.public.simulator import figures, reason_words, verdict_words
-from guide.services import audit, signin
+from guide.services import appointments, audit, signin
 from guide.services.affordability import affordability, budget_of
 from guide.services.standing import standing
 from guide.timeutil import local, today
@@ -181,11 +181,7 @@ def confirm_appointment(appointment_id: int):  # type: ignore[no-untyped-def]
     appointment = _own_appointment(appointment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if appointment.status in (AppointmentStatus.PLANNED, AppointmentStatus.CHANGE_ASKED):
-        appointment.status = AppointmentStatus.CONFIRMED
-        appointment.version += 1
-        audit.record("household", g.household.id, "appointment_confirmed", household_id=g.household.id,
-                     entity="appointment", entity_id=appointment.id)
+    if appointments.confirm(g.household, appointment):
         db.session.commit()
     return redirect(url_for("household.home", _anchor="appointment"), code=303)
 
@@ -196,11 +192,7 @@ def change_appointment(appointment_id: int):  # type: ignore[no-untyped-def]
     appointment = _own_appointment(appointment_id)
     form = ChangeRequestForm()
     if form.validate_on_submit():
-        appointment.status = AppointmentStatus.CHANGE_ASKED
-        appointment.change_note = form.note.data or ""
-        appointment.version += 1
-        audit.record("household", g.household.id, "appointment_change_asked", household_id=g.household.id,
-                     entity="appointment", entity_id=appointment.id)
+        appointments.ask_change(g.household, appointment, form.note.data or "")
         db.session.commit()
         return redirect(url_for("household.home", changed=1, _anchor="appointment"), code=303)
     status = 422 if form.errors else 200

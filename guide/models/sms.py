@@ -41,7 +41,7 @@ class SmsMessage(db.Model):
     to_number: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(30))  # sign_in_code, sign_in_link, reminder...
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # ix_sms_message_due starts with it
     segments: Mapped[int] = mapped_column(Integer, default=1)
     send_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -54,7 +54,7 @@ class SmsMessage(db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # a scheduled reminder: what it is about and for which moment, e.g. "appt:12@202611241000:appointment_soon:+33..."
     # (recomputed from the data: moved when its cause moves, cancelled when it goes away)
-    reminder_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    reminder_key: Mapped[str | None] = mapped_column(String(120))  # see ux_sms_message_queued_reminder
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))  # a staff reply
     link_target: Mapped[str | None] = mapped_column(String(200))  # "{link}" in the body is minted at send time
 

@@ -18,4 +18,9 @@ def save_if_current(model: Any, row_id: int, seen_version: int, values: dict[str
         .execution_options(synchronize_session=False)
     )
     db.session.expire_all()
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    from guide.sms.schedule import mark_changed
+
+    mark_changed(model, row_id)  # reminders follow a moved appointment or a new language, in this transaction
+    return True

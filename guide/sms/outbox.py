@@ -156,7 +156,9 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
     result.claimed = _claim(limit, now, solicited_only=not quiet.allowed(now))
     for message_id in result.claimed:
         message = db.session.get(SmsMessage, message_id)
-        if not _opted_in(message.to_number):
+        # an answer to what the person just did goes even to a number without consent (they asked for it);
+        # Twilio itself refuses a number that sent STOP (21610)
+        if not is_solicited(message.kind) and not _opted_in(message.to_number):
             message.status = SmsStatus.CANCELLED
             message.error_code = "opted_out"
             result.skipped += 1

@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, event, select, update
@@ -37,7 +38,6 @@ from guide.models.sms import SmsStatus
 from guide.rules import deadlines
 from guide.rules.reminders import (
     QuietHours,
-    Reminder,
     ReminderKind,
     answer_deadline_reminders,
     appointment_reminders,
@@ -50,6 +50,7 @@ from guide.sms.texts import texts
 
 LINK = "{link}"  # replaced by a freshly minted personal link when the SMS is sent
 CHUNK = 500  # household ids per IN (...) query
+COPY_FROM = 2_000  # rows from which PostgreSQL gets them by COPY
 _ACTIVE_APPOINTMENT = (AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHANGE_ASKED)
 _TEXT_OF = {  # reminder kind -> text kind in content/<lang>/sms.yaml
     ReminderKind.APPOINTMENT_DAY_BEFORE: "appointment_day_before",
@@ -65,8 +66,7 @@ _TEXT_OF = {  # reminder kind -> text kind in content/<lang>/sms.yaml
 _DATE_FORMAT = {"tr": "%d.%m.%Y"}  # numeric dates: short, and read the same way by every reader
 
 
-@dataclass(frozen=True)
-class Wanted:
+class Wanted(NamedTuple):
     key: str
     household_id: int
     number: str
@@ -98,22 +98,27 @@ def sms_date(day: date, lang: str) -> str:
 
 
 class _Texts:
-    """Bodies rendered once per (language, kind, date, time): many appointments share a slot."""
+    """Each text prepared once per (language, kind); dates and times (ASCII digits) are filled in afterwards.
+
+    Dates ("30/09/2026") and times ("14:30") always have the same length, and the link is counted at its real
+    length, so the segment count of the template holds for every filled text.
+    """
 
     def __init__(self, link_length: int) -> None:
-        self.dummy_link = "x" * link_length
-        self.cache: dict[tuple[str, str, str, str], tuple[str, int, str]] = {}
+        self.dummy = {"date": "00/00/0000", "time": "00:00", "link": "x" * link_length}
+        self.cache: dict[tuple[str, str], tuple[str, int, str]] = {}
 
     def body(self, lang: str, kind: str, day: str = "", hour: str = "") -> tuple[str, int, str]:
-        key = (lang, kind, day, hour)
-        found = self.cache.get(key)
+        found = self.cache.get((lang, kind))
         if found is None:
             template = texts(lang).get(kind) or texts("fr")[kind]
-            text, count = prepare(template.format(date=day, time=hour, link=LINK), lang)
-            # counted with a link of the real length in place of the placeholder
-            _, real = prepare(text.replace(LINK, self.dummy_link), lang)
-            found = self.cache[key] = (text, real.segments, real.encoding)
-        return found
+            prepared, _ = prepare(template, lang)
+            if any(f"{{{name}}}" in template and f"{{{name}}}" not in prepared for name in self.dummy):
+                raise ValueError(f"a placeholder of {lang}.{kind} did not survive the GSM-7 folding")
+            _, count = prepare(prepared.format(**self.dummy), lang)
+            found = self.cache[(lang, kind)] = (prepared, count.segments, count.encoding)
+        prepared, segments, encoding = found
+        return prepared.replace("{date}", day).replace("{time}", hour), segments, encoding
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
@@ -122,11 +127,13 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 
 
 def _rows(statement, household_ids: list[int] | None, column) -> list:  # type: ignore[no-untyped-def]
+    """Plain rows through the session's connection (no ORM loading: 100,000s of rows)."""
+    connection = db.session.connection()
     if household_ids is None:
-        return list(db.session.execute(statement))
+        return connection.execute(statement).all()
     found = []
     for chunk in _chunks(household_ids):
-        found += db.session.execute(statement.where(column.in_(chunk))).all()
+        found += connection.execute(statement.where(column.in_(chunk))).all()
     return found
 
 
@@ -146,59 +153,83 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
         select(Household.id, Household.language, Household.documents_updated_on, Household.moved_on),
         household_ids, Household.id) if row.id in phones}
     result: list[Wanted] = []
-    zone = quiet.local
+    # many households share a slot or a date: each rule runs once per distinct moment
+    plans: dict[tuple, list[tuple[str, str, datetime]]] = {}
+    labels: dict[tuple[date, str], str] = {}
+    texts_for: dict[tuple[str, str, str, str], tuple[str, int, str]] = {}
 
-    def add(household_id: int, subject: str, reminders: list[Reminder], target: str,
+    def plan(key: tuple, compute) -> list[tuple[str, str, datetime]]:  # type: ignore[no-untyped-def]
+        found = plans.get(key)
+        if found is None:
+            found = plans[key] = [(r.kind.value, _TEXT_OF[r.kind], r.send_at.astimezone(UTC)) for r in compute()]
+        return found
+
+    def label(day: date, lang: str) -> str:
+        found = labels.get((day, lang))
+        if found is None:
+            found = labels[(day, lang)] = sms_date(day, lang)
+        return found
+
+    def add(household_id: int, subject: str, reminders: list[tuple[str, str, datetime]], target: str,
             day: date | None = None, hour: str = "") -> None:
         household = households.get(household_id)
         if household is None or not reminders:
             return
         lang = household.language or "fr"
-        for reminder in reminders:
-            kind = _TEXT_OF[reminder.kind]
-            body, segments, encoding = bodies.body(lang, kind, sms_date(day, lang) if day else "", hour)
-            send_at = reminder.send_at.astimezone(UTC)
+        day_label = label(day, lang) if day else ""
+        for kind_value, kind, send_at in reminders:
+            filled = texts_for.get((lang, kind, day_label, hour))
+            if filled is None:
+                filled = texts_for[(lang, kind, day_label, hour)] = bodies.body(lang, kind, day_label, hour)
+            body, segments, encoding = filled
             for number in phones[household_id]:
-                result.append(Wanted(f"{subject}:{reminder.kind.value}:{number}", household_id, number, kind,
-                                     send_at, body, segments, encoding, target))
+                result.append(Wanted(f"{subject}:{kind_value}:{number}", household_id, number, kind, send_at, body,
+                                     segments, encoding, target))
 
-    cache: dict[datetime, list[Reminder]] = {}  # appointments share slots
+    slots: dict[datetime, tuple[str, date, str]] = {}
     appointments = _rows(select(Appointment.id, Appointment.household_id, Appointment.starts_at)
                          .where(Appointment.status.in_(_ACTIVE_APPOINTMENT), Appointment.starts_at >= now),
                          household_ids, Appointment.household_id)
     for appointment_id, household_id, starts_at in appointments:
         if household_id not in households:
             continue
-        starts_at = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=UTC)
-        if starts_at not in cache:
-            cache[starts_at] = appointment_reminders(starts_at, now, quiet)
-        local = zone(starts_at)
-        add(household_id, f"appt:{appointment_id}@{starts_at.astimezone(UTC):%Y%m%d%H%M}", cache[starts_at],
-            "/my", local.date(), local.strftime("%H:%M"))
+        slot = slots.get(starts_at)
+        if slot is None:
+            aware = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=UTC)
+            local = quiet.local(aware)
+            slot = slots[starts_at] = (f"{aware.astimezone(UTC):%Y%m%d%H%M}", local.date(), f"{local:%H:%M}")
+        stamp, day, hour = slot
+        add(household_id, f"appt:{appointment_id}@{stamp}",
+            plan(("appt", stamp), lambda s=starts_at: appointment_reminders(
+                s if s.tzinfo else s.replace(tzinfo=UTC), now, quiet)),
+            "/my", day, hour)
 
-    proposals = _rows(select(Proposal.id, Proposal.household_id, Proposal.visit_on, Proposal.status,
-                             Proposal.answer_on)
+    proposals = _rows(select(Proposal.id, Proposal.household_id, Proposal.visit_on)
                       .where(Proposal.visit_on.is_not(None), Proposal.answer_on.is_(None),
                              Proposal.status.in_((ProposalStatus.RECEIVED, ProposalStatus.VISIT_PLANNED,
                                                   ProposalStatus.VISITED))),
                       household_ids, Proposal.household_id)
-    for proposal_id, household_id, visit_on, _status, _answer_on in proposals:
+    for proposal_id, household_id, visit_on in proposals:
         answer_by = deadlines.decision_deadline(visit_on)
-        add(household_id, f"prop:{proposal_id}@{answer_by:%Y%m%d}", answer_deadline_reminders(answer_by, now, quiet),
+        add(household_id, f"prop:{proposal_id}@{answer_by:%Y%m%d}",
+            plan(("answer", answer_by), lambda d=answer_by: answer_deadline_reminders(d, now, quiet)),
             f"/my/proposals/{proposal_id}", answer_by)
 
+    courtesy_kinds = (ReminderKind.COURTESY_VISIT_2_MONTHS.value, ReminderKind.COURTESY_VISIT_4_MONTHS.value,
+                      ReminderKind.COURTESY_VISIT_6_MONTHS.value)
     for household in households.values():
         if household.documents_updated_on is not None:
             due = deadlines.documents_refresh_due(household.documents_updated_on)
-            add(household.id, f"docs:{household.id}@{due:%Y%m%d}", documents_reminder(due, now, quiet), "/my", due)
+            add(household.id, f"docs:{household.id}@{due:%Y%m%d}",
+                plan(("docs", due), lambda d=due: documents_reminder(d, now, quiet)), "/my", due)
         if household.moved_on is not None:
-            subject = f"move:{household.id}@{household.moved_on:%Y%m%d}"
-            visits = dict(zip((ReminderKind.COURTESY_VISIT_2_MONTHS, ReminderKind.COURTESY_VISIT_4_MONTHS,
-                               ReminderKind.COURTESY_VISIT_6_MONTHS),
-                              deadlines.courtesy_visit_dates(household.moved_on), strict=True))
-            for reminder in courtesy_visit_reminders(household.moved_on, now, quiet):
-                add(household.id, subject, [reminder], "/my", visits[reminder.kind])
-            add(household.id, subject, survey_invitation(household.moved_on, now, quiet), "/my")
+            moved_on = household.moved_on
+            subject = f"move:{household.id}@{moved_on:%Y%m%d}"
+            visits = dict(zip(courtesy_kinds, deadlines.courtesy_visit_dates(moved_on), strict=True))
+            for reminder in plan(("courtesy", moved_on), lambda d=moved_on: courtesy_visit_reminders(d, now, quiet)):
+                add(household.id, subject, [reminder], "/my", visits[reminder[0]])
+            add(household.id, subject, plan(("survey", moved_on), lambda d=moved_on: survey_invitation(d, now, quiet)),
+                "/my")
     return result
 
 
@@ -247,22 +278,60 @@ def sync(household_ids: Iterable[int] | None = None, now: datetime | None = None
                            .values(send_after=bindparam("new_send_after"), body=bindparam("new_body"),
                                    segments=bindparam("new_segments"), encoding=bindparam("new_encoding")),
                            changes)
-    new = [{"household_id": w.household_id, "to_number": w.number, "kind": w.kind, "body": w.body,
-            "status": SmsStatus.QUEUED, "segments": w.segments, "encoding": w.encoding, "send_after": w.send_at,
-            "created_at": now, "attempts": 0, "reminder_key": w.key, "link_target": w.link_target}
-           for key, w in want.items() if key not in seen]
-    if new:  # a scheduler racing us may have queued the same key: the unique index keeps one
-        db.session.execute(_insert_ignoring_duplicates(), new)
+    new = [w for key, w in want.items() if key not in seen]
+    _insert(new, now)
     result.withdrawn, result.moved, result.queued = len(withdraw), len(changes), len(new)
     return result
 
 
-def _insert_ignoring_duplicates():  # type: ignore[no-untyped-def]
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(SmsMessage.__table__).on_conflict_do_nothing()
+_COLUMNS = ("household_id", "to_number", "kind", "body", "status", "segments", "encoding", "send_after",
+            "created_at", "attempts", "reminder_key", "link_target")
+
+
+def _insert(wanted_rows: list[Wanted], now: datetime) -> None:
+    """Queue new reminders in bulk, straight through the driver (100,000s of rows on a first run).
+
+    ON CONFLICT DO NOTHING: a scheduler racing us may have queued the same key; the unique index keeps one.
+    """
+    if not wanted_rows:
+        return
+    connection = db.session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+    stamps: dict[datetime, str] = {}
+
+    def stamp(moment: datetime) -> datetime | str:  # SQLite keeps UTC as text, as SQLAlchemy writes it
+        if not sqlite:
+            return moment
+        found = stamps.get(moment)
+        if found is None:
+            found = stamps[moment] = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return found
+
+    created = stamp(now)
+    rows = [(w.household_id, w.number, w.kind, w.body, SmsStatus.QUEUED, w.segments, w.encoding, stamp(w.send_at),
+             created, 0, w.key, w.link_target) for w in wanted_rows]
+    columns = ", ".join(_COLUMNS)
+    if not sqlite and len(rows) >= COPY_FROM:
+        _copy_postgresql(connection, rows, columns)
+        return
+    sql = f"INSERT INTO sms_message ({columns}) VALUES ({', '.join([marker] * len(_COLUMNS))}) ON CONFLICT DO NOTHING"
+    for start in range(0, len(rows), 10_000):
+        connection.exec_driver_sql(sql, rows[start:start + 10_000])
+
+
+def _copy_postgresql(connection, rows: list[tuple], columns: str) -> None:  # type: ignore[no-untyped-def]
+    """Many rows: COPY into a scratch table of this transaction, then one INSERT ... SELECT ... ON CONFLICT."""
+    cursor = connection.connection.driver_connection.cursor()  # the session's own transaction
+    cursor.execute("CREATE TEMP TABLE IF NOT EXISTS reminder_load (LIKE sms_message INCLUDING DEFAULTS) "
+                   "ON COMMIT DROP")
+    cursor.execute("TRUNCATE reminder_load")
+    with cursor.copy(f"COPY reminder_load ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(f"INSERT INTO sms_message ({columns}) SELECT {columns} FROM reminder_load ON CONFLICT DO NOTHING")
+    cursor.close()
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -285,6 +354,16 @@ def _after_flush(session: Session, _context: object) -> None:
             household_id = _household_of(instance)
             if household_id is not None:
                 pending.add(household_id)
+
+
+def mark_changed(model: type, row_id: int) -> None:
+    """A row changed by a plain UPDATE (no ORM object the hooks can see): re-sync its household at commit."""
+    if model not in _WATCHED:
+        return
+    household_id = row_id if model is Household else db.session.scalar(
+        select(model.household_id).where(model.id == row_id))  # type: ignore[attr-defined]
+    if household_id is not None:
+        db.session.info.setdefault(_PENDING, set()).add(household_id)
 
 
 def _before_commit(session: Session) -> None:

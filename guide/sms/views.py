@@ -1,10 +1,10 @@
-"""Twilio webhooks: delivery status callbacks (signed, idempotent, a final state never goes back)."""
+"""Twilio webhooks: delivery status callbacks (signed, idempotent, a final state never goes back) and incoming SMS."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 
 from guide.extensions import csrf, db
@@ -48,3 +48,26 @@ def status_callback():  # type: ignore[no-untyped-def]
         message.error_code = request.form["ErrorCode"][:20]
     db.session.commit()
     return "", 204
+
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+@bp.post("/inbound")
+@csrf.exempt
+def inbound():  # type: ignore[no-untyped-def]
+    """An SMS sent to our number: stored once per MessageSid and answered through the outbox (tracked, retried).
+
+    The TwiML answer is empty on purpose: a reply written here would bypass the outbox and its delivery tracking.
+    """
+    from guide.sms import inbound as conversation
+
+    if not signature_valid():
+        abort(403)
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    if not sid:
+        abort(400)
+    conversation.receive(sid[:64], request.form.get("From", ""), request.form.get("To", ""),
+                         request.form.get("Body", ""))
+    db.session.commit()
+    return Response(EMPTY_TWIML, mimetype="text/xml")

@@ -271,3 +271,22 @@ def test_reminders_wait_for_the_sending_hours_but_a_sign_in_code_does_not(sms_ap
     with sms_app.app_context():
         result = outbox.dispatch_once(now=MONDAY_10 + timedelta(days=7))
     assert result.sent == 2
+
+
+def test_a_versioned_save_moves_the_reminders_too(app, ctx) -> None:
+    """Staff edits go through a conditional UPDATE (no ORM object): the reminders follow all the same."""
+    from guide.services.versioned import save_if_current
+
+    household = make_household()
+    appointment = make_appointment(household, starts_at=paris(2026, 11, 26, 14, 30))
+    _sync(app, household.id)
+    with app.app_context():
+        assert save_if_current(Appointment, appointment.id, appointment.version,
+                               {"starts_at": paris(2026, 12, 3, 14, 0)})
+        db.session.commit()
+    assert [_local(r.send_after) for r in _reminders(app, household.id)] == [
+        datetime(2026, 12, 2, 18, 0, tzinfo=PARIS), datetime(2026, 12, 3, 12, 0, tzinfo=PARIS)]
+    with app.app_context():
+        assert save_if_current(Household, household.id, household.version, {"language": "tr"})
+        db.session.commit()
+    assert all("03.12.2026" in r.body for r in _reminders(app, household.id))

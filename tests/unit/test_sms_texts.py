@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import re
 import string
+from functools import cache
 
 import pytest
 
+from guide.content import ContentStore
 from guide.i18n import LANGUAGES
-from guide.sms.texts import KINDS, render, texts
+from guide.sms.keywords import Intent, parse
+from guide.sms.texts import FLOW_KINDS, KINDS, MULTILINGUAL_KINDS, help_kind, render, texts
 
 # the longest realistic values
 LONGEST = {"code": "123456", "reference": "MED-20261122-7K2Q",
            "link": "https://relogement.lillemetropole.fr/k/" + "x" * 22,  # a 22-character token: 61 characters
-           "date": "30/09/2026", "time": "14:30", "keywords": "1 = OK, 2 = CHANGER, AIDE, STOP"}
+           "site": "https://relogement.lillemetropole.fr",
+           "date": "30/09/2026", "time": "14:30", "keywords": "1 = OK, 2 = CHANGER, AIDE, STOP",
+           # the language menu names every language in itself (inbound.py builds it the same way)
+           "choices": ", ".join(f"{n} {language.name}" for n, language in enumerate(LANGUAGES.values(), 1))}
 BUDGET = {"fr": 1, "en": 1, "tr": 1, "pt": 1, "ar": 2}
+MESSAGE_KINDS = [kind for kind in KINDS if kind not in FLOW_KINDS]  # flow pieces: measured assembled, in tests/sms
+
+
+@cache
+def _store() -> ContentStore:
+    return ContentStore(list(LANGUAGES))
+
+
+def _longest(lang: str) -> dict[str, str]:
+    """LONGEST, with the longest journey stage title of this language."""
+    store = _store()
+    stage = max((store.stage(lang, slug).title for slug in store.stage_slugs()), key=len)
+    return {**LONGEST, "stage": stage}
 
 
 def _placeholders(text: str) -> set[str]:
@@ -30,12 +49,50 @@ def test_every_text_in_every_language(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
 def test_segment_budget_with_the_longest_values(lang: str, kind: str) -> None:
-    text, count = render(kind, lang, **LONGEST)
+    text, count = render(kind, lang, **_longest(lang))
+    if kind in MULTILINGUAL_KINDS:  # every language in its own script: UCS-2 by design, 2 segments at most
+        assert (count.encoding, count.segments <= 2) == ("UCS-2", True), f"{lang}.{kind}: {count}: {text}"
+        return
     assert count.segments <= BUDGET[lang], f"{lang}.{kind}: {count.segments} segments ({count.units} units): {text}"
     expected = "UCS-2" if lang == "ar" else "GSM-7"
     assert count.encoding == expected, f"{lang}.{kind} is {count.encoding}"
+
+
+def test_the_language_menu_keeps_arabic_script_in_every_language() -> None:
+    for lang in LANGUAGES:
+        text, _count = render("reply_language_menu", lang, **LONGEST)
+        assert "العربية" in text and "Türkçe" in text, lang
+
+
+def test_one_way_help_points_to_the_site_and_asks_for_no_reply() -> None:
+    assert (help_kind(True), help_kind(False)) == ("reply_help", "help_one_way")
+    for lang in LANGUAGES:
+        text, _count = render("help_one_way", lang, **LONGEST)
+        assert LONGEST["site"] in text
+        assert not any(ch.isdigit() for ch in text.replace(LONGEST["site"], "")), f"{lang}: no numbered choices"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "tr", "pt"])
+def test_the_help_menu_names_words_the_parser_understands(lang: str) -> None:
+    """Every capitalised word of the two-way help is a keyword (or Twilio's STOP), so the menu never lies."""
+    text, _count = render("reply_help", lang, **LONGEST)
+    words = [w.strip(".,:+") for w in text.replace(LONGEST["site"], "").split()]
+    named = [w for w in words if len(w) >= 3 and w.isupper()]
+    assert len(named) >= 6, named
+    for word in named:
+        parsed = parse(word)
+        assert parsed.intent is not Intent.OTHER, f"{lang}: {word} is not understood"
+    assert parse("1").intent is Intent.CONFIRM and parse("2").intent is Intent.CHANGE
+
+
+def test_the_arabic_help_menu_names_words_the_parser_understands() -> None:
+    text, _count = render("reply_help", "ar", **LONGEST)
+    for word, intent in [("مرحلتي", Intent.STANDING), ("موعدي", Intent.APPOINTMENT), ("مهامي", Intent.ACTIONS),
+                         ("دليل", Intent.GUIDE), ("لغة", Intent.LANGUAGE), ("وساطة", Intent.MEDIATION),
+                         ("توقف", Intent.STOP)]:
+        assert word in text and parse(word).intent is intent, word
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
