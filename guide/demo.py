@@ -23,8 +23,11 @@ from guide.models import (
     Proposal,
     ProposalStatus,
     Role,
+    SmsInbound,
+    SmsMessage,
     StaffUser,
 )
+from guide.models.sms import InboxStatus, SmsStatus
 from guide.security import hash_password
 
 DEMO_PASSWORD = "demo-relogement-2026"
@@ -94,3 +97,25 @@ def _create(today: date) -> None:
         db.session.add(Appointment(household_id=household.id, kind="home_interview" if stage != "visit"
                                    else "flat_visit", starts_at=when, place="12 rue des Tilleuls, Lille",
                                    with_whom=household.officer.name))
+        _sms_history(household, index)
+
+
+def _sms_history(household: Household, index: int) -> None:
+    """A few SMS so the staff pages show a conversation, an SMS waiting for a person, and one that failed."""
+    now = datetime.now(UTC)
+    number = household.phones[0].number
+    if index == 0:
+        db.session.add(SmsMessage(household_id=household.id, to_number=number, kind="appointment_day_before",
+                                  body="Rappel : rendez-vous demain a 10:00. Details ou changement : "
+                                       "http://127.0.0.1:5000/k/demo", status=SmsStatus.DELIVERED,
+                                  sent_at=now - timedelta(days=2), delivered_at=now - timedelta(days=2),
+                                  created_at=now - timedelta(days=2), send_after=now - timedelta(days=2)))
+        db.session.add(SmsInbound(message_sid="SMdemo0000000000000000000000000001", from_number=number,
+                                  body="Bonjour, je ne peux pas venir mardi, mon fils a un rendez-vous chez le "
+                                       "médecin.", household_id=household.id, intent="other",
+                                  inbox_status=InboxStatus.OPEN, received_at=now - timedelta(hours=3)))
+    elif index == 1:
+        db.session.add(SmsMessage(household_id=household.id, to_number=number, kind="answer_3_days",
+                                  body="عرض السكن: أعطوا جوابكم على الموقع", encoding="UCS-2",
+                                  status=SmsStatus.UNDELIVERED, error_code="30005", sent_at=now - timedelta(days=1),
+                                  created_at=now - timedelta(days=1), send_after=now - timedelta(days=1)))

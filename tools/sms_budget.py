@@ -9,16 +9,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from guide.i18n import LANGUAGES
-from guide.sms.texts import KINDS, render
-from tests.unit.test_sms_texts import BUDGET, LONGEST
+from guide.sms.texts import render
+from tests.unit.test_sms_texts import BUDGET, MESSAGE_KINDS, _longest
 
 
 def main() -> None:
     print(f"{'text':24}" + "".join(f"{lang:>14}" for lang in LANGUAGES))
-    for kind in KINDS:
+    for kind in MESSAGE_KINDS:
         cells = []
         for lang in LANGUAGES:
-            _text, count = render(kind, lang, **LONGEST)
+            _text, count = render(kind, lang, **_longest(lang))
             cells.append(f"{count.units:>4} {count.encoding[:3]} {count.segments}/{BUDGET[lang]}")
         print(f"{kind:24}" + "".join(f"{cell:>14}" for cell in cells))
 

@@ -107,9 +107,17 @@ def _recover_stuck(now: datetime) -> None:
     db.session.commit()
 
 
-def _opted_in(number: str) -> bool:
-    phones = db.session.scalars(select(HouseholdPhone).where(HouseholdPhone.number == number)).all()
-    return not phones or any(p.sms_consent for p in phones)
+def _without_consent(numbers: set[str]) -> set[str]:
+    """The numbers known to us of which no phone accepts SMS (an unknown number is not refused here)."""
+    if not numbers:
+        return set()
+    known, consenting = set(), set()
+    for number, consent in db.session.execute(select(HouseholdPhone.number, HouseholdPhone.sms_consent)
+                                              .where(HouseholdPhone.number.in_(numbers))):
+        known.add(number)
+        if consent:
+            consenting.add(number)
+    return known - consenting
 
 
 def _status_callback() -> str | None:
@@ -154,11 +162,13 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
         _reconcile(gateway, message, result, now)
         db.session.commit()
     result.claimed = _claim(limit, now, solicited_only=not quiet.allowed(now))
-    for message_id in result.claimed:
-        message = db.session.get(SmsMessage, message_id)
+    claimed = db.session.scalars(select(SmsMessage).where(SmsMessage.id.in_(result.claimed))
+                                 .order_by(SmsMessage.send_after, SmsMessage.id)).all() if result.claimed else []
+    refused = _without_consent({message.to_number for message in claimed})
+    for message in claimed:
         # an answer to what the person just did goes even to a number without consent (they asked for it);
         # Twilio itself refuses a number that sent STOP (21610)
-        if not is_solicited(message.kind) and not _opted_in(message.to_number):
+        if not is_solicited(message.kind) and message.to_number in refused:
             message.status = SmsStatus.CANCELLED
             message.error_code = "opted_out"
             result.skipped += 1
@@ -167,7 +177,8 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
             message.error_code = "no_household"
             result.skipped += 1
         else:
-            db.session.commit()  # the text as sent is stored before the send: reconciliation looks for it
+            if message.link_target:
+                db.session.commit()  # the text as sent is stored before the send: reconciliation looks for it
             _send(gateway, message, result, now)
         db.session.commit()
     return result

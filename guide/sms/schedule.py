@@ -41,7 +41,6 @@ from guide.rules.reminders import (
     ReminderKind,
     answer_deadline_reminders,
     appointment_reminders,
-    courtesy_visit_reminders,
     documents_reminder,
     survey_invitation,
 )
@@ -215,21 +214,17 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
             plan(("answer", answer_by), lambda d=answer_by: answer_deadline_reminders(d, now, quiet)),
             f"/my/proposals/{proposal_id}", answer_by)
 
-    courtesy_kinds = (ReminderKind.COURTESY_VISIT_2_MONTHS.value, ReminderKind.COURTESY_VISIT_4_MONTHS.value,
-                      ReminderKind.COURTESY_VISIT_6_MONTHS.value)
     for household in households.values():
         if household.documents_updated_on is not None:
             due = deadlines.documents_refresh_due(household.documents_updated_on)
             add(household.id, f"docs:{household.id}@{due:%Y%m%d}",
                 plan(("docs", due), lambda d=due: documents_reminder(d, now, quiet)), "/my", due)
         if household.moved_on is not None:
+            # courtesy visits are appointments (guide/services/after_move.py): their own reminders above
             moved_on = household.moved_on
             subject = f"move:{household.id}@{moved_on:%Y%m%d}"
-            visits = dict(zip(courtesy_kinds, deadlines.courtesy_visit_dates(moved_on), strict=True))
-            for reminder in plan(("courtesy", moved_on), lambda d=moved_on: courtesy_visit_reminders(d, now, quiet)):
-                add(household.id, subject, [reminder], "/my", visits[reminder[0]])
             add(household.id, subject, plan(("survey", moved_on), lambda d=moved_on: survey_invitation(d, now, quiet)),
-                "/my")
+                "/my/survey")
     return result
 
 

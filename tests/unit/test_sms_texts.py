@@ -100,3 +100,20 @@ def test_links_and_codes_survive_transliteration(lang: str) -> None:
     text, _ = render("request_receipt", lang, **LONGEST)
     assert LONGEST["link"] in text and LONGEST["reference"] in text
     assert re.search(r"\b123456\b", render("sign_in_code", lang, **LONGEST)[0])
+
+
+# what the household receives without having written first: with a one-way sender nobody can answer these, so
+# each must carry its personal link and none may ask for a reply by SMS
+UNPROMPTED = ("appointment_day_before", "appointment_soon", "answer_3_days", "answer_1_day", "documents_due",
+              "courtesy_visit", "survey", "request_receipt")
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_unprompted_texts_work_with_a_one_way_sender(lang: str) -> None:
+    reply_words = {word for word in ("Répondez", "répondez", "Reply", "reply", "Yanıtla", "yanıtla", "Responda",
+                                     "responda", "أجب", "ردوا", "ردّوا")}
+    for kind in UNPROMPTED:
+        template = texts(lang)[kind]
+        assert "{link}" in template, f"{lang}.{kind} has no link"
+        assert not any(word in template for word in reply_words), f"{lang}.{kind} asks for a reply: {template}"
+        assert not re.search(r"\b[12]\b", template), f"{lang}.{kind} offers numbered answers: {template}"
