@@ -96,7 +96,8 @@ def timed(label: str, app) -> float:  # type: ignore[no-untyped-def]
     result = sync()
     db.session.commit()
     elapsed = time.perf_counter() - started
-    print(f"{label:42} {elapsed:6.2f} s (this process's CPU {time.process_time() - cpu:5.2f} s)   wanted {result.wanted:>7,}  queued {result.queued:>7,}  "
+    print(f"{label:42} {elapsed:6.2f} s (this process's CPU {time.process_time() - cpu:5.2f} s)   "
+          f"wanted {result.wanted:>7,}  queued {result.queued:>7,}  "
           f"moved {result.moved:>6,}  withdrawn {result.withdrawn:>6,}  unchanged {result.unchanged:>7,}")
     return elapsed
 

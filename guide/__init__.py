@@ -6,9 +6,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.datastructures import ImmutableMultiDict
 
 from guide import config as config_module
 from guide.extensions import babel, compress, csrf, db, htmx, limiter, migrate, talisman
@@ -134,10 +135,27 @@ def _init_extensions(app: Flask) -> None:
     )
 
 
+def _without_nul(values: Any) -> ImmutableMultiDict:
+    return ImmutableMultiDict([(key, value.replace("\x00", "")) for key, value in values.items(multi=True)])
+
+
 def _register_hooks(app: Flask) -> None:
     @app.before_request
     def start_timer() -> None:
         g.started = time.perf_counter()
+
+    @app.before_request
+    def drop_nul_characters() -> None:
+        """NUL is never text anyone typed, and PostgreSQL refuses it in text columns (a 500): no page has it in its
+        address, and it is dropped from query strings and forms. Signed webhooks keep what was signed;
+        guide/sms/views.py cleans what it stores."""
+        if "\x00" in request.path:
+            abort(404)
+        if any("\x00" in value for _key, value in request.args.items(multi=True)):
+            request.args = _without_nul(request.args)  # type: ignore[misc]
+        if request.blueprint != "sms" and request.method in ("POST", "PUT", "PATCH") and any(
+                "\x00" in value for _key, value in request.form.items(multi=True)):
+            request.form = _without_nul(request.form)  # type: ignore[misc]
 
     @app.after_request
     def server_timing(response):  # type: ignore[no-untyped-def]

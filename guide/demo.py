@@ -98,6 +98,11 @@ def _create(today: date) -> None:
                                    else "flat_visit", starts_at=when, place="12 rue des Tilleuls, Lille",
                                    with_whom=household.officer.name))
         _sms_history(household, index)
+        if household.moved_on is not None:
+            from guide.services.after_move import plan_courtesy_visits
+
+            db.session.flush()
+            plan_courtesy_visits(household)
 
 
 def _sms_history(household: Household, index: int) -> None:

@@ -86,3 +86,37 @@ def make_budget(household: Household, **overrides: Any) -> BudgetFacts:
     values.update(overrides)
     budget = BudgetFacts(household_id=household.id, **values)
     return _save(budget)
+
+
+def make_plan_item(household: Household, kind: str, data: dict[str, Any], **overrides: Any) -> Any:
+    """A plan item at version 1 with its creation in the history, as the service writes it."""
+    from guide.models import PlanChange, PlanItem
+
+    with APP.app_context():
+        values = {"rank": overrides.pop("rank", 1), "removed": False, "version": 1, "updated_by_kind": "household",
+                  "updated_by_id": household.id}
+        values.update(overrides)
+        item = PlanItem(household_id=household.id, kind=kind, data=dict(data), **values)
+        db.session.add(item)
+        db.session.flush()
+        db.session.add(PlanChange(household_id=household.id, item_id=item.id, version=item.version, action="create",
+                                  actor_kind="household", actor_id=household.id, before=None,
+                                  after=item.snapshot()))
+        db.session.commit()
+        db.session.refresh(item)
+        db.session.expunge(item)
+    return item
+
+
+def make_move_expense(household: Household, **overrides: Any) -> Any:
+    """A cost to refund with a tiny clean PNG as its invoice photo; the refund date follows the invoice date."""
+    from guide.models import MoveExpense
+    from guide.rules.deadlines import refund_deadline
+
+    values = {"kind": "mail_forwarding", "idempotency_key": f"{next(_counter):032x}", "amount": Decimal("35.90"),
+              "invoice_on": date(2026, 11, 2),
+              "photo": b"\x89PNG\r\n\x1a\n", "photo_type": "image/png"}
+    values.update(overrides)
+    values.setdefault("due_on", refund_deadline(values["invoice_on"]))
+    expense = MoveExpense(household_id=household.id, **values)
+    return _save(expense)

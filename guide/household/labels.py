@@ -15,6 +15,7 @@ APPOINTMENT_KINDS = {
     "home_interview": _l("Entretien chez vous"),
     "mediator_meeting": _l("Rendez-vous avec le médiateur"),
     "neighbourhood_visit": _l("Visite d'un quartier"),
+    "tenant_meeting": _l("Rencontre avec des locataires déjà relogés"),
     "flat_visit": _l("Visite d'un logement"),
     "lease_signing": _l("Signature du bail"),
     "move": _l("Déménagement"),

@@ -1,10 +1,12 @@
 """SQLAlchemy 2 typed models, one module per entity family; imported here so Alembic sees them all."""
 
+from guide.models.after_move import CourtesyVisit, MoveExpense, SurveyAnswer, SurveyInvitation
 from guide.models.audit import AuditEntry
 from guide.models.auth import SignInCode, SignInLink
 from guide.models.budget import BudgetFacts
 from guide.models.feedback import PageFeedback
 from guide.models.household import Consent, ConsentKind, ContactNote, Household, HouseholdPhone, Operation
+from guide.models.plan import PlanChange, PlanItem, PlanItemKind
 from guide.models.proposal import (
     Appointment,
     AppointmentKind,
@@ -25,9 +27,10 @@ from guide.models.sms import SmsInbound, SmsMessage, SmsSession
 from guide.models.staff import Role, StaffUser
 
 __all__ = [
+    "CourtesyVisit", "MoveExpense", "SurveyAnswer", "SurveyInvitation",
     "AuditEntry", "SignInCode", "SignInLink", "BudgetFacts", "PageFeedback", "Consent", "ConsentKind",
     "ContactNote", "Household", "HouseholdPhone", "Operation", "Appointment", "AppointmentKind",
     "AppointmentStatus", "Proposal", "ProposalStatus", "SmsMessage", "SmsInbound", "SmsSession", "Role",
-    "StaffUser", "MediationCase",
+    "StaffUser", "MediationCase", "PlanChange", "PlanItem", "PlanItemKind",
     "MediationStatus", "RefusalMotive", "RequestAddition", "RequestKind", "RequestPhoto", "WrittenRequest",
 ]

@@ -54,6 +54,7 @@ class AppointmentKind(StrEnum):
     HOME_INTERVIEW = "home_interview"
     MEDIATOR_MEETING = "mediator_meeting"
     NEIGHBOURHOOD_VISIT = "neighbourhood_visit"
+    TENANT_MEETING = "tenant_meeting"  # meeting tenants already relocated (Citéo phase 3)
     FLAT_VISIT = "flat_visit"
     LEASE_SIGNING = "lease_signing"
     MOVE = "move"

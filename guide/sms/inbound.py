@@ -179,11 +179,22 @@ def _appointment(incoming: Incoming) -> None:
 
 
 def _next_actions_text(household: Household) -> str:
-    """The household's next actions as one SMS: the single place to change when the action plan (issue 4) lands.
+    """The household's next actions as one SMS: how many actions of its plan are left and the next one's date.
 
-    For now the next step of "where I stand"; later `guide.services.plan.next_actions` with the same link.
+    The actions' own words stay on the site (they may say private things); without a plan, the next step of
+    "where I stand".
     """
+    from guide.services.plan import next_actions
+
     lang = household.language or "fr"
+    actions = next_actions(household, limit=100)
+    if actions:
+        first = actions[0]
+        on = first.on or first.week_of
+        link = _personal_link(household, "/my/plan")
+        if on:
+            return texts.fill("reply_plan_next", lang, count=str(len(actions)), date=_sms_date(on, lang), link=link)
+        return texts.fill("reply_plan_count", lang, count=str(len(actions)), link=link)
     action = standing(household, today()).next_action
     on = _sms_date(action.on, lang) if action.on else ""
     if action.code == "answer_proposal":

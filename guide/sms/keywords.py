@@ -106,7 +106,8 @@ _QUESTION = re.compile(r"^[\s?？؟¿]+$")
 
 def normalize(text: str) -> str:
     """Lower case, no accents or Arabic short vowels, one spelling per letter, ASCII digits, one space between words."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
+    # compatibility forms first ("𝐎𝐊", "ＯＫ" become "OK"), then case, then split again what case folding composed
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     kept = []
     for ch in folded.translate(_LETTERS):
         category = unicodedata.category(ch)

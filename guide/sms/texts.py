@@ -14,7 +14,8 @@ KINDS = ("sign_in_code", "request_receipt", "appointment_day_before", "appointme
          "answer_1_day", "documents_due", "courtesy_visit", "survey", "help", "stopped",
          # answers to an SMS the household sent (guide/sms/inbound.py)
          "reply_confirmed", "reply_change_asked", "reply_no_appointment", "reply_appointment", "reply_standing",
-         "reply_todo_answer", "reply_todo_confirm", "reply_todo_documents", "reply_todo_none", "reply_help",
+         "reply_todo_answer", "reply_todo_confirm", "reply_todo_documents", "reply_todo_none", "reply_plan_next",
+         "reply_plan_count", "reply_help",
          "help_one_way", "reply_ack", "reply_unknown", "reply_language_menu", "reply_language_done",
          "reply_mediation_empty",
          # the guided questions by SMS: pieces of longer messages (capped at FLOW_MAX_SEGMENTS once assembled)

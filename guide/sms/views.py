@@ -64,10 +64,13 @@ def inbound():  # type: ignore[no-untyped-def]
 
     if not signature_valid():
         abort(403)
-    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+
+    def text(name: str) -> str:  # NUL: no phone sends it, and PostgreSQL cannot store it in text (a 500)
+        return request.form.get(name, "").replace("\x00", "")
+
+    sid = text("MessageSid") or text("SmsSid")
     if not sid:
         abort(400)
-    conversation.receive(sid[:64], request.form.get("From", ""), request.form.get("To", ""),
-                         request.form.get("Body", ""))
+    conversation.receive(sid[:64], text("From"), text("To"), text("Body"))
     db.session.commit()
     return Response(EMPTY_TWIML, mimetype="text/xml")

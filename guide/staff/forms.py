@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -18,13 +20,24 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from guide.household.labels import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, PROPOSAL_STATUSES
 from guide.i18n import LANGUAGES
 from guide.rules.budget import EXPENSE_KINDS
 
 REQUIRED = _l("Ce champ est obligatoire.")
+MAX_MONTHLY = 100000  # euros a month: far above any rent, and inside the database's NUMERIC(10, 2)
+
+
+class AmountField(DecimalField):
+    """A DecimalField that refuses "NaN", "sNaN" and "Infinity", which Decimal accepts (and NumberRange crashes on)."""
+
+    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
+        super().process_formdata(valuelist)
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 class LoginForm(FlaskForm):
@@ -37,14 +50,15 @@ class ProposalForm(FlaskForm):
     address = StringField(_l("Adresse"), validators=[DataRequired(REQUIRED), Length(max=200)])
     commune = StringField(_l("Commune"), validators=[DataRequired(REQUIRED), Length(max=80)])
     flat_type = SelectField(_l("Type de logement"), choices=[(f"T{n}", f"T{n}") for n in range(1, 7)])
-    surface = DecimalField(_l("Surface (m²)"), places=2, validators=[Optional(), NumberRange(min=5, max=500)])
+    surface = AmountField(_l("Surface (m²)"), places=2, validators=[Optional(), NumberRange(min=5, max=500)])
     floor = IntegerField(_l("Étage"), validators=[Optional(), NumberRange(min=-1, max=60)])
     lift = BooleanField(_l("Ascenseur"))
-    rent = DecimalField(_l("Loyer (€ par mois)"), places=2, validators=[InputRequired(REQUIRED), NumberRange(min=0)])
-    charges = DecimalField(_l("Charges (€ par mois)"), places=2,
-                           validators=[InputRequired(REQUIRED), NumberRange(min=0)])
-    housing_benefit = DecimalField(_l("Aide au logement estimée (€ par mois)"), places=2, default=0,
-                                   validators=[Optional(), NumberRange(min=0)])
+    rent = AmountField(_l("Loyer (€ par mois)"), places=2,
+                       validators=[InputRequired(REQUIRED), NumberRange(min=0, max=MAX_MONTHLY)])
+    charges = AmountField(_l("Charges (€ par mois)"), places=2,
+                          validators=[InputRequired(REQUIRED), NumberRange(min=0, max=MAX_MONTHLY)])
+    housing_benefit = AmountField(_l("Aide au logement estimée (€ par mois)"), places=2, default=0,
+                                  validators=[Optional(), NumberRange(min=0, max=MAX_MONTHLY)])
     landlord = StringField(_l("Bailleur"), validators=[DataRequired(REQUIRED), Length(max=120)])
     received_on = DateField(_l("Reçue le"), validators=[DataRequired(REQUIRED)])
     visit_on = DateField(_l("Visitée le"), validators=[Optional()])
@@ -77,7 +91,7 @@ def _stage_choices() -> list[tuple[str, str]]:
 
 
 class VersionedForm(FlaskForm):
-    version = HiddenField(validators=[DataRequired()])
+    version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])  # a stale or forged page: refused
 
 
 class HouseholdFactsForm(VersionedForm):
@@ -98,7 +112,7 @@ EXPENSE_LABELS = {
 
 
 def _money(label):  # type: ignore[no-untyped-def]
-    return DecimalField(label, places=2, validators=[Optional(), NumberRange(min=0, max=100000)])
+    return AmountField(label, places=2, validators=[Optional(), NumberRange(min=0, max=100000)])
 
 
 class BudgetForm(VersionedForm):

@@ -194,6 +194,9 @@ def update_facts(household_id: int):  # type: ignore[no-untyped-def]
         return _conflict(current, form, {**{k: getattr(current, k) for k in values}, "version": current.version},
                          url_for("staff.update_facts", household_id=found.id), "facts")
     _log(found, "update", "household", found.id)
+    from guide.services.after_move import plan_courtesy_visits
+
+    plan_courtesy_visits(db.session.get(Household, found.id), g.staff)  # +2/+4/+6 months follow the move date
     db.session.commit()
     return _back(found, "facts")
 

@@ -170,4 +170,5 @@ def import_csv():  # type: ignore[no-untyped-def]
     return render_template("staff/import.html", form=form, result=result, columns=KNOWN), status
 
 
-from guide.staff import mediation, records  # noqa: E402, F401  (register their routes on this blueprint)
+from guide.staff import after_move as _after_move  # noqa: E402, F401  (registers the after-move routes)
+from guide.staff import mediation, records, sms  # noqa: E402, F401  (register their routes on this blueprint)

@@ -9,9 +9,12 @@ from guide.models import AuditEntry, Role
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page
-from tests.factories import make_appointment, make_household, make_proposal, make_staff
+from tests.factories import make_appointment, make_household, make_plan_item, make_proposal, make_staff
 
-ID_ARGS = {"household_id", "proposal_id", "appointment_id", "phone_id", "reference", "case_id", "photo_id"}
+ID_ARGS = {"household_id", "proposal_id", "appointment_id", "phone_id", "reference", "case_id", "photo_id", "item_id"}
+ID_ARGS |= {"inbound_id"}  # an SMS in the staff inbox
+ID_ARGS |= {"expense_id", "visit_id"}  # after the move: a cost to refund, a courtesy visit
+OTHER_ARGS = {"kind": "action", "key": "money-1", "choice": "yes"}  # plan routes: what to add, which idea
 
 
 def _rules(app, prefix: str):
@@ -24,7 +27,8 @@ def _records(app):
     owner = make_staff()
     theirs = make_household(officer_id=owner.id)
     ids = {"household_id": theirs.id, "proposal_id": make_proposal(theirs).id,
-           "appointment_id": make_appointment(theirs).id}
+           "appointment_id": make_appointment(theirs).id,
+           "item_id": make_plan_item(theirs, "action", {"what": "Leur action", "status": "todo"}).id, **OTHER_ARGS}
     with app.test_request_context():
         from datetime import date
 
@@ -41,24 +45,62 @@ def _records(app):
         ids["reference"] = sent.reference
         ids["photo_id"] = sent.photos[0].id
         ids["case_id"] = db.session.scalars(select(MediationCase.id)).one()
+        ids["inbound_id"] = _their_inbound_sms(theirs.id)
+        ids["expense_id"], ids["visit_id"] = _their_expense_and_visit(theirs)
     return ids
+
+
+def _their_expense_and_visit(theirs) -> tuple[int, int]:
+    from datetime import date
+
+    from guide.models import Household
+    from guide.services.after_move import plan_courtesy_visits
+    from tests.factories import make_move_expense
+
+    household = db.session.get(Household, theirs.id)
+    household.moved_on = date(2026, 11, 2)
+    visits = plan_courtesy_visits(household)
+    db.session.commit()
+    return make_move_expense(theirs).id, visits[0].id
+
+
+def _their_inbound_sms(household_id: int) -> int:
+    from guide.models import SmsInbound
+
+    inbound = SmsInbound(message_sid="SM-matrix", from_number="+33600000000", household_id=household_id,
+                         body="Texte", inbox_status="open")
+    db.session.add(inbound)
+    db.session.commit()
+    return inbound.id
 
 
 def _snapshot(app):
     with app.app_context():
         from guide.models import (
             Appointment,
+            CourtesyVisit,
             Household,
             HouseholdPhone,
             MediationCase,
+            MoveExpense,
+            PlanChange,
+            PlanItem,
             Proposal,
             RequestAddition,
+            SmsInbound,
+            SmsMessage,
+            SurveyAnswer,
+            SurveyInvitation,
             WrittenRequest,
         )
 
-        return [(m.__name__, sorted((r.id, getattr(r, "version", None), getattr(r, "status", None))
+        return [(m.__name__, sorted((r.id, getattr(r, "version", None), getattr(r, "status", None),
+                                     getattr(r, "inbox_status", None), getattr(r, "visited_on", None),
+                                     getattr(r, "answered", None))
                                     for r in db.session.scalars(select(m)))) for m in
-                (Household, Proposal, Appointment, HouseholdPhone, WrittenRequest, RequestAddition, MediationCase)]
+                (Household, Proposal, Appointment, HouseholdPhone, WrittenRequest, RequestAddition, MediationCase,
+                 PlanItem, PlanChange, SmsInbound, SmsMessage, MoveExpense, CourtesyVisit, SurveyAnswer,
+                 SurveyInvitation)]
 
 
 def test_household_routes_refuse_another_households_ids(client, app, ctx) -> None:
@@ -90,7 +132,7 @@ def test_staff_routes_refuse_households_of_others(client, app, ctx) -> None:
         tried = 0
         for rule in _rules(app, "/staff"):
             for target in ({**ids}, {**ids, "household_id": mine.id}):  # their ids, and their ids under my file
-                if target["household_id"] == mine.id and rule.arguments == {"household_id"}:
+                if target["household_id"] == mine.id and set(rule.arguments) - set(OTHER_ARGS) == {"household_id"}:
                     continue
                 url = _build(app, rule, target)
                 for method in rule.methods & {"GET", "POST"}:
@@ -114,3 +156,19 @@ def _build(app, rule, ids) -> str:
         from flask import url_for
 
         return url_for(rule.endpoint, **{k: ids[k] for k in rule.arguments})
+
+
+ROLE_PAGES = {  # staff pages without identifiers, open to some roles only (admins always)
+    "/staff/sms/usage": {Role.OFFICER: 403, Role.MEDIATOR: 403, Role.MEDIATION_GROUP: 200, Role.ADMIN: 200},
+    "/staff/import": {Role.OFFICER: 200, Role.MEDIATOR: 403, Role.MEDIATION_GROUP: 403, Role.ADMIN: 200},
+    "/staff/survey": {Role.OFFICER: 403, Role.MEDIATOR: 403, Role.MEDIATION_GROUP: 200, Role.ADMIN: 200},
+    "/staff/survey.csv": {Role.OFFICER: 403, Role.MEDIATOR: 403, Role.MEDIATION_GROUP: 200, Role.ADMIN: 200},
+}
+
+
+def test_role_restricted_staff_pages(app, ctx) -> None:
+    for role in (Role.OFFICER, Role.MEDIATOR, Role.MEDIATION_GROUP, Role.ADMIN):  # one sign-in each (rate limit)
+        session = app.test_client()
+        log_in(session, make_staff(role=role))
+        for url, expected in ROLE_PAGES.items():
+            assert session.get(url).status_code == expected[role], f"{role} {url}"

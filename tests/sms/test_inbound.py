@@ -35,7 +35,7 @@ from guide.models import (
 from guide.services import signin
 from guide.sms import conversation, outbox, texts
 from guide.sms.encoding import prepare
-from tests.factories import make_appointment, make_household, make_proposal
+from tests.factories import make_appointment, make_household, make_plan_item, make_proposal
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
 from tests.sms.conftest import MONDAY_10
 
@@ -253,6 +253,20 @@ def test_next_actions_come_from_one_function(sms_app, household) -> None:
     assert "proposition" in reply.body and "/k/" in reply.body
     with sms_app.app_context():
         assert signin.find_link(reply.body.rsplit("/k/", 1)[1]).target.startswith("/my/proposals/")
+
+
+def test_next_actions_of_the_action_plan_without_their_words(sms_app, household) -> None:
+    """With a plan, FAIRE counts the actions left and dates the next one; the actions' words stay on the site."""
+    make_plan_item(household, "action", {"what": "Appeler l'assistante sociale pour la dette de loyer",
+                                         "who": "household", "when_date": "2026-12-04", "status": "todo"})
+    make_plan_item(household, "action", {"what": "Visiter Hellemmes", "who": "mediator", "status": "todo"}, rank=2)
+    make_plan_item(household, "action", {"what": "Fait", "who": "mediator", "status": "done"}, rank=3)
+    send(sms_app, "FAIRE")
+    reply = last_reply(sms_app)
+    assert "2 à faire" in reply.body and "04/12/2026" in reply.body, reply.body
+    assert "dette" not in reply.body and "assistante" not in reply.body
+    with sms_app.app_context():
+        assert signin.find_link(reply.body.rsplit("/k/", 1)[1]).target == "/my/plan"
 
 
 def test_help_menu_and_the_reserved_help_word(sms_app, household) -> None:

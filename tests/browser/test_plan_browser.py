@@ -1,0 +1,128 @@
+"""Two phones edit the same plan: a stale save reaches the conflict screen and is resolved; a change made on one
+phone appears on the other without a reload and without wiping what is being typed there. French and Arabic."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
+
+from guide.extensions import db
+from guide.models import Household, PlanChange, PlanItem, Role
+from guide.services import signin
+from tests.factories import PASSWORD, make_household, make_plan_item, make_staff
+
+AXE = Axe()
+
+
+def _violations(page) -> list[str]:
+    return [f"{page.url}: {v['id']} {[n['target'] for n in v['nodes']][:3]}"
+            for v in AXE.run(page).response["violations"]]
+
+
+def _household_phone(phone_ctx, app, household, lang):
+    page = phone_ctx(lang)
+    with app.test_request_context():
+        token = signin.create_link(db.session.get(Household, household.id))
+        db.session.commit()
+    page.goto(f"/k/{token}")
+    page.locator("main form button[type=submit]").click()
+    assert page.url.endswith("/my")
+    return page
+
+
+def _mediator_phone(phone_ctx, mediator):
+    page = phone_ctx("fr")
+    page.goto("/staff/login")
+    page.locator("input[name=email]").fill(mediator.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    assert page.url.endswith("/staff/")
+    return page
+
+
+def _setup(lang: str):
+    mediator = make_staff(role=Role.MEDIATOR, name="Samir Haddad", email=f"mediateur-{lang}@example.org",
+                          password=PASSWORD)
+    household = make_household(language=lang, mediator_id=mediator.id)
+    make_plan_item(household, "brake", {"category": "transport", "words": ""}, rank=1)
+    make_plan_item(household, "brake", {"category": "own", "words": "الخوف من المجهول"}, rank=2)
+    action = make_plan_item(household, "action", {"what": "Visiter Lomme", "who": "household", "status": "todo",
+                                                  "when_date": "2026-12-07"})
+    return mediator, household, action
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_two_phones_edit_the_same_action_and_the_conflict_is_resolved(phone_ctx, app, ctx, lang: str) -> None:
+    mediator, household, action = _setup(lang)
+    mine = _household_phone(phone_ctx, app, household, lang)
+    theirs = _mediator_phone(phone_ctx, mediator)
+    mine.goto("/my/plan")
+    problems = _violations(mine)
+    mine.goto(f"/my/plan/items/{action.id}")
+    theirs.goto(f"/staff/households/{household.id}/plan/items/{action.id}")
+    problems += _violations(mine)
+    mine.locator("textarea[name='item-what']").fill("Visiter Lomme avec ma fille")
+    theirs.locator("textarea[name='item-what']").fill("Visiter Lomme mardi matin")
+    theirs.locator("#item-form button[type=submit]").click()  # the mediator saves first
+    assert "/plan" in theirs.url and "Visiter Lomme mardi matin" in theirs.locator("#actions strong").all_inner_texts()
+    mine.locator("#item-form button[type=submit]").click()  # then the household: refused, both texts shown
+    assert mine.locator("[data-conflict]").count() == 1
+    assert mine.locator("html").get_attribute("lang") == lang
+    assert "Visiter Lomme avec ma fille" in mine.locator("[data-conflict] [data-mine]").all_inner_texts()
+    assert "Visiter Lomme mardi matin" in mine.locator("[data-conflict] [data-theirs]").all_inner_texts()
+    assert "Samir Haddad" in mine.locator("[data-conflict-by]").inner_text()
+    problems += _violations(mine)
+    mine.locator("#merge textarea[name='item-what']").fill("Visiter Lomme mardi matin avec ma fille")
+    mine.locator("#merge button[type=submit]").click()
+    assert mine.url.endswith("/my/plan#actions")
+    assert "Visiter Lomme mardi matin avec ma fille" in mine.locator("#actions").inner_text()
+    mine.goto(f"/my/plan/items/{action.id}/history")
+    assert mine.locator(".history > li").count() == 3
+    problems += _violations(mine)
+    assert mine.evaluate("document.documentElement.scrollWidth") <= 360
+    for path in ("/my/plan/profile", "/my/plan/visits", "/my/plan/project", "/my/plan/edit/wishes"):
+        mine.goto(path)
+        problems += _violations(mine)
+        assert mine.evaluate("document.documentElement.scrollWidth") <= 360, path
+    mine.goto("/my")
+    assert "Visiter Lomme mardi matin avec ma fille" in mine.locator("#plan-next").inner_text()
+    with app.app_context():
+        item = db.session.get(PlanItem, action.id)
+        texts = [c.after["data"]["what"] for c in db.session.scalars(
+            select(PlanChange).where(PlanChange.item_id == action.id).order_by(PlanChange.version))]
+    assert item.data["what"] == "Visiter Lomme mardi matin avec ma fille"
+    assert texts == ["Visiter Lomme", "Visiter Lomme mardi matin", "Visiter Lomme mardi matin avec ma fille"]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_a_change_on_one_phone_appears_on_the_other_without_wiping_a_form(phone_ctx, app, ctx, monkeypatch,
+                                                                          lang: str) -> None:
+    monkeypatch.setitem(app.config, "PLAN_POLL_SECONDS", 1)
+    mediator, household, action = _setup(lang)
+    mine = _household_phone(phone_ctx, app, household, lang)
+    theirs = _mediator_phone(phone_ctx, mediator)
+    mine.goto("/my/plan")
+    mine.locator("#add-action summary").click()
+    mine.locator("textarea[name='new-action-what']").fill("Je tape encore…")  # a form being typed
+    theirs.goto(f"/staff/households/{household.id}/plan/items/{action.id}")
+    theirs.locator("textarea[name='item-what']").fill("Visiter Lomme et Hellemmes")
+    theirs.locator("#item-form button[type=submit]").click()
+    mine.locator("#actions", has_text="Visiter Lomme et Hellemmes").wait_for(timeout=8000)
+    mine.locator("[data-news]", has_text="Samir Haddad").wait_for(timeout=2000)
+    assert mine.locator("textarea[name='new-action-what']").input_value() == "Je tape encore…"
+    # the brakes can be ranked with htmx (no reload): the second moves up
+    mine.locator("#brakes li").nth(1).locator("button", has_text="").first.click()
+    mine.locator("#brakes li").first.filter(has_text="الخوف من المجهول").wait_for(timeout=5000)
+    assert mine.locator("textarea[name='new-action-what']").input_value() == "Je tape encore…"
+    # on an edit page, the other side's save shows a notice and leaves the text being typed alone
+    mine.goto(f"/my/plan/items/{action.id}")
+    mine.locator("textarea[name='item-what']").fill("Mon texte à moi")
+    theirs.goto(f"/staff/households/{household.id}/plan/items/{action.id}")
+    theirs.locator("textarea[name='item-what']").fill("Encore un changement")
+    theirs.locator("#item-form button[type=submit]").click()
+    mine.locator("[data-news]").wait_for(timeout=8000)
+    assert mine.locator("textarea[name='item-what']").input_value() == "Mon texte à moi"
+    problems = _violations(mine)
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,93 @@
+"""On a phone (360×740), in Portuguese: open the survey from the SMS personal link, answer it, see the thanks;
+the move page too. Every page scanned with axe."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
+
+from guide.services.after_move import QUESTIONS
+from tests.factories import PASSWORD, make_household, make_move_expense, make_staff
+
+AXE = Axe()
+
+
+def _violations(page) -> list[str]:
+    return [f"{page.url}: {v['id']} {[n['target'] for n in v['nodes']][:3]}"
+            for v in AXE.run(page).response["violations"]]
+
+
+def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None:
+    household = make_household(language="pt", stage="after-move", moved_on=date.today() - timedelta(days=200))
+    from guide.extensions import db
+    from guide.models import Household, SurveyAnswer
+    from guide.services import signin
+
+    with app.test_request_context():
+        token = signin.create_link(db.session.get(Household, household.id), target="/my/survey")
+        db.session.commit()
+    page = phone_ctx("pt")
+    page.goto(f"/k/{token}")  # the SMS invitation's personal link
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/my/survey")
+    assert page.locator("html").get_attribute("lang") == "pt"
+    assert "Está contente com a sua nova casa?" in page.locator("main").inner_text()
+    problems = _violations(page)
+    # forget one question first: the page says which, and keeps the others
+    for question, _options in QUESTIONS[:-1]:
+        page.locator(f"label[for='{question}-0']").click()
+    page.locator("main form button[type=submit]").click()
+    assert page.locator(".error-summary a[href='#overall-0']").count() == 1
+    assert page.locator("#support-0").is_checked()
+    problems += _violations(page)
+    page.locator("label[for='overall-1']").click()
+    page.locator("main form button[type=submit]").click()
+    assert page.locator("[data-survey='answered']").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    problems += _violations(page)
+    page.goto("/my/move")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    problems += _violations(page)
+    page.goto("/my")
+    problems += _violations(page)
+    with app.app_context():
+        answers = db.session.scalars(select(SurveyAnswer)).all()
+        assert len(answers) == 1 and answers[0].answers["overall"] == "satisfied"
+    assert not problems, "\n".join(problems)
+
+
+def test_staff_after_move_and_survey_results_pages_on_a_phone(phone_ctx, app, ctx) -> None:
+    from guide.extensions import db
+    from guide.models import Household, Role
+    from guide.services import after_move
+
+    officer = make_staff(password=PASSWORD)
+    admin = make_staff(role=Role.ADMIN, password=PASSWORD)
+    household = make_household(officer_id=officer.id, moved_on=date.today() - timedelta(days=70))
+    make_move_expense(household, invoice_on=date.today() - timedelta(days=20))
+    with app.test_request_context():
+        after_move.plan_courtesy_visits(db.session.get(Household, household.id))
+        for n in range(6):
+            other = Household(reference=f"S-{n}", display_name=f"Survey {n}", language="fr", occupants=2,
+                              moved_on=date.today() - timedelta(days=200))
+            db.session.add(other)
+            db.session.flush()
+            answers = {q: options[n % 2] for q, options in QUESTIONS}
+            after_move.submit_survey(other, answers, date.today())
+        db.session.commit()
+    problems = []
+    for staff, urls in ((officer, [f"/staff/households/{household.id}", f"/staff/households/{household.id}/after-move",
+                                   "/staff/refunds"]),
+                        (admin, ["/staff/survey"])):
+        page = phone_ctx("fr")
+        page.goto("/staff/login")
+        page.locator("input[name=email]").fill(staff.email)
+        page.locator("input[name=password]").fill(PASSWORD)
+        page.locator("form button[type=submit]").click()
+        for url in urls:
+            page.goto(url)
+            problems += _violations(page)
+    assert page.locator("figure svg[role=img]").count() == 1
+    assert not problems, "\n".join(problems)
