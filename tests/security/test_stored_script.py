@@ -206,12 +206,13 @@ def test_letters_as_pdf_keep_the_payloads_as_text(app, ctx) -> None:
         assert "49XSS5" not in text.replace(" ", "")
 
 
-@pytest.mark.parametrize("name", list(PAYLOADS))
+PLAIN_TEXT = ("rtl override", "format")  # no markup can form from these: nothing for the check to catch
+
+
+@pytest.mark.parametrize("name", [name for name in PAYLOADS if name not in PLAIN_TEXT])
 def test_the_check_catches_a_payload_left_as_markup(name) -> None:
     """The check itself: a page that pasted the payload raw (where markup can form) is caught."""
     payload = PAYLOADS[name]
-    if name in ("rtl override", "format"):
-        pytest.skip("plain text: nothing to form")
     if name == "template":
         page = "<html><body><p>49XSS5 XSS5b</p></body></html>"
     elif name in ("javascript url", "single quotes"):
