@@ -56,6 +56,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIME_ZONE"]
 
     check_languages(app)
+    if app.config["LOG_JSON"]:
+        from guide.logs import configure_json_logging
+
+        configure_json_logging()
+    hops = int(app.config["PROXY_HOPS"] or 0)
+    if hops > 0:  # forwarded headers believed only from that many proxies in front (the rightmost values)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app)
 
     from guide.content import ContentStore, term_anchor

@@ -19,6 +19,10 @@ class Config:
     LANGUAGE_COOKIE = "lang"
     LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
     FORCE_HTTPS = False  # True in production behind TLS
+    # reverse proxies in front of the app whose X-Forwarded-For/Proto/Host are trusted: 0 = none (the app faces
+    # clients directly; a forwarded header is ignored), 1 = one proxy (nginx, Caddy) that sets them
+    PROXY_HOPS = 0
+    LOG_JSON = False  # one JSON object per line on stderr for the `guide` loggers (no personal data)
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # tied to the session; a form left open on a shared phone still posts

@@ -117,7 +117,8 @@ def expense_photo(expense_id: int):  # type: ignore[no-untyped-def]
     expense = db.session.get(MoveExpense, expense_id)
     if expense is None or expense.household_id != g.household.id:
         abort(404)
-    return Response(expense.photo, mimetype=expense.photo_type, headers={"Cache-Control": "private, max-age=3600"})
+    # no-store: a shared phone keeps no copy once the household signs out
+    return Response(expense.photo, mimetype=expense.photo_type, headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/my/survey", methods=["GET", "POST"])

@@ -140,7 +140,8 @@ def request_photo(reference: str, photo_id: int):  # type: ignore[no-untyped-def
     photo = db.session.get(RequestPhoto, photo_id)
     if photo is None or photo.request_id != sent.id:
         abort(404)
-    return Response(photo.data, mimetype=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
+    # no-store: a shared phone keeps no copy once the household signs out
+    return Response(photo.data, mimetype=photo.content_type, headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/my/requests/<reference>/letter")

@@ -14,6 +14,9 @@ from typing import Protocol
 from flask import Flask
 
 log = logging.getLogger("guide.sms")
+# the SDK logs each request at INFO, lookups with the phone number in the query string: only its warnings go out
+_sdk_log = logging.getLogger("guide.sms.twilio_http")
+_sdk_log.setLevel(logging.WARNING)
 
 # Twilio error codes that no retry can fix (https://www.twilio.com/docs/api/errors)
 PERMANENT_CODES = {21211, 21212, 21408, 21610, 21612, 21614, 21606, 21617, 30004, 30005, 30006}
@@ -63,7 +66,7 @@ class TwilioGateway:
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=10))
+        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=10, logger=_sdk_log))
         if api_url:  # the SDK rebuilds each URL from api.base_url; edge/region would rewrite the host
             self.client.edge = None
             self.client.region = None

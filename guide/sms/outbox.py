@@ -8,6 +8,7 @@ whose outcome is unknown (no answer) is looked up at Twilio before anything is s
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from guide.extensions import db
+from guide.logs import mask_number
 from guide.models import HouseholdPhone, SmsMessage
 from guide.models.sms import SmsStatus
 from guide.sms.gateway import UNSUBSCRIBED, Gateway, SendError, make_gateway
@@ -51,6 +53,21 @@ def enqueue(to_number: str, kind: str, body: str, household_id: int | None = Non
         log.warning("SMS to %s [%s]: %s", to_number, kind, text)
         print(f"[SMS to {to_number}] {text}", flush=True)  # noqa: T201 - the log backend's whole job
     return message
+
+
+_CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
+_TOKEN = re.compile(r"(?<=/k/)[A-Za-z0-9_-]+")
+
+
+def redact(body: str, kind: str) -> str:
+    """The text as kept once Twilio has it: the sign-in code and personal-link tokens removed.
+
+    Until the send is known to have gone, the exact text is needed (an unknown outcome is looked up by it); after
+    that, whoever reads the database or a backup must not be able to sign in as the household.
+    """
+    if kind == "sign_in_code":
+        body = _CODE.sub("******", body)
+    return _TOKEN.sub("…", body)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -137,6 +154,7 @@ def _reconcile(gateway: Gateway, message: SmsMessage, result: DispatchResult, no
             return
     if found is not None:
         message.status, message.provider_id, message.sent_at = SmsStatus.SENT, found.provider_id, now
+        message.body = redact(message.body, message.kind)
         result.reconciled += 1
     elif message.attempts < MAX_ATTEMPTS:
         message.status, message.send_after = SmsStatus.QUEUED, now + backoff(message.attempts)
@@ -205,6 +223,9 @@ def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: da
         sent = gateway.send(message.to_number, message.body, _status_callback())
     except SendError as error:
         message.error_code = str(error.code) if error.code else ("unknown" if error.unknown else "error")
+        # the number masked, never the text: outside the `log` backend these lines are about delivery, not content
+        log.warning("SMS %s [%s] to %s not sent: %s%s", message.id, message.kind, mask_number(message.to_number),
+                    message.error_code, " (permanent)" if error.permanent else "")
         if error.permanent:
             message.status = SmsStatus.FAILED
             result.failed += 1
@@ -224,5 +245,7 @@ def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: da
             result.review += 1
         return
     message.status, message.provider_id, message.sent_at = SmsStatus.SENT, sent.provider_id, now
+    message.body = redact(message.body, message.kind)
     result.sent += 1
+    log.info("SMS %s [%s] sent to %s", message.id, message.kind, mask_number(message.to_number))
 

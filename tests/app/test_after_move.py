@@ -85,6 +85,7 @@ def test_household_records_an_expense_with_a_clean_photo_and_sees_the_refund_dat
     assert item["data-state"] == "waiting" and "samedi 28 novembre 2026" in item.get_text(" ")
     photo = client.get(f"/my/move/expenses/{expense_id}/photo")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    assert photo.headers["Cache-Control"] == "no-store", "a shared phone keeps no copy of the invoice"
     home = get_page(client, "/my")
     assert home.soup.select_one("#after-move a[href='/my/move']") is not None
 

@@ -240,3 +240,24 @@ def test_a_failed_lookup_keeps_the_outcome_unknown_until_twilio_answers(sms_app,
     assert _message(sms_app, message_id).status == "unknown", "not resent while Twilio cannot be asked"
     _dispatch(sms_app, MONDAY_10 + timedelta(minutes=1))
     assert _message(sms_app, message_id).status == "sent" and len(fake.accepted()) == 1
+
+
+def test_a_sign_in_code_is_not_kept_once_sent(sms_app, fake) -> None:
+    """Before the send the exact text is kept (a lost answer is looked up by it); after it, no code or token."""
+    fake.inject(Fault.lost())
+    with sms_app.app_context():
+        message = outbox.enqueue("+33612345678", "sign_in_code",
+                                 "Votre code est 482913. Lien : https://x.fr/k/AbC-12_x")
+        db.session.commit()
+        message_id = message.id
+    _dispatch(sms_app)  # the answer is lost: reconciled by looking the exact text up
+    stored = _message(sms_app, message_id)
+    assert stored.status == "sent"
+    assert "482913" not in stored.body and "AbC-12_x" not in stored.body
+    assert stored.body == "Votre code est ******. Lien : https://x.fr/k/…"
+    assert [m["body"] for m in fake.accepted()] == ["Votre code est 482913. Lien : https://x.fr/k/AbC-12_x"]
+
+
+def test_other_numbers_are_kept_as_written() -> None:
+    assert outbox.redact("Cheque 123456 envoye. Ref MED-20261122-7K2Q", "staff_reply") == \
+        "Cheque 123456 envoye. Ref MED-20261122-7K2Q"
