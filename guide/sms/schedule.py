@@ -316,17 +316,42 @@ def _insert(wanted_rows: list[Wanted], now: datetime) -> None:
         connection.exec_driver_sql(sql, rows[start:start + 10_000])
 
 
+def _write(copy, rows: list[tuple]) -> None:  # type: ignore[no-untyped-def]
+    for row in rows:
+        copy.write_row(row)
+
+
 def _copy_postgresql(connection, rows: list[tuple], columns: str) -> None:  # type: ignore[no-untyped-def]
-    """Many rows: COPY into a scratch table of this transaction, then one INSERT ... SELECT ... ON CONFLICT."""
+    """Many rows: COPY them straight into the outbox, in household order (the indexes fill in sequence).
+
+    Nothing else has queued these keys when we looked (`sync` left them out otherwise), so the direct COPY
+    normally succeeds. If a scheduler running at the same time queued some of them first, the unique index
+    refuses the COPY: back to the savepoint, then COPY into a scratch table of this transaction and one
+    INSERT ... SELECT ... ON CONFLICT DO NOTHING keeps what the other one queued.
+    """
+    from psycopg.errors import UniqueViolation
+
+    rows = sorted(rows, key=lambda row: row[0])
     cursor = connection.connection.driver_connection.cursor()  # the session's own transaction
-    cursor.execute("CREATE TEMP TABLE IF NOT EXISTS reminder_load (LIKE sms_message INCLUDING DEFAULTS) "
-                   "ON COMMIT DROP")
-    cursor.execute("TRUNCATE reminder_load")
-    with cursor.copy(f"COPY reminder_load ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-    cursor.execute(f"INSERT INTO sms_message ({columns}) SELECT {columns} FROM reminder_load ON CONFLICT DO NOTHING")
-    cursor.close()
+    try:
+        cursor.execute("SAVEPOINT reminder_copy")
+        try:
+            with cursor.copy(f"COPY sms_message ({columns}) FROM STDIN") as copy:
+                _write(copy, rows)
+        except UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT reminder_copy")
+        else:
+            cursor.execute("RELEASE SAVEPOINT reminder_copy")
+            return
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS reminder_load (LIKE sms_message INCLUDING DEFAULTS) "
+                       "ON COMMIT DROP")
+        cursor.execute("TRUNCATE reminder_load")
+        with cursor.copy(f"COPY reminder_load ({columns}) FROM STDIN") as copy:
+            _write(copy, rows)
+        cursor.execute(f"INSERT INTO sms_message ({columns}) SELECT {columns} FROM reminder_load "
+                       "ON CONFLICT DO NOTHING")
+    finally:
+        cursor.close()
 
 
 # ----------------------------------------------------------------------------------------------------------------
