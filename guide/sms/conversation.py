@@ -80,7 +80,7 @@ def language_menu_text(lang: str) -> str:
 
     codes = current_app.config["LANGUAGES"]
     return texts.fill("reply_language_menu", lang,
-                      choices=", ".join(f"{n} {LANGUAGES[code].name}" for n, code in enumerate(codes, 1)))
+                      choices="\n".join(f"{n} {LANGUAGES[code].name}" for n, code in enumerate(codes, 1)))
 
 
 def guide_menu_text(lang: str, retry: bool = False) -> str:

@@ -314,7 +314,8 @@ def test_changing_language_directly_bumps_the_household_version(sms_app, househo
 def test_the_language_menu_then_a_number(sms_app, household) -> None:
     send(sms_app, "LANGUE")
     menu = last_reply(sms_app)
-    assert menu.encoding == "UCS-2" and "العربية" in menu.body and "Türkçe" in menu.body and menu.segments <= 2
+    assert menu.encoding == "UCS-2" and "العربية" in menu.body and "Türkçe" in menu.body and menu.segments == 1
+    assert menu.body.splitlines()[1:3] == ["1 Français", "2 العربية"], "one language a line, numbered"
     send(sms_app, "2")  # not "change my appointment": the answer to the menu
     saved = get(sms_app, Household, household.id)
     assert saved.language == "ar" and saved.version == household.version + 1
