@@ -184,14 +184,14 @@ def _bulk_queue(sms_app, count: int) -> None:
         db.session.commit()
 
 
-def _run_dispatchers(sms_app, workers: int = 2, rounds: int = 200) -> None:
+def _run_dispatchers(sms_app, workers: int = 2, rounds: int = 200, now: datetime = MONDAY_10) -> None:
     errors: list[BaseException] = []
 
     def work() -> None:
         try:
             for _ in range(rounds):
                 with sms_app.app_context():
-                    result = outbox.dispatch_once(limit=100, now=MONDAY_10)
+                    result = outbox.dispatch_once(limit=100, now=now)
                     pending = db.session.scalar(select(func.count()).select_from(SmsMessage).where(
                         SmsMessage.status.in_(["queued", "sending", "unknown"])))
                 if not result.claimed and not pending:
@@ -207,16 +207,35 @@ def _run_dispatchers(sms_app, workers: int = 2, rounds: int = 200) -> None:
     assert not errors, errors
 
 
-def test_two_dispatchers_deliver_5000_messages_exactly_once_despite_failures(sms_app, fake, monkeypatch) -> None:
+def _opt_out(sms_app, numbers: list[str]) -> None:
+    """These numbers belong to a household and said STOP."""
+    household = make_household()
+    with sms_app.app_context():
+        db.session.execute(insert(HouseholdPhone), [
+            {"household_id": household.id, "number": number, "label": "", "sms_consent": False} for number in numbers])
+        db.session.commit()
+
+
+def test_two_dispatchers_deliver_5000_messages_exactly_once_despite_failures(sms_app, app, ctx, fake,
+                                                                             monkeypatch) -> None:
+    from zoneinfo import ZoneInfo
+
     monkeypatch.setattr(outbox, "backoff", lambda attempts: timedelta(0))  # retry at once: time is not the test
     fake.fail_randomly(0.30, seed=7)  # 5xx, 429 and connection errors
     _bulk_queue(sms_app, 5000)
+    opted_out = [f"+3361{n:07d}" for n in range(0, 5000, 10)]  # one message in ten goes to a number that said STOP
+    _opt_out(sms_app, opted_out)
+    sunday = datetime(2026, 11, 22, 11, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    _run_dispatchers(sms_app, now=sunday, rounds=3)
+    assert fake.accepted() == [], "nothing goes out in quiet hours"
     _run_dispatchers(sms_app)
-    bodies = Counter(m["body"] for m in fake.accepted())
-    assert len(bodies) == 5000 and max(bodies.values()) == 1
+    accepted = fake.accepted()
+    bodies = Counter(m["body"] for m in accepted)
+    assert len(bodies) == 4500 and max(bodies.values()) == 1, "every message with consent, exactly once"
+    assert not {m["to"] for m in accepted} & set(opted_out), "none to a number that said STOP"
     with sms_app.app_context():
         statuses = Counter(db.session.scalars(select(SmsMessage.status)))
-    assert statuses == {"sent": 5000}
+    assert statuses == {"sent": 4500, "cancelled": 500}
 
 
 def test_lost_responses_cause_no_duplicate(sms_app, fake, monkeypatch) -> None:
