@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from guide.extensions import db
-from guide.models import Household, HouseholdPhone, SmsInbound, SmsMessage
+from guide.models import Household, SmsInbound, SmsMessage
 from guide.models.sms import InboxStatus
 from guide.phones import normalize as normalize_phone
 from guide.services import appointments, audit, signin
@@ -247,11 +247,9 @@ def _change_language(incoming: Incoming, code: str) -> None:
 
 def _set_consent(incoming: Incoming, given: bool) -> None:
     """Mirror an opt-out or opt-in on every record of this number (Twilio blocks or unblocks it on its side)."""
-    now = incoming.now
-    for phone in db.session.scalars(select(HouseholdPhone).where(
-            HouseholdPhone.number == incoming.row.from_number)):
-        phone.sms_consent = given
-        phone.consent_at = now if given else None
+    from guide.services.consent import set_sms_consent
+
+    for phone in set_sms_consent(incoming.row.from_number, given, incoming.now):
         audit.record("household", phone.household_id, "sms_opt_in" if given else "sms_opt_out",
                      household_id=phone.household_id, entity="household_phone", entity_id=phone.id, channel="sms")
 

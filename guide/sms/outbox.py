@@ -230,9 +230,9 @@ def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: da
             message.status = SmsStatus.FAILED
             result.failed += 1
             if error.code == UNSUBSCRIBED:  # the person sent STOP: mirror it locally
-                for phone in db.session.scalars(select(HouseholdPhone).where(
-                        HouseholdPhone.number == message.to_number)):
-                    phone.sms_consent = False
+                from guide.services.consent import set_sms_consent
+
+                set_sms_consent(message.to_number, False, now)
         elif error.unknown:
             message.status = SmsStatus.UNKNOWN
             db.session.flush()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -364,6 +364,41 @@ def test_start_gives_consent_back_with_its_date(sms_app, household, word: str) -
         phone = db.session.scalars(select(HouseholdPhone).where(HouseholdPhone.number == PHONE)).one()
         assert phone.sms_consent is True and phone.consent_at.replace(tzinfo=UTC) >= before - timedelta(seconds=1)
     assert replies(sms_app) == [], "Twilio answers START itself"
+
+
+def _sms_consents(app: Flask, household_id: int) -> list[tuple]:
+    from guide.models import Consent
+
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(
+            select(Consent.given_on, Consent.withdrawn_on, Consent.recorded_by_id)
+            .where(Consent.household_id == household_id, Consent.kind == "sms").order_by(Consent.id))]
+
+
+def test_the_households_consent_record_follows_stop_and_start(sms_app, household) -> None:
+    """The phone's flag (what sending obeys) and the household's dated consent rows never disagree."""
+    from guide.models import Consent
+    from guide.timeutil import today
+
+    with sms_app.app_context():
+        db.session.add(Consent(household_id=household.id, kind="sms", given_on=date(2026, 9, 1)))
+        db.session.commit()
+        on = today()
+    send(sms_app, "ARRET")
+    assert _sms_consents(sms_app, household.id) == [(date(2026, 9, 1), on, None)]
+    send(sms_app, "START")
+    assert _sms_consents(sms_app, household.id) == [(date(2026, 9, 1), on, None), (on, None, None)]
+
+
+def test_a_stop_from_one_phone_keeps_the_consent_of_the_others(sms_app, household) -> None:
+    from guide.models import Consent
+
+    with sms_app.app_context():
+        db.session.add(HouseholdPhone(household_id=household.id, number="+33622222222", sms_consent=True))
+        db.session.add(Consent(household_id=household.id, kind="sms", given_on=date(2026, 9, 1)))
+        db.session.commit()
+    send(sms_app, "STOP")
+    assert _sms_consents(sms_app, household.id) == [(date(2026, 9, 1), None, None)], "the other phone still accepts"
 
 
 def _queued_reminders(app: Flask) -> list[SmsMessage]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -77,12 +77,21 @@ def test_a_permanent_error_is_not_retried(sms_app, fake, code: int) -> None:
 
 def test_unsubscribed_at_twilio_is_mirrored_locally(sms_app, app, ctx, fake) -> None:
     household = make_household(phone="+33611111111")
+    with sms_app.app_context():
+        from guide.models import Consent
+
+        db.session.add(Consent(household_id=household.id, kind="sms", given_on=date(2026, 9, 1)))
+        db.session.commit()
     fake.inject(Fault.permanent(21610))
     _queue(sms_app, to="+33611111111", household_id=household.id)
     _dispatch(sms_app)
     with sms_app.app_context():
         assert not db.session.scalars(select(HouseholdPhone).where(HouseholdPhone.number == "+33611111111")
                                       ).one().sms_consent
+        from guide.models import Consent
+
+        assert db.session.scalars(select(Consent.withdrawn_on).where(Consent.household_id == household.id)).all() \
+            == [date(2026, 11, 23)], "the household's consent record says the same (MONDAY_10's date)"
 
 
 def test_an_opted_out_number_gets_nothing(sms_app, app, ctx, fake) -> None:
