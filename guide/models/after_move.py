@@ -106,11 +106,11 @@ def _random_id() -> str:
 
 
 class SurveyAnswer(db.Model):
-    """One anonymous set of answers: no household reference, a random id, the month only."""
+    """One anonymous set of answers: no household reference, a random id, the quarter only."""
 
     __tablename__ = "survey_answer"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_random_id)
-    month: Mapped[str] = mapped_column(String(7), index=True)  # "2027-05"
+    month: Mapped[str] = mapped_column(String(7), index=True)  # the quarter, "2027-Q2" (before 0008: a month)
     group_name: Mapped[str] = mapped_column(String(120), default="")  # the residence left (a group of households)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)  # question id -> option id

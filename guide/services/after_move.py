@@ -296,11 +296,16 @@ def validate_answers(form: Any) -> tuple[dict[str, str], list[str]]:
     return answers, missing
 
 
+def quarter(day: date) -> str:
+    """The only time an answer keeps: "2027-Q2". A month would single out a household in a small residence."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
 def submit_survey(household: Household, answers: dict[str, str], today: date) -> bool:
     """Store one anonymous answer set; False when this household has already answered (one answer each).
 
     The invitation is flipped by one conditional UPDATE, so two submissions racing store one answer. The
-    answer row carries no household, no exact time (the month) and a random id.
+    answer row carries no household, no exact time (the quarter only) and a random id.
     """
     invite(household)
     flipped = db.session.execute(update(SurveyInvitation).where(SurveyInvitation.household_id == household.id,
@@ -309,7 +314,7 @@ def submit_survey(household: Household, answers: dict[str, str], today: date) ->
     if flipped.rowcount != 1:
         return False
     group = household.operation.name if household.operation else ""
-    db.session.add(SurveyAnswer(month=f"{today:%Y-%m}", group_name=group, answers=dict(answers)))
+    db.session.add(SurveyAnswer(month=quarter(today), group_name=group, answers=dict(answers)))
     db.session.flush()
     return True
 
