@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from guide.extensions import db
 from guide.models import Household, HouseholdPhone, SignInCode, SignInLink
@@ -52,12 +52,14 @@ def request_code(e164: str) -> None:
     recent = db.session.scalar(select(func.count()).select_from(SignInCode)
                                .where(SignInCode.phone_hash == phone_hash, SignInCode.created_at >= since))
     household = find_household_by_phone(e164)
+    if recent >= config["SIGNIN_CODES_PER_NUMBER"]:
+        household = None  # past the limit nothing is sent: a code nobody received must not sign anyone in
     code = new_code()
     row = SignInCode(phone_hash=phone_hash, code_hash=keyed_hash("code", code),
                      household_id=household.id if household else None,
                      expires_at=_now() + timedelta(minutes=config["SIGNIN_CODE_MINUTES"]))
     db.session.add(row)
-    if household is None or recent >= config["SIGNIN_CODES_PER_NUMBER"]:
+    if household is None:
         return
     body, _count = texts.render("sign_in_code", household.language, code=code)
     enqueue(e164, "sign_in_code", body, household_id=household.id, language=household.language)
@@ -73,15 +75,23 @@ def check_code(e164: str, code: str) -> CodeResult:
     ).first()
     if row is None or row.used_at is not None or as_utc(row.expires_at) <= _now():
         return CodeResult(CodeCheck.WRONG)
-    if row.attempts >= config["SIGNIN_CODE_MAX_TRIES"]:
+    # every try is counted in the database before the code is compared, by one conditional UPDATE: tries sent
+    # at the same time to several processes cannot share a count and get more than SIGNIN_CODE_MAX_TRIES
+    counted = db.session.scalar(
+        update(SignInCode).where(SignInCode.id == row.id, SignInCode.attempts < config["SIGNIN_CODE_MAX_TRIES"])
+        .values(attempts=SignInCode.attempts + 1).returning(SignInCode.attempts)
+        .execution_options(synchronize_session=False))
+    if counted is None:
         return CodeResult(CodeCheck.TOO_MANY)
     cleaned = "".join(ch for ch in code if ch.isdigit())
     if not same(row.code_hash, keyed_hash("code", cleaned)) or row.household_id is None:
-        row.attempts += 1
-        if row.attempts >= config["SIGNIN_CODE_MAX_TRIES"]:
+        if counted >= config["SIGNIN_CODE_MAX_TRIES"]:
             return CodeResult(CodeCheck.TOO_MANY)
         return CodeResult(CodeCheck.WRONG)
-    row.used_at = _now()
+    spent = db.session.execute(update(SignInCode).where(SignInCode.id == row.id, SignInCode.used_at.is_(None))
+                               .values(used_at=_now()).execution_options(synchronize_session=False))
+    if spent.rowcount != 1:  # the same code, used at the same moment by another request
+        return CodeResult(CodeCheck.WRONG)
     audit.record("household", row.household_id, "sign_in", household_id=row.household_id, method="code")
     return CodeResult(CodeCheck.OK, row.household_id)
 

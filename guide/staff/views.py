@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from guide.auth import current_staff, safe_next, sign_in_staff, sign_out, staff_can_access, staff_required
 from guide.extensions import db, limiter
@@ -64,10 +64,16 @@ def login():  # type: ignore[no-untyped-def]
             sign_in_staff(staff.id)
             return redirect(safe_next(request.args.get("next") or url_for("staff.caseload")), code=303)
         if staff is not None and not locked:
-            staff.failed_logins += 1
-            if staff.failed_logins >= current_app.config["STAFF_MAX_FAILED_LOGINS"]:
-                staff.locked_until = now + timedelta(minutes=current_app.config["STAFF_LOCK_MINUTES"])
-                staff.failed_logins = 0
+            # counted by the database: failures sent at once to several processes all count
+            failures = db.session.scalar(update(StaffUser).where(StaffUser.id == staff.id)
+                                         .values(failed_logins=StaffUser.failed_logins + 1)
+                                         .returning(StaffUser.failed_logins)
+                                         .execution_options(synchronize_session=False))
+            if failures >= current_app.config["STAFF_MAX_FAILED_LOGINS"]:
+                db.session.execute(update(StaffUser).where(StaffUser.id == staff.id).values(
+                    failed_logins=0,
+                    locked_until=now + timedelta(minutes=current_app.config["STAFF_LOCK_MINUTES"]))
+                    .execution_options(synchronize_session=False))
             db.session.commit()
         form.password.errors.append(_("Adresse ou mot de passe incorrect. Après 5 erreurs, le compte est "
                                       "bloqué 15 minutes."))

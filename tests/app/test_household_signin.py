@@ -126,6 +126,37 @@ def test_five_wrong_tries_spend_the_code(client, app, ctx) -> None:
     assert response.status_code == 422, "the right code no longer works after 5 wrong tries"
 
 
+def test_wrong_tries_sent_at_the_same_moment_all_count(client, app, ctx) -> None:
+    """Ten guesses racing on ten connections (as on several processes) share no count: 5 tries, then the code is dead."""
+    import threading
+
+    make_household(phone="+33612345674")
+    _ask_code(client, "0612345674")
+    code = _last_code(app)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    barrier, results, errors = threading.Barrier(10), [], []
+
+    def guess() -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                results.append(signin.check_code("+33612345674", wrong).status)
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=guess) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert results.count(signin.CodeCheck.WRONG) == 4, results
+    with app.app_context():
+        assert db.session.scalar(select(SignInCode.attempts).order_by(SignInCode.id.desc()).limit(1)) == 5
+        assert signin.check_code("+33612345674", code).status == signin.CodeCheck.TOO_MANY
+
+
 def test_a_code_works_once(client, app, ctx) -> None:
     make_household(phone="+33612345674")
     _ask_code(client, "0612345674")
