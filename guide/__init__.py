@@ -54,6 +54,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIME_ZONE"]
+    if str(app.config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "valkey")):
+        # a Redis that stops answering costs a request half a second, then its process counts in memory
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5,
+                                                   **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})}
 
     check_languages(app)
     if app.config["LOG_JSON"]:
@@ -139,7 +143,9 @@ def _init_extensions(app: Flask) -> None:
         session_cookie_secure=app.config["FORCE_HTTPS"],
         content_security_policy=CSP,
         frame_options="DENY",
-        referrer_policy="no-referrer",
+        # same-origin: other sites get no referrer (personal-link tokens stay here), while our own forms still carry
+        # the Referer that flask-wtf requires over HTTPS (with no-referrer, every form behind TLS would be a 400)
+        referrer_policy="same-origin",
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
 

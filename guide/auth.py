@@ -38,6 +38,15 @@ def sign_out() -> None:
     session.clear()
 
 
+def _end_idle_session() -> None:
+    """Forget who was signed in, but keep the CSRF token: the session may end while a page is being drawn, after
+    its form took the token (a personal link opened on a phone whose old session went idle)."""
+    token = session.get("csrf_token")
+    session.clear()
+    if token:
+        session["csrf_token"] = token
+
+
 def current_household() -> Household | None:
     """The signed-in household, or None when nobody is signed in or the session is too old or idle."""
     if "household" in g:
@@ -51,7 +60,7 @@ def current_household() -> Household | None:
     too_idle = now - session.get("seen_at", 0) > config["HOUSEHOLD_IDLE_MINUTES"] * 60
     too_old = now - session.get("signed_in_at", 0) > config["HOUSEHOLD_MAX_HOURS"] * 3600
     if too_idle or too_old:
-        session.clear()
+        _end_idle_session()
         g.session_expired = True
         return None
     session["seen_at"] = now
@@ -87,7 +96,7 @@ def current_staff() -> StaffUser | None:
         return None
     now = int(time.time())
     if now - session.get("seen_at", 0) > current_app.config["STAFF_IDLE_MINUTES"] * 60:
-        session.clear()
+        _end_idle_session()
         return None
     session["seen_at"] = now
     staff = db.session.get(StaffUser, staff_id)

@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def register_cli(app: Flask) -> None:
+    from guide.cli_privacy import register as register_privacy
+
+    register_privacy(app)
+
     @app.cli.command("demo")
     def demo() -> None:
         """Bring the schema up to date, load demo staff and households, and print how to sign in as each."""

@@ -42,7 +42,10 @@ class Config:
     STAFF_IDLE_MINUTES = 60
     STAFF_MAX_FAILED_LOGINS = 5
     STAFF_LOCK_MINUTES = 15
-    RATELIMIT_STORAGE_URI = "memory://"  # redis://127.0.0.1:6379 when several processes run
+    # memory:// counts per process; with several processes (gunicorn workers, hosts) use redis://127.0.0.1:6379/0
+    # so they share counters (guide/extensions.py: if Redis fails, each process falls back to its memory)
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "guide"  # keys in Redis: LIMITS:LIMITER/guide/...
     RATELIMIT_HEADERS_ENABLED = False
     SMS_BACKEND = "log"  # "log" prints and stores; "twilio" sends through the official SDK
     TWILIO_ACCOUNT_SID: str | None = None
@@ -58,6 +61,11 @@ class Config:
     QUIET_END_HOUR = 20  # SMS go out between 09:00 and 20:00, Monday to Saturday, public holidays excepted
     DEFAULT_REGION = "FR"  # phone numbers typed without +33
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # requests above 16 MB (three 5 MB photos and text) are refused
+    # data protection (`flask --app guide privacy retention`, guide/services/privacy.py)
+    RETENTION_ANONYMISE_DAYS = 730  # a household file is anonymised this long after its last operation
+    RETENTION_ACCESS_LOG_DAYS = 365  # access-log entries are deleted after this
+    RETENTION_SMS_DAYS = 365  # SMS texts are blanked after this (counts and statuses stay)
+    AUDIT_PSEUDONYM_KEY: str | None = None  # the access log's pseudonym key; derived from SECRET_KEY when unset
 
 
 def load_secret_key(app_instance: Path) -> str:

@@ -23,4 +23,9 @@ csrf = CSRFProtect()
 htmx = HTMX()
 compress = Compress()
 talisman = Talisman()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Counters live in RATELIMIT_STORAGE_URI (Redis when several processes run, so every process counts the same hits).
+# If that storage fails (Redis restarting, a network blip), each process goes on counting in its own memory and
+# checks the storage again after 1, 2, 4... 32 s: a sign-in page never fails because of Redis, and the limits
+# still hold per process meanwhile. Any other storage error is logged and the request served (swallow_errors).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], in_memory_fallback_enabled=True,
+                  swallow_errors=True)

@@ -216,4 +216,5 @@ def proposal(proposal_id: int):  # type: ignore[no-untyped-def]
 
 
 from guide.household import after_move as _after_move  # noqa: E402, F401  (registers the after-move routes)
+from guide.household import privacy as _privacy  # noqa: E402, F401  (registers /my/data)
 from guide.household import requests as _requests  # noqa: E402, F401  (registers the written-request routes)

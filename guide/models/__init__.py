@@ -7,6 +7,7 @@ from guide.models.budget import BudgetFacts
 from guide.models.feedback import PageFeedback
 from guide.models.household import Consent, ConsentKind, ContactNote, Household, HouseholdPhone, Operation
 from guide.models.plan import PlanChange, PlanItem, PlanItemKind
+from guide.models.privacy import HouseholdStatistic
 from guide.models.proposal import (
     Appointment,
     AppointmentKind,
@@ -31,6 +32,6 @@ __all__ = [
     "AuditEntry", "SignInCode", "SignInLink", "BudgetFacts", "PageFeedback", "Consent", "ConsentKind",
     "ContactNote", "Household", "HouseholdPhone", "Operation", "Appointment", "AppointmentKind",
     "AppointmentStatus", "Proposal", "ProposalStatus", "SmsMessage", "SmsInbound", "SmsSession", "Role",
-    "StaffUser", "MediationCase", "PlanChange", "PlanItem", "PlanItemKind",
+    "StaffUser", "HouseholdStatistic", "MediationCase", "PlanChange", "PlanItem", "PlanItemKind",
     "MediationStatus", "RefusalMotive", "RequestAddition", "RequestKind", "RequestPhoto", "WrittenRequest",
 ]

@@ -124,7 +124,8 @@ def _item(item_id: int) -> PlanItem:
 
 
 def _form(kind: str, prefix: str, item: PlanItem | None = None, formdata: bool = False,
-          data: dict[str, Any] | None = None, version: int | None = None) -> PlanForm:
+          data: dict[str, Any] | None = None, version: int | None = None,
+          brake_items: list[PlanItem] | None = None) -> PlanForm:
     form_class = FORMS[kind]
     values = data_to_form_values(form_class, data if data is not None else (item.data if item else {}))
     if formdata:
@@ -132,8 +133,9 @@ def _form(kind: str, prefix: str, item: PlanItem | None = None, formdata: bool =
     else:
         form = form_class(formdata=None, prefix=prefix, data=values)
         form.version.data = str(version if version is not None else (item.version if item else 0))
-    brakes = [(str(b.id), display.brake_title(b, _lang())) for b in service.items(g.plan_household.id, "brake")
-              ] if kind == "action" else []
+    if kind == "action" and brake_items is None:
+        brake_items = service.items(g.plan_household.id, "brake")
+    brakes = [(str(b.id), display.brake_title(b, _lang())) for b in brake_items or []] if kind == "action" else []
     form.set_choices(_lang(), brakes)
     return form
 
@@ -147,12 +149,15 @@ def _context(**extra: Any) -> dict[str, Any]:
 
 def _board_context(**forms: Any) -> dict[str, Any]:
     hid = g.plan_household.id
+    # each list read once per page (the suggestions and the action form's brake choices reuse them)
+    brakes = service.items(hid, "brake")
+    every_action = service.items(hid, "action", include_removed=True)
     return _context(
-        brakes=service.items(hid, "brake"), actions=service.items(hid, "action"),
-        suggestions=service.suggestions(hid, _lang()), phases=service.single(hid, "phases"),
-        rev=service.revision(hid),
+        brakes=brakes, actions=[a for a in every_action if not a.removed],
+        suggestions=service.suggestions(hid, _lang(), brakes=brakes, actions=every_action),
+        phases=service.single(hid, "phases"), rev=service.revision(hid),
         brake_form=forms.get("brake") or _form("brake", "new-brake"),
-        action_form=forms.get("action") or _form("action", "new-action"),
+        action_form=forms.get("action") or _form("action", "new-action", brake_items=brakes),
     )
 
 

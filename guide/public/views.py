@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date
 from urllib.parse import urlencode
@@ -10,6 +11,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import SQLAlchemyError
 
 from guide.auth import safe_next
 from guide.content import ContentStore
@@ -21,6 +23,7 @@ from guide.public.forms import FeedbackForm
 from guide.timeutil import today
 
 bp = Blueprint("public", __name__)
+log = logging.getLogger("guide.health")
 
 
 def store() -> ContentStore:
@@ -192,8 +195,15 @@ def _page_url(page_key: str) -> str:
 
 @bp.get("/healthz")
 def healthz():  # type: ignore[no-untyped-def]
-    db.session.execute(db.text("SELECT 1"))
-    return {"status": "ok"}
+    """For the proxy or the orchestrator: 200 when this process can reach the database, 503 when it cannot.
+    The rate-limit storage is not checked: without Redis each process counts in its own memory and still serves."""
+    try:
+        db.session.execute(db.text("SELECT 1"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("health check: database unreachable (%s)", type(error).__name__)
+        return {"status": "unavailable", "reason": "database"}, 503, {"Cache-Control": "no-store"}
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/language")

@@ -332,11 +332,18 @@ class BrakeSuggestions:
     suggestions: list[Suggestion] = field(default_factory=list)
 
 
-def suggestions(household_id: int, lang: str, brakes_considered: int = 3) -> list[BrakeSuggestions]:
-    """Suggested actions for the household's top-ranked brakes (by category), minus those already in the plan."""
-    used = {(a.data or {}).get("suggestion") for a in items(household_id, PlanItemKind.ACTION, include_removed=True)}
+def suggestions(household_id: int, lang: str, brakes_considered: int = 3, *, brakes: list[PlanItem] | None = None,
+                actions: list[PlanItem] | None = None) -> list[BrakeSuggestions]:
+    """Suggested actions for the household's top-ranked brakes (by category), minus those already in the plan.
+
+    `brakes` (not removed, in order) and `actions` (removed ones included) may be passed by a page that has them."""
+    if actions is None:
+        actions = items(household_id, PlanItemKind.ACTION, include_removed=True)
+    if brakes is None:
+        brakes = items(household_id, PlanItemKind.BRAKE)
+    used = {(a.data or {}).get("suggestion") for a in actions}
     found = []
-    for brake in items(household_id, PlanItemKind.BRAKE)[:brakes_considered]:
+    for brake in brakes[:brakes_considered]:
         category = (brake.data or {}).get("category")
         entry = (words(lang).get("brakes") or {}).get(category) or {}
         offered = [Suggestion(s["key"], category, s["who"], s["what"]) for s in entry.get("suggestions", [])

@@ -18,6 +18,7 @@ from guide.models import (
     Household,
     MediationCase,
     MediationStatus,
+    RequestKind,
     Role,
     StaffUser,
     WrittenRequest,
@@ -36,6 +37,17 @@ def _sees_all(staff: StaffUser) -> bool:
 
 def _may_open(staff: StaffUser, household: Household) -> bool:
     return _sees_all(staff) or staff_can_access(staff, household)
+
+
+def _may_open_request(staff: StaffUser, sent: WrittenRequest, household: Household) -> bool:
+    """The mediation group sees households through their mediation requests: a request that is one, or any request
+    of a household with a mediation case. Admins, and the officer and mediator in charge, see every request."""
+    if staff.is_admin or staff_can_access(staff, household):
+        return True
+    if staff.role != Role.MEDIATION_GROUP:
+        return False
+    return sent.kind == RequestKind.MEDIATION or db.session.scalar(
+        select(MediationCase.id).where(MediationCase.household_id == household.id).limit(1)) is not None
 
 
 def _local_date(moment: datetime) -> date:
@@ -120,7 +132,7 @@ def _request_for_staff(reference: str) -> WrittenRequest:
     if sent is None:
         abort(404)
     household = db.session.get(Household, sent.household_id)
-    if household is None or not _may_open(g.staff, household):
+    if household is None or not _may_open_request(g.staff, sent, household):
         abort(404)
     audit.record("staff", g.staff.id, "read", household_id=household.id, entity="written_request",
                  entity_id=sent.id)

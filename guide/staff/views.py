@@ -178,3 +178,4 @@ def import_csv():  # type: ignore[no-untyped-def]
 
 from guide.staff import after_move as _after_move  # noqa: E402, F401  (registers the after-move routes)
 from guide.staff import mediation, records, sms  # noqa: E402, F401  (register their routes on this blueprint)
+from guide.staff import privacy as _privacy  # noqa: E402, F401  (data export, erasure, access log)

@@ -127,7 +127,7 @@ def test_five_wrong_tries_spend_the_code(client, app, ctx) -> None:
 
 
 def test_wrong_tries_sent_at_the_same_moment_all_count(client, app, ctx) -> None:
-    """Ten guesses racing on ten connections (as on several processes) share no count: 5 tries, then the code is dead."""
+    """Ten guesses racing on ten connections (as on several processes) share no count: 5 tries, then it is dead."""
     import threading
 
     make_household(phone="+33612345674")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from guide.extensions import db
 from guide.models import Appointment, AuditEntry, ContactNote, Proposal, Role, StaffUser
+from guide.services import audit
 from tests.conftest import csrf_token, get_page
 from tests.factories import PASSWORD, make_household, make_proposal, make_staff
 
@@ -120,7 +121,8 @@ def test_reading_a_file_is_logged(client, app, ctx) -> None:
     client.get(f"/staff/households/{household.id}")
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "read")).one()
-        assert (entry.actor_id, entry.household_id) == (officer.id, household.id)
+        # the log names the household only by the keyed pseudonym of its reference, never by its id
+        assert (entry.actor_id, entry.household_key) == (officer.id, audit.household_pseudonym(household.reference))
 
 
 PREFIXES = {"proposals": "new-proposal", "appointments": "new-appointment", "notes": "note", "facts": "facts",

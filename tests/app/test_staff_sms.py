@@ -13,6 +13,7 @@ from sqlalchemy import select
 from guide.extensions import db
 from guide.i18n import LANGUAGES
 from guide.models import AuditEntry, HouseholdPhone, Role, SmsInbound, SmsMessage
+from guide.services import audit
 from guide.sms.encoding import prepare
 from guide.staff.sms import reply_labels, reply_texts
 from tests import factories
@@ -166,7 +167,8 @@ def test_reply_goes_out_in_the_household_language_and_closes_open_messages(clien
         assert (item.inbox_status, item.handled_by_id, item.reply_id) == ("done", officer.id, sent.id)
         assert item.handled_at is not None
         assert db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "sms_message",
-                                                           AuditEntry.entity_id == sent.id)).one().actor_id == \
+                                                           AuditEntry.entity_key == audit.entity_pseudonym(
+                                                               "sms_message", sent.id))).one().actor_id == \
             officer.id
     page = _file(client, household.id)
     mine = page.soup.select(".sms-thread li[data-direction='out']")[-1]

@@ -57,6 +57,11 @@ def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, la
     problems += _violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.goto("/my")
+    page.locator("a[href='/my/data']").click()  # "Mes données": what is held about us, readable on a phone
+    assert page.locator("main h2").count() >= 5
+    problems += _violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.goto("/my")
     page.locator(".session-bar button").click()
     assert page.url.endswith("/signed-out")
     page.goto("/my")
@@ -89,5 +94,8 @@ def test_staff_pages_pass_the_accessibility_scan(phone_ctx, app, ctx) -> None:
     page.locator("details:has(form[action$='/proposals']) summary").click()
     page.locator("form[action$='/proposals'] button[type=submit]").click()  # empty form: errors shown
     assert page.locator(".error-summary").count() == 1
+    problems += _violations(page)
+    page.goto(f"/staff/households/{household.id}/data")  # the right of access, as the officer in charge sees it
+    assert page.locator("main h2").count() >= 5
     problems += _violations(page)
     assert not problems, "\n".join(problems)

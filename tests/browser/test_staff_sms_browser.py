@@ -59,6 +59,8 @@ def test_answer_an_sms_with_htmx(phone_ctx, app, ctx) -> None:
     problems += _violations(page)
     page.select_option("#sms-template", "received")  # htmx swaps the text box
     expect(page.locator("#sms-text")).to_have_value(reply_texts("ar")["received"])
+    # the swapped-in text box listens once htmx has settled it (a person cannot type faster than that; a test can)
+    page.wait_for_function("() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping')")
     page.locator("#sms-text").fill("a" * 170)  # live counter, computed by the server
     expect(page.locator("#sms-count [data-segments]")).to_have_attribute("data-segments", "2")
     assert "170 caractères · 2 SMS (GSM-7)" in page.locator("#sms-count").inner_text()

@@ -1,0 +1,482 @@
+"""Authorisation matrix: every route of the app × every role, with household A's identifiers.
+
+ACCESS below says, for each route pattern of `app.url_map`, who may use it. A route missing from the table fails the
+suite, so nobody adds a route without deciding who may use it. Each route is then tried by each role: GET (when the
+route has it) and POST with that person's own valid CSRF token (when the route takes POST).
+
+- allowed: the page answers (2xx/3xx; a POST with an incomplete form may also get its form back, 400/409/422);
+- refused: 403 or 404 (existence is not revealed), or a redirect to the sign-in page of the right space — and
+  nothing changed in the database, and nothing of household A shows in the answer;
+- every GET, allowed or not, changes nothing but the access log (and the session cookie);
+- every answer carries a Content-Security-Policy without 'unsafe-inline' or 'unsafe-eval'.
+
+Roles: anonymous, household A (its own records), household B (A's identifiers), A's officer and mediator (in
+charge), another officer and mediator (not in charge), the mediation group, an admin, and a deactivated admin.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask, url_for
+from sqlalchemy import select
+
+from guide.auth import HOUSEHOLD_KEY, STAFF_KEY
+from guide.extensions import db, limiter
+from guide.models import (
+    AuditEntry,
+    Household,
+    HouseholdPhone,
+    MediationCase,
+    Proposal,
+    Role,
+    SmsInbound,
+    WrittenRequest,
+)
+from tests.factories import make_appointment, make_household, make_move_expense, make_plan_item, make_proposal
+from tests.security.helpers import _staff, csrf
+
+# --- roles ---------------------------------------------------------------------------------------------------
+
+ANON, HH_A, HH_B = "anonymous", "household A", "household B"
+OFFICER_IN, OFFICER_OUT = "officer in charge", "officer not in charge"
+MEDIATOR_IN, MEDIATOR_OUT = "mediator in charge", "mediator not in charge"
+GROUP, ADMIN = "mediation group", "admin"
+DISABLED = "deactivated admin"  # an account switched off: its old session opens nothing
+STAFF = (OFFICER_IN, OFFICER_OUT, MEDIATOR_IN, MEDIATOR_OUT, GROUP, ADMIN)
+ROLES = (ANON, HH_A, HH_B, *STAFF, DISABLED)
+
+# --- outcomes ------------------------------------------------------------------------------------------------
+
+OK = "allowed"
+DENIED = "403/404"
+SIGN_IN = "redirect to /sign-in"
+STAFF_LOGIN = "redirect to /staff/login"
+UNSIGNED = "403 (no Twilio signature)"
+STOP_POLLING = "286 (htmx stops polling)"
+
+
+def _households(b: str) -> dict[str, str]:
+    return {ANON: SIGN_IN, HH_A: OK, HH_B: b, **dict.fromkeys(STAFF, SIGN_IN), DISABLED: SIGN_IN}
+
+
+def _staff_only(*allowed: str) -> dict[str, str]:
+    return {ANON: STAFF_LOGIN, HH_A: STAFF_LOGIN, HH_B: STAFF_LOGIN, DISABLED: STAFF_LOGIN,
+            **{role: OK if role in allowed else DENIED for role in STAFF}}
+
+
+def _polled(access: dict[str, str]) -> dict[str, str]:
+    """A live-update poll without a session answers 286 (htmx stops) instead of redirecting."""
+    return {role: STOP_POLLING if outcome in (SIGN_IN, STAFF_LOGIN) else outcome for role, outcome in access.items()}
+
+
+PUBLIC = dict.fromkeys(ROLES, OK)
+MY_SPACE = _households(OK)  # the signed-in household's own space: B sees its own, not A's
+MY_RECORD = _households(DENIED)  # a household route carrying A's identifiers: only A
+STAFF_ANY = _staff_only(*STAFF)  # lists filtered to what each person may see
+IN_CHARGE = _staff_only(OFFICER_IN, MEDIATOR_IN, ADMIN)  # a household file: its officer, its mediator, admins
+PLAN_MEDIATOR = _staff_only(MEDIATOR_IN, ADMIN)  # the action plan (officers read the project once agreed: 403)
+MEDIATION = _staff_only(OFFICER_IN, MEDIATOR_IN, GROUP, ADMIN)  # a mediation case and its written requests
+OFFICERS = _staff_only(OFFICER_IN, OFFICER_OUT, ADMIN)  # the CSV import
+GROUP_ONLY = _staff_only(GROUP, ADMIN)  # SMS usage, survey results (no household file)
+OFFICER_IN_CHARGE = _staff_only(OFFICER_IN, ADMIN)  # a household's data export (the mediator: 403)
+ADMIN_ONLY = _staff_only(ADMIN)  # erasure, the access log
+WEBHOOK = dict.fromkeys(ROLES, UNSIGNED)  # Twilio-signed: refused to everyone without a valid signature
+
+ACCESS: dict[str, dict[str, str]] = {
+    # public guide
+    "/": PUBLIC,
+    "/journey": PUBLIC,
+    "/journey/<slug>": PUBLIC,
+    "/pages": PUBLIC,
+    "/pages/<slug>": PUBLIC,
+    "/flows": PUBLIC,
+    "/flows/<flow_id>": PUBLIC,
+    "/glossary": PUBLIC,
+    "/simulator": PUBLIC,
+    "/feedback": PUBLIC,
+    "/language": PUBLIC,
+    "/language/<code>": PUBLIC,
+    "/healthz": PUBLIC,
+    "/static/<path:filename>": PUBLIC,
+    # signing in and out
+    "/sign-in": PUBLIC,
+    "/sign-in/code": PUBLIC,
+    "/k/<token>": PUBLIC,
+    "/sign-out": PUBLIC,
+    "/signed-out": PUBLIC,
+    "/staff/login": PUBLIC,
+    "/staff/logout": PUBLIC,
+    # the household space
+    "/my": MY_SPACE,
+    "/my/appointments/<int:appointment_id>.ics": MY_RECORD,
+    "/my/appointments/<int:appointment_id>/change": MY_RECORD,
+    "/my/appointments/<int:appointment_id>/confirm": MY_RECORD,
+    "/my/proposals/<int:proposal_id>": MY_RECORD,
+    "/my/proposals/<int:proposal_id>/answer": MY_RECORD,
+    "/my/mediation": MY_SPACE,
+    "/my/requests/<reference>": MY_RECORD,
+    "/my/requests/<reference>/letter": MY_RECORD,
+    "/my/requests/<reference>/letter.pdf": MY_RECORD,
+    "/my/requests/<reference>/photos/<int:photo_id>": MY_RECORD,
+    "/my/move": MY_SPACE,
+    "/my/move/expenses/<int:expense_id>/photo": MY_RECORD,
+    "/my/survey": MY_SPACE,
+    "/my/data": MY_SPACE,
+    "/my/data.json": MY_SPACE,
+    "/my/plan": MY_SPACE,
+    "/my/plan/profile": MY_SPACE,
+    "/my/plan/visits": MY_SPACE,
+    "/my/plan/project": MY_SPACE,
+    "/my/plan/project/share/<choice>": MY_SPACE,
+    "/my/plan/add/<kind>": MY_SPACE,
+    "/my/plan/edit/<kind>": MY_SPACE,
+    "/my/plan/suggestions/<key>": MY_SPACE,
+    "/my/plan/updates": _polled(MY_SPACE),
+    "/my/plan/items/<int:item_id>": MY_RECORD,
+    "/my/plan/items/<int:item_id>/history": MY_RECORD,
+    "/my/plan/items/<int:item_id>/move": MY_RECORD,
+    "/my/plan/items/<int:item_id>/remove": MY_RECORD,
+    "/my/plan/items/<int:item_id>/restore": MY_RECORD,
+    # staff: pages of their own
+    "/staff/": STAFF_ANY,
+    "/staff/mediation": STAFF_ANY,
+    "/staff/refunds": STAFF_ANY,
+    "/staff/sms/inbox": STAFF_ANY,
+    "/staff/import": OFFICERS,
+    "/staff/sms/usage": GROUP_ONLY,
+    "/staff/survey": GROUP_ONLY,
+    "/staff/survey.csv": GROUP_ONLY,
+    "/staff/access-log": ADMIN_ONLY,
+    # staff: a household's file
+    "/staff/households/<int:household_id>": IN_CHARGE,
+    "/staff/households/<int:household_id>/proposals": IN_CHARGE,
+    "/staff/households/<int:household_id>/proposals/<int:proposal_id>": IN_CHARGE,
+    "/staff/households/<int:household_id>/appointments": IN_CHARGE,
+    "/staff/households/<int:household_id>/appointments/<int:appointment_id>": IN_CHARGE,
+    "/staff/households/<int:household_id>/notes": IN_CHARGE,
+    "/staff/households/<int:household_id>/facts": IN_CHARGE,
+    "/staff/households/<int:household_id>/budget": IN_CHARGE,
+    "/staff/households/<int:household_id>/consents": IN_CHARGE,
+    "/staff/households/<int:household_id>/phones": IN_CHARGE,
+    "/staff/households/<int:household_id>/phones/<int:phone_id>/delete": IN_CHARGE,
+    "/staff/households/<int:household_id>/sms": IN_CHARGE,
+    "/staff/households/<int:household_id>/sms/count": IN_CHARGE,
+    "/staff/households/<int:household_id>/sms/template": IN_CHARGE,
+    "/staff/sms/inbox/<int:inbound_id>/done": IN_CHARGE,
+    "/staff/households/<int:household_id>/after-move": IN_CHARGE,
+    "/staff/households/<int:household_id>/expenses/<int:expense_id>/photo": IN_CHARGE,
+    "/staff/households/<int:household_id>/expenses/<int:expense_id>/refund": IN_CHARGE,
+    "/staff/households/<int:household_id>/visits/<int:visit_id>": IN_CHARGE,
+    # staff: data protection (a household's data, its erasure)
+    "/staff/households/<int:household_id>/data": OFFICER_IN_CHARGE,
+    "/staff/households/<int:household_id>/data.json": OFFICER_IN_CHARGE,
+    "/staff/households/<int:household_id>/erase": ADMIN_ONLY,
+    # staff: the household's action plan
+    "/staff/households/<int:household_id>/plan": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/profile": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/visits": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/project": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/project/share/<choice>": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/add/<kind>": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/edit/<kind>": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/suggestions/<key>": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/updates": _polled(PLAN_MEDIATOR),
+    "/staff/households/<int:household_id>/plan/items/<int:item_id>": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/items/<int:item_id>/history": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/items/<int:item_id>/move": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/items/<int:item_id>/remove": PLAN_MEDIATOR,
+    "/staff/households/<int:household_id>/plan/items/<int:item_id>/restore": PLAN_MEDIATOR,
+    # staff: mediation
+    "/staff/mediation/<int:case_id>": MEDIATION,
+    "/staff/requests/<reference>/letter": MEDIATION,
+    "/staff/requests/<reference>/letter.pdf": MEDIATION,
+    # Twilio webhooks
+    "/sms/inbound": WEBHOOK,
+    "/sms/status": WEBHOOK,
+}
+
+# Arguments that are not identifiers of household A's records (a valid value, so an allowed role reaches the view).
+PLAIN_ARGS = {"slug": "visit", "flow_id": "proposal", "code": "en", "token": "not-a-token", "kind": "action",
+              "key": "money-1", "choice": "yes", "filename": "css/site.css"}
+ARGS_BY_ENDPOINT = {"public.page": {"slug": "mediation"}, "plan.edit_single": {"kind": "wishes"},
+                    "staff_plan.edit_single": {"kind": "wishes"}}
+POST_DATA = {"public.feedback": {"page": "stages/visit", "useful": "yes"}}
+ALSO_ALLOWED = {"/k/<token>": {410}}  # an unknown personal link: "this link no longer works", to everyone
+
+SECRET_NAME = "Famille Alphonsine"  # household A's name: never in an answer to someone refused
+SEES_A = {HH_A, OFFICER_IN, MEDIATOR_IN, GROUP, ADMIN}  # the others never see A's name, even on pages they may open
+
+
+# --- the world -----------------------------------------------------------------------------------------------
+
+@dataclass
+class Person:
+    cookie: str | None
+    token: str
+
+
+def _world(app: Flask) -> dict[str, Any]:
+    """Household A with one record of every kind (and B beside it), and the staff around them."""
+    staff = {OFFICER_IN: _staff(Role.OFFICER), OFFICER_OUT: _staff(Role.OFFICER),
+             MEDIATOR_IN: _staff(Role.MEDIATOR), MEDIATOR_OUT: _staff(Role.MEDIATOR),
+             GROUP: _staff(Role.MEDIATION_GROUP), ADMIN: _staff(Role.ADMIN)}
+    a = make_household(officer_id=staff[OFFICER_IN].id, mediator_id=staff[MEDIATOR_IN].id, display_name=SECRET_NAME)
+    b = make_household(officer_id=staff[OFFICER_OUT].id, mediator_id=staff[MEDIATOR_OUT].id)
+    make_proposal(b)
+    ids: dict[str, Any] = {"household_id": a.id, "proposal_id": make_proposal(a, status="visited").id,
+                           "appointment_id": make_appointment(a).id,
+                           "item_id": make_plan_item(a, "action", {"what": "Notre action", "status": "todo"}).id,
+                           "expense_id": make_move_expense(a).id}
+    with app.test_request_context():
+        from guide.services import requests as written
+        from guide.services.after_move import plan_courtesy_visits
+        from guide.uploads import clean_photo
+        from tests.app.test_written_requests import _jpeg_with_location
+
+        household = db.session.get(Household, a.id)
+        sent = written.ask_mediation(household, "Texte de A", "", "", [clean_photo(_jpeg_with_location())],
+                                     "a" * 32, date.today())
+        household.moved_on = date.today() - timedelta(days=70)
+        visits = plan_courtesy_visits(household)
+        inbound = SmsInbound(message_sid="SM-matrix-a", from_number="+33600000001", household_id=a.id, body="Bonjour",
+                             inbox_status="open")
+        db.session.add(inbound)
+        db.session.commit()
+        ids.update(reference=sent.reference, photo_id=sent.photos[0].id, visit_id=visits[0].id,
+                   inbound_id=inbound.id,
+                   case_id=db.session.scalars(select(MediationCase.id).where(MediationCase.household_id == a.id)).one(),
+                   phone_id=db.session.scalars(select(HouseholdPhone.id).where(
+                       HouseholdPhone.household_id == a.id)).first())
+        # a phone of A's for each person who may delete one: a deletion does not leave the next one a 404
+        phones = {role: HouseholdPhone(household_id=a.id, number=f"+3375000000{n}") for n, role in
+                  enumerate((OFFICER_IN, MEDIATOR_IN, ADMIN))}
+        db.session.add_all(phones.values())
+        db.session.commit()
+        ids["own"] = {role: {"phone_id": phone.id} for role, phone in phones.items()}
+    disabled = _staff(Role.ADMIN)
+    with app.app_context():
+        db.session.get(type(disabled), disabled.id).active = False
+        db.session.commit()
+    people = {ANON: _person(app, {}, "/sign-in"), DISABLED: _person(app, {STAFF_KEY: disabled.id}, "/sign-in"),
+              HH_A: _person(app, {HOUSEHOLD_KEY: a.id}, "/my"),
+              HH_B: _person(app, {HOUSEHOLD_KEY: b.id}, "/my")}
+    for role, member in staff.items():
+        people[role] = _person(app, {STAFF_KEY: member.id}, "/staff/")
+    return {"ids": ids, "people": people}
+
+
+def _person(app: Flask, session_values: dict[str, int], page: str) -> Person:
+    client = app.test_client()
+    if session_values:
+        with client.session_transaction() as session:
+            session.update(session_values)
+            session["signed_in_at"] = session["seen_at"] = int(time.time())
+    response = client.get(page)
+    assert response.status_code == 200, f"{page}: {response.status_code}"
+    token = csrf(BeautifulSoup(response.get_data(as_text=True), "html.parser"))
+    cookie = client.get_cookie("session")
+    return Person(cookie.value if cookie else None, token)
+
+
+def _as(app: Flask, person: Person):  # type: ignore[no-untyped-def]
+    """A fresh client holding that person's session: a sign-out or a session change stays in this one request."""
+    client = app.test_client()
+    if person.cookie:
+        client.set_cookie("session", person.cookie)
+    return client
+
+
+def _url(app: Flask, rule: Any, ids: dict[str, Any], role: str | None = None) -> str:
+    values = {**PLAIN_ARGS, **ids, **ids["own"].get(role, {}), **ARGS_BY_ENDPOINT.get(rule.endpoint, {})}
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+
+
+def snapshot(app: Flask) -> dict[str, list[str]]:
+    """Every row of every table but the access log (reads are logged by design)."""
+    with app.app_context(), db.engine.connect() as conn:
+        return {table.name: sorted(repr(tuple(row)) for row in conn.execute(table.select()))
+                for table in db.metadata.sorted_tables if table.name != AuditEntry.__tablename__}
+
+
+def _changes(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, int]:
+    return {name: len(after[name]) - len(rows) or len(set(after[name]) ^ set(rows))
+            for name, rows in before.items() if after[name] != rows}
+
+
+def _rules(app: Flask) -> list[Any]:
+    return sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+
+
+# --- checks ----------------------------------------------------------------------------------------------------
+
+INLINE = {"inline script": re.compile(rb"<script(?![^>]*\ssrc=)[^>]*>", re.I),
+          "style element": re.compile(rb"<style[\s>]", re.I),
+          "style attribute": re.compile(rb"<[a-z][^>]*\sstyle\s*=", re.I),
+          "event handler attribute": re.compile(rb"<[a-z][^>]*\son[a-z]+\s*=", re.I)}
+
+
+def check_csp(response: Any, what: str) -> None:
+    """A policy without 'unsafe-inline'/'unsafe-eval', and HTML that needs neither (nothing inline to be blocked)."""
+    csp = response.headers.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in csp, f"{what}: no Content-Security-Policy"
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, f"{what}: {csp}"
+    if response.mimetype == "text/html":
+        body = response.get_data()
+        for name, pattern in INLINE.items():
+            found = pattern.search(body)
+            assert found is None, f"{what}: {name} {found.group(0)[:80] if found else b''!r}"
+
+
+def _login_redirect(response: Any) -> str | None:
+    if response.status_code in (301, 302, 303, 307, 308):
+        location = response.headers.get("Location", "")
+        for prefix in ("/staff/login", "/sign-in"):
+            if location.startswith(prefix) and not location.startswith("/sign-in/"):
+                return prefix
+    return None
+
+
+def check_outcome(response: Any, expected: str, method: str, rule: str, what: str, role: str) -> None:
+    status = response.status_code
+    body = response.get_data()
+    if role not in SEES_A:  # lists and pages of one's own: nothing of household A
+        assert SECRET_NAME.encode() not in body, f"{what}: household A's name shown"
+    if expected == OK:
+        assert ACCESS[rule] is PUBLIC or _login_redirect(response) is None, f"{what}: sent to sign in"
+        allowed = set(range(200, 400)) | ALSO_ALLOWED.get(rule, set())
+        if method == "POST":
+            allowed |= {400, 409, 422}  # the form with only a CSRF token, answered with its messages
+        assert status in allowed and status != 286, f"{what}: {status}"
+        return
+    # refused: nothing of household A in the answer
+    assert SECRET_NAME.encode() not in body, f"{what}: household A's name in a refusal"
+    if expected == DENIED:
+        assert status in (403, 404), f"{what}: {status}, expected 403/404"
+    elif expected == SIGN_IN:
+        assert _login_redirect(response) == "/sign-in", f"{what}: {status} {response.headers.get('Location')}"
+    elif expected == STAFF_LOGIN:
+        assert _login_redirect(response) == "/staff/login", f"{what}: {status} {response.headers.get('Location')}"
+    elif expected == UNSIGNED:
+        assert status == 403, f"{what}: {status}"
+    elif expected == STOP_POLLING:
+        assert status == 286 and not body, f"{what}: {status}"
+    else:
+        raise AssertionError(expected)
+
+
+# --- tests -----------------------------------------------------------------------------------------------------
+
+def test_every_route_is_in_the_table(app) -> None:
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    missing = sorted(rules - ACCESS.keys())
+    assert not missing, f"routes nobody decided who may use (add them to ACCESS): {missing}"
+    stale = sorted(ACCESS.keys() - rules)
+    assert not stale, f"ACCESS lists routes that no longer exist: {stale}"
+    assert all(set(access) == set(ROLES) for access in ACCESS.values())
+
+
+def test_every_route_by_every_role(app, ctx) -> None:
+    world = _world(app)
+    ids, people = world["ids"], world["people"]
+    state = snapshot(app)
+    allowed_posts = []
+    tried = 0
+    # 1. every GET, and every refused POST: nothing may change but the access log
+    for rule in _rules(app):
+        url = _url(app, rule, ids)
+        for role in ROLES:
+            expected = ACCESS[rule.rule][role]
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                if method == "POST" and expected == OK:
+                    allowed_posts.append((rule, _url(app, rule, ids, role), role))
+                    continue
+                response = _send(app, people[role], method, url, rule.endpoint)
+                what = f"{role} {method} {url}"
+                check_outcome(response, expected, method, rule.rule, what, role)
+                check_csp(response, what)
+                after = snapshot(app)
+                assert after == state, f"{what} changed {_changes(state, after)}"
+                tried += 1
+        limiter.reset()
+    # 2. the allowed POSTs (last: they may change what the others see)
+    failures = []
+    for rule, url, role in allowed_posts:
+        response = _send(app, people[role], "POST", url, rule.endpoint)
+        what = f"{role} POST {url}"
+        try:
+            check_outcome(response, OK, "POST", rule.rule, what, role)
+        except AssertionError as e:
+            failures.append(str(e).splitlines()[0])
+        check_csp(response, what)
+        tried += 1
+        limiter.reset()
+    assert not failures, "\n".join(failures)
+    assert tried > 8 * len(ACCESS)
+
+
+def _send(app: Flask, person: Person, method: str, url: str, endpoint: str) -> Any:
+    client = _as(app, person)
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": person.token, **POST_DATA.get(endpoint, {})})
+
+
+# --- the mediation group reaches households through their mediation requests only -------------------------------
+
+@pytest.fixture()
+def mediation_world(app, ctx) -> dict[str, Any]:
+    """Household M asked for mediation (and also refused a proposal); household R only refused a proposal."""
+    group = _staff(Role.MEDIATION_GROUP)
+    m, r = make_household(display_name="Famille Médiation"), make_household(display_name=SECRET_NAME)
+    with app.test_request_context():
+        from guide.services import requests as written
+
+        refs = {}
+        for name, household in (("m", m), ("r", r)):
+            found = db.session.get(Household, household.id)
+            proposal = db.session.get(Proposal, make_proposal(household, status="visited",
+                                                              visit_on=date.today()).id)
+            refs[f"{name}_refusal"] = written.answer_proposal(found, proposal, False, ["size"], "Trop petit",
+                                                              f"{name}" * 32, date.today()).reference
+            db.session.commit()
+        refs["m_mediation"] = written.ask_mediation(db.session.get(Household, m.id), "Texte", "", "", [], "c" * 32,
+                                                    date.today()).reference
+        db.session.commit()
+        assert not db.session.scalars(select(MediationCase).where(MediationCase.household_id == r.id)).all()
+        kinds = dict(db.session.execute(select(WrittenRequest.reference, WrittenRequest.kind)).all())
+        assert kinds[refs["r_refusal"]] == "refusal" and kinds[refs["m_mediation"]] == "mediation"
+    return {"group": _person(app, {STAFF_KEY: group.id}, "/staff/"), **refs}
+
+
+def test_mediation_group_opens_requests_of_households_in_mediation_only(app, mediation_world) -> None:
+    group = _as(app, mediation_world["group"])
+    for ref in ("m_mediation", "m_refusal"):  # a mediation request; a refusal from a household in mediation
+        for suffix in ("letter", "letter.pdf"):
+            url = f"/staff/requests/{mediation_world[ref]}/{suffix}"
+            assert group.get(url).status_code == 200, url
+    for suffix in ("letter", "letter.pdf"):  # a household the mediation group has no case for
+        response = group.get(f"/staff/requests/{mediation_world['r_refusal']}/{suffix}")
+        assert response.status_code == 404 and SECRET_NAME.encode() not in response.get_data(), suffix
+
+
+@pytest.mark.parametrize("html", [b"<script>alert(1)</script>", b"<p style='color:red'>x</p>", b"<style>p{}</style>",
+                                  b'<a href="/" onclick="x()">x</a>', b"<SCRIPT type=module>x</SCRIPT>"])
+def test_the_inline_check_catches_inline_markup(html: bytes) -> None:
+    from flask import Response
+
+    from guide import CSP
+
+    policy = "; ".join(f"{key} {value}" for key, value in CSP.items())
+    fine = Response(b'<script src="/static/x.js"></script><p class="style">on=1</p>',
+                    headers={"Content-Security-Policy": policy}, mimetype="text/html")
+    check_csp(fine, "a page without inline markup")
+    with pytest.raises(AssertionError):
+        check_csp(Response(html, headers={"Content-Security-Policy": policy}, mimetype="text/html"), "inline")
