@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from guide.auth import household_required
 from guide.extensions import db, limiter
+from guide.formfields import options
 from guide.household.forms import IDEMPOTENCY, ConfirmForm
 from guide.household.requests import _photo_message
 from guide.household.views import bp
@@ -31,7 +32,7 @@ OLDEST_INVOICE_DAYS = 366  # product choice: an invoice more than a year old is 
 
 
 class ExpenseForm(FlaskForm):
-    kind = RadioField(_l("Quel frais ?"), choices=[(k, k) for k in REFUNDABLE_KINDS],
+    kind = RadioField(_l("Quel frais ?"), choices=options([(k, k) for k in REFUNDABLE_KINDS]),
                       validators=[InputRequired(message=_l("Choisissez le frais."))])
     amount = StringField(_l("Le montant de la facture, en euros"))
     invoice_on = DateField(_l("La date de la facture"),
@@ -67,7 +68,7 @@ def _amount_error(code: str) -> ValidationError:
 
 def _expense_form(words: dict) -> ExpenseForm:
     form = ExpenseForm() if request.method == "POST" else ExpenseForm(key=uuid.uuid4().hex)
-    form.kind.choices = [(k, words.get("kinds", {}).get(k, k)) for k in REFUNDABLE_KINDS]
+    form.kind.choices = options([(k, words.get("kinds", {}).get(k, k)) for k in REFUNDABLE_KINDS])
     return form
 
 

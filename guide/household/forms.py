@@ -14,6 +14,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from guide.formfields import options
+
 
 class PhoneForm(FlaskForm):
     phone = StringField(_l("Votre numéro de téléphone portable"),
@@ -55,10 +57,10 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class AnswerForm(FlaskForm):
-    decision = RadioField(_l("Votre réponse"), choices=[("accept", _l("J'accepte ce logement")),
-                                                        ("refuse", _l("Je refuse ce logement"))],
+    decision = RadioField(_l("Votre réponse"), choices=options([("accept", _l("J'accepte ce logement")),
+                                                                ("refuse", _l("Je refuse ce logement"))]),
                           validators=[DataRequired(message=_l("Choisissez : j'accepte ou je refuse."))])
-    motives = MultiCheckboxField(_l("Pourquoi refusez-vous ?"), choices=list(MOTIVE_LABELS.items()),
+    motives = MultiCheckboxField(_l("Pourquoi refusez-vous ?"), choices=options(list(MOTIVE_LABELS.items())),
                                  validate_choice=True)
     text = TextAreaField(_l("Expliquez avec vos mots"),
                          validators=[Length(max=5000, message=_l("5000 signes au plus."))])

@@ -64,7 +64,7 @@ def value(field: Field, raw: Any) -> str:
     if raw in (None, "", []):
         return "–"
     if isinstance(field, SelectFieldBase) and getattr(field, "choices", None):
-        names = {str(k): str(v) for k, v in field.choices}
+        names = {str(choice.value): str(choice.label) for choice in field.iter_choices()}
         if isinstance(raw, list):
             return ", ".join(names.get(str(r), str(r)) for r in raw)
         return names.get(str(raw), str(raw))

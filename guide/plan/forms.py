@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from guide.formfields import options
 from guide.services import plan as service
 from guide.staff.forms import AmountField
 
@@ -63,16 +64,16 @@ class PhasesForm(PlanForm):
 class WishesForm(PlanForm):
     places = _text(_l("Où voulez-vous vivre ? Une commune ou un quartier par ligne, le premier choix en haut"),
                    area=True)
-    flat_type = SelectField(_l("Type de logement"), choices=[("", _l("Je ne sais pas"))]
-                            + [(f"T{n}", f"T{n}") for n in range(1, 7)])
-    housing = SelectField(_l("Maison ou appartement"), choices=[("either", _l("Les deux me vont")),
-                                                                ("flat", _l("Un appartement")),
-                                                                ("house", _l("Une maison"))])
-    floor = SelectField(_l("Étage"), choices=[("any", _l("Tous les étages")),
-                                              ("lift", _l("Avec ascenseur si c'est en haut")),
-                                              ("ground", _l("Rez-de-chaussée seulement"))])
-    garden = SelectField(_l("Jardin"), choices=[("no_matter", _l("Pas important")), ("wish", _l("J'aimerais")),
-                                                ("must", _l("Indispensable"))])
+    flat_type = SelectField(_l("Type de logement"),
+                            choices=options([("", _l("Je ne sais pas"))] + [(f"T{n}", f"T{n}") for n in range(1, 7)]))
+    housing = SelectField(_l("Maison ou appartement"), choices=options([("either", _l("Les deux me vont")),
+                                                                        ("flat", _l("Un appartement")),
+                                                                        ("house", _l("Une maison"))]))
+    floor = SelectField(_l("Étage"), choices=options([("any", _l("Tous les étages")),
+                                                      ("lift", _l("Avec ascenseur si c'est en haut")),
+                                                      ("ground", _l("Rez-de-chaussée seulement"))]))
+    garden = SelectField(_l("Jardin"), choices=options([("no_matter", _l("Pas important")), ("wish", _l("J'aimerais")),
+                                                        ("must", _l("Indispensable"))]))
     must_haves = _text(_l("Ce qu'il me faut absolument"), area=True)
     deal_breakers = _text(_l("Ce que je ne veux pas du tout"), area=True)
 
@@ -86,9 +87,9 @@ class TripForm(PlanForm):
                                validators=[Optional(), NumberRange(min=0, max=10000)])
 
     def set_choices(self, lang: str, brakes: list[tuple[str, str]] | None = None) -> None:
-        self.purpose.choices = service.choices(lang, "purposes")
-        self.modes.choices = service.choices(lang, "modes")
-        self.frequency.choices = service.choices(lang, "frequencies")
+        self.purpose.choices = options(service.choices(lang, "purposes"))
+        self.modes.choices = options(service.choices(lang, "modes"))
+        self.frequency.choices = options(service.choices(lang, "frequencies"))
 
 
 class AttachmentForm(PlanForm):
@@ -96,7 +97,7 @@ class AttachmentForm(PlanForm):
     words = _text(_l("Avec mes mots"), size=500)
 
     def set_choices(self, lang: str, brakes: list[tuple[str, str]] | None = None) -> None:
-        self.category.choices = service.choices(lang, "attachments")
+        self.category.choices = options(service.choices(lang, "attachments"))
 
 
 class BrakeForm(PlanForm):
@@ -104,7 +105,7 @@ class BrakeForm(PlanForm):
     words = _text(_l("Avec mes mots"), area=True, size=1000)
 
     def set_choices(self, lang: str, brakes: list[tuple[str, str]] | None = None) -> None:
-        self.category.choices = service.choices(lang, "brakes") + [(OWN_WORDS, str(_l("Autre chose")))]
+        self.category.choices = options(service.choices(lang, "brakes") + [(OWN_WORDS, str(_l("Autre chose")))])
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
         valid = super().validate(extra_validators)
@@ -121,17 +122,17 @@ STATUS_LABELS = {"todo": _l("À faire"), "done": _l("Fait"), "dropped": _l("Aban
 
 class ActionForm(PlanForm):
     what = _text(_l("Quoi ?"), area=True, size=1000)
-    who = SelectField(_l("Qui ?"), choices=list(WHO_LABELS.items()))
+    who = SelectField(_l("Qui ?"), choices=options(list(WHO_LABELS.items())))
     who_name = _text(_l("Son nom (si besoin)"), size=120)
     when_date = DateField(_l("Quand ? Une date"), validators=[Optional()])
     when_week = StringField(_l("Ou une semaine"), validators=[
         Optional(), Regexp(r"^\d{4}-W\d{2}$", message=_l("Choisissez une semaine."))])
-    status = SelectField(_l("Où en est-on ?"), choices=list(STATUS_LABELS.items()))
+    status = SelectField(_l("Où en est-on ?"), choices=options(list(STATUS_LABELS.items())))
     brake_id = SelectField(_l("Pour quel frein ?"), validate_choice=False)
     suggestion = HiddenField()
 
     def set_choices(self, lang: str, brakes: list[tuple[str, str]] | None = None) -> None:
-        self.brake_id.choices = [("", str(_l("Aucun")))] + (brakes or [])
+        self.brake_id.choices = options([("", str(_l("Aucun")))] + (brakes or []))
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
         valid = super().validate(extra_validators)
@@ -141,7 +142,7 @@ class ActionForm(PlanForm):
         return valid
 
     def validate_brake_id(self, field: Field) -> None:
-        if field.data and field.data not in {str(k) for k, _v in field.choices}:
+        if field.data and field.data not in {choice.value for choice in field.iter_choices()}:
             raise ValidationError(_l("Ce frein n'existe plus. Choisissez-en un autre."))
 
     def validate_when_week(self, field: Field) -> None:
@@ -150,18 +151,18 @@ class ActionForm(PlanForm):
 
 
 class VisitForm(PlanForm):
-    kind = SelectField(_l("Quoi ?"), choices=[("neighbourhood", _l("Visite d'un quartier")),
-                                              ("tenants", _l("Rencontre avec des locataires déjà relogés"))])
+    kind = SelectField(_l("Quoi ?"), choices=options([("neighbourhood", _l("Visite d'un quartier")),
+                                                      ("tenants", _l("Rencontre avec des locataires déjà relogés"))]))
     place = _text(_l("Quel quartier ou quelle commune ?"), required=True, size=200)
     on = DateField(_l("Le"), validators=[Optional()])
     liked = _text(_l("Ce qui m'a plu"), area=True)
     worries = _text(_l("Ce qui m'inquiète"), area=True)
-    transport = RadioField(_l("Transports"), choices=RATINGS, default="")
-    schools = RadioField(_l("Écoles"), choices=RATINGS, default="")
-    shops = RadioField(_l("Commerces"), choices=RATINGS, default="")
-    calm = RadioField(_l("Calme"), choices=RATINGS, default="")
-    green = RadioField(_l("Espaces verts"), choices=RATINGS, default="")
-    family = RadioField(_l("Distance de la famille"), choices=RATINGS, default="")
+    transport = RadioField(_l("Transports"), choices=options(RATINGS), default="")
+    schools = RadioField(_l("Écoles"), choices=options(RATINGS), default="")
+    shops = RadioField(_l("Commerces"), choices=options(RATINGS), default="")
+    calm = RadioField(_l("Calme"), choices=options(RATINGS), default="")
+    green = RadioField(_l("Espaces verts"), choices=options(RATINGS), default="")
+    family = RadioField(_l("Distance de la famille"), choices=options(RATINGS), default="")
 
 
 RATED = ("transport", "schools", "shops", "calm", "green", "family")

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from guide.auth import staff_required
 from guide.extensions import db
+from guide.formfields import options
 from guide.models import CourtesyVisit, Household, MoveExpense, Role, StaffUser
 from guide.public.simulator import BadFigure, parse_amount
 from guide.services import after_move as service
@@ -40,10 +41,10 @@ class RefundForm(FlaskForm):
 
 class VisitForm(FlaskForm):
     visited_on = DateField(_l("Date de la visite de courtoisie"), validators=[InputRequired(REQUIRED)])
-    flat_ok = RadioField(_l("Le logement convient-il ?"), choices=YES_NO, validators=[InputRequired(REQUIRED)])
-    neighbourhood_ok = RadioField(_l("Le ménage se sent-il bien dans le quartier ?"), choices=YES_NO,
+    flat_ok = RadioField(_l("Le logement convient-il ?"), choices=options(YES_NO), validators=[InputRequired(REQUIRED)])
+    neighbourhood_ok = RadioField(_l("Le ménage se sent-il bien dans le quartier ?"), choices=options(YES_NO),
                                   validators=[InputRequired(REQUIRED)])
-    support_needed = RadioField(_l("Un accompagnement est-il nécessaire ?"), choices=YES_NO,
+    support_needed = RadioField(_l("Un accompagnement est-il nécessaire ?"), choices=options(YES_NO),
                                 validators=[InputRequired(REQUIRED)])
     reste_a_vivre = StringField(_l("Reste à vivre aujourd'hui (€ par personne et par jour)"),
                                 validators=[Length(max=20)])

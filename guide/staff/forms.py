@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from guide.formfields import options
 from guide.household.labels import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, PROPOSAL_STATUSES
 from guide.i18n import LANGUAGES
 from guide.rules.budget import EXPENSE_KINDS
@@ -46,10 +47,10 @@ class LoginForm(FlaskForm):
 
 
 class ProposalForm(FlaskForm):
-    rank = SelectField(_l("Numéro de la proposition"), choices=[("1", "1"), ("2", "2"), ("3", "3")])
+    rank = SelectField(_l("Numéro de la proposition"), choices=options([("1", "1"), ("2", "2"), ("3", "3")]))
     address = StringField(_l("Adresse"), validators=[DataRequired(REQUIRED), Length(max=200)])
     commune = StringField(_l("Commune"), validators=[DataRequired(REQUIRED), Length(max=80)])
-    flat_type = SelectField(_l("Type de logement"), choices=[(f"T{n}", f"T{n}") for n in range(1, 7)])
+    flat_type = SelectField(_l("Type de logement"), choices=options([(f"T{n}", f"T{n}") for n in range(1, 7)]))
     surface = AmountField(_l("Surface (m²)"), places=2, validators=[Optional(), NumberRange(min=5, max=500)])
     floor = IntegerField(_l("Étage"), validators=[Optional(), NumberRange(min=-1, max=60)])
     lift = BooleanField(_l("Ascenseur"))
@@ -65,7 +66,7 @@ class ProposalForm(FlaskForm):
 
 
 class AppointmentForm(FlaskForm):
-    kind = SelectField(_l("Type de rendez-vous"), choices=list(APPOINTMENT_KINDS.items()))
+    kind = SelectField(_l("Type de rendez-vous"), choices=options(list(APPOINTMENT_KINDS.items())))
     starts_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)])
     place = StringField(_l("Lieu"), validators=[Length(max=200)])
     with_whom = StringField(_l("Avec qui"), validators=[Length(max=120)])
@@ -73,8 +74,8 @@ class AppointmentForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     on = DateField(_l("Date du contact"), validators=[DataRequired(REQUIRED)])
-    channel = SelectField(_l("Moyen"), choices=[("visit", _l("Visite")), ("phone", _l("Téléphone")),
-                                                ("office", _l("Bureau")), ("letter", _l("Courrier"))])
+    channel = SelectField(_l("Moyen"), choices=options([("visit", _l("Visite")), ("phone", _l("Téléphone")),
+                                                        ("office", _l("Bureau")), ("letter", _l("Courrier"))]))
     text = TextAreaField(_l("Note"), validators=[Length(max=4000)])
 
 
@@ -96,9 +97,9 @@ class VersionedForm(FlaskForm):
 
 class HouseholdFactsForm(VersionedForm):
     display_name = StringField(_l("Nom affiché"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    language = SelectField(_l("Langue"), choices=[(c, lang.name) for c, lang in LANGUAGES.items()])
+    language = SelectField(_l("Langue"), choices=options([(c, lang.name) for c, lang in LANGUAGES.items()]))
     occupants = IntegerField(_l("Nombre de personnes"), validators=[InputRequired(REQUIRED), NumberRange(1, 20)])
-    stage = SelectField(_l("Étape"), choices=_stage_choices())
+    stage = SelectField(_l("Étape"), choices=options(_stage_choices()))
     documents_updated_on = DateField(_l("Papiers mis à jour le"), validators=[Optional()])
     moved_on = DateField(_l("Date du déménagement"), validators=[Optional()])
 
@@ -127,9 +128,9 @@ for _kind in EXPENSE_KINDS:
 
 
 class ConsentForm(FlaskForm):
-    kind = SelectField(_l("Accord"), choices=[("sms", _l("Accepte les SMS")),
-                                              ("sharing", _l("Accepte le partage avec les partenaires")),
-                                              ("sharing_refused", _l("Refus signé du partage"))])
+    kind = SelectField(_l("Accord"), choices=options([("sms", _l("Accepte les SMS")),
+                                                      ("sharing", _l("Accepte le partage avec les partenaires")),
+                                                      ("sharing_refused", _l("Refus signé du partage"))]))
     given_on = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
 
 
@@ -140,20 +141,20 @@ class PhoneForm(FlaskForm):
 
 
 class ProposalUpdateForm(VersionedForm):
-    status = SelectField(_l("Statut"), choices=list(PROPOSAL_STATUSES.items()))
+    status = SelectField(_l("Statut"), choices=options(list(PROPOSAL_STATUSES.items())))
     visit_on = DateField(_l("Visitée le"), validators=[Optional()])
     answer_on = DateField(_l("Réponse le"), validators=[Optional()])
 
 
 class AppointmentUpdateForm(VersionedForm):
-    status = SelectField(_l("Statut"), choices=list(APPOINTMENT_STATUSES.items()))
+    status = SelectField(_l("Statut"), choices=options(list(APPOINTMENT_STATUSES.items())))
     starts_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)])
 
 
 class MediationUpdateForm(VersionedForm):
-    status = SelectField(_l("Statut"), choices=[("acknowledged", _l("Accusé de réception envoyé")),
-                                               ("meeting_planned", _l("Réunion prévue")),
-                                               ("concluded", _l("Conclue")), ("closed", _l("Close"))])
+    status = SelectField(_l("Statut"), choices=options([("acknowledged", _l("Accusé de réception envoyé")),
+                                                       ("meeting_planned", _l("Réunion prévue")),
+                                                       ("concluded", _l("Conclue")), ("closed", _l("Close"))]))
     meeting_at = DateTimeLocalField(_l("Date et heure de la réunion"), format="%Y-%m-%dT%H:%M",
                                     validators=[Optional()])
     meeting_place = StringField(_l("Lieu neutre de la réunion"), validators=[Length(max=200)])

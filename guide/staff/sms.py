@@ -24,6 +24,7 @@ from guide import phones as phone_numbers
 from guide.auth import current_staff, safe_next, staff_can_access, staff_required
 from guide.content import CONTENT_DIR
 from guide.extensions import db, htmx
+from guide.formfields import options
 from guide.household.forms import ConfirmForm
 from guide.i18n import LANGUAGES
 from guide.models import Household, HouseholdPhone, Role, SmsInbound, SmsMessage, StaffUser
@@ -145,7 +146,7 @@ def count(text: str, household_language: str) -> SegmentCount:
 # --- the household's conversation -------------------------------------------------------------------
 
 class ReplyForm(FlaskForm):
-    to = SelectField(_l("Numéro"), choices=[], validate_choice=False)  # checked against the household's phones
+    to = SelectField(_l("Numéro"), choices=options([]), validate_choice=False)  # checked against the household's phones
     text = TextAreaField(_l("Message"))
 
 
@@ -263,7 +264,7 @@ def sms_panel(household: Household) -> SmsPanel:
         form = ReplyForm(formdata=None, prefix="sms")
         if chosen and staff is not None:
             form.text.data = reply_text(chosen, household, staff) or ""
-    form.to.choices = _phone_choices(consenting)
+    form.to.choices = options(_phone_choices(consenting))
     templates = [(key, label) for key, label in reply_labels().items()
                  if staff is not None and reply_text(key, household, staff) is not None]
     language = LANGUAGES.get(household.language)
@@ -288,7 +289,7 @@ def sms_reply(household_id: int):  # type: ignore[no-untyped-def]
     found = _household_for_staff(household_id)
     form = ReplyForm(prefix="sms")
     consenting = [p for p in found.phones if p.sms_consent]
-    form.to.choices = _phone_choices(consenting)
+    form.to.choices = options(_phone_choices(consenting))
     g.sms_reply_form = form
     if not form.validate_on_submit():
         return _render_household(found)[0], 422
