@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, g, render_template, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.datastructures import ImmutableMultiDict
@@ -185,6 +185,17 @@ def _register_hooks(app: Flask) -> None:
 
         return {"language": current_language(), "languages": enabled_languages(),
                 "signed_in_household": current_household(), "signed_in_staff": current_staff()}
+
+    @app.after_request
+    def private_pages_not_kept(response):  # type: ignore[no-untyped-def]
+        """Nothing shown to a signed-in household or staff member stays in the browser's cache: on a shared phone,
+        the back button after "not my phone" must not bring the file back. Static files are not personal."""
+        from guide.auth import HOUSEHOLD_KEY, STAFF_KEY
+
+        if request.endpoint != "static" and "Cache-Control" not in response.headers and (
+                session.get(HOUSEHOLD_KEY) is not None or session.get(STAFF_KEY) is not None):
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     @app.after_request
     def remember_language(response):  # type: ignore[no-untyped-def]

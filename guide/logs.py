@@ -1,4 +1,5 @@
-"""Structured logs (GUIDE_LOG_JSON=true): one JSON object per line for the `guide` loggers.
+"""Structured logs (GUIDE_LOG_JSON=true): one JSON object per line for the `guide` loggers and the warnings of
+the libraries listed in LIBRARY_LOGGERS.
 
 Only what the code logs goes out (time, level, logger, message, the proxy's request id): no request bodies, and
 the SMS code masks phone numbers (`mask_number`) and never logs message texts outside the `log` backend.
@@ -59,14 +60,21 @@ class JsonHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Marks the handler this module installed, so a second app in the same process does not add another."""
 
 
+#: Libraries whose operational warnings belong in the same stream, and the least level taken from each.
+#: Flask-Limiter: "storage unreachable, falling back to in-memory" and errors it swallowed are WARNING and above;
+#: its INFO line on each refused request carries the limit's key (an IP address or a phone number): left out.
+LIBRARY_LOGGERS = {"flask-limiter": logging.WARNING}
+
+
 def configure_json_logging(level: int = logging.INFO) -> logging.Handler:
-    logger = logging.getLogger("guide")
-    for handler in list(logger.handlers):
-        if isinstance(handler, JsonHandler):
-            logger.removeHandler(handler)
     handler = JsonHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False  # no second, plain-text copy through the root logger
+    for name, least in {"guide": level, **LIBRARY_LOGGERS}.items():
+        logger = logging.getLogger(name)
+        for old in list(logger.handlers):
+            if isinstance(old, JsonHandler):
+                logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.setLevel(max(level, least))
+        logger.propagate = False  # no second, plain-text copy through the root logger
     return handler

@@ -30,3 +30,26 @@ def test_static_assets_are_served_by_the_app_and_compressed(client) -> None:
 
 def test_health_endpoint_checks_the_database(client) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_pages_of_a_signed_in_household_are_not_kept_in_the_browser_cache(client, app, ctx) -> None:
+    """A shared phone: after "not my phone", the back button must not bring the household's file back."""
+    from tests.app.test_household_home import sign_in_as
+    from tests.factories import make_household
+
+    assert "no-store" not in client.get("/journey/visit").headers.get("Cache-Control", "")
+    sign_in_as(client, app, make_household())
+    for url in ("/my", "/journey/visit"):
+        assert client.get(url).headers["Cache-Control"] == "private, no-store", url
+    static = client.get("/static/css/site.css").headers.get("Cache-Control", "")
+    assert "no-store" not in static, "static files are not personal: they stay cacheable"
+
+
+def test_staff_pages_are_not_kept_in_the_browser_cache(client, app, ctx) -> None:
+    from tests.factories import make_staff
+    from tests.security.helpers import signed_in_as_staff
+
+    signed_in_as_staff(client, make_staff().id)
+    response = client.get("/staff/")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
