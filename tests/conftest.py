@@ -30,6 +30,27 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+_TEST_CLOCK: list = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """GUIDE_TEST_CLOCK=2027-06-15T10:00+02:00 runs the whole suite, collection included, as if it were then (the
+    clock runs on from there): a test that only passes before some date shows up long before that date comes.
+    Unset, the real clock. (Processes the tests start, gunicorn and dispatchers, keep the real clock.)"""
+    when = os.environ.get("GUIDE_TEST_CLOCK")
+    if when:
+        import time_machine
+
+        traveller = time_machine.travel(when, tick=True)
+        traveller.start()
+        _TEST_CLOCK.append(traveller)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _TEST_CLOCK:
+        _TEST_CLOCK.pop().stop()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("GUIDE_TEST_DATABASE_URL")

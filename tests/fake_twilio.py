@@ -345,6 +345,10 @@ class FakeTwilio:
         self._random: tuple[float, random.Random, tuple[Fault, ...], str] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._meeting = threading.Condition()
+        self._meeting_plan: tuple[int, float, float] | None = None  # (count, deadline, longest single hold)
+        self._in_flight = 0
+        self.met = False
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
 
@@ -418,6 +422,33 @@ class FakeTwilio:
             raise ValueError("mix must not be empty")
         with self._lock:
             self._random = (rate, random.Random(seed), mix, match) if rate else None
+
+    def hold_until_concurrent(self, count: int = 2, *, within: float = 45.0, each: float = 8.0) -> None:
+        """Hold each message creation until `count` of them are in flight at once, then stop holding (`met`).
+
+        A client that sends one message at a time (each dispatcher does) has one in flight at most, so `count`
+        at once proves `count` clients send at the same time, whenever each starts. A hold lasts at most `each`
+        seconds (below the SDK's 10 s read timeout: the request is then answered normally) and holding stops
+        `within` seconds after this call, met or not.
+        """
+        with self._meeting:
+            self._meeting_plan = (count, time.monotonic() + within, each)
+            self.met = False
+
+    def _meet(self) -> None:
+        with self._meeting:
+            if self._meeting_plan is None or self.met:
+                return
+            count, deadline, each = self._meeting_plan
+            self._in_flight += 1
+            try:
+                if self._in_flight >= count:
+                    self.met = True
+                    self._meeting.notify_all()
+                    return
+                self._meeting.wait_for(lambda: self.met, timeout=max(0.0, min(each, deadline - time.monotonic())))
+            finally:
+                self._in_flight -= 1
 
     def fail_to(self, to: str, fault: Fault) -> None:
         """Answer every message creation to `to` with `fault` (e.g. UNSUBSCRIBED), until `clear_faults()`."""
@@ -695,6 +726,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(record, 404, _error_body(404, 20404, f"The requested resource {path} was not found"))
             return
 
+        if record.endpoint == "create":
+            fake._meet()
         fault = fake._next_fault(record.endpoint, form.get("To"))
         if fault is not None:
             record.fault = fault.label

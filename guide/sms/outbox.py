@@ -60,10 +60,11 @@ _TOKEN = re.compile(r"(?<=/k/)[A-Za-z0-9_-]+")
 
 
 def redact(body: str, kind: str) -> str:
-    """The text as kept once Twilio has it: the sign-in code and personal-link tokens removed.
+    """The text as kept once its fate is settled (sent, failed, cancelled, or left to staff review): the sign-in
+    code and personal-link tokens removed.
 
-    Until the send is known to have gone, the exact text is needed (an unknown outcome is looked up by it); after
-    that, whoever reads the database or a backup must not be able to sign in as the household.
+    Until then the exact text is needed (an unknown outcome is looked up by it); after that, whoever reads the
+    database or a backup must not be able to sign in as the household.
     """
     if kind == "sign_in_code":
         body = _CODE.sub("******", body)
@@ -104,16 +105,21 @@ def _claim(limit: int, now: datetime, solicited_only: bool = False) -> list[int]
                                        attempts=SmsMessage.attempts + 1))
         db.session.commit()
         return ids
-    claimed = []
-    for message_id in list(db.session.scalars(due)):
-        won = db.session.execute(update(SmsMessage).where(SmsMessage.id == message_id,
-                                                          SmsMessage.status == SmsStatus.QUEUED)
-                                 .values(status=SmsStatus.SENDING, claimed_at=now,
-                                         attempts=SmsMessage.attempts + 1)).rowcount
-        if won == 1:
-            claimed.append(message_id)
-    db.session.commit()
-    return claimed
+    # SQLite: a conditional claim per row. Another dispatcher may have read the same due rows and won them all: look
+    # again rather than answer "nothing due" (which would end `dispatch --once` with messages still waiting)
+    claimed: list[int] = []
+    while True:
+        candidates = list(db.session.scalars(due))
+        for message_id in candidates:
+            won = db.session.execute(update(SmsMessage).where(SmsMessage.id == message_id,
+                                                              SmsMessage.status == SmsStatus.QUEUED)
+                                     .values(status=SmsStatus.SENDING, claimed_at=now,
+                                             attempts=SmsMessage.attempts + 1)).rowcount
+            if won == 1:
+                claimed.append(message_id)
+        db.session.commit()
+        if claimed or not candidates:
+            return claimed
 
 
 def _recover_stuck(now: datetime) -> None:
@@ -161,6 +167,7 @@ def _reconcile(gateway: Gateway, message: SmsMessage, result: DispatchResult, no
         result.retried += 1
     else:
         message.status = SmsStatus.REVIEW
+        message.body = redact(message.body, message.kind)
         result.review += 1
 
 
@@ -188,10 +195,12 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
         # Twilio itself refuses a number that sent STOP (21610)
         if not is_solicited(message.kind) and message.to_number in refused:
             message.status = SmsStatus.CANCELLED
+            message.body = redact(message.body, message.kind)
             message.error_code = "opted_out"
             result.skipped += 1
         elif not _fill_link(message):
             message.status = SmsStatus.CANCELLED
+            message.body = redact(message.body, message.kind)
             message.error_code = "no_household"
             result.skipped += 1
         else:
@@ -228,6 +237,7 @@ def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: da
                     message.error_code, " (permanent)" if error.permanent else "")
         if error.permanent:
             message.status = SmsStatus.FAILED
+            message.body = redact(message.body, message.kind)  # never sent again: the code is not needed
             result.failed += 1
             if error.code == UNSUBSCRIBED:  # the person sent STOP: mirror it locally
                 from guide.services.consent import set_sms_consent
@@ -242,6 +252,7 @@ def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: da
             result.retried += 1
         else:
             message.status = SmsStatus.REVIEW
+            message.body = redact(message.body, message.kind)
             result.review += 1
         return
     message.status, message.provider_id, message.sent_at = SmsStatus.SENT, sent.provider_id, now

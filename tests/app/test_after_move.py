@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
 from PIL import Image
 from sqlalchemy import select
@@ -201,7 +203,15 @@ def _visits(app, household_id: int) -> list[tuple[int, str, str]]:
         return rows
 
 
-def test_entering_the_move_date_plans_three_courtesy_visits_with_reminders(client, app, ctx) -> None:
+@pytest.fixture()
+def on_move_day() -> Iterator[None]:
+    """The wall clock of a test whose visits and reminders are dated: TODAY, 10:00 in Paris, then running on. Every
+    visit is then ahead, so each has its reminders, whatever the day the suite runs."""
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=UTC), tick=True):
+        yield
+
+
+def test_entering_the_move_date_plans_three_courtesy_visits_with_reminders(client, app, ctx, on_move_day) -> None:
     officer = make_staff(name="Nadia Benali")
     household = make_household(officer_id=officer.id)
     log_in(client, officer)
@@ -225,7 +235,7 @@ def test_entering_the_move_date_plans_three_courtesy_visits_with_reminders(clien
         assert survey.link_target == "/my/survey"
 
 
-def test_changing_the_move_date_moves_the_visits_and_never_duplicates(client, app, ctx) -> None:
+def test_changing_the_move_date_moves_the_visits_and_never_duplicates(client, app, ctx, on_move_day) -> None:
     officer = make_staff()
     household = make_household(officer_id=officer.id)
     log_in(client, officer)

@@ -14,6 +14,7 @@ import click
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask, request, url_for
 from flask_limiter.util import get_remote_address
 
@@ -26,7 +27,7 @@ from guide.sms import outbox
 from tests.conftest import TEST_CONFIG
 from tests.factories import make_household
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio, Fault
-from tests.sms.conftest import MONDAY_10
+from tests.sms.conftest import CLOCK, MONDAY_10
 
 DATABASE_KIND = "postgresql" if os.environ.get("GUIDE_TEST_DATABASE_URL") else "sqlite"
 
@@ -156,15 +157,37 @@ def test_an_in_memory_database_cannot_be_backed_up(tmp_path) -> None:
 
 @pytest.fixture()
 def json_logs() -> Iterator[io.StringIO]:
-    logger = logging.getLogger("guide")
-    saved = (list(logger.handlers), logger.level, logger.propagate)
+    loggers = [logging.getLogger(name) for name in ("guide", "flask-limiter")]
+    saved = [(list(logger.handlers), logger.level, logger.propagate) for logger in loggers]
     handler = configure_json_logging()
     stream = io.StringIO()
     handler.setStream(stream)
     yield stream
-    logger.handlers[:] = saved[0]
-    logger.setLevel(saved[1])
-    logger.propagate = saved[2]
+    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def test_rate_limit_storage_failures_are_logged_as_json_without_the_limit_key(database_url, json_logs) -> None:
+    """Redis gone: the fallback to per-process counters is an operational fact ops must see in the same stream;
+    the line Flask-Limiter writes on each refusal names the key (an IP address here) and stays out."""
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+                      "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}})
+    client = app.test_client()
+    try:
+        statuses = [client.post("/sign-in", data={"phone": "not a number"},
+                                environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code for _ in range(12)]
+    finally:
+        # the limiter is one object: the app made last gives it its storage; give it back the in-memory one
+        create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+    assert 500 not in statuses and statuses[-1] == 429, statuses  # limited per process meanwhile
+    logging.getLogger("flask-limiter").info("ratelimit 10 per 1 minute (198.51.100.7) exceeded at endpoint: x")
+    lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
+    fallback = [line for line in lines if line["logger"] == "flask-limiter" and "falling back" in line["message"]]
+    assert fallback and fallback[0]["level"] == "WARNING"
+    assert "198.51.100.7" not in json_logs.getvalue()
 
 
 def test_json_logs_are_one_object_per_line_with_the_request_id(app, json_logs) -> None:
@@ -225,7 +248,7 @@ def test_dispatched_sms_leave_no_number_or_text_in_the_logs(twilio_app, caplog) 
     bodies = ["Votre code de connexion : 482913", "Rendez-vous mardi 14 h au 3 rue Pasteur",
               "Famille Haddad, votre visite est confirmée"]
     fake.inject(Fault.lost(), Fault.permanent(21211))  # a lookup after a lost answer, a refused number, a send
-    with sms_app.app_context():
+    with time_machine.travel(CLOCK, tick=True), sms_app.app_context():  # queued before MONDAY_10, whatever the date
         for number, body in zip(numbers, bodies, strict=True):
             outbox.enqueue(number, "test", body)
         db.session.commit()

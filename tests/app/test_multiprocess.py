@@ -34,7 +34,7 @@ from guide.extensions import db
 from guide.models import SignInCode, SmsMessage
 from tests.conftest import TEST_CONFIG
 from tests.factories import make_household
-from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio, Fault
+from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("GUIDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -254,9 +254,9 @@ def test_two_dispatcher_processes_send_each_message_exactly_once(app, database_u
         db.session.commit()
         db.session.remove()
     with FakeTwilio() as fake:
-        # the first send waits 2.5 s: whichever process starts first holds its batch, so the other one surely
-        # works at the same time on the rest of the same outbox
-        fake.inject(Fault.slow(2.5))
+        # sends are held until both processes have one in flight at once: whichever starts first waits with its
+        # batch claimed, however late the other one starts (a busy machine), so both surely work on one outbox
+        fake.hold_until_concurrent(2)
         env = {key: value for key, value in os.environ.items() if not key.startswith("GUIDE_")}
         env.update({"GUIDE_DATABASE_URL": database_url, "GUIDE_SECRET_KEY": "multiprocess-test",
                     "GUIDE_SMS_BACKEND": "twilio", "GUIDE_TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
@@ -267,6 +267,7 @@ def test_two_dispatcher_processes_send_each_message_exactly_once(app, database_u
                                       text=True) for _ in range(2)]
         outputs = [process.communicate(timeout=60)[0] for process in processes]
         accepted = Counter(message["body"] for message in fake.accepted())
+    assert fake.met, ("the two processes never had a send in flight at the same time", outputs)
     assert [process.returncode for process in processes] == [0, 0], outputs
     assert len(accepted) == count and max(accepted.values()) == 1, "every message sent, none twice"
     sent_by = [sum(int(n) for n in re.findall(r"^sent (\d+)", output, re.MULTILINE)) for output in outputs]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import flask_migrate
 import pytest
+import time_machine
 from flask import Flask
 
 from guide import create_app
@@ -15,6 +16,17 @@ from tests.conftest import TEST_CONFIG
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))  # a Monday, inside the sending hours
+# The wall clock of every SMS test: the Friday before MONDAY_10, at 13:00 in Paris. The dates written in these tests
+# (a Sunday in quiet hours, an appointment next Thursday, a deadline) stay ahead of "now" whatever the day they run:
+# a message queued "now" is due at each of them, so "nothing was sent" means the rule held, not that the date passed.
+CLOCK = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def sms_clock() -> Iterator[time_machine.Coordinates]:
+    """The clock starts at CLOCK and runs on (tick): timeouts and backoffs behave as in real life."""
+    with time_machine.travel(CLOCK, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from guide.extensions import db
 from guide.models import HouseholdPhone, SmsMessage
@@ -134,8 +134,10 @@ def test_a_dropped_connection_before_acceptance_is_sent_later_once(sms_app, fake
 def test_nothing_is_sent_in_quiet_hours(sms_app, fake, when: datetime) -> None:
     from zoneinfo import ZoneInfo
 
-    _queue(sms_app)
-    assert _dispatch(sms_app, when.replace(tzinfo=ZoneInfo("Europe/Paris"))).claimed == []
+    message_id = _queue(sms_app)
+    when = when.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    assert _message(sms_app, message_id).send_after.replace(tzinfo=UTC) <= when, "due then: only the hour holds it"
+    assert _dispatch(sms_app, when).claimed == []
     assert fake.accepted() == []
 
 
@@ -235,6 +237,8 @@ def test_two_dispatchers_deliver_5000_messages_exactly_once_despite_failures(sms
     opted_out = [f"+3361{n:07d}" for n in range(0, 5000, 10)]  # one message in ten goes to a number that said STOP
     _opt_out(sms_app, opted_out)
     sunday = datetime(2026, 11, 22, 11, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    with sms_app.app_context():
+        assert db.session.scalar(select(func.max(SmsMessage.send_after))).replace(tzinfo=UTC) <= sunday, "all due"
     _run_dispatchers(sms_app, now=sunday, rounds=3)
     assert fake.accepted() == [], "nothing goes out in quiet hours"
     _run_dispatchers(sms_app)
@@ -245,6 +249,39 @@ def test_two_dispatchers_deliver_5000_messages_exactly_once_despite_failures(sms
     with sms_app.app_context():
         statuses = Counter(db.session.scalars(select(SmsMessage.status)))
     assert statuses == {"sent": 4500, "cancelled": 500}
+
+
+def test_a_dispatcher_that_loses_the_race_for_due_rows_claims_the_next_ones(sms_app, monkeypatch) -> None:
+    """Another dispatcher takes the rows this one was about to claim: it claims the next due ones instead of
+    answering "nothing due" (which ended `dispatch --once` with 200 messages still waiting). On SQLite the other
+    dispatcher wins the conditional claim right after this one read the due rows; on PostgreSQL it holds them
+    locked while it claims them."""
+    ids = [_queue(sms_app, to=f"+336100000{n:02d}", body=f"message {n}") for n in range(6)]
+    now = MONDAY_10
+    with sms_app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as rival:
+                rival.execute(select(SmsMessage.id).where(SmsMessage.id.in_(ids[:3])).with_for_update())
+                claimed = outbox._claim(3, now)
+                rival.rollback()
+        else:
+            read_due = db.session.scalars
+            raced: list[int] = []
+
+            def rival_wins_what_was_read(statement, *args, **kwargs):
+                rows = list(read_due(statement, *args, **kwargs))
+                if not raced and rows:
+                    raced.extend(rows)
+                    with db.engine.begin() as rival:
+                        rival.execute(update(SmsMessage).where(SmsMessage.id.in_(rows))
+                                      .values(status="sending", claimed_at=now))
+                return rows
+
+            monkeypatch.setattr(db.session, "scalars", rival_wins_what_was_read)
+            claimed = outbox._claim(3, now)
+            assert raced == ids[:3], "the rival took the rows first read"
+        db.session.remove()
+    assert claimed == ids[3:]
 
 
 def test_lost_responses_cause_no_duplicate(sms_app, fake, monkeypatch) -> None:
@@ -289,3 +326,31 @@ def test_a_sign_in_code_is_not_kept_once_sent(sms_app, fake) -> None:
 def test_other_numbers_are_kept_as_written() -> None:
     assert outbox.redact("Cheque 123456 envoye. Ref MED-20261122-7K2Q", "staff_reply") == \
         "Cheque 123456 envoye. Ref MED-20261122-7K2Q"
+
+
+def _code_message(sms_app) -> int:
+    with sms_app.app_context():
+        message = outbox.enqueue("+33612345678", "sign_in_code", "Votre code est 482913. Lien : https://x.fr/k/AbC-12_x")
+        db.session.commit()
+        return message.id
+
+
+def test_a_sign_in_code_is_not_kept_after_a_permanent_failure(sms_app, fake) -> None:
+    fake.inject(Fault.permanent(21211))
+    message_id = _code_message(sms_app)
+    _dispatch(sms_app)
+    stored = _message(sms_app, message_id)
+    assert stored.status == "failed"
+    assert stored.body == "Votre code est ******. Lien : https://x.fr/k/…"
+
+
+def test_a_sign_in_code_is_not_kept_once_left_to_staff_review(sms_app, fake) -> None:
+    fake.inject(*[Fault.server_error(503)] * outbox.MAX_ATTEMPTS)
+    message_id = _code_message(sms_app)
+    now = MONDAY_10
+    for _ in range(outbox.MAX_ATTEMPTS):
+        _dispatch(sms_app, now)
+        now += timedelta(hours=1, minutes=1)  # past the longest backoff
+    stored = _message(sms_app, message_id)
+    assert stored.status == "review" and fake.accepted() == []
+    assert "482913" not in stored.body and "AbC-12_x" not in stored.body

@@ -283,6 +283,25 @@ def test_slow_answer_times_out_but_the_message_is_stored(fake: FakeTwilio) -> No
     assert len(fake.accepted()) == 1
 
 
+def test_hold_until_concurrent_waits_for_a_second_sender(fake: FakeTwilio) -> None:
+    """One sender alone is held (up to `each` seconds a send); a second sender arriving later releases both."""
+    fake.hold_until_concurrent(2, within=10, each=0.4)
+    client = make_client(fake.base_url)
+    started = time.monotonic()
+    send(client)  # alone: held the full 0.4 s, then answered normally
+    assert time.monotonic() - started >= 0.35 and not fake.met
+    first = threading.Thread(target=send, args=(make_client(fake.base_url),), kwargs={"body": "first"})
+    first.start()
+    time.sleep(0.1)  # the first one is now held
+    send(client, body="second")
+    first.join(timeout=5)
+    assert fake.met
+    started = time.monotonic()
+    send(client, body="third")  # met: no more holding
+    assert time.monotonic() - started < 0.3
+    assert sorted(m["body"] for m in fake.accepted())[-3:] == ["first", "second", "third"]
+
+
 def test_fail_to_rejects_one_recipient_every_time(fake: FakeTwilio, client: Client) -> None:
     fake.fail_to(TO, UNSUBSCRIBED)
     for _ in range(2):
