@@ -1,4 +1,4 @@
-"""Choices for WTForms select, radio and checkbox fields.
+"""Choices for WTForms select, radio and checkbox fields, and the checkbox-list field.
 
 WTForms 3.3 deprecates choices given as (value, label) tuples and drops them in 3.4; `SelectChoice` is the form
 that stays. Every choice list goes through `options`, so the forms keep working on the next WTForms release.
@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wtforms.fields import SelectChoice
+from wtforms.fields import SelectChoice, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 def options(items: Iterable[Any]) -> list[SelectChoice]:
@@ -24,3 +25,10 @@ def options(items: Iterable[Any]) -> list[SelectChoice]:
         else:
             found.append(SelectChoice(str(item)))
     return found
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (works without JavaScript, each box with its own label)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -6,15 +6,13 @@ from wtforms import (
     HiddenField,
     MultipleFileField,
     RadioField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, Length, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from guide.formfields import options
+from guide.formfields import MultiCheckboxField, options
 
 
 class PhoneForm(FlaskForm):
@@ -49,11 +47,6 @@ MOTIVE_LABELS = {
     "size": _l("Pas la bonne taille"),
     "other": _l("Autre raison"),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class AnswerForm(FlaskForm):

@@ -22,20 +22,14 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from guide.formfields import options
+from guide.formfields import MultiCheckboxField, options
 from guide.services import plan as service
 from guide.staff.forms import AmountField
 
 TEXT = 2000
 OWN_WORDS = "own"
 RATINGS = [("", _l("Je ne sais pas")), ("1", _l("Pas bien")), ("2", _l("Ça va")), ("3", _l("Bien"))]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _text(label: Any, required: bool = False, area: bool = False, size: int = TEXT) -> Field:
