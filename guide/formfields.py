@@ -13,18 +13,9 @@ from wtforms.fields import SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
-def options(items: Iterable[Any]) -> list[SelectChoice]:
-    """(value, label) pairs, bare values or SelectChoice objects -> a list of SelectChoice."""
-    found = []
-    for item in items:
-        if isinstance(item, SelectChoice):
-            found.append(item)
-        elif isinstance(item, tuple):
-            value, label = item
-            found.append(SelectChoice(str(value), label))
-        else:
-            found.append(SelectChoice(str(item)))
-    return found
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """(value, label) pairs -> SelectChoice objects (values as strings, as the browser sends them back)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -91,6 +91,13 @@ def is_solicited(kind: str) -> bool:
     return kind in SOLICITED_KINDS or kind.startswith("reply_")
 
 
+def _settle(message: SmsMessage, status: str) -> None:
+    """The message's fate is known (sent, failed, cancelled, or left to staff review): it is never sent again, so
+    its text is kept without the sign-in code or link token (`redact`)."""
+    message.status = status
+    message.body = redact(message.body, message.kind)
+
+
 def _claim(limit: int, now: datetime, solicited_only: bool = False) -> list[int]:
     """Take up to `limit` due messages for this process; no two dispatchers get the same one."""
     due = (select(SmsMessage.id).where(SmsMessage.status == SmsStatus.QUEUED, SmsMessage.send_after <= now)
@@ -159,15 +166,14 @@ def _reconcile(gateway: Gateway, message: SmsMessage, result: DispatchResult, no
             message.status = SmsStatus.UNKNOWN  # look again next round
             return
     if found is not None:
-        message.status, message.provider_id, message.sent_at = SmsStatus.SENT, found.provider_id, now
-        message.body = redact(message.body, message.kind)
+        _settle(message, SmsStatus.SENT)
+        message.provider_id, message.sent_at = found.provider_id, now
         result.reconciled += 1
     elif message.attempts < MAX_ATTEMPTS:
         message.status, message.send_after = SmsStatus.QUEUED, now + backoff(message.attempts)
         result.retried += 1
     else:
-        message.status = SmsStatus.REVIEW
-        message.body = redact(message.body, message.kind)
+        _settle(message, SmsStatus.REVIEW)
         result.review += 1
 
 
@@ -194,13 +200,11 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
         # an answer to what the person just did goes even to a number without consent (they asked for it);
         # Twilio itself refuses a number that sent STOP (21610)
         if not is_solicited(message.kind) and message.to_number in refused:
-            message.status = SmsStatus.CANCELLED
-            message.body = redact(message.body, message.kind)
+            _settle(message, SmsStatus.CANCELLED)
             message.error_code = "opted_out"
             result.skipped += 1
         elif not _fill_link(message):
-            message.status = SmsStatus.CANCELLED
-            message.body = redact(message.body, message.kind)
+            _settle(message, SmsStatus.CANCELLED)
             message.error_code = "no_household"
             result.skipped += 1
         else:
@@ -236,8 +240,7 @@ def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: da
         log.warning("SMS %s [%s] to %s not sent: %s%s", message.id, message.kind, mask_number(message.to_number),
                     message.error_code, " (permanent)" if error.permanent else "")
         if error.permanent:
-            message.status = SmsStatus.FAILED
-            message.body = redact(message.body, message.kind)  # never sent again: the code is not needed
+            _settle(message, SmsStatus.FAILED)
             result.failed += 1
             if error.code == UNSUBSCRIBED:  # the person sent STOP: mirror it locally
                 from guide.services.consent import set_sms_consent
@@ -251,12 +254,11 @@ def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: da
             message.status, message.send_after = SmsStatus.QUEUED, now + backoff(message.attempts)
             result.retried += 1
         else:
-            message.status = SmsStatus.REVIEW
-            message.body = redact(message.body, message.kind)
+            _settle(message, SmsStatus.REVIEW)
             result.review += 1
         return
-    message.status, message.provider_id, message.sent_at = SmsStatus.SENT, sent.provider_id, now
-    message.body = redact(message.body, message.kind)
+    _settle(message, SmsStatus.SENT)
+    message.provider_id, message.sent_at = sent.provider_id, now
     result.sent += 1
     log.info("SMS %s [%s] sent to %s", message.id, message.kind, mask_number(message.to_number))
 

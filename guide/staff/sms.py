@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
 from sqlalchemy import Select, false, func, select, update
 from wtforms import SelectField, TextAreaField
+from wtforms.fields import SelectChoice
 
 from guide import phones as phone_numbers
 from guide.auth import current_staff, safe_next, staff_can_access, staff_required
@@ -146,7 +147,7 @@ def count(text: str, household_language: str) -> SegmentCount:
 # --- the household's conversation -------------------------------------------------------------------
 
 class ReplyForm(FlaskForm):
-    to = SelectField(_l("Numéro"), choices=options([]), validate_choice=False)  # checked against the household's phones
+    to = SelectField(_l("Numéro"), choices=[], validate_choice=False)  # checked against the household's phones
     text = TextAreaField(_l("Message"))
 
 
@@ -264,7 +265,7 @@ def sms_panel(household: Household) -> SmsPanel:
         form = ReplyForm(formdata=None, prefix="sms")
         if chosen and staff is not None:
             form.text.data = reply_text(chosen, household, staff) or ""
-    form.to.choices = options(_phone_choices(consenting))
+    form.to.choices = _phone_choices(consenting)
     templates = [(key, label) for key, label in reply_labels().items()
                  if staff is not None and reply_text(key, household, staff) is not None]
     language = LANGUAGES.get(household.language)
@@ -276,8 +277,8 @@ def sms_panel(household: Household) -> SmsPanel:
     return panel
 
 
-def _phone_choices(consenting: list[HouseholdPhone]) -> list[tuple[str, str]]:
-    return [(str(p.id), phone_numbers.display(p.number) + (f" ({p.label})" if p.label else "")) for p in consenting]
+def _phone_choices(consenting: list[HouseholdPhone]) -> list[SelectChoice]:
+    return options((p.id, phone_numbers.display(p.number) + (f" ({p.label})" if p.label else "")) for p in consenting)
 
 
 @bp.post("/households/<int:household_id>/sms")
@@ -289,7 +290,7 @@ def sms_reply(household_id: int):  # type: ignore[no-untyped-def]
     found = _household_for_staff(household_id)
     form = ReplyForm(prefix="sms")
     consenting = [p for p in found.phones if p.sms_consent]
-    form.to.choices = options(_phone_choices(consenting))
+    form.to.choices = _phone_choices(consenting)
     g.sms_reply_form = form
     if not form.validate_on_submit():
         return _render_household(found)[0], 422

@@ -307,14 +307,17 @@ def test_a_failed_lookup_keeps_the_outcome_unknown_until_twilio_answers(sms_app,
     assert _message(sms_app, message_id).status == "sent" and len(fake.accepted()) == 1
 
 
+def _code_message(sms_app) -> int:
+    with sms_app.app_context():
+        message = outbox.enqueue("+33612345678", "sign_in_code", "Votre code est 482913. Lien : https://x.fr/k/AbC-12_x")
+        db.session.commit()
+        return message.id
+
+
 def test_a_sign_in_code_is_not_kept_once_sent(sms_app, fake) -> None:
     """Before the send the exact text is kept (a lost answer is looked up by it); after it, no code or token."""
     fake.inject(Fault.lost())
-    with sms_app.app_context():
-        message = outbox.enqueue("+33612345678", "sign_in_code",
-                                 "Votre code est 482913. Lien : https://x.fr/k/AbC-12_x")
-        db.session.commit()
-        message_id = message.id
+    message_id = _code_message(sms_app)
     _dispatch(sms_app)  # the answer is lost: reconciled by looking the exact text up
     stored = _message(sms_app, message_id)
     assert stored.status == "sent"
@@ -326,13 +329,6 @@ def test_a_sign_in_code_is_not_kept_once_sent(sms_app, fake) -> None:
 def test_other_numbers_are_kept_as_written() -> None:
     assert outbox.redact("Cheque 123456 envoye. Ref MED-20261122-7K2Q", "staff_reply") == \
         "Cheque 123456 envoye. Ref MED-20261122-7K2Q"
-
-
-def _code_message(sms_app) -> int:
-    with sms_app.app_context():
-        message = outbox.enqueue("+33612345678", "sign_in_code", "Votre code est 482913. Lien : https://x.fr/k/AbC-12_x")
-        db.session.commit()
-        return message.id
 
 
 def test_a_sign_in_code_is_not_kept_after_a_permanent_failure(sms_app, fake) -> None:
