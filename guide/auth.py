@@ -11,16 +11,16 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 
 from guide.extensions import db
 from guide.models import Household, Role, StaffUser
+from guide.security import same_site_path
 
 HOUSEHOLD_KEY = "household_id"
 STAFF_KEY = "staff_id"
 
 
-def safe_next(target: str | None) -> str:
-    """Only local paths after a sign-in or a language choice, so no link can send anyone to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("public.home")
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """Where to go after a sign-in or a language choice: the target when it is a path of this site
+    (`same_site_path`), else `default` (the home page when not given). Never an error, never another site."""
+    return same_site_path(target) or default or url_for("public.home")
 
 
 # --- households ---------------------------------------------------------------------------------

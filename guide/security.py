@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from werkzeug.urls import iri_to_uri
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password: used to spend the same time on unknown accounts")
@@ -44,3 +48,50 @@ def check_password(stored_hash: str | None, password: str) -> bool:
         return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+# --- where a redirect may go ------------------------------------------------------------------------------------
+
+_MAX_TARGET = 2048
+_ENCODED_SLASH = re.compile(r"%(?:25)*(?:2f|5c)", re.IGNORECASE)  # %2F, %5C, and their re-encodings (%252F...)
+
+
+def same_site_path(target: object) -> str | None:
+    """The target if it is a path of this site ("/my", "/pages/costs?x=1#y"), else None: the one check before any
+    redirect to an address that came from outside (a `next=` parameter, a stored link target).
+
+    Refused: anything but a string starting with one "/" (a scheme, a host, "//", "/\\"), control and invisible
+    characters and whitespace (browsers drop tabs and newlines, so "/\t/evil.test" becomes "//evil.test"), any
+    backslash (browsers read it as "/"), encoded slashes or backslashes in the path, and strings whose Unicode
+    compatibility form or the form werkzeug puts in the Location header would fail any of these.
+    """
+    if not isinstance(target, str) or not 0 < len(target) <= _MAX_TARGET:
+        return None
+    try:
+        location = iri_to_uri(target)  # what the Location header will carry
+    except ValueError:
+        return None
+    candidates = {target, unicodedata.normalize("NFKC", target), location}
+    if all(_plain_local_path(candidate) for candidate in candidates):
+        return target
+    return None
+
+
+def _plain_local_path(value: str) -> bool:
+    if not value.startswith("/") or value.startswith("//") or "\\" in value or _has_invisible(value):
+        return False
+    path = value.split("?", 1)[0].split("#", 1)[0]
+    if _ENCODED_SLASH.search(path) or "//" in path:
+        return False
+    for _round in range(3):  # what a server or proxy that decodes the path once more would see
+        path = unquote(path)
+        folded = unicodedata.normalize("NFKC", path)
+        if "\\" in folded or "//" in folded or _has_invisible(folded):
+            return False
+    parts = urlsplit(value)
+    return not parts.scheme and not parts.netloc
+
+
+def _has_invisible(value: str) -> bool:
+    """Control, format (zero-width, bidirectional), unassigned or private-use characters, or any kind of space."""
+    return any(unicodedata.category(ch)[0] in "CZ" for ch in value)

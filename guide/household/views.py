@@ -48,7 +48,7 @@ def sign_in():  # type: ignore[no-untyped-def]
             signin.request_code(e164)
             db.session.commit()
             session["pending_phone"] = e164
-            session["pending_next"] = safe_next(request.args.get("next") or url_for("household.home"))
+            session["pending_next"] = safe_next(request.args.get("next"), url_for("household.home"))
             _pad_response_time(started)
             return redirect(url_for("household.enter_code"), code=303)
     status = 422 if form.errors else 200
@@ -75,7 +75,7 @@ def enter_code():  # type: ignore[no-untyped-def]
         result = signin.check_code(e164, form.code.data)
         db.session.commit()  # wrong tries count even when the answer is "no"
         if result.status is signin.CodeCheck.OK and result.household_id is not None:
-            target = session.get("pending_next") or url_for("household.home")
+            target = safe_next(session.get("pending_next"), url_for("household.home"))
             sign_in_household(result.household_id, _language_of(result.household_id))
             return redirect(target, code=303)
         if result.status is signin.CodeCheck.TOO_MANY:
@@ -96,7 +96,7 @@ def personal_link(token: str):  # type: ignore[no-untyped-def]
         db.session.commit()
         if link is not None:
             sign_in_household(link.household_id, _language_of(link.household_id))
-            return redirect(safe_next(link.target), code=303)
+            return redirect(safe_next(link.target, url_for("household.home")), code=303)
     elif request.method == "GET" and signin.find_link(token) is not None:
         return render_template("household/link.html", form=form, valid=True)
     return render_template("household/link.html", form=form, valid=False), 410

@@ -425,8 +425,7 @@ def sms_done(inbound_id: int):  # type: ignore[no-untyped-def]
     db.session.commit()
     if htmx:
         return ""  # the row goes away
-    target = request.form.get("next")
-    return redirect(safe_next(target) if target else url_for("staff.sms_inbox"), code=303)
+    return redirect(safe_next(request.form.get("next"), url_for("staff.sms_inbox")), code=303)
 
 
 from guide.staff import sms_usage  # noqa: E402, F401  (the usage page's route)

@@ -62,7 +62,7 @@ def login():  # type: ignore[no-untyped-def]
             audit.record("staff", staff.id, "staff_sign_in")
             db.session.commit()
             sign_in_staff(staff.id)
-            return redirect(safe_next(request.args.get("next") or url_for("staff.caseload")), code=303)
+            return redirect(safe_next(request.args.get("next"), url_for("staff.caseload")), code=303)
         if staff is not None and not locked:
             # counted by the database: failures sent at once to several processes all count
             failures = db.session.scalar(update(StaffUser).where(StaffUser.id == staff.id)
