@@ -6,6 +6,8 @@
 import multiprocessing
 import os
 
+import gunicorn.http.wsgi
+
 # Where to listen. Behind a reverse proxy on the same host, keep the loopback default or use a unix socket that
 # only the proxy can open, e.g. GUIDE_BIND=unix:/run/guide/gunicorn.sock (nginx: proxy_pass
 # http://unix:/run/guide/gunicorn.sock). Never expose this port to clients when GUIDE_PROXY_HOPS > 0: whoever
@@ -42,3 +44,24 @@ forwarder_headers = ""
 # gunicorn >= 25 opens a control socket for `gunicornc` at one path per user ($HOME/.gunicorn/gunicorn.ctl): two
 # instances on a host (the site and a staging copy, the tests) would take it from each other. Not used here.
 control_socket_disable = True
+
+
+def _drop_server_banner() -> None:
+    """No "Server: gunicorn" in our answers: it tells every client which server runs here, which helps only someone
+    looking for a known flaw. Gunicorn has no setting for it: each HTTP/1 answer starts with the lines of
+    gunicorn/http/wsgi.py's Response.default_headers(), one of them "Server: %s" % self.version. This file runs in
+    the master process before it forks the workers, so they all answer without that line.
+    tests/app/test_multiprocess.py checks it on a real gunicorn."""
+    response = gunicorn.http.wsgi.Response
+    if getattr(response.default_headers, "without_server_banner", False):
+        return
+    default_headers = response.default_headers
+
+    def without_server_banner(self: gunicorn.http.wsgi.Response) -> list[str]:
+        return [line for line in default_headers(self) if not line.lower().startswith("server:")]
+
+    without_server_banner.without_server_banner = True  # type: ignore[attr-defined]
+    response.default_headers = without_server_banner  # type: ignore[method-assign]
+
+
+_drop_server_banner()

@@ -110,7 +110,8 @@ def main() -> None:
     tokens = seed(url, args.households)
     print(f"seeded {args.households} households in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
     # sign-in rate limits would stop the 200 link sign-ins from one address; they are not what is measured here
-    no_limits = {"GUIDE_RATELIMIT_ENABLED": "false"}
+    # (and the in-app time comes from Server-Timing, sent only when asked)
+    no_limits = {"GUIDE_RATELIMIT_ENABLED": "false", "GUIDE_SERVER_TIMING": "true"}
     with gunicorn(workers=args.workers, threads=args.threads, database_url=url, extra_env=no_limits) as base:
         cookies = [open_session(base, t) for t in tokens]
         parsed = urlparse(base)

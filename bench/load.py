@@ -233,7 +233,8 @@ def gunicorn(url: str, workers: int, threads: int | None, log_path: Path) -> Ite
            "GUIDE_WORKERS": str(workers), "GUIDE_SMS_BACKEND": "log", "GUIDE_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
            "GUIDE_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
            # 500 personal-link sign-ins come from one address; no measured request is rate-limited
-           "GUIDE_RATELIMIT_ENABLED": "false"}
+           "GUIDE_RATELIMIT_ENABLED": "false",
+           "GUIDE_SERVER_TIMING": "true"}  # the in-app time, for comparison (sent only when asked)
     if threads:
         env["GUIDE_THREADS"] = str(threads)
     bindir = Path(sys.executable).parent

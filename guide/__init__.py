@@ -64,11 +64,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from guide.logs import configure_json_logging
 
         configure_json_logging()
-    hops = int(app.config["PROXY_HOPS"] or 0)
-    if hops > 0:  # forwarded headers believed only from that many proxies in front (the rightmost values)
-        from werkzeug.middleware.proxy_fix import ProxyFix
+    from guide.proxies import trust_proxies
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    # forwarded headers believed only from that many proxies in front (the rightmost values), and by nothing else
+    app.wsgi_app = trust_proxies(app.wsgi_app, int(app.config["PROXY_HOPS"] or 0))  # type: ignore[method-assign]
     _init_extensions(app)
 
     from guide.content import ContentStore, term_anchor
@@ -157,7 +156,8 @@ def _without_nul(values: Any) -> ImmutableMultiDict:
 def _register_hooks(app: Flask) -> None:
     @app.before_request
     def start_timer() -> None:
-        g.started = time.perf_counter()
+        if app.config["SERVER_TIMING"]:
+            g.started = time.perf_counter()
 
     @app.before_request
     def drop_nul_characters() -> None:
@@ -174,8 +174,9 @@ def _register_hooks(app: Flask) -> None:
 
     @app.after_request
     def server_timing(response):  # type: ignore[no-untyped-def]
-        """Time spent in the app, for benchmarks and browser dev tools (no personal data)."""
-        if "started" in g:
+        """Time spent in the app, for benchmarks (GUIDE_SERVER_TIMING=true); off by default: it tells every visitor
+        how long each page took, which can hint at what the server found (a known number, a valid code)."""
+        if app.config["SERVER_TIMING"] and "started" in g:
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
         return response
 

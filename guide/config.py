@@ -22,6 +22,7 @@ class Config:
     # reverse proxies in front of the app whose X-Forwarded-For/Proto/Host are trusted: 0 = none (the app faces
     # clients directly; a forwarded header is ignored), 1 = one proxy (nginx, Caddy) that sets them
     PROXY_HOPS = 0
+    SERVER_TIMING = False  # True: a Server-Timing header with the time spent in the app (benchmarks only)
     LOG_JSON = False  # one JSON object per line on stderr for the `guide` loggers (no personal data)
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True

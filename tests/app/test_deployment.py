@@ -8,7 +8,7 @@ import logging
 import os
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import click
 import flask_migrate
@@ -34,8 +34,8 @@ DATABASE_KIND = "postgresql" if os.environ.get("GUIDE_TEST_DATABASE_URL") else "
 
 # -- behind a reverse proxy ------------------------------------------------------------------------------------
 
-def _proxied_app(database_url: str, hops: int) -> Flask:
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "PROXY_HOPS": hops})
+def _proxied_app(database_url: str, hops: int, **config: object) -> Flask:
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "PROXY_HOPS": hops, **config})
 
     @app.route("/_whoami")
     def whoami() -> dict[str, str]:
@@ -79,6 +79,61 @@ def test_a_client_cannot_dodge_the_rate_limit_with_a_forwarded_header(app, datab
     codes = [proxied.get("/_limited", headers={"X-Forwarded-For": f"192.0.2.{n}"},
                          environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code for n in range(3)]
     assert codes == [200, 200, 200], "behind the proxy each client has its own counter"
+
+
+@pytest.fixture()
+def https_app(database_url: str) -> Iterator[Callable[[int], Flask]]:
+    """Apps with GUIDE_FORCE_HTTPS=true. flask-talisman is one object that keeps the settings of the app made last:
+    an app with the test settings is made again afterwards, so the next tests are not redirected to https."""
+    yield lambda hops: _proxied_app(database_url, hops, FORCE_HTTPS=True)
+    create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+
+
+def test_with_forced_https_and_no_proxy_a_forged_forwarded_scheme_still_gets_the_redirect(https_app) -> None:
+    client = https_app(0).test_client()
+    for forged in ({"X-Forwarded-Proto": "https"}, {"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on"},
+                   {"Forwarded": "proto=https"}, FORWARDED):
+        response = client.get("/pages/costs", headers=forged)
+        assert response.status_code in (301, 302), f"{forged}: the page was served over plain HTTP"
+        assert response.headers["Location"] == "https://localhost/pages/costs", response.headers["Location"]
+        assert "Strict-Transport-Security" not in response.headers, "HSTS over plain HTTP"
+    assert client.get("/pages/costs", base_url="https://localhost").status_code == 200, "over TLS the page is served"
+
+
+def test_with_forced_https_behind_one_proxy_only_the_proxys_scheme_counts(https_app) -> None:
+    client = https_app(1).test_client()
+    served = client.get("/pages/costs", headers={"X-Forwarded-Proto": "https"})
+    assert served.status_code == 200 and served.headers["Strict-Transport-Security"].startswith("max-age=")
+    # a client wrote https, the proxy appended what it really saw: http
+    forged = client.get("/pages/costs", headers={"X-Forwarded-Proto": "https, http"})
+    assert forged.status_code in (301, 302) and forged.headers["Location"].startswith("https://")
+    assert "Strict-Transport-Security" not in forged.headers
+
+
+def test_forwarded_headers_do_not_reach_the_views(app, database_url) -> None:
+    """Whatever ProxyFix does not take is gone before any view or extension could read it."""
+    for hops in (0, 1):
+        test_app = _proxied_app(database_url, hops)
+
+        @test_app.route("/_headers")
+        def headers() -> dict[str, list[str]]:
+            return {"forwarded": sorted(k for k in request.headers.keys() if "forward" in k.lower())}
+
+        seen = test_app.test_client().get("/_headers", headers={**FORWARDED, "Forwarded": "for=192.0.2.1"})
+        assert seen.get_json() == {"forwarded": []}, (hops, seen.get_json())
+
+
+# -- Server-Timing only when asked -------------------------------------------------------------------------------
+
+def test_server_timing_is_sent_only_when_switched_on(app, client) -> None:
+    assert app.config["SERVER_TIMING"] is False, "off by default"
+    assert "Server-Timing" not in client.get("/journey/visit").headers
+    app.config["SERVER_TIMING"] = True
+    try:
+        timing = client.get("/journey/visit").headers.get("Server-Timing", "")
+    finally:
+        app.config["SERVER_TIMING"] = False
+    assert timing.startswith("app;dur="), timing
 
 
 # -- backups ---------------------------------------------------------------------------------------------------

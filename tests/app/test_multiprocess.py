@@ -2,7 +2,8 @@
 
 Rate-limit counters shared through Redis count every worker's hits; when Redis is down nothing fails and each
 process still limits on its own; the household sign-in counters live in the database; /healthz answers from
-gunicorn; gunicorn believes no forwarded header by itself. And two `flask sms dispatch --once` processes on
+gunicorn; gunicorn believes no forwarded header by itself, and neither does the app; no Server banner, no
+Server-Timing unless switched on. And two `flask sms dispatch --once` processes on
 one outbox send each message once.
 
 Redis (GUIDE_TEST_REDIS_URL, default redis://127.0.0.1:6379/0; bin/test starts it when installed) must be
@@ -227,6 +228,33 @@ def test_with_redis_down_sign_in_still_answers_and_each_process_limits_on_its_ow
         assert statuses == [303] * accepted + [429] * (len(statuses) - accepted), answers
     assert "Traceback" not in log and " 500 " not in log
     assert _counts(app) == (2 * SIGN_IN_LIMIT, app.config["SIGNIN_CODES_PER_NUMBER"])
+
+
+def test_gunicorn_names_no_server_and_sends_no_timings(app, database_url, tmp_path) -> None:
+    """gunicorn.conf.py drops gunicorn's "Server: gunicorn" line; Server-Timing is off unless GUIDE_SERVER_TIMING."""
+    with gunicorn(tmp_path, database_url, workers=1) as server:
+        conn = server.connect()
+        page = _get(conn, "/journey/visit")
+        conn.close()
+    assert page.status == 200 and page.getheader("Date"), "gunicorn's other headers still go"
+    assert page.getheader("Server") is None, f"Server: {page.getheader('Server')}"
+    assert page.getheader("Server-Timing") is None, f"Server-Timing: {page.getheader('Server-Timing')}"
+    with gunicorn(tmp_path, database_url, workers=1, SERVER_TIMING="true") as server:
+        conn = server.connect()
+        timed = _get(conn, "/journey/visit")
+        conn.close()
+    assert (timed.getheader("Server-Timing") or "").startswith("app;dur="), "switched on, the timing is sent"
+
+
+def test_gunicorn_with_forced_https_redirects_a_client_that_claims_https(app, database_url, tmp_path) -> None:
+    """No proxy configured: a client's own X-Forwarded-Proto (or -Ssl) does not pass for TLS; it is redirected."""
+    with gunicorn(tmp_path, database_url, workers=1, ready_status=302, FORCE_HTTPS="true") as server:
+        conn = server.connect()
+        forged = _get(conn, "/journey/visit", {"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on"})
+        conn.close()
+    assert forged.status == 302, f"served over plain HTTP with status {forged.status}"
+    assert forged.getheader("Location") == f"https://127.0.0.1:{server.port}/journey/visit"
+    assert forged.getheader("Strict-Transport-Security") is None and forged.getheader("Server") is None
 
 
 def test_health_answers_503_when_the_database_is_unreachable(app) -> None:
