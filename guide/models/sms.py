@@ -34,6 +34,9 @@ class SmsMessage(db.Model):
         # one queued row per reminder: two schedulers racing cannot queue the same reminder twice
         Index("ux_sms_message_queued_reminder", "reminder_key", unique=True,
               sqlite_where=text("status = 'queued'"), postgresql_where=text("status = 'queued'")),
+        # receipts only: the other SMS (reminders, codes) add nothing to write to it
+        Index("ix_sms_message_request_id", "request_id", sqlite_where=text("request_id IS NOT NULL"),
+              postgresql_where=text("request_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -57,6 +60,8 @@ class SmsMessage(db.Model):
     reminder_key: Mapped[str | None] = mapped_column(String(120))  # see ux_sms_message_queued_reminder
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))  # a staff reply
     link_target: Mapped[str | None] = mapped_column(String(200))  # "{link}" in the body is minted at send time
+    # a request's receipt: the written request it acknowledges (set when the receipt is queued)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("written_request.id", ondelete="SET NULL"))
 
 
 class InboxStatus:
@@ -81,7 +86,10 @@ class SmsInbound(db.Model):
     inbox_status: Mapped[str] = mapped_column(String(10), default=InboxStatus.NONE, index=True)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # what this SMS caused, set when it is handled: the answer sent back (or, for MEDIATION, the new request's receipt)
+    # and the written request it created
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("sms_message.id", ondelete="SET NULL"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("written_request.id", ondelete="SET NULL"), index=True)
 
 
 class SmsSession(db.Model):

@@ -24,6 +24,7 @@ from guide.models import (
     RequestAddition,
     RequestKind,
     RequestPhoto,
+    SmsMessage,
     WrittenRequest,
 )
 from guide.rules import deadlines, mediation
@@ -131,13 +132,26 @@ def add_to_request(household: Household, request: WrittenRequest, text: str) -> 
     return addition
 
 
-def acknowledge(household: Household, request: WrittenRequest) -> None:
-    """SMS receipt to every number that accepts SMS: the reference and a personal link, no social details."""
+def acknowledge(household: Household, request: WrittenRequest) -> list[SmsMessage]:
+    """SMS receipt to every number that accepts SMS: the reference and a personal link, no social details. Each
+    receipt names its request (`request_id`), so whatever answers with it can point to it."""
     phones = [p for p in household.phones if p.sms_consent]
     if not phones:
-        return
+        return []
     token = signin.create_link(household, target=f"/my/requests/{request.reference}")
     link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/k/{token}"
     body, _count = texts.render("request_receipt", household.language, reference=request.reference, link=link)
+    receipts = []
     for phone in phones:
-        enqueue(phone.number, "request_receipt", body, household_id=household.id, language=household.language)
+        receipt = enqueue(phone.number, "request_receipt", body, household_id=household.id,
+                          language=household.language)
+        receipt.request_id = request.id
+        receipts.append(receipt)
+    return receipts
+
+
+def receipts_of(request: WrittenRequest) -> list[SmsMessage]:
+    """The SMS receipts queued for this request, in the order they were written."""
+    db.session.flush()
+    return list(db.session.scalars(select(SmsMessage).where(SmsMessage.request_id == request.id)
+                                   .order_by(SmsMessage.id)))

@@ -24,7 +24,7 @@ from guide.models import Household, SmsInbound, SmsMessage
 from guide.models.sms import InboxStatus
 from guide.phones import normalize as normalize_phone
 from guide.services import appointments, audit, signin
-from guide.services.requests import ask_mediation
+from guide.services.requests import ask_mediation, receipts_of
 from guide.services.standing import standing
 from guide.services.versioned import save_if_current
 from guide.sms import conversation, texts
@@ -270,13 +270,14 @@ def _mediation(incoming: Incoming) -> None:
     if not text:
         _reply(incoming, "reply_mediation_empty")
         return
-    ask_mediation(household, what_happened=text, disagreement="", wish="", photos=[],
-                  key=f"sms:{incoming.row.message_sid}", today=today(), channel="sms")
-    db.session.flush()
-    receipt = db.session.scalars(select(SmsMessage.id).where(
-        SmsMessage.household_id == household.id, SmsMessage.kind == "request_receipt",
-        SmsMessage.to_number == incoming.row.from_number).order_by(SmsMessage.id.desc()).limit(1)).first()
-    incoming.row.reply_id = receipt  # the receipt (reference and link) is the answer
+    request = ask_mediation(household, what_happened=text, disagreement="", wish="", photos=[],
+                            key=f"sms:{incoming.row.message_sid}", today=today(), channel="sms")
+    incoming.row.request_id = request.id
+    # this request's own receipt (reference and link) is the answer: the one to the sender's number, else the one to
+    # another number of the household; none when no number accepts SMS (the sender said STOP)
+    receipts = receipts_of(request)
+    to_sender = [m for m in receipts if m.to_number == incoming.row.from_number]
+    incoming.row.reply_id = (to_sender or receipts)[0].id if receipts else None
 
 
 def _other(incoming: Incoming) -> None:

@@ -448,6 +448,59 @@ def test_mediation_by_sms_is_a_written_request_with_its_receipt(sms_app, househo
     assert stored(sms_app)[0].reply_id == receipt.id and stored(sms_app)[0].intent == "mediation"
 
 
+def _requests(app: Flask) -> list[tuple[int, str]]:
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(select(WrittenRequest.id, WrittenRequest.what_happened)
+                                                         .order_by(WrittenRequest.id))]
+
+
+def _receipts(app: Flask) -> list[tuple[int, str, int | None]]:
+    """(id, number, request id) of every request receipt queued."""
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(
+            select(SmsMessage.id, SmsMessage.to_number, SmsMessage.request_id)
+            .where(SmsMessage.kind == "request_receipt").order_by(SmsMessage.id))]
+
+
+def test_after_stop_a_mediation_sms_is_filed_with_its_own_request_not_an_older_receipt(sms_app, household) -> None:
+    """The number said STOP, so the new request gets no receipt by SMS: the incoming message points to that new
+    request and to no reply, never to the receipt of the earlier request."""
+    send(sms_app, "MEDIATION le logement est trop petit")
+    [(first_request, _text)] = _requests(sms_app)
+    [(first_receipt, _to, of_request)] = _receipts(sms_app)
+    assert of_request == first_request, "a receipt names the request it acknowledges"
+    first = stored(sms_app)[0]
+    assert (first.request_id, first.reply_id) == (first_request, first_receipt)
+    send(sms_app, "STOP")
+    send(sms_app, "MEDIATION le loyer est trop cher")
+    requests = _requests(sms_app)
+    assert [text for _id, text in requests] == ["le logement est trop petit", "le loyer est trop cher"]
+    assert len(_receipts(sms_app)) == 1, "no receipt to a number that said STOP"
+    last = stored(sms_app)[-1]
+    assert last.request_id == requests[1][0], f"filed with request {last.request_id}, not the new {requests[1][0]}"
+    assert last.reply_id is None, f"answered by message {last.reply_id}: the earlier request's receipt"
+
+
+def test_after_stop_on_one_number_the_mediation_sms_points_to_the_receipt_sent_to_the_other(sms_app, household) -> None:
+    other = "+33622222222"
+    with sms_app.app_context():
+        db.session.add(HouseholdPhone(household_id=household.id, number=other, sms_consent=True,
+                                      consent_at=datetime.now(UTC)))
+        db.session.commit()
+    send(sms_app, "MEDIATION le logement est trop petit")
+    older = {receipt_id for receipt_id, _to, _request in _receipts(sms_app)}
+    assert len(older) == 2, "the earlier request was acknowledged on both numbers"
+    send(sms_app, "STOP")
+    send(sms_app, "MEDIATION le loyer est trop cher")
+    new_request = _requests(sms_app)[-1][0]
+    [(new_receipt, to, of_request)] = [r for r in _receipts(sms_app) if r[0] not in older]
+    assert (to, of_request) == (other, new_request), "only the number that still accepts SMS gets the receipt"
+    last = stored(sms_app)[-1]
+    assert (last.request_id, last.reply_id) == (new_request, new_receipt), (
+        f"filed with request {last.request_id} and message {last.reply_id}; "
+        f"expected request {new_request} and its receipt {new_receipt}")
+
+
 def test_mediation_in_arabic(sms_app, ctx) -> None:
     make_household(phone=PHONE, language="ar")
     send(sms_app, "وساطة: السكن المقترح بعيد عن المدرسة")
