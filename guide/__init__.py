@@ -14,7 +14,6 @@ from werkzeug.datastructures import ImmutableMultiDict
 from guide import config as config_module
 from guide.extensions import babel, compress, csrf, db, htmx, limiter, migrate, talisman
 from guide.i18n import (
-    TRANSLATIONS_DIR,
     check_languages,
     current_language,
     enabled_languages,
@@ -51,7 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = config_module.load_secret_key(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["FORCE_HTTPS"])
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(app.config["TRANSLATIONS_DIR"])
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIME_ZONE"]
     if str(app.config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "valkey")):
@@ -72,7 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from guide.content import ContentStore, term_anchor
 
-    app.extensions["content"] = ContentStore.load(app.config["LANGUAGES"])
+    app.extensions["content"] = ContentStore.load(app.config["LANGUAGES"], Path(app.config["CONTENT_DIR"]))
     app.jinja_env.filters["term_anchor"] = term_anchor
     from guide import templating
 

@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
-from guide.i18n import LANGUAGES, SOURCE_LANGUAGE, TRANSLATIONS_DIR, compile_catalogues
+from guide.i18n import SOURCE_LANGUAGE, TRANSLATIONS_DIR, compile_catalogues, configured_languages, language
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +35,7 @@ def register_cli(app: Flask) -> None:
         rows = load_demo(today())
         click.echo("The public guide needs no sign-in:")
         for code in current_app.config["LANGUAGES"]:
-            click.echo(f"  {LANGUAGES[code].name:10} {base}/?lang={code}")
+            click.echo(f"  {language(code).name:10} {base}/?lang={code}")
         click.echo(f"Staff sign in at {base}/staff/login:")
         for who, _lang, how in rows:
             if "@" in how:
@@ -136,7 +136,7 @@ def register_cli(app: Flask) -> None:
     def update() -> None:
         """Extract, then merge the new strings into every language's messages.po."""
         extract.callback()  # type: ignore[misc]
-        for code in LANGUAGES:
+        for code in configured_languages():
             if code == SOURCE_LANGUAGE:
                 continue
             po = TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po"

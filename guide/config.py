@@ -14,7 +14,11 @@ class Config:
     DATABASE_URL = f"sqlite:///{INSTANCE / 'guide.sqlite3'}"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     TIME_ZONE = "Europe/Paris"
+    # the ONE list of languages (guide/i18n.py takes names, direction and script from Babel's locale data); a new
+    # language is a code here, a folder in CONTENT_DIR and a catalogue in TRANSLATIONS_DIR: no code changes
     LANGUAGES = ["fr", "ar", "en", "tr", "pt"]
+    CONTENT_DIR = str(ROOT / "content")  # the guide's words as data (content/README.md)
+    TRANSLATIONS_DIR = str(ROOT / "translations")  # interface strings (gettext catalogues)
     DEFAULT_LANGUAGE = "fr"
     LANGUAGE_COOKIE = "lang"
     LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600

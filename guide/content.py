@@ -1,24 +1,29 @@
-"""Loads the guide's words from content/: stages, pages, flows and the glossary, per language.
+"""Loads the guide's words from content/: stages, pages, flows, the glossary and every YAML file of words.
 
-Pure Python (no Flask): the app builds one ContentStore at start-up and keeps it.
+This is the one content loader: every module that reads `content/` comes here. The app builds one ContentStore at
+start-up and keeps it; `words()` gives any per-language YAML file (SMS texts, keywords, the plan's words...) with
+the one fallback rule (a language without the file gets the French one; the tests forbid such gaps). The folder is
+the running app's `CONTENT_DIR`, else the project's `content/` (tools and tests without an app).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import frontmatter
 import markdown
 import nh3
 import yaml
+from flask import current_app, has_app_context
 
+from guide.i18n import SOURCE_LANGUAGE
 from guide.readability import EMPTY, Readability, measure
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
-SOURCE_LANGUAGE = "fr"
 MORE_MARKER = "<!-- more -->"
 
 _ALLOWED_TAGS = {"p", "h2", "h3", "ul", "ol", "li", "strong", "em", "a", "br", "blockquote", "table",
@@ -93,9 +98,31 @@ def _load_page(path: Path, kind: str, lang: str) -> Page:
     )
 
 
+# libyaml's loader when PyYAML was built with it (several times faster at start-up), the pure-Python one otherwise
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(path: Path) -> dict:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+        return yaml.load(handle, Loader=_YAML_LOADER) or {}  # noqa: S506 (a safe loader)
+
+
+def content_root() -> Path:
+    """The content folder: the running app's CONTENT_DIR, else the project's own."""
+    return Path(current_app.config["CONTENT_DIR"]) if has_app_context() else CONTENT_DIR
+
+
+def words(lang: str, name: str, root: Path | None = None) -> dict[str, Any]:
+    """The YAML file `content/<lang>/<name>.yaml`; French when the language has none (read once, then kept)."""
+    return _words(root or content_root(), lang, name)
+
+
+@lru_cache(maxsize=256)
+def _words(root: Path, lang: str, name: str) -> dict[str, Any]:
+    path = root / lang / f"{name}.yaml"
+    if not path.exists():
+        path = root / SOURCE_LANGUAGE / f"{name}.yaml"
+    return _load_yaml(path)
 
 
 def load_language(lang: str, root: Path = CONTENT_DIR) -> LanguageContent:
@@ -115,9 +142,9 @@ def load_language(lang: str, root: Path = CONTENT_DIR) -> LanguageContent:
     return content
 
 
-def load_journey(root: Path = CONTENT_DIR) -> list[dict]:
+def load_journey(root: Path | None = None) -> list[dict]:
     """The ordered stages (slug, charter steps), language-neutral."""
-    return list(_load_yaml(root / "journey.yaml")["stages"])
+    return list(_load_yaml((root or content_root()) / "journey.yaml")["stages"])
 
 
 def load_flow_structures(root: Path = CONTENT_DIR) -> dict[str, dict]:
@@ -225,8 +252,8 @@ class ContentStore:
         self._html_cache: dict[tuple[str, str], str] = {}
 
     @classmethod
-    def load(cls, languages: list[str]) -> ContentStore:
-        return cls(languages)
+    def load(cls, languages: list[str], root: Path = CONTENT_DIR) -> ContentStore:
+        return cls(languages, root)
 
     def _lang(self, lang: str) -> LanguageContent:
         return self.languages.get(lang) or self.languages[SOURCE_LANGUAGE]

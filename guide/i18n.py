@@ -1,15 +1,27 @@
-"""The guide's languages: which exist, how one is chosen, and a start-up check of the catalogues."""
+"""The guide's languages: one registry, how one is chosen, and a start-up check of the catalogues.
+
+The configured codes (`GUIDE_LANGUAGES`, config.Config.LANGUAGES) are the only list of languages. Everything else
+about a language comes from Babel's locale data (CLDR): its name in itself for the menu, its writing direction,
+and its script, which decides how an SMS is encoded (a Latin-script text is transliterated to GSM-7). A new
+language is a code in the configuration, a content folder and a catalogue: no code changes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global, parse_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_app_context, request, session
+
+from guide.config import Config
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+SOURCE_LANGUAGE = "fr"
 
 
 @dataclass(frozen=True)
@@ -17,16 +29,39 @@ class Language:
     code: str
     name: str  # the language named in itself, for the menu
     direction: str  # "ltr" or "rtl"
+    script: str  # ISO 15924 code of its usual script: "Latn", "Arab"...
+
+    @property
+    def latin(self) -> bool:
+        """Written in Latin script: its SMS are transliterated to the GSM-7 alphabet (one segment is 160 signs)."""
+        return self.script == "Latn"
 
 
-LANGUAGES: dict[str, Language] = {
-    "fr": Language("fr", "Français", "ltr"),
-    "ar": Language("ar", "العربية", "rtl"),
-    "en": Language("en", "English", "ltr"),
-    "tr": Language("tr", "Türkçe", "ltr"),
-    "pt": Language("pt", "Português", "ltr"),
-}
-SOURCE_LANGUAGE = "fr"
+@lru_cache(maxsize=64)
+def language(code: str) -> Language:
+    """What CLDR knows of a language: its own name (capitalised for a menu), direction and usual script."""
+    locale = Locale.parse(code)
+    name = locale.get_display_name(locale) or code
+    likely = get_global("likely_subtags").get(code, code)  # "ar" -> "ar_Arab_EG": language, script, territory
+    script = locale.script or parse_locale(likely)[2] or "Latn"
+    return Language(code, name[:1].upper() + name[1:], locale.text_direction, script)
+
+
+def is_latin(code: str) -> bool:
+    """Whether text in this language (a code such as "pt" or "pt-BR") is written in Latin script."""
+    try:
+        return language(code.replace("-", "_").split("_")[0].lower()).latin
+    except (UnknownLocaleError, ValueError):
+        return False  # "mul" (several languages at once) or an unknown code: sent as written
+
+
+def configured_languages() -> list[str]:
+    """The enabled language codes: the running app's configuration, else the defaults (tools, tests)."""
+    return list(current_app.config["LANGUAGES"]) if has_app_context() else list(Config.LANGUAGES)
+
+
+# the default languages, for tools and tests that run without an app (the app reads its configuration)
+LANGUAGES: dict[str, Language] = {code: language(code) for code in Config.LANGUAGES}
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> list[str]:
@@ -48,19 +83,23 @@ def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> list[str]:
 
 def check_languages(app: Flask) -> None:
     """Refuse to start with a configured language that has no compiled catalogue (SecureDrop's habit)."""
-    compile_catalogues()
-    missing = [
-        code
-        for code in app.config["LANGUAGES"]
-        if code not in LANGUAGES
-        or (code != SOURCE_LANGUAGE and not (TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.mo").exists())
-    ]
+    directory = Path(app.config["TRANSLATIONS_DIR"])
+    compile_catalogues(directory)
+    missing = []
+    for code in app.config["LANGUAGES"]:
+        try:
+            language(code)
+        except (UnknownLocaleError, ValueError):
+            missing.append(code)
+            continue
+        if code != SOURCE_LANGUAGE and not (directory / code / "LC_MESSAGES" / "messages.mo").exists():
+            missing.append(code)
     if missing:
         raise RuntimeError(f"No translation catalogue for configured language(s): {', '.join(missing)}")
 
 
 def enabled_languages() -> list[Language]:
-    return [LANGUAGES[code] for code in current_app.config["LANGUAGES"]]
+    return [language(code) for code in current_app.config["LANGUAGES"]]
 
 
 def negotiate_language() -> str:
@@ -86,4 +125,4 @@ def negotiate_language() -> str:
 
 
 def current_language() -> Language:
-    return LANGUAGES[negotiate_language()]
+    return language(negotiate_language())

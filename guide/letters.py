@@ -9,7 +9,7 @@ from flask import render_template, request
 from flask_babel import force_locale
 
 from guide.household.forms import MOTIVE_LABELS
-from guide.i18n import LANGUAGES
+from guide.i18n import language
 from guide.models import Household, WrittenRequest
 from guide.pdf import html_to_pdf, letter_stylesheet
 from guide.rules import deadlines
@@ -25,7 +25,7 @@ def _copies(sent: WrittenRequest, household: Household) -> list[str]:
     for index, code in enumerate(languages):
         with force_locale(code):
             bodies.append(render_template("letters/_body.html", sent=sent, household=household, copy=index > 0,
-                                          letter_language=LANGUAGES[code], answer_by=answer_by,
+                                          letter_language=language(code), answer_by=answer_by,
                                           motive_labels={k: str(v) for k, v in MOTIVE_LABELS.items()}))
     return bodies
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from guide.i18n import LANGUAGES
+from guide.i18n import configured_languages
+
+LANGUAGES = configured_languages()
 from guide.sms.texts import render
 from tests.unit.test_sms_texts import BUDGET, MESSAGE_KINDS, _longest
 

@@ -11,7 +11,7 @@ from guide.auth import household_required
 from guide.extensions import db
 from guide.household import labels
 from guide.household.views import bp
-from guide.i18n import negotiate_language
+from guide.i18n import language, negotiate_language
 from guide.services import audit
 from guide.services.privacy import collect_household, export_household
 
@@ -66,10 +66,7 @@ def value_label(section: str, name: str, value: object) -> object:
     if not isinstance(value, str) or not value:
         return value
     if name == "language":
-        from guide.i18n import LANGUAGES
-
-        language = LANGUAGES.get(value)
-        return language.name if language else value
+        return language(value).name if value in current_app.config["LANGUAGES"] else value
     if name == "stage" and section == "household":
         content = current_app.extensions["content"]
         page = content.stage(negotiate_language(), value) if value in content.stage_slugs() else None

@@ -9,13 +9,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select, update
 
+from guide import content
 from guide.extensions import db
 from guide.models import (
     Appointment,
@@ -35,31 +33,20 @@ from guide.services.affordability import ZERO, budget_of
 from guide.timeutil import from_local
 from guide.uploads import CleanPhoto
 
-CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
-SOURCE_LANGUAGE = "fr"
 VISIT_HOUR = time(14, 0)  # product choice: 14:00 (reminders the day before and that morning); the officer moves it
 MIN_GROUP = 5  # survey groups with fewer answers are not shown (nor exported)
 
 
 # --- content ---------------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=32)
-def _content(lang: str, name: str) -> dict[str, Any]:
-    path = CONTENT_DIR / lang / f"{name}.yaml"
-    if not path.exists():
-        path = CONTENT_DIR / SOURCE_LANGUAGE / f"{name}.yaml"
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
-
-
 def checklist(lang: str) -> dict[str, Any]:
     """The move checklist and the refundable costs' names (content/<lang>/after_move.yaml)."""
-    return _content(lang, "after_move")
+    return content.words(lang, "after_move")
 
 
 def survey_words(lang: str) -> dict[str, Any]:
     """The survey's questions and options (content/<lang>/survey.yaml)."""
-    return _content(lang, "survey")
+    return content.words(lang, "survey")
 
 
 # --- refunds (§3.2) ------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from guide.content import load_journey
 from guide.extensions import db
 from guide.household.labels import role_label
-from guide.i18n import LANGUAGES
+from guide.i18n import configured_languages
 from guide.models import Household, HouseholdPhone, Operation, Role, StaffUser
 from guide.phones import normalize
 from guide.services import audit
@@ -79,6 +79,7 @@ def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> Impor
         result.errors.append(RowError(1, ", ".join(missing), _("Colonnes obligatoires absentes.")))
         return result
     stages = {s["slug"] for s in load_journey()}
+    languages = configured_languages()
     staff_by_email = {s.email.lower(): s for s in db.session.scalars(select(StaffUser))}
     existing = set(db.session.scalars(select(Household.reference)))
     seen: set[str] = set()
@@ -110,8 +111,8 @@ def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> Impor
         if not name or len(name) > 120:
             error("nom", _("Le nom est obligatoire (120 signes au plus)."))
         language = (row.get("langue") or "fr").lower()
-        if language not in LANGUAGES:
-            error("langue", _("Langue inconnue : fr, ar, en, tr ou pt."))
+        if language not in languages:
+            error("langue", _("Langue inconnue. Langues possibles : %(codes)s.", codes=", ".join(languages)))
         try:
             occupants = int(row.get("personnes") or "1")
             if not 1 <= occupants <= 20:

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from guide.content import CONTENT_DIR, SOURCE_LANGUAGE
+from guide import content
 from guide.extensions import db
+from guide.i18n import SOURCE_LANGUAGE
 from guide.models import Appointment, Consent, Household, PlanChange, PlanItem, PlanItemKind
 from guide.models.base import utcnow
 from guide.models.plan import SINGLE_KINDS
@@ -58,14 +56,9 @@ class Saved:
 
 # --- content: brake categories and suggested actions (content/<lang>/plan.yaml) --------------------------------
 
-@lru_cache(maxsize=16)
-def words(lang: str, root: Path = CONTENT_DIR) -> dict[str, Any]:
+def words(lang: str) -> dict[str, Any]:
     """The plan's words in one language: categories, trip purposes and modes, suggested actions (French fills gaps)."""
-    path = root / lang / "plan.yaml"
-    if not path.exists():
-        path = root / SOURCE_LANGUAGE / "plan.yaml"
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+    return content.words(lang, "plan")
 
 
 def choices(lang: str, table: str) -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from flask import current_app
 
 from guide.extensions import db
 from guide.flows import Flow, FlowState, walk
+from guide.i18n import language
 from guide.models import SmsSession
 from guide.sms import texts
 from guide.sms.encoding import prepare
@@ -76,11 +77,9 @@ def flows() -> list[Flow]:
 
 def language_menu_text(lang: str) -> str:
     """Every configured language named in itself, numbered (sent as UCS-2: it holds Arabic script)."""
-    from guide.i18n import LANGUAGES
-
     codes = current_app.config["LANGUAGES"]
     return texts.fill("reply_language_menu", lang,
-                      choices="\n".join(f"{n} {LANGUAGES[code].name}" for n, code in enumerate(codes, 1)))
+                      choices="\n".join(f"{n} {language(code).name}" for n, code in enumerate(codes, 1)))
 
 
 def guide_menu_text(lang: str, retry: bool = False) -> str:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+from guide.i18n import is_latin
+
 # The default alphabet, 16 code points a line from 0x00 to 0x7F: GSM7_BASIC[code] is the character.
 # 0x1B is ESC, the prefix of the extension table, not a character of its own (kept here as "\x1b" so the
 # positions stay right, and left out of GSM7_BASIC_CHARS).
@@ -57,7 +59,6 @@ GSM7_PART_SEPTETS = 153  # each part of a long SMS: 160 minus the 6-octet concat
 UCS2_SINGLE_UNITS = 70  # one SMS: 140 octets of UTF-16 code units
 UCS2_PART_UNITS = 67  # each part of a long SMS: 70 minus the 6-octet concatenation header
 
-LATIN_LANGUAGES = frozenset({"fr", "en", "tr", "pt"})  # written in Latin script: transliterated to GSM-7
 
 # Characters whose NFKD decomposition gives no good GSM-7 form (œ, ı, quotes, dashes) or that are listed
 # here so the common French, Turkish and Portuguese cases read plainly. Every value is GSM-7.
@@ -207,11 +208,10 @@ def _count(encoding: SmsEncoding, costs: list[int], single: int, per_part: int) 
 
 
 def prepare(text: str, lang: str) -> tuple[str, SegmentCount]:
-    """The text to send in this language and its count: transliterated for fr, en, tr and pt.
+    """The text to send in this language and its count: transliterated for a Latin-script language (fr, en, tr, pt).
 
     Arabic, and any language not known to be in Latin script, is sent as written (UCS-2 when it needs it):
     transliterating it would delete it. `lang` is a language code such as "fr" or "pt-BR".
     """
-    base_language = lang.replace("_", "-").split("-")[0].lower()
-    body = transliterate(text) if base_language in LATIN_LANGUAGES else text
+    body = transliterate(text) if is_latin(lang) else text
     return body, segments(body)

@@ -32,10 +32,8 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-CONTENT_DIR = Path(__file__).resolve().parent.parent.parent / "content"
-LANGUAGE_CODES = ("fr", "ar", "en", "tr", "pt")
+from guide.content import content_root, words
+from guide.i18n import configured_languages
 
 TWILIO_OPT_OUT = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
 TWILIO_OPT_IN = frozenset({"start", "yes", "unstop"})
@@ -128,15 +126,10 @@ class Keywords:
         return {phrase for phrase, found in self.phrases.items() if found is intent}
 
 
-def _read(lang: str, root: Path) -> dict:
-    with (root / lang / "sms_keywords.yaml").open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
-
-
 def build(files: dict[str, dict]) -> Keywords:
     """Merge every language's words; refuse a word with two meanings, an empty word, or one of Twilio's words."""
     phrases: dict[str, Intent] = {}
-    languages: dict[str, str] = {code: code for code in LANGUAGE_CODES}
+    languages: dict[str, str] = {code: code for code in files}
     for lang, data in files.items():
         for intent in LISTED:
             for word in data.get(intent.value) or ():
@@ -162,9 +155,14 @@ def build(files: dict[str, dict]) -> Keywords:
     return Keywords(phrases, languages)
 
 
-@lru_cache(maxsize=4)
-def load(root: Path = CONTENT_DIR, languages: tuple[str, ...] = LANGUAGE_CODES) -> Keywords:
-    return build({lang: _read(lang, root) for lang in languages})
+def load(root: Path | None = None, languages: tuple[str, ...] | None = None) -> Keywords:
+    """The words of the configured languages (content/<lang>/sms_keywords.yaml), merged and checked once."""
+    return _load(root or content_root(), languages or tuple(configured_languages()))
+
+
+@lru_cache(maxsize=8)
+def _load(root: Path, languages: tuple[str, ...]) -> Keywords:
+    return build({lang: words(lang, "sms_keywords", root) for lang in languages})
 
 
 # --- parsing --------------------------------------------------------------------------------------------------

@@ -5,9 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from guide.content import CONTENT_DIR
+from guide.content import content_root, words
 from guide.sms.encoding import SegmentCount, prepare
 
 KINDS = ("sign_in_code", "request_receipt", "appointment_day_before", "appointment_soon", "answer_3_days",
@@ -26,14 +24,14 @@ FLOW_KINDS = frozenset({"guide_menu", "flow_date", "flow_back", "flow_retry", "f
 FLOW_MAX_SEGMENTS = 4  # a guided question by SMS; longer ones send the link to the question instead
 
 
-@lru_cache(maxsize=16)
-def texts(lang: str, root: Path = CONTENT_DIR) -> dict[str, str]:
-    """The SMS texts of one language (French fills a missing file; the tests forbid gaps)."""
-    path = root / lang / "sms.yaml"
-    if not path.exists():
-        path = root / "fr" / "sms.yaml"
-    with path.open(encoding="utf-8") as handle:
-        return {str(k): str(v) for k, v in (yaml.safe_load(handle) or {}).items()}
+def texts(lang: str, root: Path | None = None) -> dict[str, str]:
+    """The SMS texts of one language (content/<lang>/sms.yaml; French fills a missing file, the tests forbid gaps)."""
+    return _texts(root or content_root(), lang)
+
+
+@lru_cache(maxsize=32)
+def _texts(root: Path, lang: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in words(lang, "sms", root).items()}
 
 
 def fill(kind: str, lang: str, **values: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -24,7 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from guide.formfields import options
 from guide.household.labels import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, PROPOSAL_STATUSES
-from guide.i18n import LANGUAGES
+from guide.i18n import enabled_languages
 from guide.rules.budget import EXPENSE_KINDS
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -96,8 +97,12 @@ class VersionedForm(FlaskForm):
 
 
 class HouseholdFactsForm(VersionedForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = options([(lang.code, lang.name) for lang in enabled_languages()])
+
     display_name = StringField(_l("Nom affiché"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    language = SelectField(_l("Langue"), choices=options([(c, lang.name) for c, lang in LANGUAGES.items()]))
+    language = SelectField(_l("Langue"))  # choices: the configured languages (set in __init__)
     occupants = IntegerField(_l("Nombre de personnes"), validators=[InputRequired(REQUIRED), NumberRange(1, 20)])
     stage = SelectField(_l("Étape"), choices=options(_stage_choices()))
     documents_updated_on = DateField(_l("Papiers mis à jour le"), validators=[Optional()])

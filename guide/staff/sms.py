@@ -7,11 +7,8 @@ import re
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,15 +20,15 @@ from wtforms.fields import SelectChoice
 
 from guide import phones as phone_numbers
 from guide.auth import current_staff, safe_next, staff_can_access, staff_required
-from guide.content import CONTENT_DIR
+from guide.content import words
 from guide.extensions import db, htmx
 from guide.formfields import options
 from guide.household.forms import ConfirmForm
-from guide.i18n import LANGUAGES
+from guide.i18n import SOURCE_LANGUAGE, is_latin, language
 from guide.models import Household, HouseholdPhone, Role, SmsInbound, SmsMessage, StaffUser
 from guide.models.sms import InboxStatus, SmsStatus
 from guide.services import audit
-from guide.sms.encoding import LATIN_LANGUAGES, SegmentCount, prepare
+from guide.sms.encoding import SegmentCount, prepare
 from guide.sms.outbox import enqueue
 from guide.staff.views import _household_for_staff, _render_household, bp
 from guide.timeutil import as_utc
@@ -92,22 +89,15 @@ def _now() -> datetime:
 
 # --- reply templates (content/<lang>/sms_replies.yaml) --------------------------------------------
 
-@lru_cache(maxsize=16)
-def reply_texts(lang: str, root: Path = CONTENT_DIR) -> dict[str, str]:
+def reply_texts(lang: str) -> dict[str, str]:
     """One language's reply templates, key → text (the French file fills a missing language)."""
-    path = root / lang / "sms_replies.yaml"
-    if not path.exists():
-        path = root / "fr" / "sms_replies.yaml"
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+    data = words(lang, "sms_replies")
     return {str(k): str(v["text"] if isinstance(v, dict) else v) for k, v in data.items()}
 
 
-@lru_cache(maxsize=1)
-def reply_labels(root: Path = CONTENT_DIR) -> dict[str, str]:
+def reply_labels() -> dict[str, str]:
     """The French label of each template, what staff pick from (the staff interface is in French)."""
-    with (root / "fr" / "sms_replies.yaml").open(encoding="utf-8") as handle:
-        return {str(k): str(v["label"]) for k, v in (yaml.safe_load(handle) or {}).items()}
+    return {str(k): str(v["label"]) for k, v in words(SOURCE_LANGUAGE, "sms_replies").items()}
 
 
 def placeholders(text: str) -> set[str]:
@@ -134,7 +124,7 @@ def reply_text(key: str, household: Household, staff: StaffUser) -> str | None:
 
 def send_language(text: str, household_language: str) -> str:
     """The household's language; Latin-only text to an Arabic reader is folded to GSM-7 like French (cheaper)."""
-    if household_language in LATIN_LANGUAGES or _ARABIC.search(text):
+    if is_latin(household_language) or _ARABIC.search(text):
         return household_language
     return "fr"
 
@@ -268,11 +258,11 @@ def sms_panel(household: Household) -> SmsPanel:
     form.to.choices = _phone_choices(consenting)
     templates = [(key, label) for key, label in reply_labels().items()
                  if staff is not None and reply_text(key, household, staff) is not None]
-    language = LANGUAGES.get(household.language)
+    named = language(household.language) if household.language in current_app.config["LANGUAGES"] else None
     panel = SmsPanel(household=household, thread=thread[-THREAD_LIMIT:], older=len(thread) > THREAD_LIMIT,
                      failures=[_outgoing_item(m, names) for m in failed], call_numbers=list(household.phones),
                      phones=consenting, form=form, count=count((form.text.data or "").strip(), household.language),
-                     templates=templates, template=chosen, language_name=language.name if language else "")
+                     templates=templates, template=chosen, language_name=named.name if named else "")
     panels[household.id] = panel
     return panel
 

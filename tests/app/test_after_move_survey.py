@@ -10,10 +10,11 @@ import pytest
 import yaml
 from sqlalchemy import inspect, select
 
+from guide.content import CONTENT_DIR
 from guide.extensions import db
 from guide.models import AuditEntry, Household, Role, SurveyAnswer, SurveyInvitation
 from guide.services import after_move as service
-from guide.services.after_move import CONTENT_DIR, QUESTIONS
+from guide.services.after_move import QUESTIONS
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.conftest import ALL_LANGUAGES, csrf_token, get_page, visible_text

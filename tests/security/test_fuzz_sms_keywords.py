@@ -14,6 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
+from guide.i18n import LANGUAGES
 from guide.sms import keywords
 from guide.sms.keywords import Intent, Parsed, normalize, parse
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
@@ -39,9 +40,9 @@ def _check(parsed: Parsed, text: str) -> None:
     assert parsed.number is None or 0 <= parsed.number <= 999
     assert isinstance(parsed.argument, str)
     if parsed.intent is Intent.LANGUAGE:
-        assert parsed.argument in ("", *keywords.LANGUAGE_CODES)
+        assert parsed.argument in ("", *LANGUAGES)
     if parsed.intent is not Intent.MEDIATION:
-        assert parsed.argument in ("", *keywords.LANGUAGE_CODES)
+        assert parsed.argument in ("", *LANGUAGES)
 
 
 @PURE

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from guide.content import CONTENT_DIR
+from guide.i18n import LANGUAGES
 from guide.sms.keywords import (
-    CONTENT_DIR,
-    LANGUAGE_CODES,
     LISTED,
     TWILIO_RESERVED,
     Intent,
@@ -24,6 +24,7 @@ def _file(lang: str) -> dict:
         return yaml.safe_load(handle)
 
 
+LANGUAGE_CODES = tuple(LANGUAGES)
 FILES = {lang: _file(lang) for lang in LANGUAGE_CODES}
 EVERY_WORD = [(lang, intent, word) for lang, data in FILES.items() for intent in LISTED
               for word in data.get(intent.value) or ()]
