@@ -38,7 +38,7 @@ class Config:
     # Per-number limits over a sliding window, each for one asking address (an IPv4 address, an IPv6 /64) and in
     # all, counted alike for known and unknown numbers (guide/services/signin.py). From one or two addresses a
     # stranger uses at most 2 x 3 codes and 2 x 5 wrong tries: the owner's own share stays whole.
-    SIGNIN_WINDOW_HOURS = 24
+    SIGNIN_WINDOW_HOURS = 24  # at most 24: the page says "today" or "tomorrow from HH:MM"
     SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS = 3  # past it: no code made, the page says so and until when
     SIGNIN_CODES_PER_NUMBER = 9
     SIGNIN_WRONG_TRIES_PER_NUMBER_FROM_ONE_ADDRESS = 5
