@@ -23,7 +23,7 @@ from guide.household.labels import role_label
 from guide.i18n import LANGUAGES
 from guide.models import Household, HouseholdPhone, Operation, Role, StaffUser
 from guide.phones import normalize
-from guide.services import audit
+from guide.services import audit, household_phones
 
 REQUIRED = ("reference", "nom", "telephone")
 KNOWN = ("reference", "nom", "langue", "personnes", "telephone", "accord_sms", "operation", "commune",
@@ -83,7 +83,7 @@ def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> Impor
     stages = {s["slug"] for s in load_journey()}
     staff_by_email = {s.email.lower(): s for s in db.session.scalars(select(StaffUser))}
     existing = set(db.session.scalars(select(Household.reference)))
-    numbers_on_files = set(db.session.scalars(select(HouseholdPhone.number)))  # one number, one household
+    numbers_on_files = household_phones.numbers_on_files()  # one number, one household
     number_lines: dict[str, int] = {}  # a number of this file -> the first line that has it
     seen: set[str] = set()
     operations: dict[tuple[str, str], Operation] = {}

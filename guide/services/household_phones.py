@@ -34,6 +34,11 @@ def holder_id(e164: str) -> int | None:
     return db.session.scalar(select(HouseholdPhone.household_id).where(HouseholdPhone.number == e164))
 
 
+def numbers_on_files() -> set[str]:
+    """Every number a household file holds (what a bulk import checks its rows against)."""
+    return set(db.session.scalars(select(HouseholdPhone.number)))
+
+
 def add_phone(household: Household, e164: str, label: str = "", sms_consent: bool = False) -> HouseholdPhone:
     """Put the number on the household's file; NumberTaken when a file (this one or another) holds it already.
 

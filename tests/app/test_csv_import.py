@@ -131,3 +131,22 @@ def test_a_number_already_on_a_file_or_twice_in_the_file_imports_nothing(client,
     assert _count(app) == before, "nothing imported"
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(HouseholdPhone)) == 1
+
+
+def test_a_number_put_on_a_file_while_the_import_is_checked_imports_nothing(client, app, ctx, monkeypatch) -> None:
+    """The rows were checked against the files before another officer's save landed: the database refuses, and
+    the import says so and saves nothing (no error page)."""
+    from guide.services import household_phones
+
+    officer = make_staff()
+    make_household(phone="+33612340066")
+    monkeypatch.setattr(household_phones, "numbers_on_files", lambda: set())  # the other save not yet visible
+    rows = (HEADER + f"R-1;Famille Un;fr;2;06 12 34 00 11;oui;;;{officer.email};informed;\n"
+            f"R-2;Famille Deux;fr;2;06 12 34 00 66;oui;;;{officer.email};informed;\n")
+    log_in(client, officer)
+    before = _count(app)
+    response = _upload(client, rows.encode())
+    assert response.status_code == 422, response.status_code
+    assert "Un numéro vient d'être ajouté à un autre dossier. Rien n'est importé." in response.get_data(as_text=True) \
+        .replace("&#39;", "'")
+    assert _count(app) == before and _count(app, HouseholdPhone) == 1, "nothing imported"
