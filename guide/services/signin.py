@@ -48,7 +48,7 @@ class CodeRequest:
 
     The same for a known and an unknown number: both are counted alike, so "held" says nothing about the number."""
 
-    sent: bool
+    made: bool  # a code was made (and sent, when the number is known)
     retry_at: datetime | None = None
 
 
@@ -120,7 +120,7 @@ def request_code(e164: str, address: str) -> CodeRequest:
     held = _held_until([at for at, who in rows if who == address_hash], [at for at, _who in rows],
                        config["SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS"], config["SIGNIN_CODES_PER_NUMBER"], window)
     if held is not None:
-        return CodeRequest(sent=False, retry_at=held)
+        return CodeRequest(made=False, retry_at=held)
     household = find_household_by_phone(e164)
     code = new_code()
     db.session.add(SignInCode(phone_hash=phone_hash, code_hash=keyed_hash("code", code), address_hash=address_hash,
@@ -130,7 +130,7 @@ def request_code(e164: str, address: str) -> CodeRequest:
         body, _count = texts.render("sign_in_code", household.language, code=code)
         enqueue(e164, "sign_in_code", body, household_id=household.id, language=household.language)
         audit.record("household", household.id, "sign_in_code_sent", household_id=household.id)
-    return CodeRequest(sent=True)
+    return CodeRequest(made=True)
 
 
 def check_code(e164: str, code: str, address: str) -> CodeResult:
