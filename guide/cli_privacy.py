@@ -35,7 +35,8 @@ def register(app: Flask) -> None:
         click.echo(f"households anonymised: {len(result.households)} ({verb})")
         if result.failed:
             click.echo(f"households that could not be anonymised: {len(result.failed)} (see the log)")
-        click.echo(f"sign-in codes purged: {result.sign_in_codes}; sign-in links purged: {result.sign_in_links}")
+        click.echo(f"sign-in codes purged: {result.sign_in_codes}; sign-in links purged: {result.sign_in_links}; "
+                   f"sign-in tries purged: {result.sign_in_tries}")
         click.echo(f"SMS texts blanked or masked: {result.sms_texts}; SMS rows of no household deleted: "
                    f"{result.sms_rows}; SMS sessions ended: {result.sms_sessions}")
         click.echo(f"access-log entries deleted: {result.access_log}")

@@ -39,9 +39,19 @@ class Config:
     # Household sign-in (no password): short sessions fit for a shared phone.
     HOUSEHOLD_IDLE_MINUTES = 15
     HOUSEHOLD_MAX_HOURS = 2
-    SIGNIN_CODE_MINUTES = 10
-    SIGNIN_CODE_MAX_TRIES = 5
-    SIGNIN_CODES_PER_NUMBER = 3  # per 15 minutes; more are answered the same way but not sent
+    SIGNIN_CODE_MINUTES = 10  # any unexpired, unused code of the number signs in, whatever was asked since
+    # Per-number limits over a sliding window, each for one asking address (an IPv4 address, an IPv6 /64) and in
+    # all, counted alike for known and unknown numbers (guide/services/signin.py). From one or two addresses a
+    # stranger uses at most 2 x 3 codes and 2 x 5 wrong tries: the owner's own share stays whole.
+    SIGNIN_WINDOW_HOURS = 24  # at most 24: the page says "today" or "tomorrow from HH:MM"
+    SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS = 3  # past it: no code made, the page says so and until when
+    SIGNIN_CODES_PER_NUMBER = 9
+    SIGNIN_WRONG_TRIES_PER_NUMBER_FROM_ONE_ADDRESS = 5
+    SIGNIN_WRONG_TRIES_PER_NUMBER = 15  # guessing: at most 15 tries a day, each against at most 9 live codes
+    # per address, all numbers together (Flask-Limiter): a social centre's Wi-Fi or a carrier's shared address
+    # serves many families (a mediator signing in 20 families in an hour asks about 20-40 codes)
+    SIGNIN_REQUESTS_PER_ADDRESS = "60 per hour"
+    SIGNIN_TRIES_PER_ADDRESS = "120 per hour"
     SIGNIN_LINK_HOURS = 72
     SIGNIN_MIN_RESPONSE_SECONDS = 0.25  # the same delay whether or not a number is known
     STAFF_IDLE_MINUTES = 60

@@ -34,7 +34,7 @@ def _pad_response_time(started: float) -> None:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNIN_REQUESTS_PER_ADDRESS"], methods=["POST"])
 def sign_in():  # type: ignore[no-untyped-def]
     if current_household() is not None:
         return redirect(url_for("household.home"))
@@ -45,10 +45,14 @@ def sign_in():  # type: ignore[no-untyped-def]
         if e164 is None:
             form.phone.errors.append(_invalid_phone())
         else:
-            signin.request_code(e164)
+            asked = signin.request_code(e164, signin.address_key(request.remote_addr))
             db.session.commit()
             session["pending_phone"] = e164
             session["pending_next"] = safe_next(request.args.get("next"), url_for("household.home"))
+            if asked.retry_at is None:
+                session.pop("pending_held_until", None)
+            else:  # no SMS went: the code page says so, and until when (the same for a known or unknown number)
+                session["pending_held_until"] = asked.retry_at.isoformat()
             _pad_response_time(started)
             return redirect(url_for("household.enter_code"), code=303)
     status = 422 if form.errors else 200
@@ -64,26 +68,59 @@ def _language_of(household_id: int) -> str | None:
     return household.language if household else None
 
 
+def _clock(moment: datetime) -> tuple[bool, str]:
+    """(today?, "HH:MM") in local time, rounded up to the minute: "from 14:06" is never a minute too early."""
+    moment = local(moment)
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moment.date() == today(), moment.strftime("%H:%M")
+
+
+def _new_code_from(moment: datetime) -> str:
+    is_today, clock = _clock(moment)
+    if is_today:
+        return _("Vous pourrez demander un nouveau code aujourd'hui à partir de %(time)s.", time=clock)
+    return _("Vous pourrez demander un nouveau code demain à partir de %(time)s.", time=clock)
+
+
+def _tries_from(moment: datetime) -> str:
+    is_today, clock = _clock(moment)
+    if is_today:
+        return _("Trop d'essais avec ce numéro. Vous pourrez réessayer aujourd'hui à partir de %(time)s.", time=clock)
+    return _("Trop d'essais avec ce numéro. Vous pourrez réessayer demain à partir de %(time)s.", time=clock)
+
+
+def _held_until() -> datetime | None:
+    """When the number's last code request made no code (limits), the moment a new one can be asked."""
+    held = session.get("pending_held_until")
+    moment = datetime.fromisoformat(held) if isinstance(held, str) else None
+    return moment if moment is not None and moment > datetime.now(UTC) else None
+
+
 @bp.route("/sign-in/code", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNIN_TRIES_PER_ADDRESS"], methods=["POST"])
 def enter_code():  # type: ignore[no-untyped-def]
     e164 = session.get("pending_phone")
     if not e164:
         return redirect(url_for("household.sign_in"))
     form = CodeForm()
+    too_many = False
     if form.validate_on_submit():
-        result = signin.check_code(e164, form.code.data)
+        result = signin.check_code(e164, form.code.data, signin.address_key(request.remote_addr))
         db.session.commit()  # wrong tries count even when the answer is "no"
         if result.status is signin.CodeCheck.OK and result.household_id is not None:
             target = safe_next(session.get("pending_next"), url_for("household.home"))
             sign_in_household(result.household_id, _language_of(result.household_id))
             return redirect(target, code=303)
-        if result.status is signin.CodeCheck.TOO_MANY:
-            form.code.errors.append(_("Trop d'essais avec ce code. Demandez un nouveau code."))
+        if result.status is signin.CodeCheck.TOO_MANY and result.retry_at is not None:
+            too_many = True
+            form.code.errors.append(_tries_from(result.retry_at))
         else:
             form.code.errors.append(_("Ce code ne marche pas. Il est faux ou trop vieux."))
+    held = _held_until()
     status = 422 if form.errors else 200
-    return render_template("household/enter_code.html", form=form), status
+    return render_template("household/enter_code.html", form=form, held=_new_code_from(held) if held else None,
+                           offer_link=too_many or held is not None), status
 
 
 @bp.route("/k/<token>", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from guide.models.after_move import CourtesyVisit, MoveExpense, SurveyAnswer, SurveyInvitation
 from guide.models.audit import AuditEntry
-from guide.models.auth import SignInCode, SignInLink
+from guide.models.auth import SignInCode, SignInGuard, SignInLink, SignInTry
 from guide.models.budget import BudgetFacts
 from guide.models.feedback import PageFeedback
 from guide.models.household import Consent, ConsentKind, ContactNote, Household, HouseholdPhone, Operation
@@ -29,7 +29,8 @@ from guide.models.staff import Role, StaffUser
 
 __all__ = [
     "CourtesyVisit", "MoveExpense", "SurveyAnswer", "SurveyInvitation",
-    "AuditEntry", "SignInCode", "SignInLink", "BudgetFacts", "PageFeedback", "Consent", "ConsentKind",
+    "AuditEntry", "SignInCode", "SignInGuard", "SignInLink", "SignInTry", "BudgetFacts", "PageFeedback", "Consent",
+    "ConsentKind",
     "ContactNote", "Household", "HouseholdPhone", "Operation", "Appointment", "AppointmentKind",
     "AppointmentStatus", "Proposal", "ProposalStatus", "SmsMessage", "SmsInbound", "SmsSession", "Role",
     "StaffUser", "HouseholdStatistic", "MediationCase", "PlanChange", "PlanItem", "PlanItemKind",

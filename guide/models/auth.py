@@ -12,7 +12,11 @@ from guide.models.base import utcnow
 
 
 class SignInCode(db.Model):
-    """A 6-digit code sent by SMS; only a keyed hash of the phone and of the code are kept."""
+    """A 6-digit code sent by SMS; only keyed hashes of the phone, the code and the asking address are kept.
+
+    Every code asked within the per-number limits is a row, known number or not (`household_id` None: no SMS went,
+    and it can sign nobody in); the rows of the last SIGNIN_WINDOW_HOURS are what those limits count.
+    """
 
     __tablename__ = "sign_in_code"
 
@@ -22,8 +26,29 @@ class SignInCode(db.Model):
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    address_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")  # who asked (keyed hash)
+
+
+class SignInTry(db.Model):
+    """One wrong code typed for a number, from an address (keyed hashes): the per-number try limits count these."""
+
+    __tablename__ = "sign_in_try"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    address_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SignInGuard(db.Model):
+    """One row per number being signed in with: locked (UPDATE) while a request counts and writes that number's
+    codes and tries, so requests racing on several processes cannot all pass a limit at once."""
+
+    __tablename__ = "sign_in_guard"
+
+    phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class SignInLink(db.Model):

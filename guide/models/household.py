@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guide.extensions import db
@@ -49,14 +49,18 @@ class Household(Versioned, db.Model):
 
 
 class HouseholdPhone(db.Model):
-    """A member's mobile number, in E.164; SMS only with that member's recorded consent."""
+    """A member's mobile number, in E.164; SMS only with that member's recorded consent.
+
+    One number, one household: the number is unique over the whole table. Every row is active (a number taken
+    off a file, or the phones of an erased or anonymised file, are deleted, never kept aside), so sign-in and
+    inbound SMS find at most one household for a number (guide/services/household_phones.py).
+    """
 
     __tablename__ = "household_phone"
-    __table_args__ = (UniqueConstraint("household_id", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"), index=True)
-    number: Mapped[str] = mapped_column(String(20), index=True)
+    number: Mapped[str] = mapped_column(String(20), index=True, unique=True)
     label: Mapped[str] = mapped_column(String(80), default="")  # whose phone, in the household's words
     sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -2,7 +2,8 @@
 
 Columns (header row, any order; French Excel's ";" or ","; UTF-8 with or without BOM, or Windows-1252):
 reference, nom, langue, personnes, telephone, accord_sms, operation, commune, charge_email, mediateur_email,
-etape, papiers_le. Several phones go in one cell separated by "|".
+etape, papiers_le. Several phones go in one cell separated by "|". A number already on a household file, or on two
+rows of the file, is an error of its row (one number, one household: guide/services/household_phones.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from guide.content import load_journey
 from guide.extensions import db
@@ -21,7 +23,7 @@ from guide.household.labels import role_label
 from guide.i18n import configured_languages
 from guide.models import Household, HouseholdPhone, Operation, Role, StaffUser
 from guide.phones import normalize
-from guide.services import audit
+from guide.services import audit, household_phones
 
 REQUIRED = ("reference", "nom", "telephone")
 KNOWN = ("reference", "nom", "langue", "personnes", "telephone", "accord_sms", "operation", "commune",
@@ -82,6 +84,8 @@ def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> Impor
     languages = configured_languages()
     staff_by_email = {s.email.lower(): s for s in db.session.scalars(select(StaffUser))}
     existing = set(db.session.scalars(select(Household.reference)))
+    numbers_on_files = household_phones.numbers_on_files()  # one number, one household
+    number_lines: dict[str, int] = {}  # a number of this file -> the first line that has it
     seen: set[str] = set()
     operations: dict[tuple[str, str], Operation] = {}
     pending: list[Household] = []
@@ -121,13 +125,20 @@ def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> Impor
             error("personnes", _("Un nombre de personnes entre 1 et 20."))
             occupants = 1
         phones = []
-        for piece in [p for p in row.get("telephone", "").split("|") if p.strip()]:
+        pieces = [p for p in row.get("telephone", "").split("|") if p.strip()]
+        for piece in pieces:
             e164 = normalize(piece, region)
             if e164 is None:
                 error("telephone", _("Numéro invalide : %(number)s", number=piece))
+            elif e164 in numbers_on_files:
+                error("telephone", _("%(number)s est déjà dans le dossier d'un autre ménage. "
+                                     "Demandez à un administrateur.", number=piece.strip()))
+            elif number_lines.setdefault(e164, index) != index:
+                error("telephone", _("%(number)s est aussi à la ligne %(line)s. Un numéro va dans un seul dossier.",
+                                     number=piece.strip(), line=number_lines[e164]))
             else:
                 phones.append(e164)
-        if not phones:
+        if not pieces:
             error("telephone", _("Au moins un numéro de téléphone."))
         consent_text = row.get("accord_sms", "").lower()
         if consent_text not in YES | NO:
@@ -167,7 +178,13 @@ def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> Impor
     if result.errors:
         return result
     db.session.add_all(pending)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a number put on a file by someone else while this import was checked
+        db.session.rollback()
+        result.errors.append(RowError(1, "telephone", _("Un numéro vient d'être ajouté à un autre dossier. "
+                                                        "Rien n'est importé. Recommencez l'import.")))
+        return result
     for household in pending:
         audit.record("staff", staff.id, "import", household_id=household.id, entity="household",
                      entity_id=household.id)

@@ -39,7 +39,9 @@ from guide.models import (
     RequestAddition,
     RequestPhoto,
     SignInCode,
+    SignInGuard,
     SignInLink,
+    SignInTry,
     SmsInbound,
     SmsMessage,
     SmsSession,
@@ -221,8 +223,9 @@ def _forget_sms(household_id: int, numbers: list[str]) -> None:
         db.session.execute(delete(SmsSession).where(SmsSession.number.in_(alone)),
                            execution_options={"synchronize_session": False})
         hashes = [keyed_hash("phone", n) for n in alone]
-        db.session.execute(delete(SignInCode).where(SignInCode.phone_hash.in_(hashes)),
-                           execution_options={"synchronize_session": False})
+        for model in (SignInCode, SignInTry, SignInGuard):
+            db.session.execute(delete(model).where(model.phone_hash.in_(hashes)),
+                               execution_options={"synchronize_session": False})
 
 
 def erase_household(household: Household, actor_kind: str, actor_id: int | None, reason: str = "request",
@@ -330,6 +333,7 @@ class RetentionResult:
     failed: list[str] = field(default_factory=list)
     sign_in_codes: int = 0
     sign_in_links: int = 0
+    sign_in_tries: int = 0  # wrong tries and guard rows of numbers idle past the sign-in limits' window
     sms_texts: int = 0  # SMS bodies blanked or links masked
     sms_rows: int = 0  # SMS rows of no household deleted
     sms_sessions: int = 0
@@ -370,7 +374,11 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
 
     final = [s for s in SmsStatus.FINAL] + [SmsStatus.REVIEW]
     day_ago = now - timedelta(days=1)
-    codes = (SignInCode.expires_at < day_ago,)  # a day's margin: recent codes count for the per-number limit
+    # the sign-in limits count codes and wrong tries of the last SIGNIN_WINDOW_HOURS: those rows stay that long
+    limits_cutoff = now - max(timedelta(days=1), timedelta(hours=int(config["SIGNIN_WINDOW_HOURS"])))
+    codes = (SignInCode.expires_at < limits_cutoff,)
+    tries = (SignInTry.at < limits_cutoff,)
+    guards = (SignInGuard.touched_at < limits_cutoff,)
     links = (SignInLink.expires_at < day_ago,)
     sms_cutoff = now - timedelta(days=int(config["RETENTION_SMS_DAYS"]))
     old_sms = (SmsMessage.household_id.is_not(None), SmsMessage.created_at < sms_cutoff, SmsMessage.status.in_(final),
@@ -390,6 +398,7 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
 
     result.sign_in_codes = _count(SignInCode, *codes)
     result.sign_in_links = _count(SignInLink, *links)
+    result.sign_in_tries = _count(SignInTry, *tries) + _count(SignInGuard, *guards)
     result.sms_rows = _count(SmsMessage, *orphans_out) + _count(SmsInbound, *orphans_in)
     result.sms_sessions = _count(SmsSession, *sessions)
     result.access_log = _count(AuditEntry, *log)
@@ -414,6 +423,8 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
     result.sms_texts = texts
     db.session.execute(delete(SignInCode).where(*codes), execution_options=sync)
     db.session.execute(delete(SignInLink).where(*links), execution_options=sync)
+    db.session.execute(delete(SignInTry).where(*tries), execution_options=sync)
+    db.session.execute(delete(SignInGuard).where(*guards), execution_options=sync)
     db.session.execute(delete(SmsSession).where(*sessions), execution_options=sync)
     db.session.execute(delete(AuditEntry).where(*log), execution_options=sync)
     audit.record("system", None, "retention", anonymised=len(result.households), access_log=result.access_log,

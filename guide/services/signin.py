@@ -2,21 +2,28 @@
 
 Codes and link tokens are random, single use, expiring, and stored only as keyed hashes. The answer to a
 code request is the same whether or not the number is known; unknown numbers get no SMS.
+
+Limits, per number and over a sliding window (SIGNIN_WINDOW_HOURS), each counted for the asking address and in all:
+codes made (so a stranger cannot flood a phone nor use up its owner's codes from one or two addresses) and wrong
+tries (so guessing stays hopeless, and a stranger's wrong guesses from elsewhere do not spend the owner's).
+A code stays valid for its minutes whatever else is asked: any unexpired, unused code of the number signs in.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from guide.extensions import db
-from guide.models import Household, HouseholdPhone, SignInCode, SignInLink
+from guide.models import Household, SignInCode, SignInGuard, SignInLink, SignInTry
 from guide.security import keyed_hash, new_code, new_token, same
-from guide.services import audit
+from guide.services import audit, household_phones
 from guide.sms import texts
 from guide.sms.outbox import enqueue
 from guide.timeutil import as_utc
@@ -25,75 +32,136 @@ from guide.timeutil import as_utc
 class CodeCheck(StrEnum):
     OK = "ok"
     WRONG = "wrong"  # wrong, expired, used, or unknown number: one answer for all
-    TOO_MANY = "too_many"
+    TOO_MANY = "too_many"  # the number's wrong tries (from this address, or in all) are used up until `retry_at`
 
 
 @dataclass(frozen=True)
 class CodeResult:
     status: CodeCheck
     household_id: int | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """The answer to "send me a code": made (and sent if the number is known), or held until `retry_at`.
+
+    The same for a known and an unknown number: both are counted alike, so "held" says nothing about the number."""
+
+    made: bool  # a code was made (and sent, when the number is known)
+    retry_at: datetime | None = None
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def address_key(remote_addr: str | None) -> str:
+    """Who asks, as the limits see it: an IPv4 address, or an IPv6 /64 (one subscriber's whole network)."""
+    try:
+        address = ipaddress.ip_address(remote_addr or "")
+    except ValueError:
+        return remote_addr or ""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
 
 def find_household_by_phone(e164: str) -> Household | None:
-    phone = db.session.scalars(select(HouseholdPhone).where(HouseholdPhone.number == e164).limit(1)).first()
-    return phone.household if phone else None
+    """The household whose file holds the number (at most one: one number, one household)."""
+    return household_phones.holder(e164)
 
 
-def request_code(e164: str) -> None:
-    """Create a code for the number; send it by SMS only when the number belongs to a household."""
-    config = current_app.config
-    phone_hash = keyed_hash("phone", e164)
-    since = _now() - timedelta(minutes=15)
-    recent = db.session.scalar(select(func.count()).select_from(SignInCode)
-                               .where(SignInCode.phone_hash == phone_hash, SignInCode.created_at >= since))
+def _lock_number(phone_hash: str, now: datetime) -> None:
+    """Hold the number's guard row until the transaction ends: its counts and writes happen one request at a time,
+    on every process (a row lock on PostgreSQL, the write lock on SQLite)."""
+    for _attempt in range(3):
+        touched = db.session.execute(update(SignInGuard).where(SignInGuard.phone_hash == phone_hash)
+                                     .values(touched_at=now).execution_options(synchronize_session=False))
+        if touched.rowcount == 1:
+            return
+        insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        db.session.execute(insert(SignInGuard).values(phone_hash=phone_hash, touched_at=now)
+                           .on_conflict_do_nothing(index_elements=["phone_hash"]))
+    raise RuntimeError("sign-in guard row could not be locked")
+
+
+def _free_at(times: list[datetime], limit: int, window: timedelta) -> datetime | None:
+    """When one more event fits under `limit` per sliding `window`, given the window's events (oldest first); None
+    when it fits now."""
+    if len(times) < limit:
+        return None
+    return as_utc(times[len(times) - limit]) + window
+
+
+def _held_until(times_here: list[datetime], times_all: list[datetime], per_address: int, per_number: int,
+                window: timedelta) -> datetime | None:
+    held = [t for t in (_free_at(times_here, per_address, window), _free_at(times_all, per_number, window)) if t]
+    return max(held) if held else None
+
+
+def _window() -> timedelta:
+    return timedelta(hours=current_app.config["SIGNIN_WINDOW_HOURS"])
+
+
+def request_code(e164: str, address: str) -> CodeRequest:
+    """Make a code for the number and send it when the number belongs to a household, within the per-number limits
+    (codes asked from this address, codes in all, over the window); past them nothing is made or sent, and the
+    answer says until when. Codes already sent stay valid whatever is asked afterwards."""
+    config, now = current_app.config, _now()
+    phone_hash, address_hash = keyed_hash("phone", e164), keyed_hash("address", address)
+    _lock_number(phone_hash, now)
+    window = _window()
+    rows = db.session.execute(select(SignInCode.created_at, SignInCode.address_hash).where(
+        SignInCode.phone_hash == phone_hash, SignInCode.created_at >= now - window)
+        .order_by(SignInCode.created_at)).all()
+    held = _held_until([at for at, who in rows if who == address_hash], [at for at, _who in rows],
+                       config["SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS"], config["SIGNIN_CODES_PER_NUMBER"], window)
+    if held is not None:
+        return CodeRequest(made=False, retry_at=held)
     household = find_household_by_phone(e164)
-    if recent >= config["SIGNIN_CODES_PER_NUMBER"]:
-        household = None  # past the limit nothing is sent: a code nobody received must not sign anyone in
     code = new_code()
-    row = SignInCode(phone_hash=phone_hash, code_hash=keyed_hash("code", code),
-                     household_id=household.id if household else None,
-                     expires_at=_now() + timedelta(minutes=config["SIGNIN_CODE_MINUTES"]))
-    db.session.add(row)
-    if household is None:
-        return
-    body, _count = texts.render("sign_in_code", household.language, code=code)
-    enqueue(e164, "sign_in_code", body, household_id=household.id, language=household.language)
-    audit.record("household", household.id, "sign_in_code_sent", household_id=household.id)
+    db.session.add(SignInCode(phone_hash=phone_hash, code_hash=keyed_hash("code", code), address_hash=address_hash,
+                              household_id=household.id if household else None, created_at=now,
+                              expires_at=now + timedelta(minutes=config["SIGNIN_CODE_MINUTES"])))
+    if household is not None:
+        body, _count = texts.render("sign_in_code", household.language, code=code)
+        enqueue(e164, "sign_in_code", body, household_id=household.id, language=household.language)
+        audit.record("household", household.id, "sign_in_code_sent", household_id=household.id)
+    return CodeRequest(made=True)
 
 
-def check_code(e164: str, code: str) -> CodeResult:
-    """Check the latest code for the number; wrong tries are counted and committed by the caller."""
-    config = current_app.config
-    row = db.session.scalars(
-        select(SignInCode).where(SignInCode.phone_hash == keyed_hash("phone", e164))
-        .order_by(SignInCode.id.desc()).limit(1)
-    ).first()
-    if row is None or row.used_at is not None or as_utc(row.expires_at) <= _now():
-        return CodeResult(CodeCheck.WRONG)
-    # every try is counted in the database before the code is compared, by one conditional UPDATE: tries sent
-    # at the same time to several processes cannot share a count and get more than SIGNIN_CODE_MAX_TRIES
-    counted = db.session.scalar(
-        update(SignInCode).where(SignInCode.id == row.id, SignInCode.attempts < config["SIGNIN_CODE_MAX_TRIES"])
-        .values(attempts=SignInCode.attempts + 1).returning(SignInCode.attempts)
-        .execution_options(synchronize_session=False))
-    if counted is None:
-        return CodeResult(CodeCheck.TOO_MANY)
-    cleaned = "".join(ch for ch in code if ch.isdigit())
-    if not same(row.code_hash, keyed_hash("code", cleaned)) or row.household_id is None:
-        if counted >= config["SIGNIN_CODE_MAX_TRIES"]:
-            return CodeResult(CodeCheck.TOO_MANY)
-        return CodeResult(CodeCheck.WRONG)
-    spent = db.session.execute(update(SignInCode).where(SignInCode.id == row.id, SignInCode.used_at.is_(None))
-                               .values(used_at=_now()).execution_options(synchronize_session=False))
-    if spent.rowcount != 1:  # the same code, used at the same moment by another request
-        return CodeResult(CodeCheck.WRONG)
-    audit.record("household", row.household_id, "sign_in", household_id=row.household_id, method="code")
-    return CodeResult(CodeCheck.OK, row.household_id)
+def check_code(e164: str, code: str, address: str) -> CodeResult:
+    """Sign in with any unexpired, unused code sent to the number; wrong tries are limited per number and address
+    and per number in all, over the window (the caller commits: wrong tries count even when the answer is no).
+
+    A try is counted whether or not the number is known, so "too many" looks the same for every number."""
+    config, now = current_app.config, _now()
+    phone_hash, address_hash = keyed_hash("phone", e164), keyed_hash("address", address)
+    _lock_number(phone_hash, now)
+    window = _window()
+    per_address, per_number = config["SIGNIN_WRONG_TRIES_PER_NUMBER_FROM_ONE_ADDRESS"], \
+        config["SIGNIN_WRONG_TRIES_PER_NUMBER"]
+    rows = db.session.execute(select(SignInTry.at, SignInTry.address_hash).where(
+        SignInTry.phone_hash == phone_hash, SignInTry.at >= now - window).order_by(SignInTry.at)).all()
+    here, every = [at for at, who in rows if who == address_hash], [at for at, _who in rows]
+    held = _held_until(here, every, per_address, per_number, window)
+    if held is not None:
+        return CodeResult(CodeCheck.TOO_MANY, retry_at=held)
+    wanted = keyed_hash("code", "".join(ch for ch in code if ch.isdigit()))
+    live = db.session.scalars(select(SignInCode).where(
+        SignInCode.phone_hash == phone_hash, SignInCode.used_at.is_(None), SignInCode.expires_at > now,
+        SignInCode.household_id.is_not(None)).order_by(SignInCode.id)).all()
+    match = next((row for row in live if same(row.code_hash, wanted)), None)  # every live code compared
+    if match is None:
+        db.session.add(SignInTry(phone_hash=phone_hash, address_hash=address_hash, at=now))
+        held = _held_until([*here, now], [*every, now], per_address, per_number, window)
+        return CodeResult(CodeCheck.TOO_MANY, retry_at=held) if held else CodeResult(CodeCheck.WRONG)
+    match.used_at = now
+    audit.record("household", match.household_id, "sign_in", household_id=match.household_id, method="code")
+    return CodeResult(CodeCheck.OK, match.household_id)
 
 
 def create_link(household: Household, target: str = "/my") -> str:

@@ -3,7 +3,7 @@ consents and phones. Shared rows are saved only over the version the person saw 
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ from guide.models import (
 from guide.models.base import money
 from guide.phones import normalize
 from guide.rules.budget import EXPENSE_KINDS
-from guide.services import audit
+from guide.services import audit, household_phones
 from guide.services.versioned import save_if_current
 from guide.staff.forms import (
     AppointmentForm,
@@ -253,19 +253,16 @@ def add_phone(household_id: int):  # type: ignore[no-untyped-def]
         e164 = normalize(form.number.data, current_app.config["DEFAULT_REGION"])
         if e164 is None:
             form.number.errors.append(_("Ce numéro ne semble pas juste. Exemple : 06 12 34 56 78."))
-        elif any(p.number == e164 for p in found.phones):
-            form.number.errors.append(_("Ce numéro est déjà enregistré pour ce ménage."))
         else:
-            from datetime import datetime
-
-            phone = HouseholdPhone(household_id=found.id, number=e164, label=form.label.data or "",
-                                   sms_consent=form.sms_consent.data,
-                                   consent_at=datetime.now(UTC) if form.sms_consent.data else None)
-            db.session.add(phone)
-            db.session.flush()
-            _log(found, "create", "phone", phone.id)
-            db.session.commit()
-            return _back(found, "facts")
+            try:
+                phone = household_phones.add_phone(found, e164, form.label.data or "", bool(form.sms_consent.data))
+            except household_phones.NumberTaken as taken:
+                found = _household_for_staff(household_id)  # a lost race rolled the request back: read it again
+                form.number.errors.append(household_phones.taken_message(taken, found, g.staff))
+            else:
+                _log(found, "create", "phone", phone.id)
+                db.session.commit()
+                return _back(found, "facts")
     return _render_household(found, phone_form=form)
 
 

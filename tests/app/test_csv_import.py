@@ -104,3 +104,49 @@ def test_import_needs_csrf(client, ctx) -> None:
     response = client.post("/staff/import", data={"file": (io.BytesIO(b"x"), "a.csv")},
                            content_type="multipart/form-data")
     assert response.status_code == 400
+
+
+def test_a_number_already_on_a_file_or_twice_in_the_file_imports_nothing(client, app, ctx) -> None:
+    """One number, one household: each row with a number taken is named, and no row is imported."""
+    officer = make_staff()
+    make_household(phone="+33612340077", reference="EXISTING-1", display_name="Famille Ailleurs")
+    rows = (HEADER + f"R-1;Famille Un;fr;2;06 12 34 00 77;oui;;;{officer.email};informed;\n"
+            f"R-2;Famille Deux;fr;2;06 12 34 00 88;oui;;;{officer.email};informed;\n"
+            f"R-3;Famille Trois;fr;2;0612340099|06 12 34 00 88;oui;;;{officer.email};informed;\n"
+            f"R-4;Famille Quatre;fr;2;06 12 34 00 55|0612340055;oui;;;{officer.email};informed;\n")
+    log_in(client, officer)
+    before = _count(app)
+    response = _upload(client, rows.encode())
+    assert response.status_code == 422
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    errors: dict[str, str] = {}
+    for row in soup.select("tr[data-line]"):
+        errors[row["data-line"]] = errors.get(row["data-line"], "") + row.get_text(" ", strip=True)
+    assert set(errors) == {"2", "4"}, errors
+    assert "06 12 34 00 77 est déjà dans le dossier d'un autre ménage. Demandez à un administrateur." in errors["2"]
+    assert "EXISTING-1" not in errors["2"] and "Ailleurs" not in errors["2"], "the other file is not named"
+    assert "06 12 34 00 88 est aussi à la ligne 3. Un numéro va dans un seul dossier." in errors["4"]
+    assert _count(app) == before, "nothing imported"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HouseholdPhone)) == 1
+
+
+def test_a_number_put_on_a_file_while_the_import_is_checked_imports_nothing(client, app, ctx, monkeypatch) -> None:
+    """The rows were checked against the files before another officer's save landed: the database refuses, and
+    the import says so and saves nothing (no error page)."""
+    from guide.services import household_phones
+
+    officer = make_staff()
+    make_household(phone="+33612340066")
+    monkeypatch.setattr(household_phones, "numbers_on_files", lambda: set())  # the other save not yet visible
+    rows = (HEADER + f"R-1;Famille Un;fr;2;06 12 34 00 11;oui;;;{officer.email};informed;\n"
+            f"R-2;Famille Deux;fr;2;06 12 34 00 66;oui;;;{officer.email};informed;\n")
+    log_in(client, officer)
+    before = _count(app)
+    response = _upload(client, rows.encode())
+    assert response.status_code == 422, response.status_code
+    assert "Un numéro vient d'être ajouté à un autre dossier. Rien n'est importé." in response.get_data(as_text=True) \
+        .replace("&#39;", "'")
+    assert _count(app) == before and _count(app, HouseholdPhone) == 1, "nothing imported"

@@ -229,7 +229,8 @@ def test_rate_limit_storage_failures_are_logged_as_json_without_the_limit_key(da
     the line Flask-Limiter writes on each refusal names the key (an IP address here) and stays out."""
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False,
                       "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
-                      "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}})
+                      "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+                      "SIGNIN_REQUESTS_PER_ADDRESS": "10 per hour"})
     client = app.test_client()
     try:
         statuses = [client.post("/sign-in", data={"phone": "not a number"},

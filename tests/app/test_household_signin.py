@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from guide.extensions import db
-from guide.models import AuditEntry, SignInCode, SignInLink, SmsMessage
+from guide.models import AuditEntry, SignInCode, SignInLink, SignInTry, SmsMessage
 from guide.services import signin
 from tests.conftest import csrf_token, get_page
 from tests.factories import make_household
@@ -127,7 +127,8 @@ def test_five_wrong_tries_spend_the_code(client, app, ctx) -> None:
 
 
 def test_wrong_tries_sent_at_the_same_moment_all_count(client, app, ctx) -> None:
-    """Ten guesses racing on ten connections (as on several processes) share no count: 5 tries, then it is dead."""
+    """Ten guesses racing on ten connections (as on several processes) share one count: 5 tries from this address,
+    then even the right code is refused here."""
     import threading
 
     make_household(phone="+33612345674")
@@ -140,7 +141,7 @@ def test_wrong_tries_sent_at_the_same_moment_all_count(client, app, ctx) -> None
         try:
             with app.app_context():
                 barrier.wait()
-                results.append(signin.check_code("+33612345674", wrong).status)
+                results.append(signin.check_code("+33612345674", wrong, "127.0.0.1").status)
                 db.session.commit()
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
@@ -153,8 +154,9 @@ def test_wrong_tries_sent_at_the_same_moment_all_count(client, app, ctx) -> None
     assert not errors, errors
     assert results.count(signin.CodeCheck.WRONG) == 4, results
     with app.app_context():
-        assert db.session.scalar(select(SignInCode.attempts).order_by(SignInCode.id.desc()).limit(1)) == 5
-        assert signin.check_code("+33612345674", code).status == signin.CodeCheck.TOO_MANY
+        tries = db.session.scalar(select(func.count()).select_from(SignInTry))
+        assert tries == 5, f"{tries} wrong tries recorded, 5 expected (the limit from one address)"
+        assert signin.check_code("+33612345674", code, "127.0.0.1").status == signin.CodeCheck.TOO_MANY
 
 
 def test_a_code_works_once(client, app, ctx) -> None:
@@ -178,16 +180,30 @@ def test_an_expired_code_is_refused(client, app, ctx) -> None:
     assert _send_code(client, _last_code(app)).status_code == 422
 
 
-def test_codes_per_number_are_limited_without_saying_so(client, app, ctx) -> None:
+def test_codes_per_number_from_one_address_are_limited_and_the_page_says_so(client, app, ctx) -> None:
     make_household(phone="+33612345676")
-    for _ in range(app.config["SIGNIN_CODES_PER_NUMBER"] + 2):
-        assert _ask_code(app.test_client(), "0612345676").status_code == 303
-    assert _sms_count(app) == app.config["SIGNIN_CODES_PER_NUMBER"]
+    limit = app.config["SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS"]
+    for _ in range(limit):
+        assert _ask_code(client, "0612345676").status_code == 303
+        assert "Nous n'avons pas envoyé" not in get_page(client, "/sign-in/code").text("main")
+    assert _ask_code(client, "0612345676").status_code == 303
+    page = get_page(client, "/sign-in/code")
+    assert _sms_count(app) == limit, "past the limit no SMS goes"
+    assert "Nous n'avons pas envoyé de nouveau SMS" in page.text("main"), "the page must not promise an SMS"
+    assert "Vous pourrez demander un nouveau code demain à partir de" in page.text("main")
+    assert "lien personnel" in page.text("main"), "the personal-link route is offered"
 
 
-def test_requests_per_address_are_rate_limited(client) -> None:
-    statuses = [_ask_code(client, "0612000111").status_code for _ in range(11)]
-    assert statuses[:10] == [303] * 10 and statuses[10] == 429
+def _per_hour(setting: str) -> int:
+    count, per, unit = setting.split()
+    assert (per, unit) == ("per", "hour"), setting
+    return int(count)
+
+
+def test_requests_per_address_are_rate_limited(client, app) -> None:
+    limit = _per_hour(app.config["SIGNIN_REQUESTS_PER_ADDRESS"])
+    statuses = [_ask_code(client, f"06120{n:05d}").status_code for n in range(limit + 1)]
+    assert statuses[:limit] == [303] * limit and statuses[limit] == 429, statuses
 
 
 def test_code_page_without_a_pending_number_goes_back(client) -> None:

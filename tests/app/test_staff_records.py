@@ -159,3 +159,100 @@ def test_records_of_another_household_are_refused(client, app, ctx) -> None:
                 f"/staff/households/{other.id}/facts", f"/staff/households/{other.id}/budget",
                 f"/staff/households/{other.id}/consents", f"/staff/households/{other.id}/phones"):
         assert client.post(url, data={"csrf_token": token}).status_code == 404, url
+
+
+# --- one number, one household -------------------------------------------------------------------------------------
+
+def _delete_phone(client, household_id: int, phone_id: int):  # type: ignore[no-untyped-def]
+    page = get_page(client, f"/staff/households/{household_id}")
+    form = page.soup.select_one(f"form[action$='/phones/{phone_id}/delete']")
+    return client.post(form["action"], data={"csrf_token": csrf_token(page.soup)})
+
+
+def _holders(app, number: str) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(HouseholdPhone.household_id).where(HouseholdPhone.number == number)))
+
+
+def test_the_reproduced_case_a_number_stays_on_one_household(app, ctx) -> None:
+    """Officer A adds household 2's number to household 1 (refused, without naming household 2); officer B deletes
+    and re-adds it on household 2: sign-in and inbound SMS land in household 2, not in household 1."""
+    from guide.services import signin
+    from guide.sms import inbound
+
+    officer_a, officer_b = make_staff(), make_staff()
+    first = make_household(officer_id=officer_a.id)
+    second = make_household(officer_id=officer_b.id, phone="+33752000002", display_name="Famille Deux")
+    a, b = app.test_client(), app.test_client()
+    log_in(a, officer_a)
+    log_in(b, officer_b)
+    refused = _post_form(a, first.id, "phones", number="07 52 00 00 02", label="")
+    text = BeautifulSoup(refused.get_data(as_text=True), "html.parser").get_text()
+    assert refused.status_code == 422, "a number on another file must be refused"
+    assert "Ce numéro est déjà dans le dossier d'un autre ménage. Demandez à un administrateur." in text
+    assert second.reference not in text and "Famille Deux" not in text, "officer A may not see household 2"
+    assert _holders(app, "+33752000002") == [second.id]
+    with app.app_context():
+        phone_id = db.session.scalars(select(HouseholdPhone.id).where(HouseholdPhone.number == "+33752000002")).one()
+    assert _delete_phone(b, second.id, phone_id).status_code == 303
+    assert _post_form(b, second.id, "phones", number="07 52 00 00 02", label="", sms_consent="y").status_code == 303
+    assert _holders(app, "+33752000002") == [second.id]
+    with app.test_request_context():
+        assert signin.find_household_by_phone("+33752000002").id == second.id
+        row = inbound.receive("SM-one-number", "+33752000002", "+33600000000", "Bonjour")
+        db.session.commit()
+        assert row is not None and row.household_id == second.id, "the SMS must be filed with household 2"
+
+
+def test_someone_who_may_open_the_other_file_is_told_which_one(client, app, ctx) -> None:
+    admin = make_staff(role="admin")
+    first = make_household()
+    second = make_household(phone="+33752000003")
+    log_in(client, admin)
+    refused = _post_form(client, first.id, "phones", number="07 52 00 00 03")
+    text = BeautifulSoup(refused.get_data(as_text=True), "html.parser").get_text()
+    assert refused.status_code == 422
+    assert f"Ce numéro est déjà dans le dossier {second.reference}." in text
+    assert _holders(app, "+33752000003") == [second.id]
+    same_file = _post_form(client, second.id, "phones", number="+33 7 52 00 00 03")
+    assert same_file.status_code == 422 and "déjà enregistré pour ce ménage" in same_file.get_data(as_text=True)
+
+
+def test_two_officers_adding_one_number_at_once_the_database_decides(client, app, ctx, monkeypatch) -> None:
+    """Both look the number up before either saves: the unique number refuses the second save with the same
+    message, no error page, nothing of that request saved (as if the other officer's row was not yet visible)."""
+    from guide.services import household_phones
+
+    officer = make_staff()
+    first = make_household(officer_id=officer.id, phone="+33752000014")
+    other = make_household(phone="+33752000004")
+    log_in(client, officer)
+    real, looked = household_phones.holder_id, []
+
+    def not_yet_visible(e164: str) -> int | None:  # the first look-up misses the other officer's row
+        looked.append(e164)
+        return None if len(looked) == 1 else real(e164)
+
+    monkeypatch.setattr(household_phones, "holder_id", not_yet_visible)
+    response = _post_form(client, first.id, "phones", number="07 52 00 00 04")
+    text = BeautifulSoup(response.get_data(as_text=True), "html.parser").get_text()
+    assert response.status_code == 422, response.status_code
+    assert "Ce numéro est déjà dans le dossier d'un autre ménage." in text
+    assert _holders(app, "+33752000004") == [other.id]
+    with app.app_context():
+        numbers = db.session.scalars(select(HouseholdPhone.number).where(HouseholdPhone.household_id == first.id))
+        assert list(numbers) == ["+33752000014"], "nothing of the refused request was saved"
+
+
+def test_the_database_itself_refuses_a_number_on_two_households(app, ctx) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    first = make_household(phone="+33752000005")
+    second = make_household()
+    with app.app_context():
+        db.session.add(HouseholdPhone(household_id=second.id, number="+33752000005"))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+    assert _holders(app, "+33752000005") == [first.id]

@@ -10,11 +10,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from guide import create_app
 from guide.auth import HOUSEHOLD_KEY, STAFF_KEY
@@ -59,13 +60,14 @@ def _fixed_codes(monkeypatch, code: str = "123456") -> None:
 # --- guessing the code -----------------------------------------------------------------------------------------
 
 def test_after_the_maximum_tries_the_code_is_dead_even_from_other_sessions(app, ctx, monkeypatch) -> None:
-    """An attacker who copies the pending session into several browsers shares one counter: the code's."""
+    """An attacker who copies the pending session into several browsers shares one counter: the number's, for the
+    address they all come from."""
     _fixed_codes(monkeypatch)
     make_household(phone="+33612340001")
     first = app.test_client()
     assert _ask_code(first, "0612340001").status_code == 303
     cookie = first.get_cookie("session").value
-    tries = app.config["SIGNIN_CODE_MAX_TRIES"]
+    tries = app.config["SIGNIN_WRONG_TRIES_PER_NUMBER_FROM_ONE_ADDRESS"]
     clients = [app.test_client() for _ in range(3)]
     for client in clients:
         client.set_cookie("session", cookie)
@@ -74,30 +76,27 @@ def test_after_the_maximum_tries_the_code_is_dead_even_from_other_sessions(app, 
     for client in (*clients, first):
         response = _send_code(client, "123456")  # the right code, too late
         assert response.status_code == 422 and not _signed_in(client)
-        with app.test_request_context(), force_locale("fr"):
-            assert _("Trop d'essais avec ce code. Demandez un nouveau code.") in _soup(response).get_text()
+        assert "Trop d'essais avec ce numéro. Vous pourrez réessayer" in _soup(response).get_text()
     with app.app_context():
         assert db.session.scalars(select(SignInCode)).one().used_at is None
 
 
-def test_codes_asked_beyond_the_per_number_limit_cannot_be_used(app, ctx, monkeypatch) -> None:
-    """Past the limit no SMS goes out, so nobody but a guesser could know the code: asking again must not hand a
-    guesser a fresh code with fresh tries (that would make the per-number limit no limit at all)."""
-    _fixed_codes(monkeypatch)
+def test_codes_asked_beyond_the_per_number_limits_are_not_made(app, ctx) -> None:
+    """Past the limits no code is made (none could reach the owner): asking again hands nobody a fresh code with
+    fresh tries, and sends the owner no SMS."""
     make_household(phone="+33612340002")
-    limit = app.config["SIGNIN_CODES_PER_NUMBER"]
-    for _n in range(limit):
+    per_address = app.config["SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS"]
+    for _n in range(per_address + 3):
         _ask_code(app.test_client(), "0612340002")
-    attacker = app.test_client()
-    assert _ask_code(attacker, "0612340002").status_code == 303  # answered the same way...
-    response = _send_code(attacker, "123456")  # ...but the code it made signs nobody in
-    assert response.status_code == 422 and not _signed_in(attacker)
+    with app.app_context():
+        made = db.session.scalar(select(func.count()).select_from(SignInCode))
+    assert made == per_address, f"{made} codes made from one address, at most {per_address} expected"
 
 
 def test_a_code_asked_within_the_limit_still_works(app, ctx, monkeypatch) -> None:
     _fixed_codes(monkeypatch)
     make_household(phone="+33612340003")
-    for _n in range(app.config["SIGNIN_CODES_PER_NUMBER"] - 1):
+    for _n in range(app.config["SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS"] - 1):
         _ask_code(app.test_client(), "0612340003")
     client = app.test_client()
     _ask_code(client, "0612340003")
@@ -106,9 +105,12 @@ def test_a_code_asked_within_the_limit_still_works(app, ctx, monkeypatch) -> Non
 
 # --- rate limits answer with the 429 page ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("path", "limit", "lang"), [("/sign-in", 10, "ar"), ("/sign-in/code", 30, "tr"),
+@pytest.mark.parametrize(("path", "limit", "lang"), [("/sign-in", "SIGNIN_REQUESTS_PER_ADDRESS", "ar"),
+                                                      ("/sign-in/code", "SIGNIN_TRIES_PER_ADDRESS", "tr"),
                                                       ("/k/not-a-token", 30, "en"), ("/staff/login", 10, "fr")])
-def test_too_many_tries_from_one_address_get_the_429_page(app, path: str, limit: int, lang: str) -> None:
+def test_too_many_tries_from_one_address_get_the_429_page(app, path: str, limit: int | str, lang: str) -> None:
+    if isinstance(limit, str):  # "60 per hour" from the configuration
+        limit = int(app.config[limit].removesuffix(" per hour"))
     limiter.reset()
     client = app.test_client()
     client.set_cookie("lang", lang)
@@ -352,3 +354,169 @@ def test_a_personal_link_works_on_a_phone_whose_old_session_went_idle(app, ctx, 
     page = client.get(f"/k/{token}")
     response = client.post(f"/k/{token}", data={"csrf_token": csrf_token(_soup(page))})
     assert response.status_code == 303 and _signed_in(client)
+
+
+# --- a stranger cannot lock the owner out ---------------------------------------------------------------------------
+
+OWNER_NUMBER, OWNER_TYPED = "+33612340055", "06 12 34 00 55"
+DAY_START = datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # a Tuesday, 08:00 in Lille
+
+
+class Browser:
+    """One browser at one address: asks for codes and types them, as the sign-in pages are used."""
+
+    def __init__(self, app: Flask, address: str) -> None:
+        self.client = app.test_client()
+        self.client.environ_base["REMOTE_ADDR"] = address
+        self.token = csrf_token(_soup(self.client.get("/sign-in")))
+
+    def ask(self, typed: str = OWNER_TYPED):  # type: ignore[no-untyped-def]
+        response = self.client.post("/sign-in", data={"csrf_token": self.token, "phone": typed})
+        assert response.status_code == 303, response.status_code
+        return self.client.get("/sign-in/code")
+
+    def type(self, code: str):  # type: ignore[no-untyped-def]
+        return self.client.post("/sign-in/code", data={"csrf_token": self.token, "code": code})
+
+
+def _codes_sent_to(app: Flask, number: str) -> list[str]:
+    from guide.models import SmsMessage
+
+    with app.app_context():
+        bodies = db.session.scalars(select(SmsMessage.body).where(SmsMessage.to_number == number)
+                                    .order_by(SmsMessage.id)).all()
+    return [re.search(r"\b\d{6}\b", body).group(0) for body in bodies]
+
+
+@pytest.fixture()
+def even_codes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Codes drawn in order, all even: `_wrong(code)` and the strangers' "000000"/"999999" are never a live code."""
+    drawn = iter(range(100000, 999998, 2))
+    monkeypatch.setattr(signin, "new_code", lambda: str(next(drawn)))
+
+
+def _wrong(code: str) -> str:
+    return f"{int(code) + 1:06d}"
+
+
+def test_a_code_stays_valid_whatever_a_stranger_asks_after_it(app, ctx, even_codes) -> None:
+    """The reported bug: three requests by anyone made the code on the owner's phone "wrong or expired"."""
+    make_household(phone=OWNER_NUMBER)
+    owner = Browser(app, "192.0.2.10")
+    owner.ask()
+    code = _codes_sent_to(app, OWNER_NUMBER)[-1]
+    for n in range(8):
+        Browser(app, f"198.51.100.{n % 2 + 1}").ask()
+    response = owner.type(code)
+    assert response.status_code == 303 and _signed_in(owner.client), "the owner's code must still sign in"
+
+
+def test_any_unexpired_unused_code_of_the_number_signs_in(app, ctx) -> None:
+    make_household(phone=OWNER_NUMBER)
+    owner = Browser(app, "192.0.2.10")
+    owner.ask()
+    owner.ask()  # "no SMS? ask for a new code": then the first SMS arrives after all
+    first, second = _codes_sent_to(app, OWNER_NUMBER)
+    assert owner.type(first).status_code == 303 and _signed_in(owner.client)
+    again = Browser(app, "192.0.2.10")
+    with again.client.session_transaction() as session:
+        session["pending_phone"] = OWNER_NUMBER
+    assert again.type(first).status_code == 422, "a code works once"
+    assert again.type(second).status_code == 303, "the other code is still unused"
+
+
+def test_past_the_limits_the_page_says_no_sms_went_the_same_for_known_and_unknown_numbers(app, ctx) -> None:
+    """The truthful "no SMS was sent, ask again at HH:MM" reveals nothing: unknown numbers are counted alike."""
+    make_household(phone="+33612340004")
+    limit = app.config["SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS"]
+    pages = {}
+    with time_machine.travel(DAY_START, tick=False):
+        for kind, typed in (("known", "0612340004"), ("unknown", "0612349999")):
+            browser = Browser(app, "192.0.2.20")
+            for _n in range(limit):
+                browser.ask(typed)
+            held = browser.ask(typed)
+            wrong = browser.type("000000")
+            pages[kind] = [(r.status_code, _without_token(r.get_data())) for r in (held, wrong)]
+    assert pages["known"] == pages["unknown"], "a held answer must not tell a known number from an unknown one"
+    text = BeautifulSoup(pages["known"][0][1], "html.parser").get_text(" ", strip=True)
+    assert "Nous n'avons pas envoyé de nouveau SMS" in text and "demain à partir de 08:00" in text, text
+    assert "Si ce numéro est connu, un SMS arrive" not in text, "no promise of an SMS that will not come"
+    assert "lien personnel" in text
+
+
+def test_a_strangers_wrong_guesses_from_two_addresses_do_not_spend_the_owners_tries(app, ctx, even_codes) -> None:
+    make_household(phone=OWNER_NUMBER)
+    owner = Browser(app, "192.0.2.10")
+    owner.ask()
+    code = _codes_sent_to(app, OWNER_NUMBER)[-1]
+    for address in ("198.51.100.1", "198.51.100.2"):
+        stranger = Browser(app, address)
+        stranger.ask()
+        answers = [stranger.type(_wrong(code)).status_code for _n in range(10)]
+        assert answers == [422] * 10
+        assert not _signed_in(stranger.client)
+    assert owner.type(code).status_code == 303 and _signed_in(owner.client)
+
+
+def test_wrong_tries_in_all_are_limited_per_number_whatever_the_addresses(app, ctx, even_codes) -> None:
+    """Guessing from many addresses: at most SIGNIN_WRONG_TRIES_PER_NUMBER a window, then even the right code is
+    refused, and the page says until when (the price: a stranger with that many addresses locks the owner out of
+    codes for the window; the personal link still works)."""
+    make_household(phone=OWNER_NUMBER)
+    per_address = app.config["SIGNIN_WRONG_TRIES_PER_NUMBER_FROM_ONE_ADDRESS"]
+    in_all = app.config["SIGNIN_WRONG_TRIES_PER_NUMBER"]
+    owner = Browser(app, "192.0.2.10")
+    owner.ask()
+    code = _codes_sent_to(app, OWNER_NUMBER)[-1]
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        for n in range(in_all // per_address):
+            guesser = Browser(app, f"203.0.113.{n + 1}")
+            guesser.ask()
+            for _try in range(per_address):
+                assert guesser.type(_wrong(code)).status_code == 422
+        refused = owner.type(code)
+    assert refused.status_code == 422 and not _signed_in(owner.client)
+    assert "Trop d'essais avec ce numéro. Vous pourrez réessayer" in _soup(refused).get_text()
+    with app.app_context():
+        from guide.models import SignInTry
+
+        assert db.session.scalar(select(func.count()).select_from(SignInTry)) == in_all
+
+
+def test_a_stranger_sending_30_requests_an_hour_from_two_addresses_never_stops_the_owner(app, ctx, even_codes,
+                                                                                         monkeypatch) -> None:
+    """24 hours: every 2 minutes a stranger (two addresses in turn) asks a code for the owner's number and types a
+    wrong one. Every 8 hours the owner asks a code from home, a stranger's request and guess land while the owner
+    reads the SMS, and the owner types the code received: every one of the owner's sign-ins works."""
+    monkeypatch.setitem(app.config, "SIGNIN_MIN_RESPONSE_SECONDS", 0)
+    make_household(phone=OWNER_NUMBER)
+    strangers = [Browser(app, "198.51.100.1"), Browser(app, "198.51.100.2")]
+    owner_sign_ins, stranger_actions, stranger_sign_ins = [], 0, 0
+    with time_machine.travel(DAY_START, tick=False) as clock:
+        for minute in range(0, 24 * 60, 2):
+            stranger = strangers[stranger_actions % 2]
+            stranger.ask()
+            answer = stranger.type("000000" if stranger_actions % 3 else "999999")
+            stranger_sign_ins += answer.status_code == 303
+            stranger_actions += 1
+            if minute % (8 * 60) == 30:  # 08:30, 16:30, 00:30 in Lille
+                owner = Browser(app, "192.0.2.10")
+                owner.ask()
+                code = _codes_sent_to(app, OWNER_NUMBER)[-1]
+                clock.shift(timedelta(seconds=40))
+                strangers[0].ask()
+                strangers[1].type(_wrong(code))
+                clock.shift(timedelta(seconds=40))
+                response = owner.type(code)
+                owner_sign_ins.append(response.status_code == 303 and _signed_in(owner.client))
+                clock.shift(timedelta(seconds=-80))
+            clock.shift(timedelta(minutes=2))
+    sms = len(_codes_sent_to(app, OWNER_NUMBER))
+    print(f"\nstranger: {stranger_actions} code requests and {stranger_actions + len(owner_sign_ins)} wrong codes "
+          f"in 24 h from 2 addresses; owner: {sum(owner_sign_ins)} of {len(owner_sign_ins)} sign-ins worked; "
+          f"SMS to the owner's phone: {sms}")
+    assert stranger_actions == 720 and stranger_sign_ins == 0
+    assert owner_sign_ins == [True] * 3, f"the owner was stopped: {owner_sign_ins}"
+    per_address = app.config["SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS"]
+    assert sms == 3 * per_address, f"{sms} SMS: 2 stranger addresses and the owner's, {per_address} each at most"
