@@ -202,7 +202,8 @@ def _reduced_target(width: int, height: int) -> tuple[int, int]:
 
 
 def clean_photo(data: bytes, max_bytes: int = MAX_BYTES) -> CleanPhoto:
-    """A metadata-free, upright JPEG or PNG no larger than 2000 px a side, or PhotoError saying why not."""
+    """A metadata-free, upright JPEG or PNG no larger than 2000 px a side, or PhotoError saying why not
+    (code "busy": too many photos at once in this process, try again in a minute)."""
     if len(data) > max_bytes:
         raise PhotoError("too_large")
     if not (data.startswith(_JPEG_MAGIC) or data.startswith(_PNG_MAGIC)):
