@@ -20,7 +20,9 @@ bind = os.environ.get("GUIDE_BIND", "127.0.0.1:8000")
 # 4 threads: a worker cleans one photo at a time and lets two more wait (guide/uploads.py: PHOTOS_AT_ONCE,
 # PHOTOS_WAITING), so one thread is always left for other pages; Pillow works outside the GIL meanwhile.
 # bench/uploads.py (2026-12-07): with 1 thread, 6 concurrent photo uploads kept /healthz waiting 1.8 to 7.4 s
-# (p95); with 4, p95 stayed under 200 ms.
+# (p95); with 4, p95 stayed at 75 ms or less. bench/latency.py, 20 clients, same day (noisy shared machine):
+# 4 threads served as many pages as 1 (163-251 against 128-278 req/s), client-observed p95 140-214 against
+# 190-553 ms; the in-app p95 grows a little (22-35 against 10-24 ms: threads share the GIL).
 workers = int(os.environ.get("GUIDE_WORKERS", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUIDE_THREADS", 4))
 worker_class = "gthread"
