@@ -70,12 +70,13 @@ def worst_cases() -> dict[str, tuple[str, bytes]]:
         "jpeg-scan-bomb": ("progressive JPEG 4032×3024 with its last scan repeated 200 times",
                            _extra_scans(_save(Image.new("RGB", (4032, 3024), flat), "JPEG", quality=90,
                                               progressive=True), 200)),
-        "jpeg-50mp": ("baseline JPEG 8160×6120 (a 50 MP phone photo)",
-                      _save(_gradient(8160, 6120), "JPEG", quality=92)),
-        "jpeg-progressive-12mp": ("progressive JPEG 4032×3024 4:4:4 (a 12 MP photo re-saved)",
-                                  _save(_gradient(4032, 3024), "JPEG", quality=92, subsampling=0,
-                                        progressive=True)),
-        "png-16mp": ("PNG 4000×4000 with detail (a large screenshot or scan)", _save(png_16mp, "PNG")),
+        "jpeg-64mp": ("baseline JPEG 9248×6936 (a 64 MP phone photo: the largest one-scan JPEG accepted)",
+                      _save(_gradient(9248, 6936), "JPEG", quality=92)),
+        "jpeg-progressive-16mp": ("progressive JPEG 4000×4000 4:4:4 in 32 scans (the costliest one accepted)",
+                                  _extra_scans(_save(_gradient(4000, 4000), "JPEG", quality=92, subsampling=0,
+                                                     progressive=True), 22)),
+        "png-16mp": ("PNG 4000×4000 with detail (a large screenshot or scan; the largest PNG accepted)",
+                     _save(png_16mp, "PNG")),
     }
 
 
