@@ -3,6 +3,7 @@
     gunicorn -c gunicorn.conf.py guide.wsgi:app
 """
 
+import ctypes
 import multiprocessing
 import os
 
@@ -18,8 +19,14 @@ bind = os.environ.get("GUIDE_BIND", "127.0.0.1:8000")
 # bench/load.py (PostgreSQL on the same 2 cores, 10,000 households, 2026-11-22): GUIDE_THREADS=2 served 148
 # instead of 125 req/s at saturation and p95 35 instead of 37.5 ms for 50 readers; worth it with a remote database.
 # With several processes, set GUIDE_RATELIMIT_STORAGE_URI=redis://... so they share the rate-limit counters.
+# 4 threads: a worker cleans one photo at a time and lets two more wait (guide/uploads.py: PHOTOS_AT_ONCE,
+# PHOTOS_WAITING), so one thread is always left for other pages; Pillow works outside the GIL meanwhile.
+# bench/uploads.py (2026-12-07): with 1 thread, 6 concurrent photo uploads kept /healthz waiting 1.8 to 7.4 s
+# (p95); with 4, p95 stayed at 75 ms or less. bench/latency.py, 20 clients, same day (noisy shared machine):
+# 4 threads served as many pages as 1 (163-251 against 128-278 req/s), client-observed p95 140-214 against
+# 190-553 ms; the in-app p95 grows a little (22-35 against 10-24 ms: threads share the GIL).
 workers = int(os.environ.get("GUIDE_WORKERS", multiprocessing.cpu_count()))
-threads = int(os.environ.get("GUIDE_THREADS", 1))
+threads = int(os.environ.get("GUIDE_THREADS", 4))
 worker_class = "gthread"
 keepalive = 5
 timeout = 30
@@ -28,6 +35,25 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = None  # the proxy logs requests; the app logs without personal data
 preload_app = True
+
+
+def _return_big_blocks_to_the_system() -> None:
+    """Memory blocks of 1 MB and more are mapped on their own and given back to the system when freed.
+
+    Cleaning a photo takes up to ~100 MB for a moment. glibc otherwise serves such blocks from the arena of the
+    thread asking, one arena per thread, and keeps them once freed: with 4 threads taking turns at photos, a
+    worker grew to 408 MB instead of 233 MB (bench/uploads.py). Same as the environment variable
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1048576; set here, before the workers are forked, so it cannot be
+    forgotten. Without glibc (musl, macOS) there is nothing to set.
+    """
+    m_mmap_threshold = -3  # from glibc's malloc.h
+    try:
+        ctypes.CDLL(None).mallopt(m_mmap_threshold, 1024 * 1024)  # the C library the server runs on
+    except (OSError, AttributeError, TypeError):
+        pass
+
+
+_return_big_blocks_to_the_system()
 
 # Forwarded headers are believed in one place only: the app's ProxyFix, set by GUIDE_PROXY_HOPS
 # (guide/__init__.py), which takes just the rightmost value each trusted proxy added to X-Forwarded-For, -Proto

@@ -23,19 +23,33 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 4, threads: int = 2, database_url: str | None = None,
+def gunicorn(workers: int | None = 4, threads: int | None = 2, database_url: str | None = None,
              extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Yield the base URL of a running gunicorn with the app; the schema is brought up to date first."""
+    with gunicorn_process(workers, threads, database_url, extra_env) as (base, _process):
+        yield base
+
+
+@contextlib.contextmanager
+def gunicorn_process(workers: int | None = 4, threads: int | None = 2, database_url: str | None = None,
+                     extra_env: dict[str, str] | None = None,
+                     root: Path = ROOT) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Like gunicorn(), also yielding the master process; None for workers or threads keeps gunicorn.conf.py's
+    default, and root runs another checkout of the code (its own gunicorn.conf.py)."""
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="guide-bench-")
     env = {**os.environ, "GUIDE_DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
-           "GUIDE_SECRET_KEY": "bench", "GUIDE_BIND": f"127.0.0.1:{port}",
-           "GUIDE_WORKERS": str(workers), "GUIDE_THREADS": str(threads), **(extra_env or {})}
+           "GUIDE_SECRET_KEY": "bench", "GUIDE_BIND": f"127.0.0.1:{port}", **(extra_env or {})}
+    for name, value in (("GUIDE_WORKERS", workers), ("GUIDE_THREADS", threads)):
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = str(value)
     bindir = Path(sys.executable).parent
-    subprocess.run([str(bindir / "flask"), "--app", "guide", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+    subprocess.run([str(bindir / "flask"), "--app", "guide", "db", "upgrade"], cwd=root, env=env, check=True,
                    capture_output=True)
     process = subprocess.Popen([str(bindir / "gunicorn"), "-c", "gunicorn.conf.py", "guide.wsgi:app"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -46,7 +60,7 @@ def gunicorn(workers: int = 4, threads: int = 2, database_url: str | None = None
                 time.sleep(0.1)
         else:
             raise RuntimeError("gunicorn did not start")
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=10)

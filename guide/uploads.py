@@ -4,11 +4,19 @@ A household photographs a damaged flat with a phone; the photo carries the phone
 time in its EXIF. `clean_photo` checks the bytes themselves (never the file name or the declared type),
 refuses oversized files and decompression bombs, turns the picture upright, shrinks it and writes a fresh
 file holding pixels only.
+
+What cleaning may cost is decided on the header, before a single pixel is decoded (limits below, measured with
+bench/uploads.py), and each process cleans one photo at a time: a burst of uploads waits its turn, or is asked to
+come back in a minute, instead of filling a worker's memory and every one of its threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,8 +24,30 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 MAX_SIDE = 2000
 JPEG_QUALITY = 85
+MAX_BYTES = 5 * 1024 * 1024
 
-PhotoErrorCode = Literal["too_large", "not_an_image", "unsupported_type", "too_many_pixels"]
+# A JPEG sent in one scan (what phone cameras write) is decoded already reduced to about MAX_SIDE (the DCT scaling
+# of libjpeg, up to 1/8): a 50 MP photo then costs ~0.15 s and ~15 MB. 64 MP phones write 9248×6936.
+MAX_JPEG_PIXELS = 65_000_000
+# A progressive JPEG (or one in several scans) keeps every coefficient of the whole picture in memory while it is
+# read, whatever the reduction: 2 bytes per pixel and colour, 96 MB at 16 MP. A 12 MP photo re-saved fits.
+MAX_MULTISCAN_JPEG_PIXELS = 16_000_000
+# Each scan is one more pass over the whole picture, for a few bytes of file: a 75 KB JPEG of 4032×3024 with 210
+# scans took 3 s. Encoders write 10 or so (libjpeg's progressive script: 10 for colour).
+MAX_JPEG_SCANS = 32
+# A PNG is always decoded at full size (4 bytes a pixel: 64 MB at 16 MP): a 5K screenshot, an A4 page scanned at
+# 300 dpi fit. A big PNG with more pixels than 250 per byte of file is a flat picture made to cost (the 154 KB
+# PNG of 6300×6300); a real screenshot or scan has 5 to 60, a blank page scanned about 200.
+MAX_PNG_PIXELS = 16_000_000
+MAX_PNG_PIXELS_PER_BYTE = 250
+# Photos cleaned at once in one process (each can take 100 MB for a moment), and photos allowed to wait for
+# their turn; any more is asked to come back. gunicorn.conf.py gives each worker more threads than both together,
+# so other pages always find a free thread.
+PHOTOS_AT_ONCE = 1
+PHOTOS_WAITING = 2
+WAIT_SECONDS = 10.0
+
+PhotoErrorCode = Literal["too_large", "not_an_image", "unsupported_type", "too_many_pixels", "busy"]
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -96,8 +126,84 @@ def _has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
 
 
-def clean_photo(data: bytes, max_bytes: int = 5 * 1024 * 1024, max_pixels: int = 40_000_000) -> CleanPhoto:
-    """A metadata-free, upright JPEG or PNG no larger than 2000 px a side, or PhotoError saying why not."""
+# A marker that ends a JPEG segment's entropy-coded data: 0xFF then neither a stuffed 0x00, a restart marker
+# (0xD0-0xD7) nor another 0xFF (fill byte).
+_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+_EOI, _SOS, _TEM = 0xD9, 0xDA, 0x01
+
+
+def _jpeg_scans(data: bytes, limit: int) -> int:
+    """How many scans (SOS segments) the first picture of a JPEG holds, counting no further than limit + 1.
+
+    Walks the segments by their lengths, so bytes inside EXIF (its thumbnail) or after the end of the picture
+    (an MPO's other pictures, a phone's motion clip) are never taken for scans. A broken file stops the count
+    early; decoding refuses it later.
+    """
+    scans, pos = 0, 2  # after SOI
+    while scans <= limit:
+        found = _MARKER.search(data, pos)
+        if found is None:
+            break
+        kind, pos = data[found.start() + 1], found.end()
+        if kind == _EOI:
+            break
+        if kind == _TEM:
+            continue
+        if kind == _SOS:
+            scans += 1
+        pos += int.from_bytes(data[pos:pos + 2], "big")
+    return scans
+
+
+def _too_costly(image: Image.Image, data: bytes) -> bool:
+    """True when decoding this picture would cost more than a photo is worth; read from the header only."""
+    pixels = image.width * image.height
+    if image.format == "PNG":
+        return pixels > MAX_PNG_PIXELS or (pixels > MAX_SIDE * MAX_SIDE
+                                           and pixels > MAX_PNG_PIXELS_PER_BYTE * len(data))
+    scans = _jpeg_scans(data, MAX_JPEG_SCANS)
+    if scans > MAX_JPEG_SCANS:
+        return True
+    multiscan = scans > 1 or bool(image.info.get("progressive"))
+    return pixels > (MAX_MULTISCAN_JPEG_PIXELS if multiscan else MAX_JPEG_PIXELS)
+
+
+class _Turns:
+    """At most `at_once` photos cleaned at a time in this process, `waiting` more waiting up to `patience` seconds
+    for their turn; past that, PhotoError("busy"). Per process: gunicorn forks its workers after importing."""
+
+    def __init__(self, at_once: int, waiting: int, patience: float) -> None:
+        self._cleaning = threading.BoundedSemaphore(at_once)
+        self._present = threading.BoundedSemaphore(at_once + waiting)
+        self.patience = patience
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        if not self._present.acquire(blocking=False):
+            raise PhotoError("busy")
+        try:
+            if not self._cleaning.acquire(timeout=self.patience):
+                raise PhotoError("busy")
+            try:
+                yield
+            finally:
+                self._cleaning.release()
+        finally:
+            self._present.release()
+
+
+turns = _Turns(PHOTOS_AT_ONCE, PHOTOS_WAITING, WAIT_SECONDS)
+
+
+def _reduced_target(width: int, height: int) -> tuple[int, int]:
+    """The size the picture is shrunk to (long side MAX_SIDE), rounded down: JPEG decoding may stop just above."""
+    longest = max(width, height, MAX_SIDE)
+    return max(1, width * MAX_SIDE // longest), max(1, height * MAX_SIDE // longest)
+
+
+def clean_photo(data: bytes, max_bytes: int = MAX_BYTES) -> CleanPhoto:
+    """A metadata-free, upright JPEG or PNG no larger than 2000 px a side, or PhotoError saying why not
+    (code "busy": too many photos at once in this process, try again in a minute)."""
     if len(data) > max_bytes:
         raise PhotoError("too_large")
     if not (data.startswith(_JPEG_MAGIC) or data.startswith(_PNG_MAGIC)):
@@ -106,13 +212,17 @@ def clean_photo(data: bytes, max_bytes: int = 5 * 1024 * 1024, max_pixels: int =
     image, stream = _open(data)
     if image.format not in ("JPEG", "MPO", "PNG"):
         raise PhotoError("unsupported_type")
-    width, height = image.size
-    if width < 1 or height < 1:
+    if image.width < 1 or image.height < 1:
         raise PhotoError("not_an_image")
-    if width * height > max_pixels:  # checked on the header, before a single pixel is decoded
+    if _too_costly(image, data):  # on the header, before a single pixel is decoded
         raise PhotoError("too_many_pixels")
-    is_png = image.format == "PNG"
+    with turns.turn():
+        return _redraw(image, stream, data)
 
+
+def _redraw(image: Image.Image, stream: _StrictStream, data: bytes) -> CleanPhoto:
+    """Check the file's structure, decode it (reduced when the format allows), turn it upright, write it anew."""
+    is_png = image.format == "PNG"
     stream.armed = True
     try:
         image.verify()  # structure and checksums; the image cannot be used after this
@@ -122,7 +232,9 @@ def clean_photo(data: bytes, max_bytes: int = 5 * 1024 * 1024, max_pixels: int =
     image, stream = _open(data)
     stream.armed = True
     try:
-        image.thumbnail((MAX_SIDE, MAX_SIDE))  # bicubic; decodes big JPEGs at a reduced scale
+        if not is_png:
+            image.draft(None, _reduced_target(*image.size))  # JPEG decodes at 1/2, 1/4 or 1/8 of its size
+        image.thumbnail((MAX_SIDE, MAX_SIDE))  # bicubic
         image.load()
     except _DECODE_ERRORS as error:
         raise PhotoError("not_an_image") from error

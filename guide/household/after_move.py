@@ -17,7 +17,7 @@ from guide.auth import household_required
 from guide.extensions import db, limiter
 from guide.formfields import options
 from guide.household.forms import IDEMPOTENCY, ConfirmForm
-from guide.household.requests import _photo_message
+from guide.household.requests import BUSY_HEADERS, _photo_message
 from guide.household.views import bp
 from guide.i18n import negotiate_language
 from guide.models import Household, MoveExpense
@@ -80,6 +80,7 @@ def after_move():  # type: ignore[no-untyped-def]
     household: Household = g.household
     words = service.checklist(negotiate_language())
     form = _expense_form(words)
+    busy = False  # too many photos being cleaned in this process: come back in a minute
     if request.method == "POST":
         valid = form.validate_on_submit()
         upload = request.files.get(form.photo.name)
@@ -91,6 +92,7 @@ def after_move():  # type: ignore[no-untyped-def]
                 photo = clean_photo(upload.read())
             except PhotoError as error:
                 form.photo.errors = [_photo_message(error.code, upload.filename or "")]
+                busy = error.code == "busy"
         if valid and photo is not None:
             try:
                 expense = service.record_expense(household, form.kind.data, form.amount.parsed,
@@ -107,9 +109,10 @@ def after_move():  # type: ignore[no-untyped-def]
     status = 422 if request.method == "POST" and form.errors else 200
     current = today()
     expenses = [(e, service.refund_state(e, current)) for e in service.expenses_of(household.id)]
-    return render_template("household/after_move.html", household=household, words=words, form=form,
+    page = render_template("household/after_move.html", household=household, words=words, form=form,
                            expenses=expenses, added=request.args.get("added", type=int),
-                           example_due=deadlines.refund_deadline(current)), status
+                           example_due=deadlines.refund_deadline(current))
+    return (page, 503, BUSY_HEADERS) if busy else (page, status)
 
 
 @bp.get("/my/move/expenses/<int:expense_id>/photo")

@@ -83,6 +83,7 @@ def answer(proposal_id: int):  # type: ignore[no-untyped-def]
 @limiter.limit("30 per hour", methods=["POST"])
 def ask_mediation():  # type: ignore[no-untyped-def]
     form = MediationForm() if request.method == "POST" else MediationForm(key=_key())
+    busy = False
     if form.validate_on_submit():
         files = [f for f in request.files.getlist(form.photos.name) if f and f.filename]
         photos, problems = [], []
@@ -92,6 +93,9 @@ def ask_mediation():  # type: ignore[no-untyped-def]
             try:
                 photos.append(clean_photo(upload.read()))
             except PhotoError as error:
+                if error.code == "busy":  # one message for the whole form, not one per photo
+                    busy, problems = True, [_photo_message(error.code, "")]
+                    break
                 problems.append(_photo_message(error.code, upload.filename or ""))
         if problems:
             form.photos.errors = problems
@@ -103,11 +107,20 @@ def ask_mediation():  # type: ignore[no-untyped-def]
             except IntegrityError as error:
                 return _after_duplicate(form.key.data, error)
             return redirect(url_for("household.receipt", reference=sent.reference), code=303)
+    if busy:
+        return render_template("household/mediation.html", form=form), 503, BUSY_HEADERS
     status = 422 if form.errors else 200
     return render_template("household/mediation.html", form=form), status
 
 
+BUSY_HEADERS = {"Retry-After": "60"}  # a burst of photos: the form comes back with its text, to send again later
+
+
 def _photo_message(code: str, filename: str) -> str:
+    """What to tell the person about a refused photo (PhotoError.code); the same words on every form."""
+    if code == "busy":
+        return _("Beaucoup de photos arrivent en ce moment. Attendez une minute. "
+                 "Puis choisissez la photo une nouvelle fois et envoyez.")
     messages = {
         "too_large": _("La photo %(name)s est trop lourde : 5 Mo au plus.", name=filename),
         "not_an_image": _("Le fichier %(name)s n'est pas une photo.", name=filename),

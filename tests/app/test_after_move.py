@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from sqlalchemy import select
 
+from guide import uploads
 from guide.extensions import db
 from guide.models import Appointment, AuditEntry, CourtesyVisit, Household, MoveExpense, SmsMessage
 from guide.rules.deadlines import refund_deadline
@@ -125,6 +126,25 @@ def test_a_file_that_is_not_a_photo_is_refused_in_the_households_language(client
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert 'value="13,76"' in text and 'lang="pt"' in text
+    with app.app_context():
+        assert db.session.scalars(select(MoveExpense)).all() == []
+
+
+def test_a_burst_of_photos_asks_to_send_the_invoice_again_in_a_minute(client, app, ctx, frozen, monkeypatch) -> None:
+    household = make_household(language="en", moved_on=date(2026, 11, 2))
+    sign_in_as(client, app, household)
+    turns = uploads._Turns(at_once=1, waiting=0, patience=30)
+    monkeypatch.setattr(uploads, "turns", turns)
+    page = get_page(client, "/my/move", lang="en")
+    data = {"csrf_token": csrf_token(page.soup), "key": "b" * 32, "kind": "car_registration", "amount": "13,76",
+            "invoice_on": "2026-11-20", "photo": (io.BytesIO(_jpeg_with_location()), "invoice.jpg")}
+    with turns.turn():  # another photo is being cleaned in this process, and no one may wait
+        response = client.post("/my/move", data=data, content_type="multipart/form-data")
+
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    text = response.get_data(as_text=True)
+    assert "Many photos are arriving right now. Wait a minute. Then choose the photo again and send." in text
+    assert 'value="13,76"' in text, "what was typed is kept"
     with app.app_context():
         assert db.session.scalars(select(MoveExpense)).all() == []
 

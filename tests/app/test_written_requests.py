@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from sqlalchemy import func, select
 
+from guide import uploads
 from guide.extensions import db
 from guide.models import (
     AuditEntry,
@@ -188,6 +189,25 @@ def test_bad_photos_are_refused_with_a_message_and_nothing_stored(client, app, h
     assert name in _soup(response).select_one("#photos-error").get_text()
     assert _count(app, WrittenRequest) == 0 and _count(app, MediationCase) == 0
     assert "Texte" in response.get_data(as_text=True), "the typed text is kept"
+
+
+def test_a_burst_of_photos_asks_to_send_again_in_a_minute_in_the_households_language(client, app, household,
+                                                                                   monkeypatch) -> None:
+    turns = uploads._Turns(at_once=1, waiting=0, patience=30)
+    monkeypatch.setattr(uploads, "turns", turns)
+    page = get_page(client, "/my/mediation", "tr")
+    data = {"csrf_token": csrf_token(page.soup), "key": page.soup.select_one("input[name=key]")["value"],
+            "what_happened": "Tavan akıyor", "disagreement": "", "wish": "",
+            "photos": [(io.BytesIO(_jpeg_with_location()), name) for name in ("a.jpg", "b.jpg")]}
+    with turns.turn():  # another photo is being cleaned in this process, and no one may wait
+        response = client.post("/my/mediation", data=data, content_type="multipart/form-data")
+
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    errors = [p.get_text() for p in _soup(response).select("#photos-error p")]
+    assert errors == ["Şu anda çok sayıda fotoğraf geliyor. Bir dakika bekleyin. "
+                      "Sonra fotoğrafı yeniden seçin ve gönderin."], f"one message for the form, in Turkish: {errors}"
+    assert _count(app, WrittenRequest) == 0 and _count(app, RequestPhoto) == 0
+    assert "Tavan akıyor" in response.get_data(as_text=True), "the typed text is kept"
 
 
 def test_more_than_three_photos_are_refused(client, app, household) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
 import zlib
 
 import pytest
-from PIL import Image, ImageCms, ImageFile, PngImagePlugin
+from PIL import Image, ImageCms, ImageFile, JpegImagePlugin, PngImagePlugin
 
+from guide import uploads
 from guide.uploads import MAX_SIDE, CleanPhoto, PhotoError, clean_photo
 
 GPS_IFD = 0x8825
@@ -243,18 +245,27 @@ def test_default_byte_limit_is_five_mebibytes():
     assert refused(b"\xff\xd8\xff" + b"\0" * (5 * 1024 * 1024)) == "too_large"
 
 
-def test_image_over_the_pixel_limit_is_refused():
-    assert refused(make_jpeg(100, 100), max_pixels=100 * 100 - 1) == "too_many_pixels"
-    assert clean_photo(make_jpeg(100, 100), max_pixels=100 * 100).width == 100
+def test_image_over_the_pixel_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_JPEG_PIXELS", 100 * 100 - 1)
+    monkeypatch.setattr(uploads, "MAX_PNG_PIXELS", 100 * 100 - 1)
+    assert refused(make_jpeg(100, 100)) == "too_many_pixels"
+    assert refused(make_png(100, 100)) == "too_many_pixels"
+
+    monkeypatch.setattr(uploads, "MAX_JPEG_PIXELS", 100 * 100)
+    monkeypatch.setattr(uploads, "MAX_PNG_PIXELS", 100 * 100)
+    assert clean_photo(make_jpeg(100, 100)).width == 100
+    assert clean_photo(make_png(100, 100)).width == 100
 
 
-def test_pixel_bomb_header_is_refused_before_decoding():
+def test_pixel_bomb_header_is_refused_before_decoding(monkeypatch):
     # A 57-byte PNG whose header claims 50000 x 50000 pixels (2.5 gigapixels, ~7.5 GB once decoded).
     header = png_chunk(b"IHDR", struct.pack(">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0))
     bomb = b"\x89PNG\r\n\x1a\n" + header + png_chunk(b"IDAT", zlib.compress(b"")) + png_chunk(b"IEND", b"")
 
     assert refused(bomb) == "too_many_pixels"
-    assert refused(bomb, max_pixels=10**12) == "too_many_pixels"  # Pillow's own bomb guard still holds
+    monkeypatch.setattr(uploads, "MAX_PNG_PIXELS", 10**12)
+    monkeypatch.setattr(uploads, "MAX_PNG_PIXELS_PER_BYTE", 10**12)
+    assert refused(bomb) == "too_many_pixels"  # Pillow's own bomb guard still holds
 
 
 def test_moderate_bomb_under_pillows_guard_is_caught_by_ours():
@@ -262,6 +273,167 @@ def test_moderate_bomb_under_pillows_guard_is_caught_by_ours():
     bomb = b"\x89PNG\r\n\x1a\n" + header + png_chunk(b"IDAT", zlib.compress(b"")) + png_chunk(b"IEND", b"")
 
     assert refused(bomb) == "too_many_pixels"
+
+
+# --- what cleaning may cost, decided on the header (bench/uploads.py measures it) ---------------------------
+
+
+def verdict(data: bytes) -> str:
+    try:
+        clean_photo(data)
+    except PhotoError as error:
+        return error.code
+    return "accepted"
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height and whose pixel data is empty: either refused on the header
+    (too_many_pixels), or decoding is tried (and then refused or grey-filled, as ImageFile.LOAD_TRUNCATED_IMAGES,
+    which WeasyPrint turns on, says)."""
+    header = png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + png_chunk(b"IDAT", zlib.compress(b"")) + png_chunk(b"IEND", b"")
+
+
+def jpeg_claiming(width: int, height: int, progressive: bool = False) -> bytes:
+    """A small JPEG whose frame header claims width x height: the header checks see the claimed size; past them,
+    libjpeg decodes what is there and fills the rest with grey, so the photo is accepted."""
+    data = bytearray(make_jpeg(16, 16, gps=False) if not progressive else _progressive_jpeg(16, 16))
+    frame = data.index(b"\xff\xc2" if progressive else b"\xff\xc0")
+    data[frame + 5:frame + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def _progressive_jpeg(width: int = 64, height: int = 32) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(out, "JPEG", progressive=True)
+    return out.getvalue()
+
+
+def with_extra_scans(jpeg: bytes, count: int) -> bytes:
+    """The progressive JPEG with its last scan repeated: a few bytes each, a whole pass over the picture each."""
+    last = jpeg[jpeg.rindex(b"\xff\xda"):-2]
+    return jpeg[:-2] + last * count + b"\xff\xd9"
+
+
+@pytest.mark.parametrize(("width", "height", "refused_on_header"), [
+    (4000, 4000, False),  # 16 MP: a 5K screenshot, an A4 page at 300 dpi: decoding is tried
+    (4001, 4000, True),   # PNG decodes at full size: refused on the header
+    (6300, 6300, True),   # the 40 MP PNG that took 4 s and 400 MB
+])
+def test_png_pixel_limit_fits_screenshots_and_scans(monkeypatch, width, height, refused_on_header):
+    monkeypatch.setattr(uploads, "MAX_PNG_PIXELS_PER_BYTE", 10**9)  # these headers come without their pixels
+    outcome = verdict(png_header_only(width, height))
+    assert (outcome == "too_many_pixels") == refused_on_header, f"{width}×{height}: {outcome}"
+
+
+@pytest.mark.parametrize(("width", "height", "expected"), [
+    (8160, 6120, "accepted"),          # a 50 MP phone photo, decoded at 1/4
+    (9248, 6936, "accepted"),          # 64 MP
+    (12000, 9000, "too_many_pixels"),  # 108 MP (Pillow warns from 89 MP: a warning, then our refusal)
+])
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_one_scan_jpeg_limit_fits_phone_photos(width, height, expected):
+    assert verdict(jpeg_claiming(width, height)) == expected
+
+
+@pytest.mark.parametrize(("width", "height", "expected"), [
+    (4032, 3024, "accepted"),          # a 12 MP photo re-saved progressive
+    (4000, 4000, "accepted"),
+    (4001, 4000, "too_many_pixels"),   # every coefficient is held in memory while reading: 16 MP at most
+    (8160, 6120, "too_many_pixels"),
+])
+def test_progressive_jpeg_has_a_lower_limit(width, height, expected):
+    assert verdict(jpeg_claiming(width, height, progressive=True)) == expected
+
+
+def test_flat_png_far_bigger_decoded_than_sent_is_refused():
+    flat = io.BytesIO()
+    Image.new("RGB", (2100, 2100), "white").save(flat, "PNG")  # 4.4 MP in ~13 KB: 340 pixels a byte
+    detailed = Image.new("RGB", (2100, 2100), "white")
+    detailed.paste(Image.effect_noise((2100, 20), 60).convert("RGB"), (0, 0))  # ~110 KB: 40 pixels a byte
+    out = io.BytesIO()
+    detailed.save(out, "PNG")
+    small_flat = io.BytesIO()
+    Image.new("RGB", (1000, 1000), "white").save(small_flat, "PNG")  # cheap to decode whatever its ratio
+
+    assert refused(flat.getvalue()) == "too_many_pixels"
+    assert clean_photo(out.getvalue()).width == MAX_SIDE
+    assert clean_photo(small_flat.getvalue()).width == 1000
+
+
+def test_jpeg_with_too_many_scans_is_refused_on_its_header():
+    normal = _progressive_jpeg()
+    assert uploads._jpeg_scans(normal, 100) == 10  # libjpeg's progressive script
+
+    assert clean_photo(with_extra_scans(normal, uploads.MAX_JPEG_SCANS - 10)).width == 64
+    assert refused(with_extra_scans(normal, uploads.MAX_JPEG_SCANS - 9)) == "too_many_pixels"
+
+
+def test_scan_count_ignores_bytes_inside_segments_and_after_the_picture():
+    scan_marker_lookalikes = b"\xff\xda" * 100
+    photo = make_jpeg(comment=scan_marker_lookalikes) + scan_marker_lookalikes  # a comment, a phone's trailer
+
+    assert uploads._jpeg_scans(photo, 100) == 1
+    assert clean_photo(photo).width == 64
+
+
+def test_big_jpeg_is_decoded_already_reduced(monkeypatch):
+    decoded = []
+    load = JpegImagePlugin.JpegImageFile.load
+
+    def spy(self):  # type: ignore[no-untyped-def]
+        decoded.append(self.size)
+        return load(self)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy)
+    photo = clean_photo(make_jpeg(4000, 3000, gps=False))
+
+    assert (photo.width, photo.height) == (MAX_SIDE, 1500)
+    assert decoded and max(decoded) == (2000, 1500), f"decoded at {decoded}, not at half size"
+
+
+# --- one photo at a time per process ------------------------------------------------------------------------
+
+
+def test_a_photo_waits_its_turn_then_is_cleaned():
+    turns = uploads._Turns(at_once=1, waiting=1, patience=30)
+    first_inside, let_first_go = threading.Event(), threading.Event()
+    second_done = []
+
+    def first() -> None:
+        with turns.turn():
+            first_inside.set()
+            let_first_go.wait(30)
+
+    def second() -> None:
+        with turns.turn():
+            second_done.append(True)
+
+    holder = threading.Thread(target=first)
+    holder.start()
+    assert first_inside.wait(30)
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    let_first_go.set()
+    holder.join(30)
+    waiter.join(30)
+
+    assert second_done == [True], "the waiting photo got its turn once the first one was done"
+
+
+def test_a_photo_that_finds_the_queue_full_is_told_to_come_back(monkeypatch):
+    turns = uploads._Turns(at_once=1, waiting=0, patience=30)
+    monkeypatch.setattr(uploads, "turns", turns)
+    with turns.turn():  # another photo is being cleaned in this process
+        assert refused(make_jpeg()) == "busy"
+    assert clean_photo(make_jpeg()).width == 64, "once it is done, photos are cleaned again"
+
+
+def test_a_photo_that_waits_too_long_is_told_to_come_back():
+    turns = uploads._Turns(at_once=1, waiting=1, patience=0.05)
+    with turns.turn(), pytest.raises(PhotoError) as caught, turns.turn():
+        pass
+    assert caught.value.code == "busy"
 
 
 def test_photo_error_carries_its_code():
