@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from guide.extensions import db
 from guide.models import AuditEntry, ContactNote, Household, Role, UserSession
 from guide.services import privacy, signin
+from guide.timeutil import as_utc
 from tests.conftest import csrf_token, get_page
 from tests.factories import PASSWORD, make_appointment, make_household, make_staff, signed_in
 
@@ -216,16 +217,16 @@ def test_activity_is_written_at_most_once_a_minute(client, app, ctx) -> None:
         started = datetime.now(UTC)
         with app.app_context():
             row = db.session.scalars(select(UserSession)).one()
-            assert row.last_seen_at.replace(tzinfo=UTC) == started
+            assert as_utc(row.last_seen_at) == started
         clock.shift(timedelta(seconds=50))
         client.get("/my")
         with app.app_context():
-            assert db.session.scalars(select(UserSession)).one().last_seen_at.replace(tzinfo=UTC) == started, \
+            assert as_utc(db.session.scalars(select(UserSession)).one().last_seen_at) == started, \
                 "activity written again within the minute"
         clock.shift(timedelta(seconds=20))
         client.get("/my")
         with app.app_context():
-            seen = db.session.scalars(select(UserSession)).one().last_seen_at.replace(tzinfo=UTC)
+            seen = as_utc(db.session.scalars(select(UserSession)).one().last_seen_at)
         assert seen == started + timedelta(seconds=70), "activity after a minute was not noted"
 
 
