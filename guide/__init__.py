@@ -171,6 +171,10 @@ def _register_hooks(app: Flask) -> None:
                 "\x00" in value for _key, value in request.form.items(multi=True)):
             request.form = _without_nul(request.form)  # type: ignore[misc]
 
+    from guide.auth import note_activity
+
+    app.before_request(note_activity)  # who is signed in: the session record the cookie names, checked each request
+
     @app.after_request
     def server_timing(response):  # type: ignore[no-untyped-def]
         """Time spent in the app, for benchmarks (GUIDE_SERVER_TIMING=true); off by default: it tells every visitor

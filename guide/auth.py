@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy.exc import OperationalError
 
 from guide.extensions import db
-from guide.models import Household, Role, StaffUser
+from guide.models import Household, Role, StaffUser, UserSession
 from guide.security import same_site_path
+from guide.services import sessions
 
 HOUSEHOLD_KEY = "household_id"
 STAFF_KEY = "staff_id"
+SESSION_KEY = "session"  # the random token naming the session record
 
 
 def safe_next(target: str | None, default: str | None = None) -> str:
@@ -23,57 +25,125 @@ def safe_next(target: str | None, default: str | None = None) -> str:
     return same_site_path(target) or default or url_for("public.home")
 
 
-# --- households ---------------------------------------------------------------------------------
+# --- the session record (guide/services/sessions.py) -----------------------------------------------------------
 
-def sign_in_household(household_id: int, language: str | None = None) -> None:
-    """Start a fresh, short household session (a new session cookie: no fixation)."""
+def not_activity(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that does not count as activity (a live-update poll): idle sessions still end on time."""
+    view.not_activity = True  # type: ignore[attr-defined]
+    return view
+
+
+def _start(**account: int) -> None:
+    """A fresh session: the cookie is emptied (no fixation), the previous session record ended, a new one named."""
+    previous = session.get(SESSION_KEY)
     session.clear()
-    session[HOUSEHOLD_KEY] = household_id
-    if language:
-        session["household_lang"] = language
-    session["signed_in_at"] = session["seen_at"] = int(time.time())
+    if previous:
+        sessions.end(previous)
+    session[SESSION_KEY] = sessions.start(**account)
+    db.session.commit()  # the record exists before the cookie that names it leaves with this answer
+    for name in ("signed_in", "household", "staff"):
+        g.pop(name, None)
 
 
-def sign_out() -> None:
+def sign_out(everywhere: bool = False) -> None:
+    """End this session (and with `everywhere`, every session of the same account), then empty the cookie."""
+    found = _signed_in()
+    token = session.get(SESSION_KEY)
+    if everywhere and found is not None:
+        sessions.end_all(household_id=found.household_id, staff_id=found.staff_id)
+    elif token:
+        sessions.end(token)
+    db.session.commit()
     session.clear()
+    for name in ("signed_in", "household", "staff"):
+        g.pop(name, None)
 
 
-def _end_idle_session() -> None:
+def _forget_in_cookie() -> None:
     """Forget who was signed in, but keep the CSRF token: the session may end while a page is being drawn, after
-    its form took the token (a personal link opened on a phone whose old session went idle)."""
+    its form took the token, or between a form and its answer (signed out on another device)."""
     token = session.get("csrf_token")
     session.clear()
     if token:
         session["csrf_token"] = token
 
 
+def _signed_in() -> UserSession | None:
+    """The open session record the cookie names, looked up once per request; None when there is none.
+
+    A cookie that names no open record (signed out, on this device or everywhere; ended by an administrator; idle
+    or too old; or from before session records) is emptied, and g.session_expired says why the person is out."""
+    if "signed_in" in g:
+        return g.signed_in
+    g.signed_in = None
+    token = session.get(SESSION_KEY)
+    if token is None:
+        if HOUSEHOLD_KEY in session or STAFF_KEY in session:
+            _forget_in_cookie()
+        return None
+    found = sessions.find(token)
+    if found is None or not found.open:
+        _forget_in_cookie()
+        g.session_expired = "ended" if found is not None and found.row.ended_at is not None else "1"
+        return None
+    g.signed_in = found.row
+    return found.row
+
+
+def note_activity() -> None:
+    """Before each request: look the session up, and note the activity (at most once a minute, committed at once,
+    before the view has written anything). A database too busy to note it does not fail the page."""
+    if request.endpoint == "static":
+        return
+    found = _signed_in()
+    view = current_app.view_functions.get(request.endpoint or "")
+    if found is None or getattr(view, "not_activity", False):
+        return
+    try:
+        if sessions.touch(found):
+            db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        current_app.logger.warning("a session's last activity could not be noted (database busy)")
+
+
+# --- households ---------------------------------------------------------------------------------
+
+def sign_in_household(household_id: int, language: str | None = None) -> None:
+    """Start a fresh, short household session (a new session cookie and record: no fixation)."""
+    _start(household_id=household_id)
+    session[HOUSEHOLD_KEY] = household_id
+    if language:
+        session["household_lang"] = language
+
+
 def current_household() -> Household | None:
-    """The signed-in household, or None when nobody is signed in or the session is too old or idle."""
+    """The signed-in household, or None when nobody is signed in or the session has ended, gone idle or too old."""
     if "household" in g:
         return g.household
+    found = _signed_in()
     g.household = None
-    household_id = session.get(HOUSEHOLD_KEY)
-    if household_id is None:
+    if found is None or found.household_id is None or found.household_id != session.get(HOUSEHOLD_KEY):
         return None
-    now = int(time.time())
-    config = current_app.config
-    too_idle = now - session.get("seen_at", 0) > config["HOUSEHOLD_IDLE_MINUTES"] * 60
-    too_old = now - session.get("signed_in_at", 0) > config["HOUSEHOLD_MAX_HOURS"] * 3600
-    if too_idle or too_old:
-        _end_idle_session()
-        g.session_expired = True
-        return None
-    session["seen_at"] = now
-    g.household = db.session.get(Household, household_id)
+    g.household = db.session.get(Household, found.household_id)
     return g.household
+
+
+def household_sign_in_url() -> str:
+    """Where a household whose session is missing or over goes: the sign-in page, saying why, then back here."""
+    return url_for("household.sign_in", next=request.path, expired=_why_out())
+
+
+def _why_out() -> str | None:
+    """For the sign-in pages: "ended" (signed out elsewhere, by an administrator), "1" (idle or too old), or None."""
+    return g.get("session_expired")
 
 
 def household_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_household() is None:
-            return redirect(url_for("household.sign_in", next=request.path,
-                                    expired=1 if g.get("session_expired") else None))
+            return redirect(household_sign_in_url())
         return view(*args, **kwargs)
 
     return wrapped
@@ -82,26 +152,26 @@ def household_required(view: Callable[..., Any]) -> Callable[..., Any]:
 # --- staff --------------------------------------------------------------------------------------
 
 def sign_in_staff(staff_id: int) -> None:
-    session.clear()
+    _start(staff_id=staff_id)
     session[STAFF_KEY] = staff_id
-    session["signed_in_at"] = session["seen_at"] = int(time.time())
 
 
 def current_staff() -> StaffUser | None:
+    """The signed-in staff member (an active account), or None."""
     if "staff" in g:
         return g.staff
+    found = _signed_in()
     g.staff = None
-    staff_id = session.get(STAFF_KEY)
-    if staff_id is None:
+    if found is None or found.staff_id is None or found.staff_id != session.get(STAFF_KEY):
         return None
-    now = int(time.time())
-    if now - session.get("seen_at", 0) > current_app.config["STAFF_IDLE_MINUTES"] * 60:
-        _end_idle_session()
-        return None
-    session["seen_at"] = now
-    staff = db.session.get(StaffUser, staff_id)
+    staff = db.session.get(StaffUser, found.staff_id)
     g.staff = staff if staff is not None and staff.active else None
     return g.staff
+
+
+def staff_login_url() -> str:
+    """Where staff whose session is missing or over go: the login page, saying why, then back here."""
+    return url_for("staff.login", next=request.path, expired=_why_out())
 
 
 def staff_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -112,7 +182,7 @@ def staff_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             staff = current_staff()
             if staff is None:
-                return redirect(url_for("staff.login", next=request.path))
+                return redirect(staff_login_url())
             if roles and staff.role not in roles and not staff.is_admin:
                 abort(403)
             return view(*args, **kwargs)

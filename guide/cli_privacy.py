@@ -27,7 +27,7 @@ def register(app: Flask) -> None:
     @group.command("retention")
     @click.option("--dry-run", is_flag=True, help="Count what would go, change nothing.")
     def retention(dry_run: bool) -> None:
-        """Anonymise households past the retention period; purge old codes, links, SMS texts and log entries."""
+        """Anonymise households past the retention period; purge old codes, links, sessions, SMS texts, log entries."""
         from guide.services.privacy import run_retention
 
         result = run_retention(datetime.now(UTC), dry_run=dry_run)
@@ -36,7 +36,8 @@ def register(app: Flask) -> None:
         if result.failed:
             click.echo(f"households that could not be anonymised: {len(result.failed)} (see the log)")
         click.echo(f"sign-in codes purged: {result.sign_in_codes}; sign-in links purged: {result.sign_in_links}; "
-                   f"sign-in tries purged: {result.sign_in_tries}")
+                   f"sign-in tries purged: {result.sign_in_tries}; "
+                   f"ended or expired sessions purged: {result.sessions}")
         click.echo(f"SMS texts blanked or masked: {result.sms_texts}; SMS rows of no household deleted: "
                    f"{result.sms_rows}; SMS sessions ended: {result.sms_sessions}")
         click.echo(f"access-log entries deleted: {result.access_log}")

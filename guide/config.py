@@ -36,7 +36,8 @@ class Config:
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_MIN_SIZE = 500
     SEND_FILE_MAX_AGE_DEFAULT = 7 * 24 * 3600
-    # Household sign-in (no password): short sessions fit for a shared phone.
+    # Household sign-in (no password): short sessions fit for a shared phone. Sessions are records on the server
+    # (guide/services/sessions.py): idle and maximum age are checked there, and signing out ends them.
     HOUSEHOLD_IDLE_MINUTES = 15
     HOUSEHOLD_MAX_HOURS = 2
     SIGNIN_CODE_MINUTES = 10  # any unexpired, unused code of the number signs in, whatever was asked since
@@ -55,6 +56,7 @@ class Config:
     SIGNIN_LINK_HOURS = 72
     SIGNIN_MIN_RESPONSE_SECONDS = 0.25  # the same delay whether or not a number is known
     STAFF_IDLE_MINUTES = 60
+    STAFF_MAX_HOURS = 12  # a staff session ends 12 hours after the login, even in use
     STAFF_MAX_FAILED_LOGINS = 5
     STAFF_LOCK_MINUTES = 15
     # memory:// counts per process; with several processes (gunicorn workers, hosts) use redis://127.0.0.1:6379/0

@@ -120,3 +120,21 @@ def make_move_expense(household: Household, **overrides: Any) -> Any:
     values.setdefault("due_on", refund_deadline(values["invoice_on"]))
     expense = MoveExpense(household_id=household.id, **values)
     return _save(expense)
+
+
+def signed_in(client: Any, *, household_id: int | None = None, staff_id: int | None = None, app: Any = None) -> None:
+    """What a successful sign-in leaves behind, through guide.auth itself: a session record and a cookie naming it
+    (the sign-in forms are tested elsewhere; most tests only need someone signed in)."""
+    from flask import session
+
+    from guide import auth
+
+    with (app or APP).test_request_context():
+        if household_id is not None:
+            auth.sign_in_household(household_id)
+        else:
+            auth.sign_in_staff(staff_id)  # type: ignore[arg-type]
+        values = dict(session)
+    with client.session_transaction() as cookie:
+        cookie.clear()
+        cookie.update(values)

@@ -25,7 +25,7 @@ SECTIONS = {
     "move_expenses": _l("Vos frais de déménagement"), "courtesy_visits": _l("Les visites après le déménagement"),
     "survey": _l("Le questionnaire"), "sms_sent": _l("Les SMS envoyés"), "sms_received": _l("Les SMS reçus"),
     "sms_conversations": _l("Les conversations par SMS en cours"), "sign_ins": _l("Vos connexions"),
-    "access_log": _l("Qui a ouvert votre dossier"),
+    "sessions": _l("Vos sessions dans votre espace"), "access_log": _l("Qui a ouvert votre dossier"),
 }
 FIELDS = {
     "reference": _l("Référence"), "display_name": _l("Nom"), "language": _l("Langue"),
@@ -58,6 +58,7 @@ FIELDS = {
     "body": _l("Texte"), "state": _l("Où en est la conversation"), "expires_at": _l("Valable jusqu'au"),
     "used_at": _l("Utilisé le"), "who": _l("Qui"), "entity": _l("Quoi"), "content_type": _l("Format"),
     "width": _l("Largeur"), "height": _l("Hauteur"), "url": _l("Adresse"),
+    "last_seen_at": _l("Dernière activité"), "ended_at": _l("Fermée le"),
 }
 
 

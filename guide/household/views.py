@@ -144,17 +144,18 @@ def sign_out_view():  # type: ignore[no-untyped-def]
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    everywhere = request.form.get("everywhere") == "1"  # a lost or lent phone: every session of this household
     household = current_household()
     if household is not None:
-        audit.record("household", household.id, "sign_out", household_id=household.id)
-        db.session.commit()
-    sign_out()
-    return redirect(url_for("household.signed_out"), code=303)
+        audit.record("household", household.id, "sign_out_everywhere" if everywhere else "sign_out",
+                     household_id=household.id)
+    sign_out(everywhere=everywhere)  # ends the session record(s) and commits with the log entry
+    return redirect(url_for("household.signed_out", everywhere=1 if everywhere and household else None), code=303)
 
 
 @bp.get("/signed-out")
 def signed_out():  # type: ignore[no-untyped-def]
-    return render_template("household/signed_out.html")
+    return render_template("household/signed_out.html", everywhere=request.args.get("everywhere") == "1")
 
 
 @bp.get("/my")

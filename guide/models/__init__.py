@@ -2,7 +2,7 @@
 
 from guide.models.after_move import CourtesyVisit, MoveExpense, SurveyAnswer, SurveyInvitation
 from guide.models.audit import AuditEntry
-from guide.models.auth import SignInCode, SignInGuard, SignInLink, SignInTry
+from guide.models.auth import SignInCode, SignInGuard, SignInLink, SignInTry, UserSession
 from guide.models.budget import BudgetFacts
 from guide.models.feedback import PageFeedback
 from guide.models.household import Consent, ConsentKind, ContactNote, Household, HouseholdPhone, Operation
@@ -35,4 +35,5 @@ __all__ = [
     "AppointmentStatus", "Proposal", "ProposalStatus", "SmsMessage", "SmsInbound", "SmsSession", "Role",
     "StaffUser", "HouseholdStatistic", "MediationCase", "PlanChange", "PlanItem", "PlanItemKind",
     "MediationStatus", "RefusalMotive", "RequestAddition", "RequestKind", "RequestPhoto", "WrittenRequest",
+    "UserSession",
 ]

@@ -1,10 +1,10 @@
-"""Household sign-in without password: SMS codes and personal links, stored hashed."""
+"""Signing in: household SMS codes and personal links (stored hashed), and the signed-in sessions themselves."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guide.extensions import db
@@ -63,3 +63,23 @@ class SignInLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserSession(db.Model):
+    """A signed-in session, named by a random token in the signed cookie; only a keyed hash of the token is kept.
+
+    The cookie alone no longer proves anything: each request needs an open row, so ending the row ends the session
+    on the phone that holds the cookie and on any copy of it (guide/services/sessions.py)."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (
+        CheckConstraint("(household_id IS NULL) <> (staff_id IS NULL)", name="ck_user_session_one_account"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)  # to the minute
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -7,12 +7,19 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from guide.auth import current_household, current_staff, staff_can_access
+from guide.auth import (
+    current_household,
+    current_staff,
+    household_sign_in_url,
+    not_activity,
+    staff_can_access,
+    staff_login_url,
+)
 from guide.extensions import db
 from guide.household.forms import ConfirmForm
 from guide.i18n import negotiate_language
@@ -40,23 +47,13 @@ def _polling() -> bool:
     return (request.endpoint or "").endswith(".updates")
 
 
-def _keep_idle_clock(signed_in: Callable[[], Any]) -> Any:
-    """Who is signed in; live-update polls do not count as activity, so idle sessions still end on time."""
-    seen = session.get("seen_at")
-    found = signed_in()
-    if found is not None and seen is not None and _polling():
-        session["seen_at"] = seen
-    return found
-
-
 @household_bp.before_request
 def _household_side():  # type: ignore[no-untyped-def]
-    household = _keep_idle_clock(current_household)
+    household = current_household()
     if household is None and _polling():
         return "", 286  # htmx stops polling; the page and what is typed in it stay as they are
     if household is None:
-        return redirect(url_for("household.sign_in", next=request.path,
-                                expired=1 if g.get("session_expired") else None))
+        return redirect(household_sign_in_url())
     g.plan_side, g.plan_household = "household", household
     g.plan_actor = service.Actor("household", household.id)
     return None
@@ -75,11 +72,11 @@ def _add_household(_endpoint: str, values: dict[str, Any]) -> None:
 
 @staff_bp.before_request
 def _staff_side():  # type: ignore[no-untyped-def]
-    staff = _keep_idle_clock(current_staff)
+    staff = current_staff()
     if staff is None and _polling():
         return "", 286
     if staff is None:
-        return redirect(url_for("staff.login", next=request.path))
+        return redirect(staff_login_url())
     household = db.session.get(Household, g.plan_household_id)
     if household is None or not staff_can_access(staff, household):
         abort(404)  # existence is not revealed
@@ -356,6 +353,7 @@ def accept_suggestion(key: str):  # type: ignore[no-untyped-def]
     return redirect(purl("edit_item", item_id=action.id), code=303)
 
 
+@not_activity  # polls do not keep an idle session alive
 def updates():  # type: ignore[no-untyped-def]
     """Polled by htmx: 204 when nothing changed; otherwise a notice, and (on the plan page) the fresh lists.
 

@@ -1,10 +1,10 @@
 """Data protection: a household's export (right of access), its erasure, and the retention job.
 
 Erasure is anonymisation by deletion: every row about the household goes (phones, notes, proposals, requests and
-their photos, plan, SMS, sign-in rows, …) and one `HouseholdStatistic` row keeps the anonymous counts (operation,
-stage reached, proposals, refusals, mediations, months). The access log keeps its entries, which carry only
-pseudonyms, and loses them after `RETENTION_ACCESS_LOG_DAYS` like any other. Everything happens in the caller's
-transaction: it commits once, or rolls back and nothing is half-erased.
+their photos, plan, SMS, sign-in rows, session records, …) and one `HouseholdStatistic` row keeps the anonymous
+counts (operation, stage reached, proposals, refusals, mediations, months). The access log keeps its entries, which
+carry only pseudonyms, and loses them after `RETENTION_ACCESS_LOG_DAYS` like any other. Everything happens in the
+caller's transaction: it commits once, or rolls back and nothing is half-erased.
 """
 
 from __future__ import annotations
@@ -47,11 +47,13 @@ from guide.models import (
     SmsSession,
     StaffUser,
     SurveyInvitation,
+    UserSession,
     WrittenRequest,
 )
 from guide.models.sms import SmsStatus
 from guide.security import keyed_hash
 from guide.services import audit
+from guide.services import sessions as user_sessions
 from guide.timeutil import as_utc
 
 _PERSONAL_LINK = re.compile(r"/k/[A-Za-z0-9_-]+")
@@ -148,6 +150,8 @@ def collect_household(household: Household) -> dict[str, Any]:
                      for c in _all(SignInCode, SignInCode.household_id == hid)]
         + [_columns(k, ("created_at", "expires_at", "used_at"))
            for k in _all(SignInLink, SignInLink.household_id == hid)],
+        "sessions": [_columns(s, ("created_at", "last_seen_at", "ended_at"))
+                     for s in _all(UserSession, UserSession.household_id == hid)],
         # who looked at the file and when: the role, not the employee's name (CJEU C-579/21)
         "access_log": [{"at": e.at, "who": staff_roles.get(e.actor_id, "staff") if e.actor_kind == "staff"
                         else e.actor_kind, "action": e.action, "entity": e.entity}
@@ -265,6 +269,7 @@ def erase_household(household: Household, actor_kind: str, actor_id: int | None,
         delete(Consent).where(Consent.household_id == hid),
         delete(SignInCode).where(SignInCode.household_id == hid),
         delete(SignInLink).where(SignInLink.household_id == hid),
+        delete(UserSession).where(UserSession.household_id == hid),  # its open sessions end with it
     ]
     for statement in steps:
         db.session.execute(statement, execution_options={"synchronize_session": False})
@@ -334,6 +339,7 @@ class RetentionResult:
     sign_in_codes: int = 0
     sign_in_links: int = 0
     sign_in_tries: int = 0  # wrong tries and guard rows of numbers idle past the sign-in limits' window
+    sessions: int = 0  # session records that can no longer be used (ended, idle, too old)
     sms_texts: int = 0  # SMS bodies blanked or links masked
     sms_rows: int = 0  # SMS rows of no household deleted
     sms_sessions: int = 0
@@ -399,6 +405,7 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
     result.sign_in_codes = _count(SignInCode, *codes)
     result.sign_in_links = _count(SignInLink, *links)
     result.sign_in_tries = _count(SignInTry, *tries) + _count(SignInGuard, *guards)
+    result.sessions = user_sessions.count_closed(now)
     result.sms_rows = _count(SmsMessage, *orphans_out) + _count(SmsInbound, *orphans_in)
     result.sms_sessions = _count(SmsSession, *sessions)
     result.access_log = _count(AuditEntry, *log)
@@ -425,6 +432,7 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
     db.session.execute(delete(SignInLink).where(*links), execution_options=sync)
     db.session.execute(delete(SignInTry).where(*tries), execution_options=sync)
     db.session.execute(delete(SignInGuard).where(*guards), execution_options=sync)
+    user_sessions.purge_closed(now)
     db.session.execute(delete(SmsSession).where(*sessions), execution_options=sync)
     db.session.execute(delete(AuditEntry).where(*log), execution_options=sync)
     audit.record("system", None, "retention", anonymised=len(result.households), access_log=result.access_log,

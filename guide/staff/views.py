@@ -78,15 +78,20 @@ def login():  # type: ignore[no-untyped-def]
         form.password.errors.append(_("Adresse ou mot de passe incorrect. Après 5 erreurs, le compte est "
                                       "bloqué 15 minutes."))
     status = 422 if form.errors else 200
-    return render_template("staff/login.html", form=form), status
+    return render_template("staff/login.html", form=form, expired=request.args.get("expired"),
+                           everywhere=request.args.get("signed_out") == "everywhere"), status
 
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    sign_out()
-    return redirect(url_for("staff.login"), code=303)
+    everywhere = request.form.get("everywhere") == "1"  # every session of this account, on every computer
+    staff = current_staff()
+    if staff is not None:
+        audit.record("staff", staff.id, "staff_sign_out_everywhere" if everywhere else "staff_sign_out")
+    sign_out(everywhere=everywhere)  # ends the session record(s) and commits with the log entry
+    return redirect(url_for("staff.login", signed_out="everywhere" if everywhere and staff else None), code=303)
 
 
 @bp.get("/", endpoint="caseload")
@@ -176,6 +181,7 @@ def import_csv():  # type: ignore[no-untyped-def]
     return render_template("staff/import.html", form=form, result=result, columns=KNOWN), status
 
 
+from guide.staff import accounts as _accounts  # noqa: E402, F401  (staff accounts and their sessions, for admins)
 from guide.staff import after_move as _after_move  # noqa: E402, F401  (registers the after-move routes)
 from guide.staff import mediation, records, sms  # noqa: E402, F401  (register their routes on this blueprint)
 from guide.staff import privacy as _privacy  # noqa: E402, F401  (data export, erasure, access log)

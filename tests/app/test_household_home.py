@@ -13,7 +13,7 @@ from guide.extensions import db
 from guide.models import Appointment, AppointmentStatus, ProposalStatus, Role
 from guide.services import signin
 from tests.conftest import csrf_token, get_page
-from tests.factories import make_appointment, make_budget, make_household, make_proposal, make_staff
+from tests.factories import make_appointment, make_budget, make_household, make_proposal, make_staff, signed_in
 
 TODAY = date(2026, 11, 22)  # a Sunday
 
@@ -134,9 +134,7 @@ def test_another_households_records_are_not_found(client, app, ctx) -> None:
 
 def test_staff_session_does_not_open_a_household_space(client, app, ctx) -> None:
     staff = make_staff(role=Role.ADMIN)
-    with client.session_transaction() as session:
-        session["staff_id"] = staff.id
-        session["signed_in_at"] = session["seen_at"] = int(datetime.now(UTC).timestamp())
+    signed_in(client, staff_id=staff.id)
     assert client.get("/my").status_code == 302
 
 

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
@@ -271,10 +272,23 @@ def test_sign_out_ends_the_session(client, app, ctx) -> None:
 
 
 def test_an_idle_session_ends_by_itself(client, app, ctx) -> None:
-    _signed_in(client, app)
-    with client.session_transaction() as session:
-        session["seen_at"] -= app.config["HOUSEHOLD_IDLE_MINUTES"] * 60 + 1
-    response = client.get("/my")
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        _signed_in(client, app)
+        clock.shift(timedelta(minutes=app.config["HOUSEHOLD_IDLE_MINUTES"] - 1))
+        assert client.get("/my").status_code == 200, "ended before the idle limit"
+        clock.shift(timedelta(minutes=app.config["HOUSEHOLD_IDLE_MINUTES"], seconds=1))
+        response = client.get("/my")
+    assert response.status_code == 302 and "expired=1" in response.headers["Location"]
+
+
+def test_a_household_session_ends_after_its_maximum_age_even_in_use(client, app, ctx) -> None:
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        _signed_in(client, app)
+        for _step in range(app.config["HOUSEHOLD_MAX_HOURS"] * 6 - 1):  # a page every 10 minutes
+            clock.shift(timedelta(minutes=10))
+            assert client.get("/my").status_code == 200, "a session in use ended before its maximum age"
+        clock.shift(timedelta(minutes=10, seconds=1))
+        response = client.get("/my")
     assert response.status_code == 302 and "expired=1" in response.headers["Location"]
 
 

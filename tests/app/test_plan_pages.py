@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -304,14 +305,13 @@ def test_updates_of_another_households_item_are_refused(client, app, pair) -> No
 
 
 def test_live_update_polls_do_not_keep_an_idle_session_alive(client, app, pair) -> None:
-    import time
+    import time_machine
 
-    get_page(client, "/my/plan")
-    with client.session_transaction() as session:
-        session["seen_at"] = int(time.time()) - 14 * 60  # idle for 14 minutes, the page still open
-    assert client.get("/my/plan/updates?rev=0&page=board").status_code in (200, 204)
-    with client.session_transaction() as session:
-        assert session["seen_at"] <= int(time.time()) - 14 * 60 + 1
-        session["seen_at"] = int(time.time()) - 16 * 60
-    assert client.get("/my/plan/updates?rev=0&page=board").status_code == 286  # ended: htmx stops polling
-    assert client.get("/my/plan").status_code == 302  # and the next page asks to sign in again
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        get_page(client, "/my/plan")
+        clock.shift(timedelta(minutes=14))  # idle for 14 minutes, the page still open and polling
+        assert client.get("/my/plan/updates?rev=0&page=board").status_code in (200, 204)
+        clock.shift(timedelta(minutes=1, seconds=1))  # 15 minutes after the last real activity
+        assert client.get("/my/plan/updates?rev=0&page=board").status_code == 286, \
+            "the poll 14 minutes in kept the session alive"
+        assert client.get("/my/plan").status_code == 302  # and the next page asks to sign in again

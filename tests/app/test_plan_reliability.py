@@ -39,9 +39,18 @@ def server(app):
 
 
 def _session_cookie(app, values: dict) -> str:
-    now = int(time.time())
-    return app.session_interface.get_signing_serializer(app).dumps(
-        {**values, "signed_in_at": now, "seen_at": now})
+    """A signed-in session's cookie: the session record and cookie values made by guide.auth's own sign-in."""
+    from flask import session
+
+    from guide import auth
+
+    with app.test_request_context():
+        if "household_id" in values:
+            auth.sign_in_household(values["household_id"])
+        else:
+            auth.sign_in_staff(values["staff_id"])
+        cookie = dict(session)
+    return app.session_interface.get_signing_serializer(app).dumps(cookie)
 
 
 def _version(html: str) -> str:

@@ -11,7 +11,7 @@ from guide.extensions import db
 from guide.models import Appointment, AuditEntry, ContactNote, Proposal, Role, StaffUser
 from guide.services import audit
 from tests.conftest import csrf_token, get_page
-from tests.factories import PASSWORD, make_household, make_proposal, make_staff
+from tests.factories import PASSWORD, make_household, make_proposal, make_staff, signed_in
 
 TODAY = date(2026, 11, 22)
 
@@ -108,9 +108,7 @@ def test_staff_pages_need_a_login(client, ctx) -> None:
 
 def test_household_session_does_not_open_staff_pages(client, ctx) -> None:
     household = make_household()
-    with client.session_transaction() as session:
-        session["household_id"] = household.id
-        session["signed_in_at"] = session["seen_at"] = int(datetime.now(UTC).timestamp())
+    signed_in(client, household_id=household.id)
     assert client.get(f"/staff/households/{household.id}").status_code == 302
 
 

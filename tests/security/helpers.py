@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from guide.auth import STAFF_KEY
 from guide.extensions import db, limiter
 from guide.models import MediationCase, Role, SmsInbound, StaffUser, WrittenRequest
 from tests import factories
@@ -98,10 +96,7 @@ def _staff(role: Role) -> StaffUser:
 
 def signed_in_as_staff(client: FlaskClient, staff_id: int) -> None:
     """What a successful login leaves in the session (the login form itself is fuzzed and tested elsewhere)."""
-    with client.session_transaction() as session:
-        session.clear()
-        session[STAFF_KEY] = staff_id
-        session["signed_in_at"] = session["seen_at"] = int(time.time())
+    factories.signed_in(client, staff_id=staff_id)
 
 
 def submit_mediation(client: FlaskClient, what_happened: str, **fields: str) -> str:

@@ -23,7 +23,7 @@ from guide.extensions import db, limiter
 from guide.models import SignInCode, StaffUser
 from guide.services import signin
 from tests.conftest import TEST_CONFIG, csrf_token
-from tests.factories import PASSWORD, make_household, make_staff
+from tests.factories import PASSWORD, make_household, make_staff, signed_in
 from tests.security.test_authz_matrix import check_csp
 
 TOKEN = re.compile(rb'name="csrf_token"[^>]*value="[^"]*"')
@@ -347,10 +347,11 @@ def test_a_personal_link_works_on_a_phone_whose_old_session_went_idle(app, ctx, 
         token = signin.create_link(db.session.get(Household, household.id))
         db.session.commit()
     client = app.test_client()
-    with client.session_transaction() as session:
-        session[HOUSEHOLD_KEY if stale == "household" else STAFF_KEY] = make_staff().id if stale == "staff" else \
-            household.id
-        session["signed_in_at"] = session["seen_at"] = int(time.time()) - 24 * 3600
+    with time_machine.travel(datetime.now(UTC) - timedelta(hours=24), tick=False):  # a session record of yesterday
+        if stale == "staff":
+            signed_in(client, staff_id=make_staff().id)
+        else:
+            signed_in(client, household_id=household.id)
     page = client.get(f"/k/{token}")
     response = client.post(f"/k/{token}", data={"csrf_token": csrf_token(_soup(page))})
     assert response.status_code == 303 and _signed_in(client)

@@ -1,0 +1,136 @@
+"""Signed-in sessions kept on the server: a row per sign-in, named by a random token in the signed cookie.
+
+Flask's signed cookie still carries the session (language, CSRF token, who is signed in), but it no longer proves
+anything alone: every request needs an open `UserSession` row (one query on a unique index). Signing out ends the
+row, so a copy of the cookie taken before is worth nothing; "sign out everywhere" and an administrator end every
+row of an account. A row is open while it has not been ended, is younger than the maximum age and was seen within
+the idle limit (households: 15 minutes and 2 hours; staff: 60 minutes and 12 hours). `last_seen_at` is written at
+most once a minute, so the idle limit is counted to the minute and a busy page does not write on every request.
+
+Why not Flask-Session: it would move every visitor's session (anonymous readers of the guide included) to the
+server and write it on each request, and it still has no "every session of this account" to end; a small table of
+signed-in sessions beside the signed cookie gives revocation for the two audiences that sign in, and nothing more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, case, delete, func, or_, select, update
+
+from guide.extensions import db
+from guide.models import UserSession
+from guide.security import keyed_hash, new_token
+
+TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written when it is older than this
+
+
+@dataclass(frozen=True)
+class Limits:
+    idle: timedelta
+    longest: timedelta
+
+
+def limits() -> dict[str, Limits]:
+    """The idle limit and the maximum age of each kind of session, from the configuration."""
+    config = current_app.config
+    return {
+        "household": Limits(timedelta(minutes=int(config["HOUSEHOLD_IDLE_MINUTES"])),
+                            timedelta(hours=float(config["HOUSEHOLD_MAX_HOURS"]))),
+        "staff": Limits(timedelta(minutes=int(config["STAFF_IDLE_MINUTES"])),
+                        timedelta(hours=float(config["STAFF_MAX_HOURS"]))),
+    }
+
+
+def _hash(token: str) -> str:
+    return keyed_hash("session", token)
+
+
+def open_clause(now: datetime) -> Any:
+    """SQL: the row may still be used at `now` (the one statement of the rule, for lookups, lists and purges)."""
+    kinds = limits()
+
+    def fresh(kind: str) -> Any:
+        return and_(UserSession.created_at > now - kinds[kind].longest,
+                    UserSession.last_seen_at > now - kinds[kind].idle)
+
+    return and_(UserSession.ended_at.is_(None),
+                or_(and_(UserSession.household_id.is_not(None), fresh("household")),
+                    and_(UserSession.staff_id.is_not(None), fresh("staff"))))
+
+
+def start(*, household_id: int | None = None, staff_id: int | None = None, now: datetime | None = None) -> str:
+    """A new session row for one account; returns the token for the cookie (the caller commits)."""
+    assert (household_id is None) != (staff_id is None), "a session belongs to one household or one staff member"
+    now = now or datetime.now(UTC)
+    token = new_token()
+    db.session.add(UserSession(token_hash=_hash(token), household_id=household_id, staff_id=staff_id,
+                               created_at=now, last_seen_at=now))
+    db.session.flush()
+    return token
+
+
+@dataclass(frozen=True)
+class Found:
+    row: UserSession
+    open: bool
+
+
+def find(token: str, now: datetime | None = None) -> Found | None:
+    """The row the cookie names and whether it is still open, in one query; None for an unknown token."""
+    now = now or datetime.now(UTC)
+    found = db.session.execute(select(UserSession, case((open_clause(now), True), else_=False))
+                               .where(UserSession.token_hash == _hash(token))).first()
+    return None if found is None else Found(found[0], bool(found[1]))
+
+
+def touch(row: UserSession, now: datetime | None = None) -> bool:
+    """Note activity, at most once a minute (a conditional UPDATE: parallel requests write it once)."""
+    now = now or datetime.now(UTC)
+    done = db.session.execute(update(UserSession).where(UserSession.id == row.id,
+                                                        UserSession.last_seen_at < now - TOUCH_EVERY)
+                              .values(last_seen_at=now), execution_options={"synchronize_session": False})
+    return bool(done.rowcount)
+
+
+def end(token: str, now: datetime | None = None) -> None:
+    """End the session the cookie names (signing out on this device)."""
+    db.session.execute(update(UserSession).where(UserSession.token_hash == _hash(token),
+                                                 UserSession.ended_at.is_(None))
+                       .values(ended_at=now or datetime.now(UTC)), execution_options={"synchronize_session": False})
+
+
+def end_all(*, household_id: int | None = None, staff_id: int | None = None, now: datetime | None = None) -> int:
+    """End every open session of one account (a lost phone, a shared computer, an administrator's decision)."""
+    assert (household_id is None) != (staff_id is None)
+    owner = UserSession.household_id == household_id if household_id is not None else \
+        UserSession.staff_id == staff_id
+    done = db.session.execute(update(UserSession).where(owner, UserSession.ended_at.is_(None))
+                              .values(ended_at=now or datetime.now(UTC)),
+                              execution_options={"synchronize_session": False})
+    return int(done.rowcount or 0)
+
+
+def open_by_staff(now: datetime | None = None) -> dict[int, tuple[int, datetime]]:
+    """For the staff accounts page: each staff member's open sessions and when the latest was last used."""
+    now = now or datetime.now(UTC)
+    rows = db.session.execute(select(UserSession.staff_id, func.count(), func.max(UserSession.last_seen_at))
+                              .where(UserSession.staff_id.is_not(None), open_clause(now))
+                              .group_by(UserSession.staff_id))
+    return {staff_id: (count, last) for staff_id, count, last in rows}
+
+
+def closed(now: datetime) -> Any:
+    """SQL: rows that can never be used again (ended, idle or too old): the retention job deletes them."""
+    return ~open_clause(now)
+
+
+def count_closed(now: datetime) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(UserSession).where(closed(now))) or 0)
+
+
+def purge_closed(now: datetime) -> None:
+    db.session.execute(delete(UserSession).where(closed(now)), execution_options={"synchronize_session": False})
