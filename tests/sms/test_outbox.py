@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -529,3 +530,83 @@ def test_a_row_declared_stuck_during_a_slow_batch_is_not_sent_by_its_first_dispa
     assert other_dispatcher[0].claimed == [second], "B took the row A held too long"
     assert sorted(m["to"] for m in fake.accepted()) == ["+33611111111", "+33622222222"], "each sent once"
     assert {_message(sms_app, first).status, _message(sms_app, second).status} == {"sent"}
+
+
+class Killed(BaseException):
+    """A dispatcher process killed mid-round (SIGKILL, OOM, a deploy): nothing after it runs, nothing is committed."""
+
+
+def test_fifty_identical_texts_to_one_number_arrive_once_each_despite_faults_and_kills(sms_app, fake,
+                                                                                       monkeypatch) -> None:
+    """50 identical texts to one number; 30 % of Twilio requests fail (answers lost after acceptance, connections
+    dropped or reset, 5xx, 429; look-ups too); two dispatchers, each killed now and then just before or just after a
+    send or a look-up, then started again. Twilio gets the text 50 times, one message per row, none twice."""
+    import random
+
+    number, body, count = "+33612345678", "Votre rendez-vous est confirmé lundi à 10 h.", 50
+    for _ in range(count):
+        _queue(sms_app, to=number, body=body)
+    monkeypatch.setattr(outbox, "backoff", lambda attempts: timedelta(0))  # retries at once: time is not the test
+    monkeypatch.setattr(outbox, "STUCK_AFTER", timedelta(seconds=3))  # a killed dispatcher's row comes back soon
+    fake.fail_randomly(0.30, seed=50, match="any", mix=(Fault.lost(), Fault.drop(), Fault.reset(),
+                                                       Fault.server_error(500), Fault.server_error(503),
+                                                       Fault.rate_limited()))
+    dice, lock, kills = random.Random(5), threading.Lock(), Counter()
+
+    def kill(where: str) -> None:
+        with lock:
+            if dice.random() < 0.05:
+                kills[where] += 1
+                raise Killed(where)
+
+    class KilledNowAndThen(TwilioGateway):
+        def send(self, to, body, status_callback):  # type: ignore[no-untyped-def]
+            kill("before a send")
+            sent = super().send(to, body, status_callback)
+            kill("after a send, its answer not recorded")
+            return sent
+
+        def lookup(self, to, body, since):  # type: ignore[no-untyped-def]
+            found = super().lookup(to, body, since)
+            kill("after a look-up")
+            return found
+
+    config = sms_app.config
+    errors: list[BaseException] = []
+    deadline = time.perf_counter() + 240
+
+    def work() -> None:
+        gateway = KilledNowAndThen(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
+                                   sender=config["TWILIO_FROM"], api_url=config["TWILIO_API_URL"])
+        try:
+            while time.perf_counter() < deadline:
+                claimed: list[int] = []
+                with sms_app.app_context():  # a fresh session each round, as a restarted process
+                    try:
+                        claimed = outbox.dispatch_once(gateway)  # the clock: Friday 13:00, sending hours
+                        claimed = claimed.claimed
+                    except Killed:
+                        pass  # the session is thrown away with the context: nothing it had not committed stays
+                    pending = db.session.scalar(select(func.count()).select_from(SmsMessage).where(
+                        SmsMessage.status.in_(["queued", "sending", "unknown"])))
+                if not pending:
+                    return
+                if not claimed:
+                    time.sleep(0.05)  # as `flask sms dispatch` waits between empty rounds
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    accepted = [m["sid"] for m in fake.accepted() if m["to"] == number and m["body"] == body]
+    with sms_app.app_context():
+        rows = db.session.execute(select(SmsMessage.id, SmsMessage.status, SmsMessage.provider_id)).all()
+    statuses = Counter(row.status for row in rows)
+    assert statuses == {"sent": count}, f"all {count} sent: {dict(statuses)} (kills: {dict(kills)})"
+    assert len(accepted) == count, f"Twilio got the text {len(accepted)} times for {count} rows (kills: {dict(kills)})"
+    assert sorted(row.provider_id for row in rows) == sorted(accepted), "each row settled by its own message"
+    assert sum(kills.values()) > 0 and fake.requests, "the dispatchers were killed now and then"
