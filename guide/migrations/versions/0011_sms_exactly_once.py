@@ -21,8 +21,8 @@ def _unsettle_shared_message_ids() -> None:
     they go to staff review (shown on the household file as not arrived, with the advice to call)."""
     op.execute(sa.text(
         "UPDATE sms_message SET status = 'review', provider_id = NULL, error_code = 'shared_sid' "
-        "WHERE provider_id IS NOT NULL AND EXISTS (SELECT 1 FROM sms_message AS first "
-        "WHERE first.provider_id = sms_message.provider_id AND first.id < sms_message.id)"))
+        "WHERE provider_id IS NOT NULL AND EXISTS (SELECT 1 FROM sms_message AS earlier "
+        "WHERE earlier.provider_id = sms_message.provider_id AND earlier.id < sms_message.id)"))
 
 
 def upgrade():
