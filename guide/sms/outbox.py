@@ -253,6 +253,8 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
         if _hold(message_id, SmsStatus.UNKNOWN, lease, now if fixed else _now()):  # another may look it up first
             _reconcile(gateway, db.session.get_one(SmsMessage, message_id), result, now)
             db.session.commit()
+    if not fixed:
+        now = _now()  # the look-ups may have taken a while: the leases start now
     result.claimed = _claim(limit, now, solicited_only=not quiet.allowed(now), lease=lease)
     claimed = db.session.scalars(select(SmsMessage).where(SmsMessage.id.in_(result.claimed))
                                  .order_by(SmsMessage.send_after, SmsMessage.id)).all() if result.claimed else []
