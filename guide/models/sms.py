@@ -37,6 +37,9 @@ class SmsMessage(db.Model):
         # receipts only: the other SMS (reminders, codes) add nothing to write to it
         Index("ix_sms_message_request_id", "request_id", sqlite_where=text("request_id IS NOT NULL"),
               postgresql_where=text("request_id IS NOT NULL")),
+        # one Twilio message settles at most one row (two identical texts to one number are two messages)
+        Index("ux_sms_message_provider_id", "provider_id", unique=True,
+              sqlite_where=text("provider_id IS NOT NULL"), postgresql_where=text("provider_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -49,10 +52,13 @@ class SmsMessage(db.Model):
     send_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_id: Mapped[str | None] = mapped_column(String(64))  # Twilio's message SID; see ux_sms_message_provider_id
     encoding: Mapped[str] = mapped_column(String(8), default="GSM-7", server_default="GSM-7")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the lease's start (see `lease`)
+    # the dispatcher round that holds the row while it is "sending": it sends only a row it still holds
+    lease: Mapped[str | None] = mapped_column(String(32))
+    first_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # giving up counts from it
     error_code: Mapped[str | None] = mapped_column(String(20))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # a scheduled reminder: what it is about and for which moment, e.g. "appt:12@202611241000:appointment_soon:+33..."

@@ -40,7 +40,7 @@ class Sent:
 class Gateway(Protocol):
     def send(self, to: str, body: str, status_callback: str | None) -> Sent: ...
 
-    def find(self, to: str, body: str, since: datetime) -> Sent | None: ...
+    def lookup(self, to: str, body: str, since: datetime) -> list[Sent]: ...
 
 
 class LogGateway:
@@ -54,8 +54,8 @@ class LogGateway:
         log.warning("SMS to %s: %s", to, body)
         return Sent(f"LOG{self.counter:08d}", "sent")
 
-    def find(self, to: str, body: str, since: datetime) -> Sent | None:
-        return None
+    def lookup(self, to: str, body: str, since: datetime) -> list[Sent]:
+        return []
 
 
 class TwilioGateway:
@@ -95,8 +95,9 @@ class TwilioGateway:
             raise SendError(str(error), unknown=True) from error  # no answer: it may have been accepted
         return Sent(message.sid, message.status or "queued")
 
-    def find(self, to: str, body: str, since: datetime) -> Sent | None:
-        """Look up a message Twilio accepted (after a lost answer) by number, time and exact text."""
+    def lookup(self, to: str, body: str, since: datetime) -> list[Sent]:
+        """The messages Twilio accepted to `to` with exactly this text since `since` (give or take a minute of clock
+        difference), newest first. Which of them belongs to which outbox row is the outbox's decision."""
         from datetime import timedelta
 
         import requests
@@ -106,11 +107,9 @@ class TwilioGateway:
             recent = self.client.messages.list(to=to, limit=50)  # newest first; a queued one has no DateSent
         except (requests.exceptions.RequestException, TwilioException, OSError) as error:
             raise SendError(f"lookup failed: {error}", unknown=True) from error
-        for message in recent:
-            created = message.date_created
-            if message.body == body and (created is None or created >= since - timedelta(minutes=1)):
-                return Sent(message.sid, message.status or "queued")
-        return None
+        return [Sent(message.sid, message.status or "queued") for message in recent
+                if message.body == body and (message.date_created is None
+                                             or message.date_created >= since - timedelta(minutes=1))]
 
 
 def make_gateway(app: Flask) -> Gateway:

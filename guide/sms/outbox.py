@@ -1,8 +1,13 @@
 """The SMS outbox: messages written in their cause's transaction, then sent by a dispatcher.
 
-The dispatcher is safe to run as several processes: on PostgreSQL it claims rows with FOR UPDATE SKIP LOCKED, on
-SQLite with a conditional UPDATE. Temporary failures are retried with backoff, permanent ones are not; a send
-whose outcome is unknown (no answer) is looked up at Twilio before anything is sent again.
+The dispatcher is safe to run as several processes: each claims rows with a conditional UPDATE (on PostgreSQL
+under one advisory lock, skipping rows other transactions hold), and sends a claimed row only while it still holds
+it (its lease). Temporary failures are retried with backoff, permanent ones are not; a send whose outcome is unknown
+(no answer) is looked up at Twilio before anything is sent again.
+
+Exactly once, with identical texts too: no two messages to one number are in flight at once (sending, or looked
+up), so when a row looks its lost answer up, the only texts at Twilio that no row owns yet are its own; a Twilio
+message settles at most one row (ux_sms_message_provider_id).
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, update
 
 from guide.extensions import db
 from guide.logs import mask_number
@@ -23,8 +29,13 @@ from guide.sms.gateway import UNSUBSCRIBED, Gateway, SendError, make_gateway
 from guide.timeutil import as_utc
 
 log = logging.getLogger("guide.sms")
-MAX_ATTEMPTS = 12  # about 6 hours of backoff (30 s doubling, capped at 1 h) before a person looks at it
-STUCK_AFTER = timedelta(minutes=5)  # a "sending" row older than this belonged to a dispatcher that died
+# a message is given up (left to staff, shown as not arrived) after MAX_ATTEMPTS tries spread over GIVE_UP_AFTER at
+# least (backoff: 30 s doubling, capped at 1 h): tries that fail in quick succession do not use up its chances
+MAX_ATTEMPTS = 12
+GIVE_UP_AFTER = timedelta(hours=6)
+STUCK_AFTER = timedelta(minutes=5)  # a "sending" row whose lease is older belonged to a dispatcher that died
+IN_FLIGHT = (SmsStatus.SENDING, SmsStatus.UNKNOWN)  # sent or being looked up: its fate is not known yet
+CLAIM_LOCK = 0x534D53  # PostgreSQL advisory lock: one claim at a time, so no number gets two rows in flight
 # answers to something the person just did go out at once, even in quiet hours; so do kinds starting "reply_"
 # (answers to an SMS they sent). Reminders and staff messages wait for the sending hours.
 SOLICITED_KINDS = frozenset({"sign_in_code", "sign_in_link", "request_receipt"})
@@ -98,42 +109,81 @@ def _settle(message: SmsMessage, status: str) -> None:
     message.body = redact(message.body, message.kind)
 
 
-def _claim(limit: int, now: datetime, solicited_only: bool = False) -> list[int]:
-    """Take up to `limit` due messages for this process; no two dispatchers get the same one."""
-    due = (select(SmsMessage.id).where(SmsMessage.status == SmsStatus.QUEUED, SmsMessage.send_after <= now)
+def gives_up(message: SmsMessage, now: datetime) -> bool:
+    """After a failed try: is it the last one? (MAX_ATTEMPTS tries, over GIVE_UP_AFTER at least.)"""
+    first = as_utc(message.first_attempt_at) if message.first_attempt_at else now
+    return message.attempts >= MAX_ATTEMPTS and now - first >= GIVE_UP_AFTER
+
+
+def _give_up(message: SmsMessage, result: DispatchResult) -> None:
+    """No more tries: staff see it among the SMS that did not arrive, with the advice to call."""
+    _settle(message, SmsStatus.REVIEW)
+    result.review += 1
+    log.warning("SMS %s [%s] to %s given up after %s attempts", message.id, message.kind,
+                mask_number(message.to_number), message.attempts)
+
+
+def _number_free():  # type: ignore[no-untyped-def]
+    """No row to the same number is in flight (for a queued row: no other row). The numbers in flight are few: the
+    subquery is computed once per statement."""
+    return SmsMessage.to_number.not_in(select(SmsMessage.to_number).where(SmsMessage.status.in_(IN_FLIGHT))
+                                       .scalar_subquery())
+
+
+def _claim(limit: int, now: datetime, solicited_only: bool = False, lease: str | None = None) -> list[int]:
+    """Take up to `limit` due messages for this process (at most one per number, none to a number that has one in
+    flight); no two dispatchers get the same one. Each gets the lease `lease` and one more attempt; returns their
+    ids in id order."""
+    lease = lease or uuid4().hex
+    due = (select(SmsMessage.id, SmsMessage.to_number)
+           .where(SmsMessage.status == SmsStatus.QUEUED, SmsMessage.send_after <= now, _number_free())
            .order_by(SmsMessage.send_after, SmsMessage.id).limit(limit))
     if solicited_only:
         due = due.where(SmsMessage.kind.in_(SOLICITED_KINDS) | SmsMessage.kind.startswith("reply_"))
-    if db.engine.dialect.name == "postgresql":
-        ids = list(db.session.scalars(due.with_for_update(skip_locked=True)))
-        if ids:
-            db.session.execute(update(SmsMessage).where(SmsMessage.id.in_(ids))
-                               .values(status=SmsStatus.SENDING, claimed_at=now,
-                                       attempts=SmsMessage.attempts + 1))
-        db.session.commit()
-        return ids
-    # SQLite: a conditional claim per row. Another dispatcher may have read the same due rows and won them all: look
-    # again rather than answer "nothing due" (which would end `dispatch --once` with messages still waiting)
-    claimed: list[int] = []
+    postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql:  # rows another transaction holds (another claim, a reminder being moved) are skipped, not awaited
+        due = due.with_for_update(skip_locked=True)
+    first = func.coalesce(SmsMessage.first_attempt_at, literal(now, SmsMessage.first_attempt_at.type))
+    # Another dispatcher may have read the same due rows and won them all: look again rather than answer "nothing
+    # due" (which would end `dispatch --once` with messages still waiting)
     while True:
-        candidates = list(db.session.scalars(due))
-        for message_id in candidates:
-            won = db.session.execute(update(SmsMessage).where(SmsMessage.id == message_id,
-                                                              SmsMessage.status == SmsStatus.QUEUED)
-                                     .values(status=SmsStatus.SENDING, claimed_at=now,
-                                             attempts=SmsMessage.attempts + 1)).rowcount
-            if won == 1:
-                claimed.append(message_id)
+        if postgresql:  # claims one at a time: each sees the rows the previous one put in flight (READ COMMITTED)
+            db.session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
+        candidates = list(db.session.execute(due))
+        chosen: dict[str, int] = {}
+        for message_id, number in candidates:
+            chosen.setdefault(number, message_id)  # one row per number at a time, the one due first
+        # conditional: still queued, its number still free (on SQLite another process may have claimed since we read)
+        claimed = sorted(db.session.scalars(
+            update(SmsMessage).where(SmsMessage.id.in_(list(chosen.values())), SmsMessage.status == SmsStatus.QUEUED,
+                                     _number_free())
+            .values(status=SmsStatus.SENDING, claimed_at=now, lease=lease, attempts=SmsMessage.attempts + 1,
+                    first_attempt_at=first)
+            .returning(SmsMessage.id).execution_options(synchronize_session=False))) if chosen else []
         db.session.commit()
         if claimed or not candidates:
             return claimed
+
+
+def _hold(message_id: int, from_status: str, lease: str, at: datetime) -> bool:
+    """Take or renew the lease on one row (committed before any call to Twilio): False if another dispatcher has
+    it now, or it was declared stuck meanwhile."""
+    held = update(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.status == from_status)
+    if from_status == SmsStatus.SENDING:
+        held = held.where(SmsMessage.lease == lease)
+    won = db.session.execute(
+        held
+        .values(status=SmsStatus.SENDING, claimed_at=at, lease=lease)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return won == 1
 
 
 def _recover_stuck(now: datetime) -> None:
     """Rows left "sending" by a dispatcher that died: their outcome is unknown."""
     db.session.execute(update(SmsMessage).where(SmsMessage.status == SmsStatus.SENDING,
                                                 SmsMessage.claimed_at < now - STUCK_AFTER)
-                       .values(status=SmsStatus.UNKNOWN))
+                       .values(status=SmsStatus.UNKNOWN, lease=None))
     db.session.commit()
 
 
@@ -156,47 +206,65 @@ def _status_callback() -> str | None:
 
 
 def _reconcile(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: datetime) -> None:
+    """An unknown outcome: look the text up at Twilio. No other row to this number is in flight (see `_claim`), so a
+    matching message that no row owns yet is this row's own; one that another row owns is not."""
     # it cannot have been accepted before it was written
     since = as_utc(message.created_at) if message.created_at else now
     try:
-        found = gateway.find(message.to_number, message.body, since)
+        candidates = gateway.lookup(message.to_number, message.body, since)
     except SendError:
-        found = None
-        if message.attempts < MAX_ATTEMPTS:
+        candidates = []
+        if not gives_up(message, now):
             message.status = SmsStatus.UNKNOWN  # look again next round
             return
+    owned = set(db.session.scalars(select(SmsMessage.provider_id).where(
+        SmsMessage.provider_id.in_([c.provider_id for c in candidates]), SmsMessage.id != message.id))) \
+        if candidates else set()
+    found = next((candidate for candidate in candidates if candidate.provider_id not in owned), None)
     if found is not None:
         _settle(message, SmsStatus.SENT)
         message.provider_id, message.sent_at = found.provider_id, now
         result.reconciled += 1
-    elif message.attempts < MAX_ATTEMPTS:
+    elif not gives_up(message, now):
         message.status, message.send_after = SmsStatus.QUEUED, now + backoff(message.attempts)
         result.retried += 1
     else:
-        _settle(message, SmsStatus.REVIEW)
-        result.review += 1
+        _give_up(message, result)
 
 
 def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetime | None = None) -> DispatchResult:
-    """Send what is due (one batch), reconcile unknown outcomes; returns what happened."""
+    """Send what is due (one batch), reconcile unknown outcomes; returns what happened.
+
+    `now` (tests) fixes the clock of the whole round; without it each lease is renewed at the real time."""
     from guide.rules.reminders import QuietHours
 
-    now = now or _now()
+    fixed = now is not None
+    now = (now or _now()).astimezone(UTC)  # SQLite keeps the wall time of an aware datetime, not its zone
     gateway = gateway or make_gateway(current_app)
     result = DispatchResult()
     config = current_app.config
     quiet = QuietHours(start_hour=config["QUIET_START_HOUR"], end_hour=config["QUIET_END_HOUR"],
                        zone=config["TIME_ZONE"])
+    lease = uuid4().hex
     _recover_stuck(now)
-    for message in db.session.scalars(select(SmsMessage).where(SmsMessage.status == SmsStatus.UNKNOWN)
-                                      .limit(limit)).all():
-        _reconcile(gateway, message, result, now)
-        db.session.commit()
-    result.claimed = _claim(limit, now, solicited_only=not quiet.allowed(now))
+    unknown = db.session.scalars(select(SmsMessage.id).where(SmsMessage.status == SmsStatus.UNKNOWN)
+                                 .order_by(SmsMessage.id).limit(limit)).all()
+    for message_id in unknown:
+        if _hold(message_id, SmsStatus.UNKNOWN, lease, now if fixed else _now()):  # another may look it up first
+            _reconcile(gateway, db.session.get_one(SmsMessage, message_id), result, now)
+            db.session.commit()
+    if not fixed:
+        now = _now()  # the look-ups may have taken a while: the leases start now
+    result.claimed = _claim(limit, now, solicited_only=not quiet.allowed(now), lease=lease)
     claimed = db.session.scalars(select(SmsMessage).where(SmsMessage.id.in_(result.claimed))
                                  .order_by(SmsMessage.send_after, SmsMessage.id)).all() if result.claimed else []
     refused = _without_consent({message.to_number for message in claimed})
     for message in claimed:
+        at = now if fixed else _now()
+        # a row claimed a while ago (a slow batch) may have been declared stuck by another dispatcher: renew its lease
+        # before the send, or leave it to the one that looks it up now
+        if at - now >= STUCK_AFTER / 2 and not _hold(message.id, SmsStatus.SENDING, lease, at):
+            continue
         # an answer to what the person just did goes even to a number without consent (they asked for it);
         # Twilio itself refuses a number that sent STOP (21610)
         if not is_solicited(message.kind) and message.to_number in refused:
@@ -250,12 +318,11 @@ def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: da
             message.status = SmsStatus.UNKNOWN
             db.session.flush()
             _reconcile(gateway, message, result, now)
-        elif message.attempts < MAX_ATTEMPTS:
+        elif not gives_up(message, now):
             message.status, message.send_after = SmsStatus.QUEUED, now + backoff(message.attempts)
             result.retried += 1
         else:
-            _settle(message, SmsStatus.REVIEW)
-            result.review += 1
+            _give_up(message, result)
         return
     _settle(message, SmsStatus.SENT)
     message.provider_id, message.sent_at = sent.provider_id, now

@@ -201,9 +201,19 @@ def shown_body(message: SmsMessage) -> str:
     return _PERSONAL_LINK.sub("/k/…", message.body)
 
 
-def _outgoing_item(message: SmsMessage, names: dict[int, str]) -> ThreadItem:
+def _last_try():  # type: ignore[no-untyped-def]
+    """When a message was last tried (or due, or written): a failure counts from then, not from when it was written
+    (a reminder is written weeks before it is sent). `last_try` is the same for one loaded message."""
+    return func.coalesce(SmsMessage.claimed_at, SmsMessage.send_after, SmsMessage.created_at)
+
+
+def last_try(message: SmsMessage) -> datetime:
+    return as_utc(message.claimed_at or message.send_after or message.created_at)
+
+
+def _outgoing_item(message: SmsMessage, names: dict[int, str], at: datetime | None = None) -> ThreadItem:
     due = as_utc(message.send_after) if message.status == SmsStatus.QUEUED and message.send_after else None
-    return ThreadItem(inbound=False, at=as_utc(message.created_at), body=shown_body(message),
+    return ThreadItem(inbound=False, at=at or as_utc(message.created_at), body=shown_body(message),
                       state=str(STATES.get(message.status, message.status)),
                       failed=message.status in FAILED_STATES, kind=kind_label(message.kind),
                       by=names.get(message.staff_id or 0, ""), item_id=message.id, segments=message.segments,
@@ -242,7 +252,7 @@ def sms_panel(household: Household) -> SmsPanel:
                                   .limit(THREAD_LIMIT + 1)).all()
     failed = db.session.scalars(select(SmsMessage).where(
         SmsMessage.household_id == household.id, SmsMessage.status.in_(FAILED_STATES),
-        SmsMessage.created_at >= _now() - timedelta(days=FAILURE_DAYS)).order_by(SmsMessage.created_at.desc())
+        _last_try() >= _now() - timedelta(days=FAILURE_DAYS)).order_by(_last_try().desc())
         .limit(10)).all()
     names = _staff_names({m.staff_id or 0 for m in outgoing} | {i.handled_by_id or 0 for i in incoming})
     thread = sorted([*(_outgoing_item(m, names) for m in outgoing), *(_incoming_item(i, names) for i in incoming)],
@@ -260,7 +270,8 @@ def sms_panel(household: Household) -> SmsPanel:
                  if staff is not None and reply_text(key, household, staff) is not None]
     named = language(household.language) if household.language in current_app.config["LANGUAGES"] else None
     panel = SmsPanel(household=household, thread=thread[-THREAD_LIMIT:], older=len(thread) > THREAD_LIMIT,
-                     failures=[_outgoing_item(m, names) for m in failed], call_numbers=list(household.phones),
+                     failures=[_outgoing_item(m, names, at=last_try(m)) for m in failed],
+                     call_numbers=list(household.phones),
                      phones=consenting, form=form, count=count((form.text.data or "").strip(), household.language),
                      templates=templates, template=chosen, language_name=named.name if named else "")
     panels[household.id] = panel

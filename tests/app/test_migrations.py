@@ -58,3 +58,47 @@ def test_the_one_number_migration_stops_on_shared_numbers_with_a_list_then_passe
                     if table.name in present:
                         connection.execute(table.delete())
             flask_migrate.upgrade()
+
+
+def test_0011_keeps_a_shared_twilio_message_on_one_row_and_shows_the_others_as_not_arrived(database_url,
+                                                                                          tmp_path) -> None:
+    """Before 0011 the look-up of a lost answer could give two identical texts to one number the same Twilio
+    message: the first row keeps it, the others go to staff review (the household file says they did not arrive),
+    and the unique index can then be built. Runs from an empty database (a fresh schema on PostgreSQL)."""
+    import flask_migrate
+    import sqlalchemy as sa
+
+    from guide import create_app
+    from tests.conftest import TEST_CONFIG
+
+    url, schema = f"sqlite:///{tmp_path / 'before_0011.sqlite3'}", None
+    if database_url.startswith("postgresql"):
+        schema = "before_0011"
+        engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+        url = f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{schema}"
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
+    try:
+        with app.app_context():
+            flask_migrate.upgrade(revision="0008")
+            rows = [(1, "SMA", "sent"), (2, "SMA", "sent"), (3, "SMA", "delivered"), (4, "SMB", "sent"),
+                    (5, None, "queued")]
+            for row_id, sid, status in rows:
+                db.session.execute(sa.text(
+                    "INSERT INTO sms_message (id, to_number, kind, body, status, segments, send_after, created_at, "
+                    "provider_id, encoding, attempts) VALUES (:id, '+33612345678', 'test', 'Même texte', :status, 1, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, :sid, 'GSM-7', 1)"),
+                    {"id": row_id, "sid": sid, "status": status})
+            db.session.commit()
+            flask_migrate.upgrade()
+            after = db.session.execute(sa.text("SELECT id, provider_id, status FROM sms_message ORDER BY id")).all()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if schema:
+            with engine.begin() as connection:
+                connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            engine.dispose()
+    assert [tuple(row) for row in after] == [(1, "SMA", "sent"), (2, None, "review"), (3, None, "review"),
+                                             (4, "SMB", "sent"), (5, None, "queued")]

@@ -17,7 +17,7 @@ from guide.rules.reminders import QuietHours, appointment_reminders
 from guide.security import keyed_hash
 from guide.sms import outbox, schedule
 from tests.factories import make_appointment, make_household, make_proposal
-from tests.sms.conftest import MONDAY_10
+from tests.sms.conftest import MONDAY_10, drain
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris
@@ -296,8 +296,7 @@ def test_reminders_wait_for_the_sending_hours_but_a_sign_in_code_does_not(sms_ap
         result = outbox.dispatch_once(now=sunday_night)
     assert result.sent == 1 and [m["body"] for m in fake.accepted()] == ["Code 123456"]
     with sms_app.app_context():
-        result = outbox.dispatch_once(now=MONDAY_10 + timedelta(days=7))
-    assert result.sent == 2
+        assert drain(now=MONDAY_10 + timedelta(days=7)) == 2
 
 
 def test_a_versioned_save_moves_the_reminders_too(app, ctx) -> None:
