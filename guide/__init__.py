@@ -93,8 +93,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sms_bp)
     app.register_blueprint(plan_household_bp)
     app.register_blueprint(plan_staff_bp)
-    from guide.sms import schedule
+    from guide.services import consent, signin
+    from guide.sms import outbox, schedule
 
+    # the outbox imports no feature: what it needs from them is handed in here
+    outbox.install(app, outbox.OutboxHooks(mint_link=signin.mint_link, record_opt_out=consent.record_opt_out))
     schedule.install()  # reminders written and withdrawn in the transaction that changes their cause
 
     from guide.cli import register_cli

@@ -35,3 +35,8 @@ def set_sms_consent(number: str, given: bool, now: datetime) -> list[HouseholdPh
         elif given and db.session.scalar(open_rows.limit(1)) is None:
             db.session.add(Consent(household_id=household_id, kind=ConsentKind.SMS, given_on=on))
     return phones
+
+
+def record_opt_out(number: str, now: datetime) -> None:
+    """For the SMS outbox (`OutboxHooks.record_opt_out`): Twilio says the number sent STOP."""
+    set_sms_consent(number, False, now)

@@ -172,6 +172,12 @@ def create_link(household: Household, target: str = "/my") -> str:
     return token
 
 
+def mint_link(household_id: int, target: str) -> str | None:
+    """For the SMS outbox (`OutboxHooks.mint_link`): a link token of this household, None when it no longer exists."""
+    household = db.session.get(Household, household_id)
+    return None if household is None else create_link(household, target=target)
+
+
 def find_link(token: str) -> SignInLink | None:
     """The link if it is valid (unused, not expired), else None."""
     link = db.session.scalars(select(SignInLink).where(SignInLink.token_hash == keyed_hash("link", token))).first()

@@ -6,12 +6,16 @@ from typing import Any
 
 from sqlalchemy import update
 
+from guide.events import record_changed
 from guide.extensions import db
 from guide.models.base import utcnow
 
 
 def save_if_current(model: Any, row_id: int, seen_version: int, values: dict[str, Any]) -> bool:
-    """Apply `values` only if the row is still at `seen_version` (one atomic UPDATE); True when saved."""
+    """Apply `values` only if the row is still at `seen_version` (one atomic UPDATE); True when saved.
+
+    A save announces itself (`record_changed`), in this transaction: e.g. reminders follow a moved appointment or a
+    new language."""
     result = db.session.execute(
         update(model).where(model.id == row_id, model.version == seen_version)
         .values(**values, version=model.version + 1, updated_at=utcnow())
@@ -20,7 +24,5 @@ def save_if_current(model: Any, row_id: int, seen_version: int, values: dict[str
     db.session.expire_all()
     if result.rowcount != 1:
         return False
-    from guide.sms.schedule import mark_changed
-
-    mark_changed(model, row_id)  # reminders follow a moved appointment or a new language, in this transaction
+    record_changed.send(model, row_id=row_id)
     return True

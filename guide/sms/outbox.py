@@ -8,23 +8,29 @@ it (its lease). Temporary failures are retried with backoff, permanent ones are 
 Exactly once, with identical texts too: no two messages to one number are in flight at once (sending, or looked
 up), so when a row looks its lost answer up, the only texts at Twilio that no row owns yet are its own; a Twilio
 message settles at most one row (ux_sms_message_provider_id).
+
+The outbox is infrastructure: it imports no feature. What it needs from them (minting a personal link, recording
+that a number opted out) is handed in when the app is created (`install`, `OutboxHooks`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, literal, select, update
 
 from guide.extensions import db
 from guide.logs import mask_number
 from guide.models import HouseholdPhone, SmsMessage
 from guide.models.sms import SmsStatus
+from guide.rules.reminders import QuietHours
+from guide.sms.encoding import prepare
 from guide.sms.gateway import UNSUBSCRIBED, Gateway, SendError, make_gateway
 from guide.timeutil import as_utc
 
@@ -39,6 +45,38 @@ CLAIM_LOCK = 0x534D53  # PostgreSQL advisory lock: one claim at a time, so no nu
 # answers to something the person just did go out at once, even in quiet hours; so do kinds starting "reply_"
 # (answers to an SMS they sent). Reminders and staff messages wait for the sending hours.
 SOLICITED_KINDS = frozenset({"sign_in_code", "sign_in_link", "request_receipt"})
+LINK = "{link}"  # in a queued text with a `link_target`: replaced by a freshly minted personal link at send time
+
+
+@dataclass(frozen=True)
+class OutboxHooks:
+    """What the dispatcher needs from the features, handed in at app creation (`install`).
+
+    - `mint_link(household_id, target)`: a new personal-link token of the household opening `target`, added to the
+      current transaction (committed before the SMS goes); None when the household no longer exists.
+    - `record_opt_out(number, now)`: Twilio refused the number because its owner sent STOP (error 21610): record
+      that it accepts no SMS any more, in the current transaction.
+    """
+
+    mint_link: Callable[[int, str], str | None]
+    record_opt_out: Callable[[str, datetime], None]
+
+
+_HOOKS = "guide.sms.outbox"  # key in app.extensions
+
+
+def install(app: Flask, hooks: OutboxHooks) -> None:
+    """Hand the outbox what it needs from the features (called once by `create_app`)."""
+    app.extensions[_HOOKS] = hooks
+
+
+def _hooks() -> OutboxHooks:
+    """The app's hooks; without them the dispatcher refuses to start rather than send a reminder without its link."""
+    hooks = current_app.extensions.get(_HOOKS)
+    if hooks is None:
+        raise RuntimeError("the SMS outbox has no hooks: call guide.sms.outbox.install(app, OutboxHooks(...)) "
+                           "when the app is created")
+    return hooks
 
 
 def _now() -> datetime:
@@ -51,8 +89,6 @@ def enqueue(to_number: str, kind: str, body: str, household_id: int | None = Non
 
     Latin-script text is folded into the GSM-7 alphabet (one segment costs less); Arabic goes as UCS-2.
     """
-    from guide.sms.encoding import prepare
-
     if language is None:
         language = "ar" if any("\u0600" <= ch <= "\u06ff" for ch in body) else "fr"
     text, count = prepare(body, language)
@@ -236,8 +272,7 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
     """Send what is due (one batch), reconcile unknown outcomes; returns what happened.
 
     `now` (tests) fixes the clock of the whole round; without it each lease is renewed at the real time."""
-    from guide.rules.reminders import QuietHours
-
+    hooks = _hooks()  # before anything is claimed
     fixed = now is not None
     now = (now or _now()).astimezone(UTC)  # SQLite keeps the wall time of an aware datetime, not its zone
     gateway = gateway or make_gateway(current_app)
@@ -271,35 +306,31 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
             _settle(message, SmsStatus.CANCELLED)
             message.error_code = "opted_out"
             result.skipped += 1
-        elif not _fill_link(message):
+        elif not _fill_link(message, hooks):
             _settle(message, SmsStatus.CANCELLED)
             message.error_code = "no_household"
             result.skipped += 1
         else:
             if message.link_target:
                 db.session.commit()  # the text as sent is stored before the send: reconciliation looks for it
-            _send(gateway, message, result, now)
+            _send(gateway, message, result, now, hooks)
         db.session.commit()
     return result
 
 
-def _fill_link(message: SmsMessage) -> bool:
-    """A scheduled reminder gets its personal link now, so the link is fresh when it arrives."""
-    from guide.models import Household
-    from guide.services import signin
-    from guide.sms.schedule import LINK
-
+def _fill_link(message: SmsMessage, hooks: OutboxHooks) -> bool:
+    """A scheduled reminder gets its personal link now, so the link is fresh when it arrives. False when its
+    household no longer exists."""
     if not message.link_target or LINK not in message.body:
         return True
-    household = db.session.get(Household, message.household_id) if message.household_id else None
-    if household is None:
+    token = hooks.mint_link(message.household_id, message.link_target) if message.household_id else None
+    if token is None:
         return False
-    token = signin.create_link(household, target=message.link_target)
     message.body = message.body.replace(LINK, f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/k/{token}")
     return True
 
 
-def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: datetime) -> None:
+def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: datetime, hooks: OutboxHooks) -> None:
     try:
         sent = gateway.send(message.to_number, message.body, _status_callback())
     except SendError as error:
@@ -311,9 +342,7 @@ def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: da
             _settle(message, SmsStatus.FAILED)
             result.failed += 1
             if error.code == UNSUBSCRIBED:  # the person sent STOP: mirror it locally
-                from guide.services.consent import set_sms_consent
-
-                set_sms_consent(message.to_number, False, now)
+                hooks.record_opt_out(message.to_number, now)
         elif error.unknown:
             message.status = SmsStatus.UNKNOWN
             db.session.flush()

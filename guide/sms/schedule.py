@@ -31,6 +31,7 @@ from flask import current_app
 from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 
+from guide.events import record_changed
 from guide.extensions import db
 from guide.models import Appointment, Household, HouseholdPhone, Proposal, SmsMessage
 from guide.models.proposal import AppointmentStatus, ProposalStatus
@@ -47,7 +48,6 @@ from guide.rules.reminders import (
 from guide.sms.encoding import prepare
 from guide.sms.texts import texts
 
-LINK = "{link}"  # replaced by a freshly minted personal link when the SMS is sent
 CHUNK = 500  # household ids per IN (...) query
 COPY_FROM = 2_000  # rows from which PostgreSQL gets them by COPY
 _ACTIVE_APPOINTMENT = (AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHANGE_ASKED)
@@ -376,8 +376,9 @@ def _after_flush(session: Session, _context: object) -> None:
                 pending.add(household_id)
 
 
-def mark_changed(model: type, row_id: int) -> None:
-    """A row changed by a plain UPDATE (no ORM object the hooks can see): re-sync its household at commit."""
+def mark_changed(model: type, row_id: int, **_: object) -> None:
+    """A row changed by a plain UPDATE (no ORM object the hooks can see; `record_changed`): re-sync its household at
+    commit."""
     if model not in _WATCHED:
         return
     household_id = row_id if model is Household else db.session.scalar(
@@ -402,6 +403,7 @@ def _after_rollback(session: Session, _previous: object) -> None:
 
 def install() -> None:
     """Keep reminders in step with their causes in every transaction of the app's session (idempotent)."""
+    record_changed.connect(mark_changed)  # blinker connects a receiver once
     target = db.session
     if not event.contains(target, "after_flush", _after_flush):
         event.listen(target, "after_flush", _after_flush)
