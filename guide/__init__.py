@@ -79,6 +79,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from guide.household import labels
 
     labels.register(app)
+    from guide.permissions import template_can
+
+    app.jinja_env.globals["can"] = template_can  # who may do what (guide/permissions.py), without a query
 
     from guide.household.views import bp as household_bp
     from guide.plan import household_bp as plan_household_bp

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy.exc import OperationalError
 
+from guide import permissions
 from guide.extensions import db
 from guide.models import Household, Role, StaffUser, UserSession
 from guide.security import same_site_path
@@ -175,7 +176,7 @@ def staff_login_url() -> str:
 
 
 def staff_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Only signed-in staff (of the given roles, when given; admins always)."""
+    """Only signed-in staff (of the given roles, when given; admins always). For a right, prefer `staff_may`."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -192,12 +193,21 @@ def staff_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
     return decorator
 
 
-def staff_can_access(staff: StaffUser, household: Household) -> bool:
-    """Admins see every household; officers and mediators only the households they are assigned to."""
-    if staff.is_admin:
-        return True
-    if staff.role == Role.OFFICER:
-        return household.officer_id == staff.id
-    if staff.role == Role.MEDIATOR:
-        return household.mediator_id == staff.id
-    return False  # the mediation group sees households through their mediation requests
+def staff_may(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Only signed-in staff who have this right of guide/permissions.py (403 for the others)."""
+    permissions.reach(None, action)  # an unknown action fails when the route is declared, not when it is used
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            staff = current_staff()
+            if staff is None:
+                return redirect(staff_login_url())
+            if not permissions.can(staff, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from guide.i18n import SOURCE_LANGUAGE, TRANSLATIONS_DIR, compile_catalogues, configured_languages, language
+from guide.models import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,7 +89,7 @@ def register_cli(app: Flask) -> None:
     @staff_group.command("create")
     @click.option("--email", required=True)
     @click.option("--name", required=True)
-    @click.option("--role", type=click.Choice(["officer", "mediator", "mediation_group", "admin"]), required=True)
+    @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
     @click.option("--phone", default=None, help="Work number shown to households.")
     @click.password_option()
     def staff_create(email: str, name: str, role: str, phone: str | None, password: str) -> None:

@@ -17,13 +17,13 @@ from guide.auth import (
     current_staff,
     household_sign_in_url,
     not_activity,
-    staff_can_access,
     staff_login_url,
 )
 from guide.extensions import db
 from guide.household.forms import ConfirmForm
 from guide.i18n import negotiate_language
-from guide.models import Household, PlanChange, PlanItem, Role, StaffUser
+from guide.models import Household, PlanChange, PlanItem, StaffUser
+from guide.permissions import READ_PROJECT, SEE_HOUSEHOLD, WORK_ON_PLAN, can
 from guide.plan import display
 from guide.plan.forms import FORMS, PlanForm, data_fields, data_to_form_values, form_to_data
 from guide.services import audit
@@ -78,14 +78,14 @@ def _staff_side():  # type: ignore[no-untyped-def]
     if staff is None:
         return redirect(staff_login_url())
     household = db.session.get(Household, g.plan_household_id)
-    if household is None or not staff_can_access(staff, household):
+    if household is None or not can(staff, SEE_HOUSEHOLD, household):
         abort(404)  # existence is not revealed
     g.plan_side, g.plan_household = "staff", household
     g.plan_actor = service.Actor("staff", staff.id)
-    if staff.role == Role.OFFICER:
+    if not can(staff, WORK_ON_PLAN, household):
         # the plan is built by the household and its mediator; the officer reads the finished project, and only
         # once the household has agreed (phase 4)
-        if request.endpoint != "staff_plan.project":
+        if request.endpoint != "staff_plan.project" or not can(staff, READ_PROJECT, household):
             abort(404)
         if service.sharing_consent(household.id) is None:
             abort(403)

@@ -6,10 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from guide.extensions import db
-from guide.models import Household, Proposal, ProposalStatus, Role, StaffUser
+from guide.models import Household, Proposal, ProposalStatus, StaffUser
+from guide.permissions import CASELOAD_SIZE_ALERTS, can, visible_households
 from guide.rules import alerts
 
 
@@ -19,20 +20,9 @@ class CaseloadRow:
     alerts: list[alerts.Alert]
 
 
-def visible_households(staff: StaffUser) -> Select:
-    """The households this staff member may open: admins all, officers and mediators their own."""
-    query = select(Household)
-    if staff.is_admin:
-        return query
-    if staff.role == Role.OFFICER:
-        return query.where(Household.officer_id == staff.id)
-    if staff.role == Role.MEDIATOR:
-        return query.where(Household.mediator_id == staff.id)
-    return query.where(False)
-
-
 def caseload(staff: StaffUser, today: date, page: int = 1, per_page: int = 50) -> tuple[list[CaseloadRow], int]:
-    """One page of households with their alerts, most urgent first; and the total count."""
+    """One page of the households this person may open (guide/permissions.py), with their alerts, most urgent
+    first; and the total count."""
     query = visible_households(staff)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     households = db.session.scalars(query.order_by(Household.reference)
@@ -61,7 +51,7 @@ def caseload(staff: StaffUser, today: date, page: int = 1, per_page: int = 50) -
 
 
 def officer_load(staff: StaffUser) -> list[alerts.Alert]:
-    if staff.role != Role.OFFICER:
+    if not can(staff, CASELOAD_SIZE_ALERTS):
         return []
     size = db.session.scalar(select(func.count()).select_from(Household).where(Household.officer_id == staff.id))
     return alerts.officer_alerts(size or 0)

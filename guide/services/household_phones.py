@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from guide.extensions import db
 from guide.models import Household, HouseholdPhone, StaffUser
+from guide.permissions import SEE_HOUSEHOLD, can
 
 
 class NumberTaken(Exception):
@@ -60,12 +61,10 @@ def add_phone(household: Household, e164: str, label: str = "", sms_consent: boo
 
 def taken_message(error: NumberTaken, household: Household, staff: StaffUser | None) -> str:
     """What staff read when the number is taken: the other file's reference only to someone who may open it."""
-    from guide.auth import staff_can_access
-
     if error.holder_id == household.id:
         return _("Ce numéro est déjà enregistré pour ce ménage.")
     other = db.session.get(Household, error.holder_id)
-    if other is not None and staff is not None and staff_can_access(staff, other):
+    if other is not None and staff is not None and can(staff, SEE_HOUSEHOLD, other):
         return _("Ce numéro est déjà dans le dossier %(reference)s. Un numéro va dans un seul dossier.",
                  reference=other.reference)
     return another_file_message()

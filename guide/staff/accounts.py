@@ -6,16 +6,17 @@ from __future__ import annotations
 from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from guide.auth import staff_required
+from guide.auth import staff_may
 from guide.extensions import db
 from guide.household.forms import ConfirmForm
-from guide.models import Role, StaffUser
+from guide.models import StaffUser
+from guide.permissions import MANAGE_ACCOUNTS
 from guide.services import audit, sessions
 from guide.staff.views import bp
 
 
 @bp.get("/accounts")
-@staff_required(Role.ADMIN)
+@staff_may(MANAGE_ACCOUNTS)
 def accounts():  # type: ignore[no-untyped-def]
     members = db.session.scalars(select(StaffUser).order_by(StaffUser.name, StaffUser.id)).all()
     ended = db.session.get(StaffUser, request.args.get("ended", type=int) or 0)
@@ -26,7 +27,7 @@ def accounts():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/accounts/<int:staff_id>/end-sessions")
-@staff_required(Role.ADMIN)
+@staff_may(MANAGE_ACCOUNTS)
 def end_sessions(staff_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)

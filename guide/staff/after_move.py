@@ -15,10 +15,11 @@ from sqlalchemy import select
 from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
-from guide.auth import staff_required
+from guide.auth import staff_may, staff_required
 from guide.extensions import db
 from guide.formfields import options
-from guide.models import CourtesyVisit, Household, MoveExpense, Role, StaffUser
+from guide.models import CourtesyVisit, Household, MoveExpense, StaffUser
+from guide.permissions import SEE_LATE_REFUNDS, SEE_SURVEY, Reach, household_condition, reach
 from guide.public.simulator import BadFigure, parse_amount
 from guide.services import after_move as service
 from guide.services import audit
@@ -146,12 +147,10 @@ def record_visit(household_id: int, visit_id: int):  # type: ignore[no-untyped-d
 
 
 def _my_household_ids(staff: StaffUser) -> list[int] | None:
-    if staff.is_admin:
+    """The households whose late refunds this person sees (guide/permissions.py); None: every household."""
+    if reach(staff, SEE_LATE_REFUNDS) is Reach.ALL:
         return None
-    column = Household.officer_id if staff.role == Role.OFFICER else Household.mediator_id
-    if staff.role not in (Role.OFFICER, Role.MEDIATOR):
-        return []
-    return list(db.session.scalars(select(Household.id).where(column == staff.id)))
+    return list(db.session.scalars(select(Household.id).where(household_condition(staff, SEE_LATE_REFUNDS))))
 
 
 @bp.get("/refunds")
@@ -178,11 +177,8 @@ def after_move_summary(household: Household) -> dict[str, int]:
 
 # --- the satisfaction survey's results: anonymous, groups under 5 answers hidden ---------------------------------
 
-SURVEY_ROLES = (Role.MEDIATION_GROUP,)  # the MEL runs and analyses the survey (§4 step 14); admins always
-
-
 @bp.get("/survey")
-@staff_required(*SURVEY_ROLES)
+@staff_may(SEE_SURVEY)  # the MEL runs and analyses the survey (§4 step 14)
 def survey_results():  # type: ignore[no-untyped-def]
     results = service.survey_results()
     audit.record("staff", g.staff.id, "read_survey_results")
@@ -192,7 +188,7 @@ def survey_results():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/survey.csv")
-@staff_required(*SURVEY_ROLES)
+@staff_may(SEE_SURVEY)
 def survey_export():  # type: ignore[no-untyped-def]
     """Counts only (question, option, count) and groups of 5 or more: no answer row, no identifier, no date."""
     results = service.survey_results()

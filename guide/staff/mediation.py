@@ -8,7 +8,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from guide.auth import staff_can_access, staff_required
+from guide.auth import staff_required
 from guide.extensions import db
 from guide.household.forms import MOTIVE_LABELS
 from guide.letters import letter_html, letter_pdf
@@ -18,36 +18,15 @@ from guide.models import (
     Household,
     MediationCase,
     MediationStatus,
-    RequestKind,
-    Role,
-    StaffUser,
     WrittenRequest,
 )
+from guide.permissions import SEE_MEDIATION, can, household_condition
 from guide.rules import mediation as rules
 from guide.services import audit
 from guide.services.versioned import save_if_current
 from guide.staff.forms import MediationUpdateForm
 from guide.staff.views import bp
 from guide.timeutil import from_local, local, today
-
-
-def _sees_all(staff: StaffUser) -> bool:
-    return staff.is_admin or staff.role == Role.MEDIATION_GROUP
-
-
-def _may_open(staff: StaffUser, household: Household) -> bool:
-    return _sees_all(staff) or staff_can_access(staff, household)
-
-
-def _may_open_request(staff: StaffUser, sent: WrittenRequest, household: Household) -> bool:
-    """The mediation group sees households through their mediation requests: a request that is one, or any request
-    of a household with a mediation case. Admins, and the officer and mediator in charge, see every request."""
-    if staff.is_admin or staff_can_access(staff, household):
-        return True
-    if staff.role != Role.MEDIATION_GROUP:
-        return False
-    return sent.kind == RequestKind.MEDIATION or db.session.scalar(
-        select(MediationCase.id).where(MediationCase.household_id == household.id).limit(1)) is not None
 
 
 def _local_date(moment: datetime) -> date:
@@ -58,9 +37,8 @@ def _local_date(moment: datetime) -> date:
 @staff_required()
 def mediation_inbox():  # type: ignore[no-untyped-def]
     staff = g.staff
-    query = select(MediationCase).join(Household).order_by(MediationCase.opened_at)
-    if not _sees_all(staff):
-        query = query.where((Household.officer_id == staff.id) | (Household.mediator_id == staff.id))
+    query = (select(MediationCase).join(Household).where(household_condition(staff, SEE_MEDIATION))
+             .order_by(MediationCase.opened_at))
     if request.args.get("all") != "1":
         query = query.where(MediationCase.status != MediationStatus.CLOSED)
     cases = db.session.scalars(query.limit(500)).all()
@@ -74,7 +52,7 @@ def mediation_inbox():  # type: ignore[no-untyped-def]
 
 def _case(case_id: int) -> MediationCase:
     case = db.session.get(MediationCase, case_id)
-    if case is None or not _may_open(g.staff, case.household):
+    if case is None or not can(g.staff, SEE_MEDIATION, case.household):
         abort(404)
     return case
 
@@ -132,7 +110,9 @@ def _request_for_staff(reference: str) -> WrittenRequest:
     if sent is None:
         abort(404)
     household = db.session.get(Household, sent.household_id)
-    if household is None or not _may_open_request(g.staff, sent, household):
+    # the officer and mediator in charge see every request of their households; the mediation group those of
+    # households in mediation (a mediation request always opens or joins a case): guide/permissions.py
+    if household is None or not can(g.staff, SEE_MEDIATION, household):
         abort(404)
     audit.record("staff", g.staff.id, "read", household_id=household.id, entity="written_request",
                  entity_id=sent.id)

@@ -14,19 +14,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
-from sqlalchemy import Select, false, func, select, update
+from sqlalchemy import Select, func, select, update
 from wtforms import SelectField, TextAreaField
 from wtforms.fields import SelectChoice
 
 from guide import phones as phone_numbers
-from guide.auth import current_staff, safe_next, staff_can_access, staff_required
+from guide.auth import current_staff, safe_next, staff_required
 from guide.content import words
 from guide.extensions import db, htmx
 from guide.formfields import options
 from guide.household.forms import ConfirmForm
 from guide.i18n import SOURCE_LANGUAGE, is_latin, language
-from guide.models import Household, HouseholdPhone, Role, SmsInbound, SmsMessage, StaffUser
+from guide.models import Household, HouseholdPhone, SmsInbound, SmsMessage, StaffUser
 from guide.models.sms import InboxStatus, SmsStatus
+from guide.permissions import HANDLE_SMS, Reach, can, household_condition, reach
 from guide.services import audit
 from guide.sms.encoding import SegmentCount, prepare
 from guide.sms.outbox import enqueue
@@ -362,17 +363,13 @@ def sms_template(household_id: int):  # type: ignore[no-untyped-def]
 # --- the inbox ------------------------------------------------------------------------------------------
 
 def _visible_open(staff: StaffUser) -> Select[Any]:
-    """Open inbound messages this person may see: admins all (unknown numbers too), others their households'."""
+    """Open inbound messages this person may handle (guide/permissions.py): with a right reaching every household,
+    all of them (unknown numbers too); otherwise those of their own households."""
     query = select(SmsInbound).where(SmsInbound.inbox_status == InboxStatus.OPEN)
-    if staff.is_admin:
+    if reach(staff, HANDLE_SMS) is Reach.ALL:
         return query
-    if staff.role == Role.OFFICER:
-        mine = Household.officer_id == staff.id
-    elif staff.role == Role.MEDIATOR:
-        mine = Household.mediator_id == staff.id
-    else:
-        return query.where(false())  # the mediation group opens no household file (see auth.staff_can_access)
-    return query.join(Household, SmsInbound.household_id == Household.id).where(mine)
+    return query.join(Household, SmsInbound.household_id == Household.id).where(
+        household_condition(staff, HANDLE_SMS))
 
 
 def open_count() -> int:
@@ -415,7 +412,8 @@ def sms_done(inbound_id: int):  # type: ignore[no-untyped-def]
     """Mark an inbound message handled ("traité"); 404 for a message this person may not see."""
     item = db.session.get(SmsInbound, inbound_id)
     household = db.session.get(Household, item.household_id) if item and item.household_id else None
-    if item is None or not (g.staff.is_admin or (household is not None and staff_can_access(g.staff, household))):
+    if item is None or not (can(g.staff, HANDLE_SMS, household) if household is not None
+                            else reach(g.staff, HANDLE_SMS) is Reach.ALL):  # an unknown number: the inbox above
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)

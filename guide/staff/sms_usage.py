@@ -10,9 +10,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
-from guide.auth import staff_required
+from guide.auth import staff_may
 from guide.extensions import db
-from guide.models import Role, SmsMessage
+from guide.models import SmsMessage
+from guide.permissions import SEE_SMS_USAGE
 from guide.services import audit
 from guide.staff.sms import KIND_FAMILIES, OUTCOMES, kind_family, kind_label
 from guide.staff.views import bp
@@ -85,7 +86,7 @@ def usage(now: datetime) -> tuple[list[UsageMonth], UsageMonth, dict[str, Tally]
 
 
 @bp.get("/sms/usage")
-@staff_required(Role.MEDIATION_GROUP)
+@staff_may(SEE_SMS_USAGE)
 def sms_usage():  # type: ignore[no-untyped-def]
     months, total, kinds = usage(_now())
     audit.record("staff", g.staff.id, "read_sms_usage")

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from guide.auth import current_staff, safe_next, sign_in_staff, sign_out, staff_can_access, staff_required
+from guide.auth import current_staff, safe_next, sign_in_staff, sign_out, staff_may, staff_required
 from guide.extensions import db, limiter
 from guide.household.forms import ConfirmForm
 from guide.models import (
@@ -18,10 +18,10 @@ from guide.models import (
     Consent,
     ContactNote,
     Household,
-    Role,
     StaffUser,
     WrittenRequest,
 )
+from guide.permissions import EDIT_HOUSEHOLD, IMPORT_HOUSEHOLDS, SEE_HOUSEHOLD, can
 from guide.rules.budget import EXPENSE_KINDS
 from guide.security import check_password
 from guide.services import audit
@@ -106,9 +106,11 @@ def caseload_page():  # type: ignore[no-untyped-def]
 
 
 def _household_for_staff(household_id: int) -> Household:
-    """The household if this staff member may open it; 404 otherwise (existence is not revealed)."""
+    """The household if this staff member may open it (GET) or record in it (POST); 404 otherwise (existence is not
+    revealed). The rule: guide/permissions.py."""
     household = db.session.get(Household, household_id)
-    if household is None or not staff_can_access(current_staff(), household):
+    action = EDIT_HOUSEHOLD if request.method == "POST" else SEE_HOUSEHOLD
+    if household is None or not can(current_staff(), action, household):
         abort(404)
     return household
 
@@ -166,7 +168,7 @@ def _budget_form(budget: BudgetFacts | None) -> BudgetForm:
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@staff_required(Role.OFFICER)
+@staff_may(IMPORT_HOUSEHOLDS)
 def import_csv():  # type: ignore[no-untyped-def]
     """Households from a spreadsheet export: a per-row error report, and nothing saved unless every row is right."""
     form = ImportForm()
