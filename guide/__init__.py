@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, abort, g, render_template, request, session
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from werkzeug.datastructures import ImmutableMultiDict
 
@@ -187,8 +188,12 @@ def _register_hooks(app: Flask) -> None:
     def language_context() -> dict[str, Any]:
         from guide.auth import current_household, current_staff
 
+        household, staff = current_household(), current_staff()
+        for signed_in in (household, staff):
+            if signed_in is not None and sa_inspect(signed_in).expired_attributes:
+                db.session.refresh(signed_in)  # a commit in the view expired it: read it here, not while rendering
         return {"language": current_language(), "languages": enabled_languages(),
-                "signed_in_household": current_household(), "signed_in_staff": current_staff()}
+                "signed_in_household": household, "signed_in_staff": staff}
 
     @app.after_request
     def private_pages_not_kept(response):  # type: ignore[no-untyped-def]

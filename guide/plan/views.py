@@ -502,9 +502,3 @@ for _bp in (household_bp, staff_bp):
     _bp.add_url_rule("/project", "project", _retrying(project), methods=["GET"])
     _bp.add_url_rule("/project/share/<choice>", "share", _retrying(share), methods=["POST"])
 
-
-
-@household_bp.app_template_global("plan_next_actions")
-def plan_next_actions(household: Household, limit: int = 3) -> list[service.NextPlanAction]:
-    """For the "Where I stand" page: the household's next plan actions, in the reader's language."""
-    return service.next_actions(household, limit, lang=negotiate_language())

@@ -372,9 +372,12 @@ def open_count() -> int:
     return db.session.scalar(select(func.count()).select_from(_visible_open(staff).subquery())) or 0
 
 
-@bp.context_processor
-def _sms_context() -> dict[str, Any]:
-    return {"sms_panel": sms_panel, "sms_open_count": open_count}
+@bp.before_request
+def _count_open() -> None:
+    """The staff navigation (base.html) shows how many SMS wait: counted once per request, before the view runs;
+    not for htmx fragments, which show no navigation."""
+    if not (htmx and not htmx.boosted):
+        g.sms_open_count = open_count()
 
 
 def _safe_number(number: str) -> str:
@@ -394,8 +397,9 @@ def sms_inbox():  # type: ignore[no-untyped-def]
     rows = [{"item": i, "household": households.get(i.household_id or 0), "number": _safe_number(i.from_number)}
             for i in items]
     audit.record("staff", g.staff.id, "read_sms_inbox", shown=len(rows))
-    db.session.commit()
-    return render_template("staff/sms_inbox.html", rows=rows)
+    page = render_template("staff/sms_inbox.html", rows=rows)
+    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
+    return page
 
 
 @bp.post("/sms/inbox/<int:inbound_id>/done")
