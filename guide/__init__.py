@@ -207,6 +207,13 @@ def _register_hooks(app: Flask) -> None:
         return response
 
     @app.after_request
+    def vary_on_htmx(response):  # type: ignore[no-untyped-def]
+        """The one place that sets "Vary: HX-Request": on responses of views that asked `htmx` (guide.extensions)."""
+        if g.get("asked_htmx"):
+            response.vary.add("HX-Request")
+        return response
+
+    @app.after_request
     def remember_language(response):  # type: ignore[no-untyped-def]
         chosen = g.get("lang_chosen")
         if chosen and request.cookies.get(app.config["LANGUAGE_COOKIE"]) != chosen:

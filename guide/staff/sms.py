@@ -324,11 +324,8 @@ def sms_count(household_id: int):  # type: ignore[no-untyped-def]
     """The live counter (htmx, as the text is typed). Not in the access log: it returns only a count."""
     found = _household_for_staff(household_id)
     text = (request.form.get("sms-text") or "").strip()
-    response = current_app.make_response(render_block("staff/_sms_reply.html", "counter",
-                                                      count=count(text, found.language),
-                                                      max_segments=MAX_SEGMENTS))
-    response.vary.add("HX-Request")
-    return response
+    return render_block("staff/_sms_reply.html", "counter", count=count(text, found.language),
+                        max_segments=MAX_SEGMENTS)
 
 
 @bp.get("/households/<int:household_id>/sms/template")
@@ -341,11 +338,8 @@ def sms_template(household_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("staff.household", household_id=found.id, sms_template=key or None,
                                 _anchor="sms-reply"), code=303)
     panel = sms_panel(found)
-    response = current_app.make_response(render_block("staff/_sms_reply.html", "text_field", sms=panel,
-                                                      household=found, count=panel.count,
-                                                      max_segments=MAX_SEGMENTS))
-    response.vary.add("HX-Request")
-    return response
+    return render_block("staff/_sms_reply.html", "text_field", sms=panel, household=found, count=panel.count,
+                        max_segments=MAX_SEGMENTS)
 
 
 # --- the inbox ------------------------------------------------------------------------------------------
@@ -374,10 +368,9 @@ def open_count() -> int:
 
 @bp.before_request
 def _count_open() -> None:
-    """The staff navigation (base.html) shows how many SMS wait: counted once per request, before the view runs;
-    not for htmx fragments, which show no navigation."""
-    if not (htmx and not htmx.boosted):
-        g.sms_open_count = open_count()
+    """The staff navigation (base.html) shows how many SMS wait: counted here, once per request, before the view
+    runs (a template never reads the database)."""
+    g.sms_open_count = open_count()
 
 
 def _safe_number(number: str) -> str:
