@@ -35,6 +35,12 @@ def _log(household_id: int, staff: StaffUser, action: str, entity: str, entity_i
     audit.record("staff", staff.id, action, household_id=household_id, entity=entity, entity_id=entity_id)
 
 
+def log_read(household: Household, staff: StaffUser) -> None:
+    """Opening the file is in the access log (committed before the page is built)."""
+    _log(household.id, staff, "read", "household", household.id)
+    db.session.commit()
+
+
 def rank_taken(household: Household, rank: int) -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(Proposal).where(
         Proposal.household_id == household.id, Proposal.rank == rank)))

@@ -24,7 +24,7 @@ from guide.models import (
 )
 from guide.rules.budget import EXPENSE_KINDS
 from guide.security import check_password
-from guide.services import audit
+from guide.services import audit, household_file
 from guide.services.caseload import caseload, officer_load
 from guide.services.csv_import import KNOWN, import_households
 from guide.services.standing import standing
@@ -118,9 +118,7 @@ def _household_for_staff(household_id: int) -> Household:
 @staff_required()
 def household(household_id: int):  # type: ignore[no-untyped-def]
     found = _household_for_staff(household_id)
-    staff = g.staff
-    audit.record("staff", staff.id, "read", household_id=found.id, entity="household", entity_id=found.id)
-    db.session.commit()
+    household_file.log_read(found, g.staff)
     return _render_household(found)
 
 
