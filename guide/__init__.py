@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from flask import Flask, abort, g, render_template, request, session
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.datastructures import ImmutableMultiDict
 
 from guide import config as config_module
@@ -189,9 +191,11 @@ def _register_hooks(app: Flask) -> None:
         from guide.auth import current_household, current_staff
 
         household, staff = current_household(), current_staff()
-        for signed_in in (household, staff):
-            if signed_in is not None and sa_inspect(signed_in).expired_attributes:
-                db.session.refresh(signed_in)  # a commit in the view expired it: read it here, not while rendering
+        for signed_in in (household, staff):  # a commit in the view expired it: read it here, not while rendering
+            state = sa_inspect(signed_in) if signed_in is not None else None
+            if state is not None and state.persistent and state.expired_attributes:
+                with suppress(ObjectDeletedError):  # erased meanwhile: the page is built as before
+                    db.session.refresh(signed_in)
         return {"language": current_language(), "languages": enabled_languages(),
                 "signed_in_household": household, "signed_in_staff": staff}
 
