@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, g, render_template, request, session
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.datastructures import ImmutableMultiDict
 
 from guide import config as config_module
@@ -193,8 +196,14 @@ def _register_hooks(app: Flask) -> None:
     def language_context() -> dict[str, Any]:
         from guide.auth import current_household, current_staff
 
+        household, staff = current_household(), current_staff()
+        for signed_in in (household, staff):  # a commit in the view expired it: read it here, not while rendering
+            state = sa_inspect(signed_in) if signed_in is not None else None
+            if state is not None and state.persistent and state.expired_attributes:
+                with suppress(ObjectDeletedError):  # erased meanwhile: the page is built as before
+                    db.session.refresh(signed_in)
         return {"language": current_language(), "languages": enabled_languages(),
-                "signed_in_household": current_household(), "signed_in_staff": current_staff()}
+                "signed_in_household": household, "signed_in_staff": staff}
 
     @app.after_request
     def private_pages_not_kept(response):  # type: ignore[no-untyped-def]
@@ -205,6 +214,13 @@ def _register_hooks(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in response.headers and (
                 session.get(HOUSEHOLD_KEY) is not None or session.get(STAFF_KEY) is not None):
             response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    @app.after_request
+    def vary_on_htmx(response):  # type: ignore[no-untyped-def]
+        """The one place that sets "Vary: HX-Request": on responses of views that asked `htmx` (guide.extensions)."""
+        if g.get("asked_htmx"):
+            response.vary.add("HX-Request")
         return response
 
     @app.after_request

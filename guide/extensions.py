@@ -1,5 +1,6 @@
 """Extension singletons, each wired to the app with init_app in create_app."""
 
+from flask import g
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_htmx import HTMX
@@ -20,7 +21,19 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
-htmx = HTMX()
+
+
+class Htmx(HTMX):
+    """flask-htmx's request helper (`if htmx:` instead of reading the HX-Request header). A view that asks it makes
+    its response depend on that header: create_app's after_request hook then adds "Vary: HX-Request", the one place
+    that sets it, so a cache never serves a fragment for a page or a page for a fragment."""
+
+    def __bool__(self) -> bool:
+        g.asked_htmx = True
+        return super().__bool__()
+
+
+htmx = Htmx()
 compress = Compress()
 talisman = Talisman()
 # Counters live in RATELIMIT_STORAGE_URI (Redis when several processes run, so every process counts the same hits).

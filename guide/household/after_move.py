@@ -150,13 +150,7 @@ def survey():  # type: ignore[no-untyped-def]
                            opens_on=service.survey_opens_on(household), done=request.args.get("done")), status
 
 
-@bp.app_template_global("after_move_status")
 def after_move_status(household: Household) -> dict[str, object]:
-    """What the "where I stand" page shows after the move: the link to the move page and the survey state."""
-    if household.moved_on is None:
-        return {"moved": False}
-    current = today()
-    waiting = sum(1 for e in service.expenses_of(household.id) if e.refunded_on is None)
-    return {"moved": True, "survey": service.survey_state(household, current), "waiting": waiting,
-            "survey_on": service.survey_opens_on(household)}
+    """For the "where I stand" view (household/views.py home): the after-move card, as of today."""
+    return service.home_status(household, today())
 

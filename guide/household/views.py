@@ -18,7 +18,7 @@ from guide.i18n import negotiate_language
 from guide.models import Appointment, Household, Proposal, WrittenRequest
 from guide.phones import normalize
 from guide.public.simulator import figures, reason_words, verdict_words
-from guide.services import appointments, audit, signin
+from guide.services import appointments, audit, plan, signin
 from guide.services.affordability import affordability, budget_of
 from guide.services.standing import standing
 from guide.timeutil import local, today
@@ -168,8 +168,11 @@ def home():  # type: ignore[no-untyped-def]
     stage_page = content.stage(negotiate_language(), household.stage) if household.stage in slugs else None
     requests = db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == household.id)
                                   .order_by(WrittenRequest.id.desc()).limit(10)).all()
+    from guide.household.after_move import after_move_status  # it registers its routes on this blueprint
+
     return render_template("household/home.html", household=household, view=view, confirm_form=ConfirmForm(),
-                           requests=requests,
+                           requests=requests, after=after_move_status(household),
+                           plan_actions=plan.next_actions(household, 3, lang=negotiate_language()),
                            stage_page=stage_page, stage_number=slugs.index(household.stage) + 1 if stage_page else 0,
                            stage_total=len(slugs))
 

@@ -19,7 +19,7 @@ from guide.auth import (
     not_activity,
     staff_login_url,
 )
-from guide.extensions import db
+from guide.extensions import db, htmx
 from guide.household.forms import ConfirmForm
 from guide.i18n import negotiate_language
 from guide.models import Household, PlanChange, PlanItem, StaffUser
@@ -162,7 +162,7 @@ def board():  # type: ignore[no-untyped-def]
     """The plan: ranked brakes, suggestions, and the actions (Quoi ? Qui ? Quand ?)."""
     _log("read", g.plan_household.id, "plan")
     db.session.commit()
-    return _vary(render_template("plan/board.html", **_board_context()))
+    return render_template("plan/board.html", **_board_context())
 
 
 def _profile_context(**forms: Any) -> dict[str, Any]:
@@ -180,7 +180,7 @@ def profile():  # type: ignore[no-untyped-def]
     """The mobility profile: phases, daily trips, attachments, wishes."""
     _log("read", g.plan_household.id, "plan")
     db.session.commit()
-    return _vary(render_template("plan/profile.html", **_profile_context()))
+    return render_template("plan/profile.html", **_profile_context())
 
 
 def _visits_context(**forms: Any) -> dict[str, Any]:
@@ -202,7 +202,7 @@ def visits():  # type: ignore[no-untyped-def]
     """Visits of neighbourhoods and meetings with relocated tenants, with impressions side by side."""
     _log("read", g.plan_household.id, "plan")
     db.session.commit()
-    return _vary(render_template("plan/visits.html", **_visits_context()))
+    return render_template("plan/visits.html", **_visits_context())
 
 
 def add(kind: str):  # type: ignore[no-untyped-def]
@@ -329,16 +329,16 @@ def move_item(item_id: int):  # type: ignore[no-untyped-def]
     except service.OrderBusy:  # nothing saved; show the order as it is now
         db.session.rollback()
         moved, item_id = False, 0
-        if not request.headers.get("HX-Request"):
+        if not htmx:
             return redirect(purl("board", busy=1) + "#brakes", code=303)
     if moved:
         _log("move", item.id)
     db.session.commit()
-    if request.headers.get("HX-Request"):
+    if htmx:
         context = _board_context()
         board_html = render_block("plan/board.html", "board", **context, moved=(item_id, direction))
         live_html = render_block("plan/board.html", "live", **context, oob=True)
-        return _vary(board_html + live_html)
+        return board_html + live_html
     return redirect(purl("board") + "#brakes", code=303)
 
 
@@ -368,7 +368,7 @@ def updates():  # type: ignore[no-untyped-def]
                if (c.actor_kind, c.actor_id) != (g.plan_actor.kind, g.plan_actor.id)]
     new_rev = service.revision(hid)
     if not changes and new_rev == rev:
-        return _vary(("", 204))
+        return "", 204
     _log("read", item_id or hid, "plan_item" if item_id else "plan")
     db.session.commit()
     template = {"board": "plan/board.html", "profile": "plan/profile.html", "visits": "plan/visits.html"}.get(
@@ -379,13 +379,7 @@ def updates():  # type: ignore[no-untyped-def]
     html = render_block(template, "live", **context)
     if page in ("board", "profile", "visits") and changes:
         html += render_block(template, "board", **context, oob=True)
-    return _vary(html)
-
-
-def _vary(response: Any) -> Any:
-    response = current_app.make_response(response)
-    response.vary.add("HX-Request")
-    return response
+    return html
 
 
 def project():  # type: ignore[no-untyped-def]
@@ -502,9 +496,3 @@ for _bp in (household_bp, staff_bp):
     _bp.add_url_rule("/project", "project", _retrying(project), methods=["GET"])
     _bp.add_url_rule("/project/share/<choice>", "share", _retrying(share), methods=["POST"])
 
-
-
-@household_bp.app_template_global("plan_next_actions")
-def plan_next_actions(household: Household, limit: int = 3) -> list[service.NextPlanAction]:
-    """For the "Where I stand" page: the household's next plan actions, in the reader's language."""
-    return service.next_actions(household, limit, lang=negotiate_language())

@@ -271,6 +271,22 @@ def survey_state(household: Household, today: date) -> str:
     return "open" if today >= opens_on else "later"
 
 
+def home_status(household: Household, today: date) -> dict[str, object]:
+    """What "Where I stand" shows after the move: the link to the move page, costs waiting, the survey state."""
+    if household.moved_on is None:
+        return {"moved": False}
+    waiting = sum(1 for e in expenses_of(household.id) if e.refunded_on is None)
+    return {"moved": True, "survey": survey_state(household, today), "waiting": waiting,
+            "survey_on": survey_opens_on(household)}
+
+
+def file_summary(household: Household, today: date) -> dict[str, int]:
+    """For the staff household file: late refunds and courtesy visits flagged (a "reste à vivre" to watch)."""
+    late = sum(1 for e in expenses_of(household.id) if refund_state(e, today) == "late")
+    flagged = sum(1 for v in visits_of(household.id) if v.flags)
+    return {"late": late, "flagged": flagged, "moved": household.moved_on is not None}
+
+
 def validate_answers(form: Any) -> tuple[dict[str, str], list[str]]:
     """The answers given (question id -> option id) and the ids of the questions left without a valid answer."""
     answers, missing = {}, []

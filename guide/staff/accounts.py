@@ -22,8 +22,9 @@ def accounts():  # type: ignore[no-untyped-def]
     ended = db.session.get(StaffUser, request.args.get("ended", type=int) or 0)
     context = {"members": members, "open_sessions": sessions.open_by_staff(), "ended": ended}
     audit.record("staff", g.staff.id, "read_staff_accounts")
-    db.session.commit()
-    return render_template("staff/accounts.html", **context)
+    page = render_template("staff/accounts.html", **context)
+    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
+    return page
 
 
 @bp.post("/accounts/<int:staff_id>/end-sessions")

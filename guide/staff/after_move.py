@@ -161,18 +161,15 @@ def late_refunds():  # type: ignore[no-untyped-def]
     households = {h.id: h for h in db.session.scalars(select(Household).where(
         Household.id.in_({e.household_id for e in late})))} if late else {}
     audit.record("staff", g.staff.id, "read_late_refunds")
-    db.session.commit()
-    return render_template("staff/after_move_refunds.html", late=late, households=households,
+    page = render_template("staff/after_move_refunds.html", late=late, households=households,
                            words=service.checklist("fr"), today=today())
+    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
+    return page
 
 
-@bp.app_template_global("after_move_summary")
 def after_move_summary(household: Household) -> dict[str, int]:
-    """For the household file: late refunds and courtesy visits flagged (a "reste à vivre" to watch)."""
-    current = today()
-    late = sum(1 for e in service.expenses_of(household.id) if service.refund_state(e, current) == "late")
-    flagged = sum(1 for v in service.visits_of(household.id) if v.flags)
-    return {"late": late, "flagged": flagged, "moved": household.moved_on is not None}
+    """For the household file view (staff/views.py): late refunds and flagged courtesy visits, as of today."""
+    return service.file_summary(household, today())
 
 
 # --- the satisfaction survey's results: anonymous, groups under 5 answers hidden ---------------------------------

@@ -49,8 +49,9 @@ def household_data(household_id: int):  # type: ignore[no-untyped-def]
     data = collect_household(household)
     audit.record("staff", g.staff.id, "read_data", household_id=household.id, entity="household",
                  entity_id=household.id)
-    db.session.commit()
-    return render_template("staff/privacy_data.html", household=household, data=data, **data_labels())
+    page = render_template("staff/privacy_data.html", household=household, data=data, **data_labels())
+    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
+    return page
 
 
 @bp.get("/households/<int:household_id>/data.json")
@@ -103,6 +104,7 @@ def access_log():  # type: ignore[no-untyped-def]
     names = dict(db.session.execute(select(StaffUser.id, StaffUser.name)).all())
     audit.record("staff", g.staff.id, "read_access_log", household_id=household.id if household else None,
                  searched=bool(reference), shown=len(entries))
-    db.session.commit()
-    return render_template("staff/access_log.html", entries=entries, names=names, reference=reference,
+    page = render_template("staff/access_log.html", entries=entries, names=names, reference=reference,
                            household=household, erased=request.args.get("erased"), limit=LOG_PAGE)
+    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
+    return page

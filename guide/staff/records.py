@@ -9,25 +9,19 @@ from typing import Any
 
 from flask import abort, current_app, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from guide.auth import staff_required
 from guide.extensions import db
 from guide.models import (
     Appointment,
     BudgetFacts,
-    Consent,
-    ContactNote,
     Household,
     HouseholdPhone,
     Proposal,
-    ProposalStatus,
 )
-from guide.models.base import money
 from guide.phones import normalize
 from guide.rules.budget import EXPENSE_KINDS
-from guide.services import audit, household_phones
-from guide.services.versioned import save_if_current
+from guide.services import household_file, household_phones
 from guide.staff.forms import (
     AppointmentForm,
     AppointmentUpdateForm,
@@ -45,10 +39,6 @@ from guide.timeutil import from_local, local
 
 def _back(household: Household, anchor: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("staff.household", household_id=household.id, _anchor=anchor), code=303)
-
-
-def _log(household: Household, action: str, entity: str, entity_id: int | None) -> None:
-    audit.record("staff", g.staff.id, action, household_id=household.id, entity=entity, entity_id=entity_id)
 
 
 def _conflict(household: Household, form: Any, current: dict[str, Any], action: str, anchor: str):  # type: ignore[no-untyped-def]
@@ -81,23 +71,13 @@ def add_proposal(household_id: int):  # type: ignore[no-untyped-def]
     found = _household_for_staff(household_id)
     form = ProposalForm(prefix="new-proposal")
     if form.validate_on_submit():
-        rank = int(form.rank.data)
-        exists = db.session.scalar(select(func.count()).select_from(Proposal).where(
-            Proposal.household_id == found.id, Proposal.rank == rank))
-        if exists:
+        values = {name: getattr(form, name).data for name in (
+            "address", "commune", "flat_type", "surface", "floor", "lift", "rent", "charges", "landlord",
+            "received_on", "visit_on")}
+        values["housing_benefit"] = form.housing_benefit.data or 0
+        if household_file.add_proposal(found, g.staff, int(form.rank.data), values) is None:
             form.rank.errors.append(_("Cette proposition existe déjà pour ce ménage."))
         else:
-            proposal = Proposal(household_id=found.id, rank=rank, address=form.address.data,
-                                commune=form.commune.data, flat_type=form.flat_type.data, surface=form.surface.data,
-                                floor=form.floor.data, lift=form.lift.data, rent=form.rent.data,
-                                charges=form.charges.data, housing_benefit=form.housing_benefit.data or 0,
-                                landlord=form.landlord.data, received_on=form.received_on.data,
-                                visit_on=form.visit_on.data,
-                                status=ProposalStatus.VISITED if form.visit_on.data else ProposalStatus.RECEIVED)
-            db.session.add(proposal)
-            db.session.flush()
-            _log(found, "create", "proposal", proposal.id)
-            db.session.commit()
             return _back(found, "proposals")
     return _render_household(found, proposal_form=form)
 
@@ -113,13 +93,11 @@ def update_proposal(household_id: int, proposal_id: int):  # type: ignore[no-unt
     if not form.validate_on_submit():
         return _render_household(found, update_errors=form)
     values = {"status": form.status.data, "visit_on": form.visit_on.data, "answer_on": form.answer_on.data}
-    if not save_if_current(Proposal, proposal.id, int(form.version.data), values):
+    if not household_file.update_proposal(found, g.staff, proposal.id, int(form.version.data), values):
         current = db.session.get(Proposal, proposal.id)
         return _conflict(found, form, {**{k: getattr(current, k) for k in values}, "version": current.version},
                          url_for("staff.update_proposal", household_id=found.id, proposal_id=proposal.id),
                          "proposals")
-    _log(found, "update", "proposal", proposal.id)
-    db.session.commit()
     return _back(found, "proposals")
 
 
@@ -129,12 +107,9 @@ def add_appointment(household_id: int):  # type: ignore[no-untyped-def]
     found = _household_for_staff(household_id)
     form = AppointmentForm(prefix="new-appointment")
     if form.validate_on_submit():
-        appointment = Appointment(household_id=found.id, kind=form.kind.data, starts_at=from_local(form.starts_at.data),
-                                  place=form.place.data or "", with_whom=form.with_whom.data or "")
-        db.session.add(appointment)
-        db.session.flush()
-        _log(found, "create", "appointment", appointment.id)
-        db.session.commit()
+        household_file.add_appointment(found, g.staff, {
+            "kind": form.kind.data, "starts_at": from_local(form.starts_at.data), "place": form.place.data or "",
+            "with_whom": form.with_whom.data or ""})
         return _back(found, "appointments")
     return _render_household(found, appointment_form=form)
 
@@ -150,15 +125,13 @@ def update_appointment(household_id: int, appointment_id: int):  # type: ignore[
     if not form.validate_on_submit():
         return _render_household(found, appointment_update=form, update_errors=form)
     values = {"status": form.status.data, "starts_at": from_local(form.starts_at.data)}
-    if not save_if_current(Appointment, appointment.id, int(form.version.data), values):
+    if not household_file.update_appointment(found, g.staff, appointment.id, int(form.version.data), values):
         current = db.session.get(Appointment, appointment.id)
         local_start = local(current.starts_at)
         return _conflict(found, form, {"status": current.status, "starts_at": local_start.strftime("%Y-%m-%d %H:%M"),
                                        "version": current.version},
                          url_for("staff.update_appointment", household_id=found.id, appointment_id=appointment.id),
                          "appointments")
-    _log(found, "update", "appointment", appointment.id)
-    db.session.commit()
     return _back(found, "appointments")
 
 
@@ -168,14 +141,7 @@ def add_note(household_id: int):  # type: ignore[no-untyped-def]
     found = _household_for_staff(household_id)
     form = NoteForm(prefix="note")
     if form.validate_on_submit():
-        note = ContactNote(household_id=found.id, staff_id=g.staff.id, on=form.on.data, channel=form.channel.data,
-                           text=form.text.data or "")
-        db.session.add(note)
-        if found.last_contact_on is None or form.on.data > found.last_contact_on:
-            found.last_contact_on = form.on.data
-        db.session.flush()
-        _log(found, "create", "contact_note", note.id)
-        db.session.commit()
+        household_file.add_note(found, g.staff, form.on.data, form.channel.data, form.text.data or "")
         return _back(found, "notes")
     return _render_household(found, note_form=form)
 
@@ -189,15 +155,10 @@ def update_facts(household_id: int):  # type: ignore[no-untyped-def]
         return _render_household(found, facts_form=form)
     values = {name: getattr(form, name).data for name in ("display_name", "language", "occupants", "stage",
                                                            "documents_updated_on", "moved_on")}
-    if not save_if_current(Household, found.id, int(form.version.data), values):
+    if not household_file.update_facts(found, g.staff, int(form.version.data), values):
         current = db.session.get(Household, found.id)
         return _conflict(current, form, {**{k: getattr(current, k) for k in values}, "version": current.version},
                          url_for("staff.update_facts", household_id=found.id), "facts")
-    _log(found, "update", "household", found.id)
-    from guide.services.after_move import plan_courtesy_visits
-
-    plan_courtesy_visits(db.session.get(Household, found.id), g.staff)  # +2/+4/+6 months follow the move date
-    db.session.commit()
     return _back(found, "facts")
 
 
@@ -208,23 +169,15 @@ def update_budget(household_id: int):  # type: ignore[no-untyped-def]
     form = BudgetForm(prefix="budget")
     if not form.validate_on_submit():
         return _render_household(found, budget_form=form)
-    budget = db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first()
-    if budget is None:  # the first save creates the row at version 0, then saves over it like any other
-        budget = BudgetFacts(household_id=found.id, expenses={}, version=0)
-        db.session.add(budget)
-        db.session.flush()
-    expenses = {k: str(money(getattr(form, f"expense_{k}").data)) for k in EXPENSE_KINDS
-                if getattr(form, f"expense_{k}").data is not None}
-    values = {"monthly_resources": form.monthly_resources.data, "rent": form.rent.data,
-              "charges": form.charges.data, "housing_benefit": form.housing_benefit.data, "expenses": expenses}
-    if not save_if_current(BudgetFacts, budget.id, int(form.version.data), values):
+    figures = {name: getattr(form, name).data for name in ("monthly_resources", "rent", "charges", "housing_benefit")}
+    saved, budget = household_file.update_budget(found, g.staff, int(form.version.data), figures,
+                                                 {k: getattr(form, f"expense_{k}").data for k in EXPENSE_KINDS})
+    if not saved:
         current = db.session.get(BudgetFacts, budget.id)
         shown = {k: getattr(current, k) for k in ("monthly_resources", "rent", "charges", "housing_benefit")}
         shown.update({f"expense_{k}": Decimal(v) for k, v in (current.expenses or {}).items()})
         return _conflict(found, form, {**shown, "version": current.version},
                          url_for("staff.update_budget", household_id=found.id), "budget")
-    _log(found, "update", "budget", budget.id)
-    db.session.commit()
     return _back(found, "budget")
 
 
@@ -235,12 +188,7 @@ def add_consent(household_id: int):  # type: ignore[no-untyped-def]
     form = ConsentForm(prefix="consent")
     if not form.validate_on_submit():
         return _render_household(found, consent_form=form)
-    consent = Consent(household_id=found.id, kind=form.kind.data, given_on=form.given_on.data,
-                      recorded_by_id=g.staff.id)
-    db.session.add(consent)
-    db.session.flush()
-    _log(found, "create", "consent", consent.id)
-    db.session.commit()
+    household_file.add_consent(found, g.staff, form.kind.data, form.given_on.data)
     return _back(found, "facts")
 
 
@@ -255,13 +203,11 @@ def add_phone(household_id: int):  # type: ignore[no-untyped-def]
             form.number.errors.append(_("Ce numéro ne semble pas juste. Exemple : 06 12 34 56 78."))
         else:
             try:
-                phone = household_phones.add_phone(found, e164, form.label.data or "", bool(form.sms_consent.data))
+                household_file.add_phone(found, g.staff, e164, form.label.data or "", bool(form.sms_consent.data))
             except household_phones.NumberTaken as taken:
                 found = _household_for_staff(household_id)  # a lost race rolled the request back: read it again
                 form.number.errors.append(household_phones.taken_message(taken, found, g.staff))
             else:
-                _log(found, "create", "phone", phone.id)
-                db.session.commit()
                 return _back(found, "facts")
     return _render_household(found, phone_form=form)
 
@@ -277,7 +223,5 @@ def delete_phone(household_id: int, phone_id: int):  # type: ignore[no-untyped-d
 
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    db.session.delete(phone)
-    _log(found, "delete", "phone", phone_id)
-    db.session.commit()
+    household_file.delete_phone(found, g.staff, phone)
     return _back(found, "facts")

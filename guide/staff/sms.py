@@ -336,11 +336,8 @@ def sms_count(household_id: int):  # type: ignore[no-untyped-def]
     """The live counter (htmx, as the text is typed). Not in the access log: it returns only a count."""
     found = _household_for_staff(household_id)
     text = (request.form.get("sms-text") or "").strip()
-    response = current_app.make_response(render_block("staff/_sms_reply.html", "counter",
-                                                      count=count(text, found.language),
-                                                      max_segments=MAX_SEGMENTS))
-    response.vary.add("HX-Request")
-    return response
+    return render_block("staff/_sms_reply.html", "counter", count=count(text, found.language),
+                        max_segments=MAX_SEGMENTS)
 
 
 @bp.get("/households/<int:household_id>/sms/template")
@@ -353,11 +350,8 @@ def sms_template(household_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("staff.household", household_id=found.id, sms_template=key or None,
                                 _anchor="sms-reply"), code=303)
     panel = sms_panel(found)
-    response = current_app.make_response(render_block("staff/_sms_reply.html", "text_field", sms=panel,
-                                                      household=found, count=panel.count,
-                                                      max_segments=MAX_SEGMENTS))
-    response.vary.add("HX-Request")
-    return response
+    return render_block("staff/_sms_reply.html", "text_field", sms=panel, household=found, count=panel.count,
+                        max_segments=MAX_SEGMENTS)
 
 
 # --- the inbox ------------------------------------------------------------------------------------------
@@ -380,9 +374,11 @@ def open_count() -> int:
     return db.session.scalar(select(func.count()).select_from(_visible_open(staff).subquery())) or 0
 
 
-@bp.context_processor
-def _sms_context() -> dict[str, Any]:
-    return {"sms_panel": sms_panel, "sms_open_count": open_count}
+@bp.before_request
+def _count_open() -> None:
+    """The staff navigation (base.html) shows how many SMS wait: counted here, once per request, before the view
+    runs (a template never reads the database)."""
+    g.sms_open_count = open_count()
 
 
 def _safe_number(number: str) -> str:
@@ -402,8 +398,9 @@ def sms_inbox():  # type: ignore[no-untyped-def]
     rows = [{"item": i, "household": households.get(i.household_id or 0), "number": _safe_number(i.from_number)}
             for i in items]
     audit.record("staff", g.staff.id, "read_sms_inbox", shown=len(rows))
-    db.session.commit()
-    return render_template("staff/sms_inbox.html", rows=rows)
+    page = render_template("staff/sms_inbox.html", rows=rows)
+    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
+    return page
 
 
 @bp.post("/sms/inbox/<int:inbound_id>/done")

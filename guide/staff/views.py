@@ -24,7 +24,7 @@ from guide.models import (
 from guide.permissions import EDIT_HOUSEHOLD, IMPORT_HOUSEHOLDS, SEE_HOUSEHOLD, can
 from guide.rules.budget import EXPENSE_KINDS
 from guide.security import check_password
-from guide.services import audit
+from guide.services import audit, household_file
 from guide.services.caseload import caseload, officer_load
 from guide.services.csv_import import KNOWN, import_households
 from guide.services.standing import standing
@@ -101,8 +101,9 @@ def caseload_page():  # type: ignore[no-untyped-def]
     page = max(1, request.args.get("page", 1, type=int))
     rows, total = caseload(staff, today(), page=page)
     audit.record("staff", staff.id, "read_caseload", page=page)
-    db.session.commit()
-    return render_template("staff/caseload.html", rows=rows, total=total, page=page, load=officer_load(staff))
+    shown = render_template("staff/caseload.html", rows=rows, total=total, page=page, load=officer_load(staff))
+    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
+    return shown
 
 
 def _household_for_staff(household_id: int) -> Household:
@@ -119,14 +120,15 @@ def _household_for_staff(household_id: int) -> Household:
 @staff_required()
 def household(household_id: int):  # type: ignore[no-untyped-def]
     found = _household_for_staff(household_id)
-    staff = g.staff
-    audit.record("staff", staff.id, "read", household_id=found.id, entity="household", entity_id=found.id)
-    db.session.commit()
+    household_file.log_read(found, g.staff)
     return _render_household(found)
 
 
 def _render_household(found: Household, **forms: object):  # type: ignore[no-untyped-def]
     """The household file with every recording form; forms passed in (with errors) replace the blank ones."""
+    from guide.staff.after_move import after_move_summary  # both modules add their routes to this blueprint
+    from guide.staff.sms import sms_panel
+
     budget = db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first()
     appointments = db.session.scalars(select(Appointment).where(Appointment.household_id == found.id)
                                       .order_by(Appointment.starts_at.desc())).all()
@@ -152,6 +154,8 @@ def _render_household(found: Household, **forms: object):  # type: ignore[no-unt
         "update_errors": forms.get("update_errors"),
         "written_requests": db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == found.id)
                                                .order_by(WrittenRequest.id.desc())).all(),
+        "sms": sms_panel(found),
+        "after": after_move_summary(found),
     }
     status = 422 if any(getattr(f, "errors", None) for f in forms.values()) else 200
     return render_template("staff/household.html", **context), status
