@@ -19,7 +19,7 @@ bind = os.environ.get("GUIDE_BIND", "127.0.0.1:8000")
 # bench/load.py (PostgreSQL on the same 2 cores, 10,000 households, 2026-11-22): GUIDE_THREADS=2 served 148
 # instead of 125 req/s at saturation and p95 35 instead of 37.5 ms for 50 readers; worth it with a remote database.
 # With several processes, set GUIDE_RATELIMIT_STORAGE_URI=redis://... so they share the rate-limit counters.
-# 4 threads: a worker cleans one photo at a time and lets two more wait (guide/uploads.py: PHOTOS_AT_ONCE,
+# 4 threads: a worker cleans one photo at a time and lets two more wait (guide/core/uploads.py: PHOTOS_AT_ONCE,
 # PHOTOS_WAITING), so one thread is always left for other pages; Pillow works outside the GIL meanwhile.
 # bench/uploads.py (2026-12-07): with 1 thread, 6 concurrent photo uploads kept /healthz waiting 1.8 to 7.4 s
 # (p95); with 4, p95 stayed at 75 ms or less. bench/latency.py, 20 clients, same day (noisy shared machine):

@@ -59,7 +59,7 @@ def _reset(url: str) -> None:
 def run(url: str, fake, messages: int, dispatchers: int) -> float:  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.models import SmsMessage
 
     app = _app(url, fake.base_url)
@@ -107,7 +107,7 @@ def main() -> None:
         app = _app(url, fake.base_url)
         with app.app_context():
             flask_migrate.upgrade()
-            from guide.extensions import db
+            from guide.core.extensions import db
 
             print(f"database: {db.engine.dialect.name}; fake Twilio at {fake.base_url}")
             db.engine.dispose()  # no connection crosses the fork

@@ -36,9 +36,9 @@ def seed(database_url: str, count: int) -> list[str]:
     import sqlalchemy as sa
 
     from guide import create_app
-    from guide.extensions import db
+    from guide.core.extensions import db
+    from guide.core.security import hash_password
     from guide.models import Appointment, Household, HouseholdPhone, Proposal, StaffUser
-    from guide.security import hash_password
     from guide.services.signin import create_link
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench"})

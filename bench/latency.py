@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import gunicorn  # noqa: E402
-from guide.content import load_flow_structures, load_journey, load_language  # noqa: E402
+from guide.core.content import load_flow_structures, load_journey, load_language  # noqa: E402
 
 TIMING = re.compile(r"app;dur=([0-9.]+)")
 

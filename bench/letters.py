@@ -35,7 +35,7 @@ def main() -> None:
     officer = factories.make_staff()
     household = factories.make_household(language="ar", officer_id=officer.id)
     client = app.test_client()
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.models import Household
     from guide.services import signin
 

@@ -32,7 +32,7 @@ def household_cookie(base: str, database_url: str, reference: str) -> str:
 
     from bench.household_home import open_session
     from guide import create_app
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.models import Household
     from guide.services.signin import create_link
 

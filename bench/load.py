@@ -110,7 +110,8 @@ def seed(url: str, count: int, signed_in: int) -> tuple[list[Member], list[str]]
     import sqlalchemy as sa
 
     from guide import create_app
-    from guide.extensions import db
+    from guide.core.extensions import db
+    from guide.core.security import hash_password
     from guide.models import (
         Appointment,
         Household,
@@ -121,7 +122,6 @@ def seed(url: str, count: int, signed_in: int) -> tuple[list[Member], list[str]]
         SmsMessage,
         StaffUser,
     )
-    from guide.security import hash_password
     from guide.services.signin import create_link
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
@@ -534,7 +534,7 @@ def report(title: str, threads: list[Client], duration: float, cpu: str, budget:
 
 
 def guide_urls() -> list[str]:
-    from guide.content import load_flow_structures, load_journey, load_language
+    from guide.core.content import load_flow_structures, load_journey, load_language
 
     urls = (["/", "/journey", "/glossary", "/flows", "/pages", "/simulator"]
             + [f"/journey/{s['slug']}" for s in load_journey()]

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import gunicorn  # noqa: E402
-from guide.content import load_flow_structures, load_journey, load_language  # noqa: E402
+from guide.core.content import load_flow_structures, load_journey, load_language  # noqa: E402
 
 ACCEPT = {"Accept-Encoding": "gzip, deflate, br", "User-Agent": "bench"}
 

@@ -1,4 +1,4 @@
-"""Time to render a written-request letter to PDF with WeasyPrint (guide.pdf.html_to_pdf + letter.css).
+"""Time to render a written-request letter to PDF with WeasyPrint (guide.core.pdf.html_to_pdf + letter.css).
 
 A realistic letter: French original and Arabic copy of about 400 words each (two A4 pages or more), sender,
 recipient, reference, subject, receipt box. Renders it N times in one process (the font configuration is
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pypdf import PdfReader  # noqa: E402
 
-from guide.pdf import html_to_pdf, letter_stylesheet  # noqa: E402
+from guide.core.pdf import html_to_pdf, letter_stylesheet  # noqa: E402
 
 FRENCH = [
     "Madame, Monsieur,",

@@ -29,9 +29,9 @@ def seed(database_url: str) -> tuple[dict[str, str], int]:
     import flask_migrate
 
     from guide import create_app
-    from guide.extensions import db
+    from guide.core.extensions import db
+    from guide.core.security import hash_password
     from guide.models import Household, HouseholdPhone, StaffUser
-    from guide.security import hash_password
     from guide.services import plan
     from guide.services.signin import create_link
 

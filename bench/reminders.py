@@ -47,7 +47,7 @@ def _reset(url: str) -> None:
 def seed(app, appointments: int) -> list[int]:  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.models import Appointment, Household, HouseholdPhone, Proposal
 
     rng = random.Random(7)
@@ -89,7 +89,7 @@ def seed(app, appointments: int) -> list[int]:  # type: ignore[no-untyped-def]
 
 
 def timed(label: str, app) -> float:  # type: ignore[no-untyped-def]
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.sms.schedule import sync
 
     started, cpu = time.perf_counter(), time.process_time()
@@ -115,7 +115,7 @@ def main() -> None:
     import sqlalchemy as sa
 
     from guide import create_app
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.models import Appointment
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "PUBLIC_BASE_URL": "https://relogement.example.fr"})

@@ -47,7 +47,7 @@ def main() -> int:
     import time_machine
 
     from guide import create_app
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.sms import outbox
     from tests import factories
     from tests.conftest import TEST_CONFIG

@@ -88,7 +88,7 @@ def percentile(values: list[float], pct: float) -> float:
 def seed(database_url: str, count: int) -> list[str]:
     """Households to sign in (personal-link tokens), made with the test factories."""
     from guide import create_app
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.models import Household
     from guide.services import signin
     from tests import factories

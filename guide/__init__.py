@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.datastructures import ImmutableMultiDict
 
-from guide import config as config_module
-from guide.extensions import babel, compress, csrf, db, htmx, limiter, migrate, talisman
-from guide.i18n import (
+from guide.core import config as config_module
+from guide.core.extensions import babel, compress, csrf, db, htmx, limiter, migrate, talisman
+from guide.core.i18n import (
     check_languages,
     current_language,
     enabled_languages,
@@ -63,28 +63,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     check_languages(app)
     if app.config["LOG_JSON"]:
-        from guide.logs import configure_json_logging
+        from guide.core.logs import configure_json_logging
 
         configure_json_logging()
-    from guide.proxies import trust_proxies
+    from guide.core.proxies import trust_proxies
 
     # forwarded headers believed only from that many proxies in front (the rightmost values), and by nothing else
     app.wsgi_app = trust_proxies(app.wsgi_app, int(app.config["PROXY_HOPS"] or 0))  # type: ignore[method-assign]
     _init_extensions(app)
 
-    from guide.content import ContentStore, term_anchor
+    from guide.core.content import ContentStore, term_anchor
 
     app.extensions["content"] = ContentStore.load(app.config["LANGUAGES"], Path(app.config["CONTENT_DIR"]))
     app.jinja_env.filters["term_anchor"] = term_anchor
-    from guide import templating
+    from guide.core import templating
 
     templating.register(app)
     from guide.household import labels
 
     labels.register(app)
-    from guide.permissions import template_can
+    from guide.core.permissions import template_can
 
-    app.jinja_env.globals["can"] = template_can  # who may do what (guide/permissions.py), without a query
+    app.jinja_env.globals["can"] = template_can  # who may do what (guide/core/permissions.py), without a query
 
     from guide.household.views import bp as household_bp
     from guide.plan import household_bp as plan_household_bp
@@ -218,7 +218,7 @@ def _register_hooks(app: Flask) -> None:
 
     @app.after_request
     def vary_on_htmx(response):  # type: ignore[no-untyped-def]
-        """The one place that sets "Vary: HX-Request": on responses of views that asked `htmx` (guide.extensions)."""
+        """The one place that sets "Vary: HX-Request": on responses of views that asked `htmx` (core/extensions)."""
         if g.get("asked_htmx"):
             response.vary.add("HX-Request")
         return response

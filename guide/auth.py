@@ -9,10 +9,10 @@ from typing import Any
 from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy.exc import OperationalError
 
-from guide import permissions
-from guide.extensions import db
+from guide.core import permissions
+from guide.core.extensions import db
+from guide.core.security import same_site_path
 from guide.models import Household, Role, StaffUser, UserSession
-from guide.security import same_site_path
 from guide.services import sessions
 
 HOUSEHOLD_KEY = "household_id"
@@ -194,7 +194,7 @@ def staff_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
 
 
 def staff_may(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Only signed-in staff who have this right of guide/permissions.py (403 for the others)."""
+    """Only signed-in staff who have this right of guide/core/permissions.py (403 for the others)."""
     permissions.reach(None, action)  # an unknown action fails when the route is declared, not when it is used
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
-from guide.i18n import SOURCE_LANGUAGE, TRANSLATIONS_DIR, compile_catalogues, configured_languages, language
+from guide.core.i18n import SOURCE_LANGUAGE, TRANSLATIONS_DIR, compile_catalogues, configured_languages, language
 from guide.models import Role
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def register_cli(app: Flask) -> None:
         """Recompute every household's reminders (also done on each change; run it nightly as a safety net)."""
         import time
 
-        from guide.extensions import db
+        from guide.core.extensions import db
         from guide.sms.schedule import sync
 
         started = time.perf_counter()
@@ -96,10 +96,10 @@ def register_cli(app: Flask) -> None:
         """Create a staff account (the password is stored as an argon2 hash)."""
         from sqlalchemy import select
 
-        from guide.extensions import db
+        from guide.core.extensions import db
+        from guide.core.phones import normalize
+        from guide.core.security import hash_password
         from guide.models import StaffUser
-        from guide.phones import normalize
-        from guide.security import hash_password
 
         if len(password) < 12:
             raise click.BadParameter("use at least 12 characters", param_hint="password")

@@ -16,7 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(group)
 
     def _find(reference: str):  # type: ignore[no-untyped-def]
-        from guide.extensions import db
+        from guide.core.extensions import db
         from guide.models import Household
 
         household = db.session.scalars(select(Household).where(Household.reference == reference.strip())).first()
@@ -48,8 +48,8 @@ def register(app: Flask) -> None:
     @click.argument("reference")
     def export(reference: str) -> None:
         """Print a household's data as JSON (right of access); the export is written to the access log."""
-        from guide.extensions import db
-        from guide.services import audit
+        from guide.core import audit
+        from guide.core.extensions import db
         from guide.services.privacy import export_household
 
         household = _find(reference)
@@ -65,7 +65,7 @@ def register(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Confirm: the erasure cannot be undone.")
     def erase(reference: str, yes: bool) -> None:
         """Erase a household, keeping only anonymous statistics (one transaction)."""
-        from guide.extensions import db
+        from guide.core.extensions import db
         from guide.services.privacy import erase_household
 
         household = _find(reference)

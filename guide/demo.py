@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.security import hash_password
 from guide.models import (
     Appointment,
     BudgetFacts,
@@ -28,7 +29,6 @@ from guide.models import (
     StaffUser,
 )
 from guide.models.sms import InboxStatus, SmsStatus
-from guide.security import hash_password
 
 DEMO_PASSWORD = "demo-relogement-2026"
 STAFF = [

@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import force_locale
 
+from guide.core.i18n import language
+from guide.core.pdf import html_to_pdf, letter_stylesheet
 from guide.household.forms import MOTIVE_LABELS
-from guide.i18n import language
 from guide.models import Household, WrittenRequest
-from guide.pdf import html_to_pdf, letter_stylesheet
 from guide.rules import deadlines
 
 

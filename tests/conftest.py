@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from guide import create_app
-from guide.extensions import db, limiter
-from guide.i18n import LANGUAGES
+from guide.core.extensions import db, limiter
+from guide.core.i18n import LANGUAGES
 
 ALL_LANGUAGES = list(LANGUAGES)
 

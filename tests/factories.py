@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.security import hash_password
 from guide.models import (
     Appointment,
     BudgetFacts,
@@ -19,7 +20,6 @@ from guide.models import (
     Role,
     StaffUser,
 )
-from guide.security import hash_password
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery staple"

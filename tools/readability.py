@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from guide.content import load_language, readability_report  # noqa: E402
+from guide.core.content import load_language, readability_report  # noqa: E402
 
 
 def main() -> None:

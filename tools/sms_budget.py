@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from guide.i18n import configured_languages
+from guide.core.i18n import configured_languages
 
 LANGUAGES = configured_languages()
 from guide.sms.texts import render

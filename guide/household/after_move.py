@@ -14,19 +14,19 @@ from wtforms import DateField, FileField, HiddenField, RadioField, StringField, 
 from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from guide.auth import household_required
-from guide.extensions import db, limiter
-from guide.formfields import options
+from guide.core.extensions import db, limiter
+from guide.core.forms import options
+from guide.core.i18n import negotiate_language
+from guide.core.timeutil import today
+from guide.core.uploads import PhotoError, clean_photo
 from guide.household.forms import IDEMPOTENCY, ConfirmForm
 from guide.household.requests import BUSY_HEADERS, _photo_message
 from guide.household.views import bp
-from guide.i18n import negotiate_language
 from guide.models import Household, MoveExpense
 from guide.models.after_move import REFUNDABLE_KINDS
 from guide.public.simulator import BadFigure, parse_amount
 from guide.rules import deadlines
 from guide.services import after_move as service
-from guide.timeutil import today
-from guide.uploads import PhotoError, clean_photo
 
 OLDEST_INVOICE_DAYS = 366  # product choice: an invoice more than a year old is surely a typing mistake
 

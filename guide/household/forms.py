@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Regexp
 
-from guide.formfields import MultiCheckboxField, options
+from guide.core.forms import MultiCheckboxField, options
 
 
 class PhoneForm(FlaskForm):

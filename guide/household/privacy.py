@@ -8,11 +8,11 @@ from flask import Response, current_app, g, render_template
 from flask_babel import lazy_gettext as _l
 
 from guide.auth import household_required
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.i18n import language, negotiate_language
 from guide.household import labels
 from guide.household.views import bp
-from guide.i18n import language, negotiate_language
-from guide.services import audit
 from guide.services.privacy import collect_household, export_household
 
 # section titles and field names of the export, in plain words (the JSON keeps the field names)

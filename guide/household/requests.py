@@ -14,15 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from guide.auth import household_required
-from guide.extensions import db, limiter
+from guide.core.extensions import db, limiter
+from guide.core.timeutil import today
+from guide.core.uploads import PhotoError, clean_photo
 from guide.household.forms import MOTIVE_LABELS, AdditionForm, AnswerForm, MediationForm
 from guide.household.views import _own_proposal, bp
 from guide.letters import letter_html, letter_pdf
 from guide.models import MediationCase, RequestPhoto, WrittenRequest
 from guide.rules import deadlines
 from guide.services import requests as service
-from guide.timeutil import today
-from guide.uploads import PhotoError, clean_photo
 
 MAX_PHOTOS = 3
 

@@ -11,17 +11,18 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from guide.auth import current_household, household_required, safe_next, sign_in_household, sign_out
-from guide.extensions import db, limiter
+from guide.core import audit
+from guide.core.extensions import db, limiter
+from guide.core.i18n import negotiate_language
+from guide.core.phones import normalize
+from guide.core.timeutil import local, today
 from guide.household.forms import ChangeRequestForm, CodeForm, ConfirmForm, PhoneForm
 from guide.household.labels import appointment_kind
-from guide.i18n import negotiate_language
 from guide.models import Appointment, Household, Proposal, WrittenRequest
-from guide.phones import normalize
 from guide.public.simulator import figures, reason_words, verdict_words
-from guide.services import appointments, audit, plan, signin
+from guide.services import appointments, plan, signin
 from guide.services.affordability import affordability, budget_of
 from guide.services.standing import standing
-from guide.timeutil import local, today
 
 bp = Blueprint("household", __name__)
 

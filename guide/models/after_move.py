@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models.base import MONEY, Versioned, utcnow
 
 # §3.2: the costs refunded by cheque on showing the invoice (the charter's list, in its order)

@@ -1,7 +1,7 @@
 """The access log: every staff read or write of a household file, and household sign-ins. No personal data.
 
 Kept apart from the household tables: it holds no plain household or record id, only keyed pseudonyms
-(`guide/services/audit.py`), so nobody reading the database can join it to a household. The data protection
+(`guide/core/audit.py`), so nobody reading the database can join it to a household. The data protection
 officer finds a household's entries by recomputing the pseudonym of its reference (`/staff/access-log`).
 Staff actors stay in clear: the log exists to say which member of staff did what.
 """
@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models.base import utcnow
 
 

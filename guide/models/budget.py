@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models.base import MONEY, Versioned
 
 

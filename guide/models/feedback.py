@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.extensions import db
+from guide.core.extensions import db
 
 
 def utcnow() -> datetime:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models.base import Versioned, utcnow
 
 

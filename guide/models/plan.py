@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models.base import Versioned, utcnow
 
 

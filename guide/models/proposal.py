@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models.base import MONEY, Versioned, utcnow
 
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models.base import Versioned, utcnow
 
 

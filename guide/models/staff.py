@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models.base import utcnow
 
 

@@ -8,10 +8,10 @@ from typing import Any
 from flask_babel import gettext as _
 from wtforms import Field, SelectFieldBase
 
+from guide.core.templating import date_full
 from guide.models import PlanChange, PlanItem
 from guide.plan.forms import OWN_WORDS, RATED, STATUS_LABELS, WHO_LABELS
 from guide.services import plan as service
-from guide.templating import date_full
 
 
 def brake_title(item: PlanItem, lang: str) -> str:

@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from guide.formfields import MultiCheckboxField, options
+from guide.core.forms import MultiCheckboxField, options
 from guide.services import plan as service
 from guide.staff.forms import AmountField
 

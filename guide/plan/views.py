@@ -19,16 +19,16 @@ from guide.auth import (
     not_activity,
     staff_login_url,
 )
-from guide.extensions import db, htmx
+from guide.core import audit
+from guide.core.extensions import db, htmx
+from guide.core.i18n import negotiate_language
+from guide.core.permissions import READ_PROJECT, SEE_HOUSEHOLD, WORK_ON_PLAN, can
+from guide.core.timeutil import local, today
 from guide.household.forms import ConfirmForm
-from guide.i18n import negotiate_language
 from guide.models import Household, PlanChange, PlanItem, StaffUser
-from guide.permissions import READ_PROJECT, SEE_HOUSEHOLD, WORK_ON_PLAN, can
 from guide.plan import display
 from guide.plan.forms import FORMS, PlanForm, data_fields, data_to_form_values, form_to_data
-from guide.services import audit
 from guide.services import plan as service
-from guide.timeutil import local, today
 
 household_bp = Blueprint("plan", __name__, url_prefix="/my/plan")
 staff_bp = Blueprint("staff_plan", __name__, url_prefix="/staff/households/<int:household_id>/plan")

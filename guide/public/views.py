@@ -14,13 +14,13 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import SQLAlchemyError
 
 from guide.auth import safe_next
-from guide.content import ContentStore
-from guide.extensions import db, htmx
+from guide.core.content import ContentStore
+from guide.core.extensions import db, htmx
+from guide.core.i18n import negotiate_language
+from guide.core.timeutil import today
 from guide.flows import FlowState, walk
-from guide.i18n import negotiate_language
 from guide.models import PageFeedback
 from guide.public.forms import FeedbackForm
-from guide.timeutil import today
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger("guide.health")

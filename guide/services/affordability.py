@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import BudgetFacts, Household, Proposal
 from guide.rules.budget import EXPENSE_KINDS, Assessment, Situation, assess_move, total_expenses
 

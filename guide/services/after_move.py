@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from guide import content
-from guide.extensions import db
+from guide.core import audit, content
+from guide.core.extensions import db
+from guide.core.timeutil import from_local
+from guide.core.uploads import CleanPhoto
 from guide.models import (
     Appointment,
     AppointmentKind,
@@ -28,10 +30,7 @@ from guide.models import (
 )
 from guide.rules import deadlines
 from guide.rules.budget import RESTE_A_VIVRE_ALERT, Situation
-from guide.services import audit
 from guide.services.affordability import ZERO, budget_of
-from guide.timeutil import from_local
-from guide.uploads import CleanPhoto
 
 VISIT_HOUR = time(14, 0)  # product choice: 14:00 (reminders the day before and that morning); the officer moves it
 MIN_GROUP = 5  # survey groups with fewer answers are not shown (nor exported)
@@ -168,7 +167,7 @@ def plan_courtesy_visits(household: Household, actor: StaffUser | None = None) -
 
 
 def _as_naive_utc(moment: datetime) -> datetime:
-    from guide.timeutil import as_utc
+    from guide.core.timeutil import as_utc
 
     return as_utc(moment).replace(tzinfo=None)
 

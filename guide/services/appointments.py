@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from guide.core import audit
 from guide.models import Appointment, AppointmentStatus, Household
-from guide.services import audit
 
 
 def confirm(household: Household, appointment: Appointment, channel: str = "web") -> bool:

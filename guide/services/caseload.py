@@ -8,9 +8,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.permissions import CASELOAD_SIZE_ALERTS, can, visible_households
 from guide.models import Household, Proposal, ProposalStatus, StaffUser
-from guide.permissions import CASELOAD_SIZE_ALERTS, can, visible_households
 from guide.rules import alerts
 
 
@@ -21,7 +21,7 @@ class CaseloadRow:
 
 
 def caseload(staff: StaffUser, today: date, page: int = 1, per_page: int = 50) -> tuple[list[CaseloadRow], int]:
-    """One page of the households this person may open (guide/permissions.py), with their alerts, most urgent
+    """One page of the households this person may open (guide/core/permissions.py), with their alerts, most urgent
     first; and the total count."""
     query = visible_households(staff)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.timeutil import local
 from guide.models import Consent, HouseholdPhone
 from guide.models.household import ConsentKind
-from guide.timeutil import local
 
 
 def set_sms_consent(number: str, given: bool, now: datetime) -> list[HouseholdPhone]:

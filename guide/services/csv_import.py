@@ -17,14 +17,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from guide.content import load_journey
-from guide.extensions import db
+from guide.core import audit
+from guide.core.content import load_journey
+from guide.core.extensions import db
+from guide.core.i18n import configured_languages
+from guide.core.permissions import IMPORT_HOUSEHOLDS, can
+from guide.core.phones import normalize
 from guide.household.labels import role_label
-from guide.i18n import configured_languages
 from guide.models import Household, HouseholdPhone, Operation, Role, StaffUser
-from guide.permissions import IMPORT_HOUSEHOLDS, can
-from guide.phones import normalize
-from guide.services import audit, household_phones
+from guide.services import household_phones
 
 REQUIRED = ("reference", "nom", "telephone")
 KNOWN = ("reference", "nom", "langue", "personnes", "telephone", "accord_sms", "operation", "commune",
@@ -155,7 +156,7 @@ def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> Impor
         officer = _staff(row.get("charge_email", ""), Role.OFFICER, staff_by_email, staff, error, "charge_email")
         mediator = _staff(row.get("mediateur_email", ""), Role.MEDIATOR, staff_by_email, None, error,
                           "mediateur_email")
-        # officers import only their own households (guide/permissions.py, asked about the household to be)
+        # officers import only their own households (guide/core/permissions.py, asked about the household to be)
         if officer is not None and not can(staff, IMPORT_HOUSEHOLDS, Household(officer_id=officer.id)):
             error("charge_email", _("Vous pouvez importer seulement vos propres ménages."))
         if len(result.errors) > errors_before:

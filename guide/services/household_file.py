@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
 from guide.models import (
     Appointment,
     BudgetFacts,
@@ -27,7 +28,7 @@ from guide.models import (
 )
 from guide.models.base import money
 from guide.rules.budget import EXPENSE_KINDS
-from guide.services import audit, household_phones
+from guide.services import household_phones
 from guide.services.versioned import save_if_current
 
 

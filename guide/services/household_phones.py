@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.permissions import SEE_HOUSEHOLD, can
 from guide.models import Household, HouseholdPhone, StaffUser
-from guide.permissions import SEE_HOUSEHOLD, can
 
 
 class NumberTaken(Exception):

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from guide import content
-from guide.extensions import db
-from guide.i18n import SOURCE_LANGUAGE
+from guide.core import content
+from guide.core.extensions import db
+from guide.core.i18n import SOURCE_LANGUAGE
 from guide.models import Appointment, Consent, Household, PlanChange, PlanItem, PlanItemKind
 from guide.models.base import utcnow
 from guide.models.plan import SINGLE_KINDS

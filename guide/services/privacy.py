@@ -19,7 +19,10 @@ from typing import Any
 from flask import current_app, url_for
 from sqlalchemy import delete, func, or_, select, update
 
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.security import keyed_hash
+from guide.core.timeutil import as_utc
 from guide.models import (
     Appointment,
     AuditEntry,
@@ -51,10 +54,7 @@ from guide.models import (
     WrittenRequest,
 )
 from guide.models.sms import SmsStatus
-from guide.security import keyed_hash
-from guide.services import audit
 from guide.services import sessions as user_sessions
-from guide.timeutil import as_utc
 
 _PERSONAL_LINK = re.compile(r"/k/[A-Za-z0-9_-]+")
 _SECRET_KINDS = ("sign_in_code",)  # bodies holding a sign-in code: never exported, blanked after a day

@@ -14,7 +14,9 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import func, select
 
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.uploads import CleanPhoto
 from guide.models import (
     Household,
     MediationCase,
@@ -28,10 +30,9 @@ from guide.models import (
     WrittenRequest,
 )
 from guide.rules import deadlines, mediation
-from guide.services import audit, signin
+from guide.services import signin
 from guide.sms import texts
 from guide.sms.outbox import enqueue
-from guide.uploads import CleanPhoto
 
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read out on the phone
 PREFIX = {RequestKind.ACCEPT: "ACC", RequestKind.REFUSAL: "REF", RequestKind.MEDIATION: "MED"}

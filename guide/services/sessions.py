@@ -21,9 +21,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import and_, case, delete, func, or_, select, update
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.security import keyed_hash, new_token
 from guide.models import UserSession
-from guide.security import keyed_hash, new_token
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written when it is older than this
 

@@ -20,13 +20,14 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.security import keyed_hash, new_code, new_token, same
+from guide.core.timeutil import as_utc
 from guide.models import Household, SignInCode, SignInGuard, SignInLink, SignInTry
-from guide.security import keyed_hash, new_code, new_token, same
-from guide.services import audit, household_phones
+from guide.services import household_phones
 from guide.sms import texts
 from guide.sms.outbox import enqueue
-from guide.timeutil import as_utc
 
 
 class CodeCheck(StrEnum):

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.timeutil import as_utc
 from guide.models import Appointment, AppointmentStatus, Household, Proposal, ProposalStatus, StaffUser
 from guide.rules import deadlines
-from guide.timeutil import as_utc
 
 DOCUMENTS_WARNING_DAYS = 30
 

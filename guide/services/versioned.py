@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from guide.events import record_changed
-from guide.extensions import db
+from guide.core.events import record_changed
+from guide.core.extensions import db
 from guide.models.base import utcnow
 
 

@@ -19,14 +19,14 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import current_app
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.i18n import language
+from guide.core.timeutil import as_utc
 from guide.flows import Flow, FlowState, walk
-from guide.i18n import language
 from guide.models import SmsSession
 from guide.sms import texts
 from guide.sms.encoding import prepare
 from guide.sms.keywords import Parsed
-from guide.timeutil import as_utc
 
 SESSION_TTL = timedelta(hours=24)  # a conversation untouched this long starts again
 LANGUAGE_MENU, GUIDE_MENU, FLOW = "language", "guide", "flow:"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from guide.i18n import is_latin
+from guide.core.i18n import is_latin
 
 # The default alphabet, 16 code points a line from 0x00 to 0x7F: GSM7_BASIC[code] is the character.
 # 0x1B is ESC, the prefix of the extension table, not a character of its own (kept here as "\x1b" so the

@@ -19,18 +19,19 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.phones import normalize as normalize_phone
+from guide.core.timeutil import local, today
 from guide.models import Household, SmsInbound, SmsMessage
 from guide.models.sms import InboxStatus
-from guide.phones import normalize as normalize_phone
-from guide.services import appointments, audit, signin
+from guide.services import appointments, signin
 from guide.services.requests import ask_mediation, receipts_of
 from guide.services.standing import standing
 from guide.services.versioned import save_if_current
 from guide.sms import conversation, texts
 from guide.sms.keywords import Intent, Parsed, parse
 from guide.sms.outbox import enqueue
-from guide.timeutil import local, today
 
 ACK_EVERY = timedelta(hours=24)  # at most one automatic "message received" (or neutral answer) per number
 

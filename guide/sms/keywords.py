@@ -32,8 +32,8 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from guide.content import content_root, words
-from guide.i18n import configured_languages
+from guide.core.content import content_root, words
+from guide.core.i18n import configured_languages
 
 TWILIO_OPT_OUT = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
 TWILIO_OPT_IN = frozenset({"start", "yes", "unstop"})

@@ -25,14 +25,14 @@ from uuid import uuid4
 from flask import Flask, current_app
 from sqlalchemy import func, literal, select, update
 
-from guide.extensions import db
-from guide.logs import mask_number
+from guide.core.extensions import db
+from guide.core.logs import mask_number
+from guide.core.timeutil import as_utc
 from guide.models import HouseholdPhone, SmsMessage
 from guide.models.sms import SmsStatus
 from guide.rules.reminders import QuietHours
 from guide.sms.encoding import prepare
 from guide.sms.gateway import UNSUBSCRIBED, Gateway, SendError, make_gateway
-from guide.timeutil import as_utc
 
 log = logging.getLogger("guide.sms")
 # a message is given up (left to staff, shown as not arrived) after MAX_ATTEMPTS tries spread over GIVE_UP_AFTER at

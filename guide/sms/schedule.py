@@ -31,8 +31,8 @@ from flask import current_app
 from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 
-from guide.events import record_changed
-from guide.extensions import db
+from guide.core.events import record_changed
+from guide.core.extensions import db
 from guide.models import Appointment, Household, HouseholdPhone, Proposal, SmsMessage
 from guide.models.proposal import AppointmentStatus, ProposalStatus
 from guide.models.sms import SmsStatus

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from guide.content import content_root, words
+from guide.core.content import content_root, words
 from guide.sms.encoding import SegmentCount, prepare
 
 KINDS = ("sign_in_code", "request_receipt", "appointment_day_before", "appointment_soon", "answer_3_days",

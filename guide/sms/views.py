@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 
-from guide.extensions import csrf, db
+from guide.core.extensions import csrf, db
 from guide.models import SmsMessage
 from guide.models.sms import SmsStatus
 

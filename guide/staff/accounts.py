@@ -7,11 +7,12 @@ from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from guide.auth import staff_may
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.permissions import MANAGE_ACCOUNTS
 from guide.household.forms import ConfirmForm
 from guide.models import StaffUser
-from guide.permissions import MANAGE_ACCOUNTS
-from guide.services import audit, sessions
+from guide.services import sessions
 from guide.staff.views import bp
 
 

@@ -16,15 +16,15 @@ from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaFie
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from guide.auth import staff_may, staff_required
-from guide.extensions import db
-from guide.formfields import options
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.forms import options
+from guide.core.permissions import SEE_LATE_REFUNDS, SEE_SURVEY, Reach, household_condition, reach
+from guide.core.timeutil import today
 from guide.models import CourtesyVisit, Household, MoveExpense, StaffUser
-from guide.permissions import SEE_LATE_REFUNDS, SEE_SURVEY, Reach, household_condition, reach
 from guide.public.simulator import BadFigure, parse_amount
 from guide.services import after_move as service
-from guide.services import audit
 from guide.staff.views import _household_for_staff, bp
-from guide.timeutil import today
 
 REQUIRED = _l("Ce champ est obligatoire.")
 YES_NO = [("yes", _l("Oui")), ("no", _l("Non"))]
@@ -147,7 +147,7 @@ def record_visit(household_id: int, visit_id: int):  # type: ignore[no-untyped-d
 
 
 def _my_household_ids(staff: StaffUser) -> list[int] | None:
-    """The households whose late refunds this person sees (guide/permissions.py); None: every household."""
+    """The households whose late refunds this person sees (guide/core/permissions.py); None: every household."""
     if reach(staff, SEE_LATE_REFUNDS) is Reach.ALL:
         return None
     return list(db.session.scalars(select(Household.id).where(household_condition(staff, SEE_LATE_REFUNDS))))

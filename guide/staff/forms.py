@@ -23,9 +23,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from guide.formfields import options
+from guide.core.forms import options
+from guide.core.i18n import enabled_languages
 from guide.household.labels import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, PROPOSAL_STATUSES
-from guide.i18n import enabled_languages
 from guide.rules.budget import EXPENSE_KINDS
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -87,7 +87,7 @@ class ImportForm(FlaskForm):
 
 
 def _stage_choices() -> list[tuple[str, str]]:
-    from guide.content import load_journey
+    from guide.core.content import load_journey
 
     return [(s["slug"], s["slug"]) for s in load_journey()]
 

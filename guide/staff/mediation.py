@@ -9,7 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from guide.auth import staff_required
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.permissions import SEE_MEDIATION, can, household_condition
+from guide.core.timeutil import from_local, local, today
 from guide.household.forms import MOTIVE_LABELS
 from guide.letters import letter_html, letter_pdf
 from guide.models import (
@@ -20,13 +23,10 @@ from guide.models import (
     MediationStatus,
     WrittenRequest,
 )
-from guide.permissions import SEE_MEDIATION, can, household_condition
 from guide.rules import mediation as rules
-from guide.services import audit
 from guide.services.versioned import save_if_current
 from guide.staff.forms import MediationUpdateForm
 from guide.staff.views import bp
-from guide.timeutil import from_local, local, today
 
 
 def _local_date(moment: datetime) -> date:
@@ -111,7 +111,7 @@ def _request_for_staff(reference: str) -> WrittenRequest:
         abort(404)
     household = db.session.get(Household, sent.household_id)
     # the officer and mediator in charge see every request of their households; the mediation group those of
-    # households in mediation (a mediation request always opens or joins a case): guide/permissions.py
+    # households in mediation (a mediation request always opens or joins a case): guide/core/permissions.py
     if household is None or not can(g.staff, SEE_MEDIATION, household):
         abort(404)
     audit.record("staff", g.staff.id, "read", household_id=household.id, entity="written_request",

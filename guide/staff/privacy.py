@@ -14,11 +14,11 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from guide.auth import staff_may, staff_required
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.permissions import ERASE_HOUSEHOLD, EXPORT_HOUSEHOLD_DATA, SEE_ACCESS_LOG, SEE_HOUSEHOLD, can
 from guide.household.privacy import data_labels
 from guide.models import AuditEntry, Household, Proposal, StaffUser, WrittenRequest
-from guide.permissions import ERASE_HOUSEHOLD, EXPORT_HOUSEHOLD_DATA, SEE_ACCESS_LOG, SEE_HOUSEHOLD, can
-from guide.services import audit
 from guide.services.privacy import collect_household, erase_household, export_household
 from guide.staff.views import bp
 

@@ -11,7 +11,9 @@ from flask import abort, current_app, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from guide.auth import staff_required
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.phones import normalize
+from guide.core.timeutil import from_local, local
 from guide.models import (
     Appointment,
     BudgetFacts,
@@ -19,7 +21,6 @@ from guide.models import (
     HouseholdPhone,
     Proposal,
 )
-from guide.phones import normalize
 from guide.rules.budget import EXPENSE_KINDS
 from guide.services import household_file, household_phones
 from guide.staff.forms import (
@@ -34,7 +35,6 @@ from guide.staff.forms import (
     ProposalUpdateForm,
 )
 from guide.staff.views import _household_for_staff, _render_household, bp
-from guide.timeutil import from_local, local
 
 
 def _back(household: Household, anchor: str):  # type: ignore[no-untyped-def]

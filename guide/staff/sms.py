@@ -18,21 +18,21 @@ from sqlalchemy import Select, func, select, update
 from wtforms import SelectField, TextAreaField
 from wtforms.fields import SelectChoice
 
-from guide import phones as phone_numbers
 from guide.auth import current_staff, safe_next, staff_required
-from guide.content import words
-from guide.extensions import db, htmx
-from guide.formfields import options
+from guide.core import audit
+from guide.core import phones as phone_numbers
+from guide.core.content import words
+from guide.core.extensions import db, htmx
+from guide.core.forms import options
+from guide.core.i18n import SOURCE_LANGUAGE, is_latin, language
+from guide.core.permissions import HANDLE_SMS, Reach, can, household_condition, reach
+from guide.core.timeutil import as_utc
 from guide.household.forms import ConfirmForm
-from guide.i18n import SOURCE_LANGUAGE, is_latin, language
 from guide.models import Household, HouseholdPhone, SmsInbound, SmsMessage, StaffUser
 from guide.models.sms import InboxStatus, SmsStatus
-from guide.permissions import HANDLE_SMS, Reach, can, household_condition, reach
-from guide.services import audit
 from guide.sms.encoding import SegmentCount, prepare
 from guide.sms.outbox import enqueue
 from guide.staff.views import _household_for_staff, _render_household, bp
-from guide.timeutil import as_utc
 
 REPLY_KIND = "staff_reply"
 MAX_SEGMENTS = 4  # a reply above this is refused: it costs too much and reads badly on a phone
@@ -357,7 +357,7 @@ def sms_template(household_id: int):  # type: ignore[no-untyped-def]
 # --- the inbox ------------------------------------------------------------------------------------------
 
 def _visible_open(staff: StaffUser) -> Select[Any]:
-    """Open inbound messages this person may handle (guide/permissions.py): with a right reaching every household,
+    """Open inbound messages this person may handle (guide/core/permissions.py): with a right reaching every household,
     all of them (unknown numbers too); otherwise those of their own households."""
     query = select(SmsInbound).where(SmsInbound.inbox_status == InboxStatus.OPEN)
     if reach(staff, HANDLE_SMS) is Reach.ALL:

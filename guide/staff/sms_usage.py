@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from guide.auth import staff_may
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.permissions import SEE_SMS_USAGE
+from guide.core.timeutil import zone
 from guide.models import SmsMessage
-from guide.permissions import SEE_SMS_USAGE
-from guide.services import audit
 from guide.staff.sms import KIND_FAMILIES, OUTCOMES, kind_family, kind_label
 from guide.staff.views import bp
-from guide.timeutil import zone
 
 
 def _now() -> datetime:

@@ -10,7 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from guide.auth import current_staff, safe_next, sign_in_staff, sign_out, staff_may, staff_required
-from guide.extensions import db, limiter
+from guide.core import audit
+from guide.core.extensions import db, limiter
+from guide.core.permissions import EDIT_HOUSEHOLD, IMPORT_HOUSEHOLDS, SEE_HOUSEHOLD, can
+from guide.core.security import check_password
+from guide.core.timeutil import as_utc, local, today
 from guide.household.forms import ConfirmForm
 from guide.models import (
     Appointment,
@@ -21,10 +25,8 @@ from guide.models import (
     StaffUser,
     WrittenRequest,
 )
-from guide.permissions import EDIT_HOUSEHOLD, IMPORT_HOUSEHOLDS, SEE_HOUSEHOLD, can
 from guide.rules.budget import EXPENSE_KINDS
-from guide.security import check_password
-from guide.services import audit, household_file
+from guide.services import household_file
 from guide.services.caseload import caseload, officer_load
 from guide.services.csv_import import KNOWN, import_households
 from guide.services.standing import standing
@@ -41,7 +43,6 @@ from guide.staff.forms import (
     ProposalForm,
     ProposalUpdateForm,
 )
-from guide.timeutil import as_utc, local, today
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -108,7 +109,7 @@ def caseload_page():  # type: ignore[no-untyped-def]
 
 def _household_for_staff(household_id: int) -> Household:
     """The household if this staff member may open it (GET) or record in it (POST); 404 otherwise (existence is not
-    revealed). The rule: guide/permissions.py."""
+    revealed). The rule: guide/core/permissions.py."""
     household = db.session.get(Household, household_id)
     action = EDIT_HOUSEHOLD if request.method == "POST" else SEE_HOUSEHOLD
     if household is None or not can(current_staff(), action, household):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import AuditEntry, Role
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
@@ -32,9 +32,9 @@ def _records(app):
     with app.test_request_context():
         from datetime import date
 
+        from guide.core.uploads import clean_photo
         from guide.models import Household, HouseholdPhone, MediationCase
         from guide.services import requests as written
-        from guide.uploads import clean_photo
         from tests.app.test_written_requests import _jpeg_with_location
 
         ids["phone_id"] = db.session.scalars(select(HouseholdPhone.id).where(

@@ -13,12 +13,12 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from sqlalchemy import select
 
-from guide import uploads
-from guide.extensions import db
+from guide.core import uploads
+from guide.core.extensions import db
+from guide.core.timeutil import local
 from guide.models import Appointment, AuditEntry, CourtesyVisit, Household, MoveExpense, SmsMessage
 from guide.rules.deadlines import refund_deadline
 from guide.services import after_move as service
-from guide.timeutil import local
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.app.test_written_requests import _jpeg_with_location

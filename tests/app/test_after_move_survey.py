@@ -10,8 +10,8 @@ import pytest
 import yaml
 from sqlalchemy import inspect, select
 
-from guide.content import CONTENT_DIR
-from guide.extensions import db
+from guide.core.content import CONTENT_DIR
+from guide.core.extensions import db
 from guide.models import AuditEntry, Household, Role, SurveyAnswer, SurveyInvitation
 from guide.services import after_move as service
 from guide.services.after_move import QUESTIONS

@@ -6,7 +6,7 @@ import io
 
 from sqlalchemy import func, select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import AuditEntry, Household, HouseholdPhone, Role
 from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page

@@ -20,8 +20,8 @@ from flask_limiter.util import get_remote_address
 
 from guide import create_app
 from guide.cli import backup_database
-from guide.extensions import db, limiter
-from guide.logs import JsonHandler, configure_json_logging, mask_number
+from guide.core.extensions import db, limiter
+from guide.core.logs import JsonHandler, configure_json_logging, mask_number
 from guide.models import Household
 from guide.sms import outbox
 from tests.conftest import TEST_CONFIG

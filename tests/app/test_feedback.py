@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import PageFeedback
 from tests.conftest import csrf_token, get_page
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import AuditEntry, ContactNote, Household, Role, StaffUser
 from guide.services import household_file
 from tests.factories import make_household, make_staff
@@ -41,7 +41,7 @@ def test_a_note_whose_log_entry_fails_is_not_saved(app, ctx, monkeypatch) -> Non
     def broken(*_args, **_kwargs) -> None:  # type: ignore[no-untyped-def]
         raise RuntimeError("the access log is down")
 
-    monkeypatch.setattr("guide.services.audit.record", broken)
+    monkeypatch.setattr("guide.core.audit.record", broken)
     with app.test_request_context():
         with pytest.raises(RuntimeError):
             household_file.add_note(db.session.get(Household, household.id),

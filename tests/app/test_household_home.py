@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import Appointment, AppointmentStatus, ProposalStatus, Role
 from guide.services import signin
 from tests.conftest import csrf_token, get_page

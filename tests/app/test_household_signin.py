@@ -12,7 +12,7 @@ import time_machine
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import AuditEntry, SignInCode, SignInLink, SignInTry, SmsMessage
 from guide.services import signin
 from tests.conftest import csrf_token, get_page

@@ -54,4 +54,4 @@ def test_no_view_reads_the_htmx_headers_itself() -> None:
     guide = Path(__file__).resolve().parents[2] / "guide"
     found = [f"{path}:{n}" for path in guide.rglob("*.py")
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if raw.search(line)]
-    assert not found, f"raw HX-* header reads (use guide.extensions.htmx): {found}"
+    assert not found, f"raw HX-* header reads (use guide.core.extensions.htmx): {found}"

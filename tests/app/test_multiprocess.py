@@ -31,7 +31,7 @@ import redis
 from sqlalchemy import func, insert, select
 
 from guide import create_app
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import SignInCode, SmsMessage
 from tests.conftest import TEST_CONFIG
 from tests.factories import make_household

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 
 from guide import create_app
-from guide.config import Config
+from guide.core.config import Config
 from guide.sms import keywords, texts
 from guide.sms.encoding import SmsEncoding
 from tests.conftest import TEST_CONFIG

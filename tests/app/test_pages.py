@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from guide.content import load_flow_structures, load_journey, load_language
+from guide.core.content import load_flow_structures, load_journey, load_language
 from tests.conftest import ALL_LANGUAGES, get_page, visible_text
 
 STAGES = [s["slug"] for s in load_journey()]

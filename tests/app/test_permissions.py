@@ -1,4 +1,4 @@
-"""The permission table (guide/permissions.py): lists and single checks agree, and the rules that matter most hold."""
+"""The permission table (guide/core/permissions.py): lists and single checks agree; the rules that matter most hold."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from guide import permissions as perms
-from guide.extensions import db
+from guide.core import permissions as perms
+from guide.core.extensions import db
 from guide.models import Household, Role, StaffUser
 from tests.factories import make_household
 from tests.security.helpers import _staff

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import AuditEntry, PlanChange, PlanItem, Role
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in

@@ -18,7 +18,7 @@ import requests
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import PlanChange, PlanItem, Role
 from tests.factories import make_household, make_plan_item, make_staff
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import Household, PlanChange, PlanItem
 from guide.services import plan as service
 from tests.factories import make_household, make_plan_item

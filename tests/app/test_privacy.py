@@ -10,7 +10,9 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.security import keyed_hash
 from guide.models import (
     AuditEntry,
     Consent,
@@ -31,8 +33,7 @@ from guide.models import (
     SurveyInvitation,
     WrittenRequest,
 )
-from guide.security import keyed_hash
-from guide.services import audit, privacy
+from guide.services import privacy
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page

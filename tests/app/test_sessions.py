@@ -12,10 +12,10 @@ import time_machine
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.timeutil import as_utc
 from guide.models import AuditEntry, ContactNote, Household, Role, UserSession
 from guide.services import privacy, signin
-from guide.timeutil import as_utc
 from tests.conftest import csrf_token, get_page
 from tests.factories import PASSWORD, make_appointment, make_household, make_staff, signed_in
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from guide.extensions import db
+from guide.core import audit
+from guide.core.extensions import db
 from guide.models import Appointment, AuditEntry, ContactNote, Proposal, Role, StaffUser
-from guide.services import audit
 from tests.conftest import csrf_token, get_page
 from tests.factories import PASSWORD, make_household, make_proposal, make_staff, signed_in
 

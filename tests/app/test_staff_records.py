@@ -8,7 +8,7 @@ from decimal import Decimal
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import Appointment, BudgetFacts, Consent, Household, HouseholdPhone, Proposal
 from tests.app.test_staff import _post_form, log_in
 from tests.conftest import csrf_token, get_page

@@ -10,10 +10,10 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from guide.extensions import db
-from guide.i18n import LANGUAGES
+from guide.core import audit
+from guide.core.extensions import db
+from guide.core.i18n import LANGUAGES
 from guide.models import AuditEntry, HouseholdPhone, Role, SmsInbound, SmsMessage
-from guide.services import audit
 from guide.sms.encoding import prepare
 from guide.staff.sms import reply_labels, reply_texts
 from tests import factories

@@ -13,7 +13,7 @@ from flask import before_render_template, template_rendered
 from jinja2_fragments.flask import before_render_template_block, template_block_rendered
 from sqlalchemy import event
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import Role
 from tests.factories import (
     make_appointment,

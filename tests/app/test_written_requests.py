@@ -10,8 +10,8 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from sqlalchemy import func, select
 
-from guide import uploads
-from guide.extensions import db
+from guide.core import uploads
+from guide.core.extensions import db
 from guide.models import (
     AuditEntry,
     MediationCase,

@@ -7,7 +7,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from guide.content import load_flow_structures, load_journey, load_language
+from guide.core.content import load_flow_structures, load_journey, load_language
 from tests.conftest import ALL_LANGUAGES
 
 STAGES = [s["slug"] for s in load_journey()]

@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import ProposalStatus, SmsMessage
 from guide.rules.deadlines import decision_deadline
 from tests.factories import PASSWORD, make_appointment, make_budget, make_household, make_proposal, make_staff

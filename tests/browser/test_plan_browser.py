@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import Household, PlanChange, PlanItem, Role
 from guide.services import signin
 from tests.factories import PASSWORD, make_household, make_plan_item, make_staff

@@ -27,7 +27,7 @@ def test_refuse_then_ask_for_mediation(phone_ctx, app, ctx, live_server, lang: s
     second = make_proposal(household, rank=2, status=ProposalStatus.VISITED, visit_on=date.today() - timedelta(days=1))
     page = phone_ctx(lang)
     # sign in through a personal link, as from an SMS
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.models import Household
     from guide.services import signin
 

@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import HouseholdPhone, SmsInbound, SmsMessage
 from guide.staff.sms import reply_texts
 from tests import factories

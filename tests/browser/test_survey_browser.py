@@ -21,7 +21,7 @@ def _violations(page) -> list[str]:
 
 def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None:
     household = make_household(language="pt", stage="after-move", moved_on=date.today() - timedelta(days=200))
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.models import Household, SurveyAnswer
     from guide.services import signin
 
@@ -59,7 +59,7 @@ def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None
 
 
 def test_staff_after_move_and_survey_results_pages_on_a_phone(phone_ctx, app, ctx) -> None:
-    from guide.extensions import db
+    from guide.core.extensions import db
     from guide.models import Household, Role
     from guide.services import after_move
 

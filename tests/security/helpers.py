@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from guide.extensions import db, limiter
+from guide.core.extensions import db, limiter
 from guide.models import MediationCase, Role, SmsInbound, StaffUser, WrittenRequest
 from tests import factories
 from tests.app.test_household_home import sign_in_as

@@ -2,7 +2,7 @@
 
 ACCESS below says, for each route pattern of `app.url_map`, who may use it. A route missing from the table fails the
 suite, so nobody adds a route without deciding who may use it. A staff route guarded by a right names that right
-(`_right`): who may use it is then read from the permission table (guide/permissions.py RIGHTS), as the app reads
+(`_right`): who may use it is then read from the permission table (guide/core/permissions.py RIGHTS), as the app reads
 it; who is in charge of household A is written here by hand. `test_the_most_important_rules_by_hand` checks the
 table itself against hand-written answers (an officer never opens another officer's household, and so on).
 
@@ -31,9 +31,9 @@ from bs4 import BeautifulSoup
 from flask import Flask, url_for
 from sqlalchemy import select
 
-from guide import permissions as perms
 from guide.auth import HOUSEHOLD_KEY, STAFF_KEY
-from guide.extensions import db, limiter
+from guide.core import permissions as perms
+from guide.core.extensions import db, limiter
 from guide.models import (
     AuditEntry,
     Household,
@@ -93,7 +93,7 @@ WORLD_STAFF: dict[str, tuple[Role, bool]] = {
 
 
 def _right(action: str, about_a: bool = True) -> dict[str, str]:
-    """A staff route guarded by a right of guide/permissions.py, on household A's records (`about_a`) or on none:
+    """A staff route guarded by a right of guide/core/permissions.py, on household A's records (`about_a`) or on none:
     allowed to the people whose role has the right, for every household or for A as one of theirs."""
     def allowed(person: str) -> bool:
         role, a_is_theirs = WORLD_STAFF[person]
@@ -286,9 +286,9 @@ def _world(app: Flask) -> dict[str, Any]:
                            "expense_id": make_move_expense(a).id,
                            "staff_id": _staff(Role.OFFICER).id}  # whose sessions an admin ends: nobody of the roles
     with app.test_request_context():
+        from guide.core.uploads import clean_photo
         from guide.services import requests as written
         from guide.services.after_move import plan_courtesy_visits
-        from guide.uploads import clean_photo
         from tests.app.test_written_requests import _jpeg_with_location
 
         household = db.session.get(Household, a.id)
@@ -492,7 +492,7 @@ def _send(app: Flask, person: Person, method: str, url: str, endpoint: str) -> A
 
 # --- the table itself, checked by hand ------------------------------------------------------------------------
 
-BY_HAND = {  # who among the staff may use these routes, written out here rather than read from guide/permissions.py
+BY_HAND = {  # who among the staff may use these routes, written out here, not read from guide/core/permissions.py
     # an officer never opens another officer's household (nor a mediator another's); the group opens no file
     ("/staff/households/<int:household_id>", "GET"): {OFFICER_IN, MEDIATOR_IN, ADMIN},
     ("/staff/households/<int:household_id>/notes", "POST"): {OFFICER_IN, MEDIATOR_IN, ADMIN},

@@ -14,7 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from guide.i18n import LANGUAGES
+from guide.core.i18n import LANGUAGES
 from guide.sms import keywords
 from guide.sms.keywords import Intent, Parsed, normalize, parse
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN

@@ -20,9 +20,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from guide.extensions import db, limiter
+from guide.core.extensions import db, limiter
+from guide.core.security import same_site_path
 from guide.models import SmsMessage
-from guide.security import same_site_path
 from guide.services import signin
 from tests.conftest import csrf_token, get_page
 from tests.factories import make_household, make_staff

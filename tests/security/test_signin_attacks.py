@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from guide import create_app
 from guide.auth import HOUSEHOLD_KEY, STAFF_KEY
-from guide.extensions import db, limiter
+from guide.core.extensions import db, limiter
 from guide.models import SignInCode, StaffUser
 from guide.services import signin
 from tests.conftest import TEST_CONFIG, csrf_token
@@ -295,7 +295,7 @@ def test_session_cookies_are_httponly_and_samesite_lax(app, ctx) -> None:
 
 
 def test_behind_tls_every_cookie_is_secure(app, database_url) -> None:
-    from guide.extensions import talisman
+    from guide.core.extensions import talisman
     from tests import factories
 
     settings = dict(vars(talisman))  # one Talisman for the process: the last app built sets its options

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import SmsInbound
 from tests.factories import make_proposal
 from tests.security.helpers import PHONE, World, csrf, make_world, read_form, soup_of, submit_mediation

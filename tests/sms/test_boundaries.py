@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from guide.events import record_changed
-from guide.extensions import db
+from guide.core.events import record_changed
+from guide.core.extensions import db
 from guide.models import Appointment, Household, SmsMessage
 from guide.sms import outbox
 from tests.factories import make_appointment, make_household
@@ -50,7 +50,7 @@ def test_messaging_imports_no_feature(module: str) -> None:
 
 def test_the_versioned_save_does_not_call_into_sms() -> None:
     assert sorted(name for name in _imports("guide.services.versioned") if name.startswith("guide.sms")) == [], \
-        "guide/services/versioned.py must announce the change (guide.events.record_changed), not call SMS code"
+        "guide/services/versioned.py must announce the change (guide.core.events.record_changed), not call SMS code"
 
 
 def test_importing_the_outbox_loads_no_feature() -> None:

@@ -19,9 +19,9 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.i18n import LANGUAGES
 from guide.flows import Flow, FlowState, walk
-from guide.i18n import LANGUAGES
 from guide.models import (
     Appointment,
     AppointmentStatus,
@@ -377,8 +377,8 @@ def _sms_consents(app: Flask, household_id: int) -> list[tuple]:
 
 def test_the_households_consent_record_follows_stop_and_start(sms_app, household) -> None:
     """The phone's flag (what sending obeys) and the household's dated consent rows never disagree."""
+    from guide.core.timeutil import today
     from guide.models import Consent
-    from guide.timeutil import today
 
     with sms_app.app_context():
         db.session.add(Consent(household_id=household.id, kind="sms", given_on=date(2026, 9, 1)))

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Select, func, insert, select, update
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import HouseholdPhone, SmsMessage
 from guide.sms import outbox
 from guide.sms.gateway import TwilioGateway

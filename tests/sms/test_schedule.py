@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from guide.extensions import db
+from guide.core.extensions import db
+from guide.core.security import keyed_hash
 from guide.models import Appointment, Household, HouseholdPhone, Proposal, SignInLink, SmsMessage
 from guide.models.sms import SmsStatus
 from guide.rules.reminders import QuietHours, appointment_reminders
-from guide.security import keyed_hash
 from guide.sms import outbox, schedule
 from tests.factories import make_appointment, make_household, make_proposal
 from tests.sms.conftest import MONDAY_10, drain

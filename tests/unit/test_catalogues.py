@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from guide.i18n import LANGUAGES, SOURCE_LANGUAGE, TRANSLATIONS_DIR
+from guide.core.i18n import LANGUAGES, SOURCE_LANGUAGE, TRANSLATIONS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 OTHER = [code for code in LANGUAGES if code != SOURCE_LANGUAGE]

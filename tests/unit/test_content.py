@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from guide.content import ACRONYM, load_flow_structures, load_journey, load_language, readability_report
-from guide.i18n import LANGUAGES, SOURCE_LANGUAGE
+from guide.core.content import ACRONYM, load_flow_structures, load_journey, load_language, readability_report
+from guide.core.i18n import LANGUAGES, SOURCE_LANGUAGE
 
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != SOURCE_LANGUAGE]
 FRENCH = load_language("fr")

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from guide.content import load_flow_structures
+from guide.core.content import load_flow_structures
 from guide.flows import FlowError, build_flow, parse_date, walk
 
 TODAY = date(2026, 11, 22)  # a Sunday

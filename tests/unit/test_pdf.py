@@ -10,7 +10,7 @@ from html import escape
 import pytest
 from pypdf import PdfReader
 
-from guide.pdf import STATIC_DIR, ResourceRefused, StaticOnlyFetcher, html_to_pdf, letter_stylesheet
+from guide.core.pdf import STATIC_DIR, ResourceRefused, StaticOnlyFetcher, html_to_pdf, letter_stylesheet
 
 TYPED_BY_HOUSEHOLD = "<script>alert(1)</script>"
 TINY_PNG = base64.b64decode(

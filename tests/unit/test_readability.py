@@ -2,7 +2,7 @@
 
 import pytest
 
-from guide.readability import measure, plain_text, syllables
+from guide.core.readability import measure, plain_text, syllables
 
 
 @pytest.mark.parametrize(

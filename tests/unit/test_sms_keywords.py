@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from guide.content import CONTENT_DIR
-from guide.i18n import LANGUAGES
+from guide.core.content import CONTENT_DIR
+from guide.core.i18n import LANGUAGES
 from guide.sms.keywords import (
     LISTED,
     TWILIO_RESERVED,

@@ -8,8 +8,8 @@ from functools import cache
 
 import pytest
 
-from guide.content import ContentStore
-from guide.i18n import LANGUAGES
+from guide.core.content import ContentStore
+from guide.core.i18n import LANGUAGES
 from guide.sms.keywords import Intent, parse
 from guide.sms.texts import FLOW_KINDS, KINDS, MULTILINGUAL_KINDS, help_kind, render, texts
 

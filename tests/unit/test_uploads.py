@@ -10,8 +10,8 @@ import zlib
 import pytest
 from PIL import Image, ImageCms, ImageFile, JpegImagePlugin, PngImagePlugin
 
-from guide import uploads
-from guide.uploads import MAX_SIDE, CleanPhoto, PhotoError, clean_photo
+from guide.core import uploads
+from guide.core.uploads import MAX_SIDE, CleanPhoto, PhotoError, clean_photo
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112

@@ -17,7 +17,7 @@ depends_on = None
 
 def _pseudonymise_existing_entries() -> None:
     """Entries written before this revision get the same pseudonyms the app now writes (key from the app)."""
-    from guide.services.audit import entity_pseudonym, household_pseudonym, pseudonym
+    from guide.core.audit import entity_pseudonym, household_pseudonym, pseudonym
 
     bind = op.get_bind()
     references = dict(bind.execute(sa.text("SELECT id, reference FROM household")).all())

@@ -25,7 +25,7 @@ class SharedNumbers(RuntimeError):
 
 def shared_numbers(bind) -> list[tuple[str, list[str]]]:  # type: ignore[no-untyped-def]
     """(masked number, references of the files holding it) for every number on more than one file."""
-    from guide.logs import mask_number
+    from guide.core.logs import mask_number
 
     rows = bind.execute(sa.text(
         "SELECT p.number, h.reference FROM household_phone p JOIN household h ON h.id = p.household_id "

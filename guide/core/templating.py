@@ -7,8 +7,8 @@ from datetime import date, datetime
 from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_time
 
-from guide import phones
-from guide.timeutil import as_utc, local
+from guide.core import phones
+from guide.core.timeutil import as_utc, local
 
 
 def date_full(value: date | datetime | None) -> str:

@@ -18,9 +18,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, has_app_context, request, session
 
-from guide.config import Config
+from guide.core.config import Config
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "translations"
 SOURCE_LANGUAGE = "fr"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INSTANCE = ROOT / "instance"
 
 
@@ -14,7 +14,7 @@ class Config:
     DATABASE_URL = f"sqlite:///{INSTANCE / 'guide.sqlite3'}"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     TIME_ZONE = "Europe/Paris"
-    # the ONE list of languages (guide/i18n.py takes names, direction and script from Babel's locale data); a new
+    # the ONE list of languages (guide/core/i18n.py takes names, direction and script from Babel's locale data); a new
     # language is a code here, a folder in CONTENT_DIR and a catalogue in TRANSLATIONS_DIR: no code changes
     LANGUAGES = ["fr", "ar", "en", "tr", "pt"]
     CONTENT_DIR = str(ROOT / "content")  # the guide's words as data (content/README.md)
@@ -60,7 +60,7 @@ class Config:
     STAFF_MAX_FAILED_LOGINS = 5
     STAFF_LOCK_MINUTES = 15
     # memory:// counts per process; with several processes (gunicorn workers, hosts) use redis://127.0.0.1:6379/0
-    # so they share counters (guide/extensions.py: if Redis fails, each process falls back to its memory)
+    # so they share counters (guide/core/extensions.py: if Redis fails, each process falls back to its memory)
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_KEY_PREFIX = "guide"  # keys in Redis: LIMITS:LIMITER/guide/...
     RATELIMIT_HEADERS_ENABLED = False

@@ -14,7 +14,7 @@ import hmac
 
 from flask import current_app
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import AuditEntry, Household
 
 

@@ -20,10 +20,10 @@ import nh3
 import yaml
 from flask import current_app, has_app_context
 
-from guide.i18n import SOURCE_LANGUAGE
-from guide.readability import EMPTY, Readability, measure
+from guide.core.i18n import SOURCE_LANGUAGE
+from guide.core.readability import EMPTY, Readability, measure
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 MORE_MARKER = "<!-- more -->"
 
 _ALLOWED_TAGS = {"p", "h2", "h3", "ul", "ol", "li", "strong", "em", "a", "br", "blockquote", "table",

@@ -7,7 +7,7 @@ construction), the templates (`can`, a Jinja global that runs no query) and the 
 Adding a staff role: a value in `guide.models.Role`, its label (guide/household/labels.py ROLES), a row in RIGHTS
 and, when it reaches households of its own, a line in SCOPES. Nothing else decides by role.
 
-Kept free of views and feature modules (it will move to guide/core/): it imports guide.models, guide.extensions
+Kept free of views and feature modules (it will move to guide/core/): it imports guide.models, guide.core.extensions
 and sqlalchemy only.
 """
 
@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, false, select, true
 
-from guide.extensions import db
+from guide.core.extensions import db
 from guide.models import Household, MediationCase, Role, StaffUser
 
 # --- the rights ----------------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def _role(staff: StaffUser) -> Role | None:
 def reach(staff: StaffUser | None, action: str) -> Reach | None:
     """How far this person's right goes (None: not at all)."""
     if action not in ACTIONS:
-        raise KeyError(f"unknown action {action!r} (guide/permissions.py ACTIONS)")
+        raise KeyError(f"unknown action {action!r} (guide/core/permissions.py ACTIONS)")
     role = _role(staff) if staff is not None else None
     return RIGHTS.get(role, {}).get(action) if role is not None else None
 
