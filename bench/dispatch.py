@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._server import reset_database  # noqa: E402
+
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))  # a Monday inside the sending hours
 
 
@@ -43,17 +45,6 @@ def _drain(url: str, fake_url: str) -> None:
     with app.app_context():
         while dispatch_once(limit=50, now=NOW).claimed:
             pass
-
-
-def _reset(url: str) -> None:
-    import sqlalchemy as sa
-
-    if url.startswith("postgresql"):
-        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
 
 
 def run(url: str, fake, messages: int, dispatchers: int) -> float:  # type: ignore[no-untyped-def]
@@ -96,7 +87,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='guide-bench-')}/dispatch.sqlite3"
-    _reset(url)
+    reset_database(url)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
 
     import flask_migrate

@@ -29,19 +29,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._server import reset_database  # noqa: E402
+
 PARIS = ZoneInfo("Europe/Paris")
 PER_HOUSEHOLD = 2
-
-
-def _reset(url: str) -> None:
-    import sqlalchemy as sa
-
-    if url.startswith("postgresql"):
-        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
 
 
 def seed(app, appointments: int) -> list[int]:  # type: ignore[no-untyped-def]
@@ -109,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='guide-bench-')}/reminders.sqlite3"
-    _reset(url)
+    reset_database(url)
 
     import flask_migrate
     import sqlalchemy as sa

@@ -22,16 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def _reset(url: str) -> None:
-    import sqlalchemy as sa
-
-    if url.startswith("postgresql"):
-        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+from bench._server import reset_database  # noqa: E402
 
 
 def main() -> int:
@@ -41,7 +32,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='guide-bench-')}/exactly_once.sqlite3"
-    _reset(url)
+    reset_database(url)
 
     import flask_migrate
     import time_machine

@@ -175,8 +175,8 @@ def staff_login_url() -> str:
     return url_for("staff.login", next=request.path, expired=_why_out())
 
 
-def staff_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Only signed-in staff (of the given roles, when given; admins always). For a right, prefer `staff_may`."""
+def _staff_only(allowed: Callable[[StaffUser], bool]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Signed-in staff for whom `allowed` holds (403 for the others); anyone else goes to the login page."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -184,30 +184,22 @@ def staff_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
             staff = current_staff()
             if staff is None:
                 return redirect(staff_login_url())
-            if roles and staff.role not in roles and not staff.is_admin:
+            if not allowed(staff):
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def staff_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Only signed-in staff (of the given roles, when given; admins always). For a right, prefer `staff_may`."""
+    return _staff_only(lambda staff: not roles or staff.role in roles or staff.is_admin)
 
 
 def staff_may(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Only signed-in staff who have this right of guide/core/permissions.py (403 for the others)."""
     permissions.reach(None, action)  # an unknown action fails when the route is declared, not when it is used
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            staff = current_staff()
-            if staff is None:
-                return redirect(staff_login_url())
-            if not permissions.can(staff, action):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
+    return _staff_only(lambda staff: permissions.can(staff, action))
 
