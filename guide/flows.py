@@ -56,9 +56,6 @@ class Flow:
     start: str
     steps: dict[str, Step]
 
-    def question_steps(self) -> list[Step]:
-        return [s for s in self.steps.values() if s.kind != "result"]
-
 
 @dataclass
 class FlowState:

@@ -59,10 +59,6 @@ class Page:
         return "\n".join([self.household_text, self.details])
 
     @cached_property
-    def body_html(self) -> str:
-        return render_markdown(self.body)
-
-    @cached_property
     def details_html(self) -> str:
         return render_markdown(self.details) if self.details.strip() else ""
 

@@ -10,7 +10,7 @@ from wtforms import Field, SelectFieldBase
 
 from guide.core.templating import date_full
 from guide.models import PlanChange, PlanItem
-from guide.plan.forms import OWN_WORDS, RATED, STATUS_LABELS, WHO_LABELS
+from guide.plan.forms import OWN_WORDS, STATUS_LABELS, WHO_LABELS
 from guide.services import plan as service
 
 
@@ -53,10 +53,6 @@ def label(lang: str, table: str, code: str | None) -> str:
 
 def labels(lang: str, table: str, codes: list[str] | None) -> str:
     return ", ".join(service.label(lang, table, c) for c in codes or [])
-
-
-def rated(item: PlanItem) -> list[tuple[str, str]]:
-    return [(key, (item.data or {}).get(key, "")) for key in RATED]
 
 
 def value(field: Field, raw: Any) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from guide.core import audit
@@ -205,6 +205,3 @@ def _staff(email: str, role: Role, by_email: dict[str, StaffUser], default: Staf
         return None
     return found
 
-
-def count_households() -> int:
-    return db.session.scalar(select(func.count()).select_from(Household)) or 0
