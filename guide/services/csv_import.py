@@ -204,4 +204,3 @@ def _staff(email: str, role: Role, by_email: dict[str, StaffUser], default: Staf
         error(column, _("Aucun compte %(role)s avec cette adresse.", role=role_label(role.value)))
         return None
     return found
-
