@@ -15,24 +15,20 @@ from sqlalchemy import func, select
 from guide.core.extensions import db
 from guide.core.timeutil import as_utc
 from guide.models import AuditEntry, ContactNote, Household, Role, UserSession
-from guide.services import privacy, signin
+from guide.services import privacy
+from tests.app.test_household_home import sign_in_as
+from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page
 from tests.factories import PASSWORD, make_appointment, make_household, make_staff, signed_in
 
 
 def _sign_in_household(client, app, household) -> None:
     """Through a personal link, as a household does."""
-    with app.test_request_context():
-        token = signin.create_link(db.session.get(Household, household.id))
-        db.session.commit()
-    page = get_page(client, f"/k/{token}")
-    assert client.post(f"/k/{token}", data={"csrf_token": csrf_token(page.soup)}).status_code == 303
+    sign_in_as(client, app, household)
 
 
 def _log_in(client, staff) -> None:
-    page = get_page(client, "/staff/login")
-    response = client.post("/staff/login", data={"csrf_token": csrf_token(page.soup), "email": staff.email,
-                                                 "password": PASSWORD})
+    response = log_in(client, staff)
     assert response.status_code == 303, f"login failed: {response.status_code}"
 
 
