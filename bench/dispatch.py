@@ -39,7 +39,7 @@ def _app(url: str, fake_url: str):  # type: ignore[no-untyped-def]
 
 
 def _drain(url: str, fake_url: str) -> None:
-    from guide.sms.outbox import dispatch_once
+    from guide.messaging.outbox import dispatch_once
 
     app = _app(url, fake_url)
     with app.app_context():

@@ -38,8 +38,8 @@ def seed(database_url: str, count: int) -> list[str]:
     from guide import create_app
     from guide.core.extensions import db
     from guide.core.security import hash_password
+    from guide.features.signin.service import create_link
     from guide.models import Appointment, Household, HouseholdPhone, Proposal, StaffUser
-    from guide.services.signin import create_link
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench"})
     with app.app_context():

@@ -36,8 +36,8 @@ def main() -> None:
     household = factories.make_household(language="ar", officer_id=officer.id)
     client = app.test_client()
     from guide.core.extensions import db
+    from guide.features.signin import service as signin
     from guide.models import Household
-    from guide.services import signin
 
     with app.test_request_context():
         token = signin.create_link(db.session.get(Household, household.id))

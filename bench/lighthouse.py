@@ -33,8 +33,8 @@ def household_cookie(base: str, database_url: str, reference: str) -> str:
     from bench.household_home import open_session
     from guide import create_app
     from guide.core.extensions import db
+    from guide.features.signin.service import create_link
     from guide.models import Household
-    from guide.services.signin import create_link
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench"})
     with app.test_request_context():

@@ -112,6 +112,7 @@ def seed(url: str, count: int, signed_in: int) -> tuple[list[Member], list[str]]
     from guide import create_app
     from guide.core.extensions import db
     from guide.core.security import hash_password
+    from guide.features.signin.service import create_link
     from guide.models import (
         Appointment,
         Household,
@@ -122,7 +123,6 @@ def seed(url: str, count: int, signed_in: int) -> tuple[list[Member], list[str]]
         SmsMessage,
         StaffUser,
     )
-    from guide.services.signin import create_link
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     rng = random.Random(7)

@@ -31,9 +31,9 @@ def seed(database_url: str) -> tuple[dict[str, str], int]:
     from guide import create_app
     from guide.core.extensions import db
     from guide.core.security import hash_password
+    from guide.features.plan import service as plan
+    from guide.features.signin.service import create_link
     from guide.models import Household, HouseholdPhone, StaffUser
-    from guide.services import plan
-    from guide.services.signin import create_link
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench"})
     tokens = {}

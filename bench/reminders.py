@@ -2,7 +2,7 @@
 
 Seeds households (each with phones that accept SMS, in the five languages) and their appointments on realistic
 half-hour slots over the next four months, plus a proposal awaiting an answer for one household in three; then
-times `guide.sms.schedule.sync()` for every household:
+times `guide.features.reminders.service.sync()` for every household:
 
 1. first run: every reminder queued;
 2. second run: nothing changed (what the nightly safety net costs);
@@ -81,7 +81,7 @@ def seed(app, appointments: int) -> list[int]:  # type: ignore[no-untyped-def]
 
 def timed(label: str, app) -> float:  # type: ignore[no-untyped-def]
     from guide.core.extensions import db
-    from guide.sms.schedule import sync
+    from guide.features.reminders.service import sync
 
     started, cpu = time.perf_counter(), time.process_time()
     result = sync()

@@ -39,7 +39,7 @@ def main() -> int:
 
     from guide import create_app
     from guide.core.extensions import db
-    from guide.sms import outbox
+    from guide.messaging import outbox
     from tests import factories
     from tests.conftest import TEST_CONFIG
     from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
@@ -59,7 +59,7 @@ def main() -> int:
             flask_migrate.upgrade()
             print(f"database: {db.engine.dialect.name}; {args.messages:,} messages a run, 2 dispatchers, 30 % faults")
         factories.APP = app
-        logging.getLogger("guide.sms").setLevel(logging.ERROR)  # one warning per injected fault otherwise
+        logging.getLogger("guide.messaging").setLevel(logging.ERROR)  # one warning per injected fault otherwise
         for run in range(1, args.runs + 1):
             with app.app_context(), db.engine.begin() as conn:
                 for table in reversed(db.metadata.sorted_tables):

@@ -89,8 +89,8 @@ def seed(database_url: str, count: int) -> list[str]:
     """Households to sign in (personal-link tokens), made with the test factories."""
     from guide import create_app
     from guide.core.extensions import db
+    from guide.features.signin import service as signin
     from guide.models import Household
-    from guide.services import signin
     from tests import factories
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})

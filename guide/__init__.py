@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -24,6 +25,12 @@ from guide.core.i18n import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The rooms of guide/features/ that serve pages, each a blueprint with one child per audience
+# (household, staff, public, twilio): endpoints read "<feature>.<audience>.<view>".
+FEATURES = ("guide", "simulator", "signin", "standing", "appointments", "requests", "mediation", "plan",
+            "after_move", "privacy", "household_file", "caseload", "csv_import", "accounts", "sms_replies",
+            "sms_usage")
 
 CSP = {
     "default-src": "'self'",
@@ -79,28 +86,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from guide.core import templating
 
     templating.register(app)
-    from guide.household import labels
+    from guide.core import labels
 
     labels.register(app)
     from guide.core.permissions import template_can
 
     app.jinja_env.globals["can"] = template_can  # who may do what (guide/core/permissions.py), without a query
 
-    from guide.household.views import bp as household_bp
-    from guide.plan import household_bp as plan_household_bp
-    from guide.plan import staff_bp as plan_staff_bp
-    from guide.public.views import bp as public_bp
-    from guide.sms.views import bp as sms_bp
-    from guide.staff.views import bp as staff_bp
+    from guide import features
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(household_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(sms_bp)
-    app.register_blueprint(plan_household_bp)
-    app.register_blueprint(plan_staff_bp)
-    from guide.services import consent, signin
-    from guide.sms import outbox, schedule
+    for feature in FEATURES:
+        app.register_blueprint(importlib.import_module(f"{features.__name__}.{feature}").bp)
+    from guide.features.privacy import consent
+    from guide.features.reminders import service as schedule
+    from guide.features.signin import service as signin
+    from guide.messaging import outbox
 
     # the outbox imports no feature: what it needs from them is handed in here
     outbox.install(app, outbox.OutboxHooks(mint_link=signin.mint_link, record_opt_out=consent.record_opt_out))
@@ -171,16 +171,16 @@ def _register_hooks(app: Flask) -> None:
     def drop_nul_characters() -> None:
         """NUL is never text anyone typed, and PostgreSQL refuses it in text columns (a 500): no page has it in its
         address, and it is dropped from query strings and forms. Signed webhooks keep what was signed;
-        guide/sms/views.py cleans what it stores."""
+        guide/features/sms_replies/twilio.py cleans what it stores."""
         if "\x00" in request.path:
             abort(404)
         if any("\x00" in value for _key, value in request.args.items(multi=True)):
             request.args = _without_nul(request.args)  # type: ignore[misc]
-        if request.blueprint != "sms" and request.method in ("POST", "PUT", "PATCH") and any(
+        if request.blueprint != "sms_replies.twilio" and request.method in ("POST", "PUT", "PATCH") and any(
                 "\x00" in value for _key, value in request.form.items(multi=True)):
             request.form = _without_nul(request.form)  # type: ignore[misc]
 
-    from guide.auth import note_activity
+    from guide.core.auth import note_activity
 
     app.before_request(note_activity)  # who is signed in: the session record the cookie names, checked each request
 
@@ -194,7 +194,7 @@ def _register_hooks(app: Flask) -> None:
 
     @app.context_processor
     def language_context() -> dict[str, Any]:
-        from guide.auth import current_household, current_staff
+        from guide.core.auth import current_household, current_staff
 
         household, staff = current_household(), current_staff()
         for signed_in in (household, staff):  # a commit in the view expired it: read it here, not while rendering
@@ -209,7 +209,7 @@ def _register_hooks(app: Flask) -> None:
     def private_pages_not_kept(response):  # type: ignore[no-untyped-def]
         """Nothing shown to a signed-in household or staff member stays in the browser's cache: on a shared phone,
         the back button after "not my phone" must not bring the file back. Static files are not personal."""
-        from guide.auth import HOUSEHOLD_KEY, STAFF_KEY
+        from guide.core.auth import HOUSEHOLD_KEY, STAFF_KEY
 
         if request.endpoint != "static" and "Cache-Control" not in response.headers and (
                 session.get(HOUSEHOLD_KEY) is not None or session.get(STAFF_KEY) is not None):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def register_cli(app: Flask) -> None:
-    from guide.cli_privacy import register as register_privacy
+    from guide.features.privacy.cli import register as register_privacy
 
     register_privacy(app)
 
@@ -29,7 +29,7 @@ def register_cli(app: Flask) -> None:
     def demo() -> None:
         """Bring the schema up to date, load demo staff and households, and print how to sign in as each."""
         from guide.demo import load_demo
-        from guide.public.views import today
+        from guide.features.guide.public import today
 
         upgrade()
         base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
@@ -56,7 +56,7 @@ def register_cli(app: Flask) -> None:
         """Send due SMS from the outbox (safe to run as several processes)."""
         import time
 
-        from guide.sms.outbox import dispatch_once
+        from guide.messaging.outbox import dispatch_once
 
         while True:
             result = dispatch_once()
@@ -74,7 +74,7 @@ def register_cli(app: Flask) -> None:
         import time
 
         from guide.core.extensions import db
-        from guide.sms.schedule import sync
+        from guide.features.reminders.service import sync
 
         started = time.perf_counter()
         result = sync()

@@ -99,7 +99,7 @@ def _create(today: date) -> None:
                                    with_whom=household.officer.name))
         _sms_history(household, index)
         if household.moved_on is not None:
-            from guide.services.after_move import plan_courtesy_visits
+            from guide.features.after_move.service import plan_courtesy_visits
 
             db.session.flush()
             plan_courtesy_visits(household)

@@ -123,11 +123,11 @@ def make_move_expense(household: Household, **overrides: Any) -> Any:
 
 
 def signed_in(client: Any, *, household_id: int | None = None, staff_id: int | None = None, app: Any = None) -> None:
-    """What a successful sign-in leaves behind, through guide.auth itself: a session record and a cookie naming it
+    """What a successful sign-in leaves behind, through guide.core.auth itself: a session record and a cookie naming it
     (the sign-in forms are tested elsewhere; most tests only need someone signed in)."""
     from flask import session
 
-    from guide import auth
+    from guide.core import auth
 
     with (app or APP).test_request_context():
         if household_id is not None:

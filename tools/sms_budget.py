@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from guide.core.i18n import configured_languages
 
 LANGUAGES = configured_languages()
-from guide.sms.texts import render
+from guide.messaging.texts import render
 from tests.unit.test_sms_texts import BUDGET, MESSAGE_KINDS, _longest
 
 

@@ -37,12 +37,12 @@ class Config:
     COMPRESS_MIN_SIZE = 500
     SEND_FILE_MAX_AGE_DEFAULT = 7 * 24 * 3600
     # Household sign-in (no password): short sessions fit for a shared phone. Sessions are records on the server
-    # (guide/services/sessions.py): idle and maximum age are checked there, and signing out ends them.
+    # (guide/core/sessions.py): idle and maximum age are checked there, and signing out ends them.
     HOUSEHOLD_IDLE_MINUTES = 15
     HOUSEHOLD_MAX_HOURS = 2
     SIGNIN_CODE_MINUTES = 10  # any unexpired, unused code of the number signs in, whatever was asked since
     # Per-number limits over a sliding window, each for one asking address (an IPv4 address, an IPv6 /64) and in
-    # all, counted alike for known and unknown numbers (guide/services/signin.py). From one or two addresses a
+    # all, counted alike for known and unknown numbers (guide/features/signin/service.py). From one or two addresses a
     # stranger uses at most 2 x 3 codes and 2 x 5 wrong tries: the owner's own share stays whole.
     SIGNIN_WINDOW_HOURS = 24  # at most 24: the page says "today" or "tomorrow from HH:MM"
     SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS = 3  # past it: no code made, the page says so and until when
@@ -78,7 +78,7 @@ class Config:
     QUIET_END_HOUR = 20  # SMS go out between 09:00 and 20:00, Monday to Saturday, public holidays excepted
     DEFAULT_REGION = "FR"  # phone numbers typed without +33
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # requests above 16 MB (three 5 MB photos and text) are refused
-    # data protection (`flask --app guide privacy retention`, guide/services/privacy.py)
+    # data protection (`flask --app guide privacy retention`, guide/features/privacy/service.py)
     RETENTION_ANONYMISE_DAYS = 730  # a household file is anonymised this long after its last operation
     RETENTION_ACCESS_LOG_DAYS = 365  # access-log entries are deleted after this
     RETENTION_SMS_DAYS = 365  # SMS texts are blanked after this (counts and statuses stay)

@@ -237,7 +237,7 @@ class ContentStore:
     """All languages' content, loaded once at start-up; French fills any gap (the tests forbid gaps)."""
 
     def __init__(self, languages: list[str], root: Path = CONTENT_DIR) -> None:
-        from guide.flows import build_flow
+        from guide.features.guide.flows import build_flow
 
         self.root = root
         self.journey = load_journey(root)

@@ -10,6 +10,7 @@ from blinker import Namespace
 
 _events = Namespace()
 
-# A row was changed by a plain UPDATE (guide/services/versioned.py), so no ORM object shows the change to the
-# session's hooks. Sender: the model class; keyword `row_id`: the row's id. Reminders listen (guide/sms/schedule.py).
+# A row was changed by a plain UPDATE (guide/core/versioned.py), so no ORM object shows the change to the
+# session's hooks. Sender: the model class; keyword `row_id`: the row's id.
+# Reminders listen (guide/features/reminders/service.py).
 record_changed = _events.signal("record-changed")

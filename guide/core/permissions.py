@@ -1,10 +1,10 @@
 """Who may do what: one table of staff roles × rights, and the one rule saying which households are a person's.
 
-Every decision about staff access reads this module: the routes (`guide.auth.staff_may`, and `can` on a household),
+Every decision about staff access reads this module: the routes (`guide.core.auth.staff_may`, and `can` on a household),
 the lists (`visible_households`, `household_condition`: the same rule as SQL, so a list and a file agree by
 construction), the templates (`can`, a Jinja global that runs no query) and the authorisation-matrix test.
 
-Adding a staff role: a value in `guide.models.Role`, its label (guide/household/labels.py ROLES), a row in RIGHTS
+Adding a staff role: a value in `guide.models.Role`, its label (guide/core/labels.py ROLES), a row in RIGHTS
 and, when it reaches households of its own, a line in SCOPES. Nothing else decides by role.
 
 Kept free of views and feature modules (it will move to guide/core/): it imports guide.models, guide.core.extensions

@@ -69,7 +69,7 @@ class UserSession(db.Model):
     """A signed-in session, named by a random token in the signed cookie; only a keyed hash of the token is kept.
 
     The cookie alone no longer proves anything: each request needs an open row, so ending the row ends the session
-    on the phone that holds the cookie and on any copy of it (guide/services/sessions.py)."""
+    on the phone that holds the cookie and on any copy of it (guide/core/sessions.py)."""
 
     __tablename__ = "user_session"
     __table_args__ = (

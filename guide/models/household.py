@@ -53,7 +53,7 @@ class HouseholdPhone(db.Model):
 
     One number, one household: the number is unique over the whole table. Every row is active (a number taken
     off a file, or the phones of an erased or anonymised file, are deleted, never kept aside), so sign-in and
-    inbound SMS find at most one household for a number (guide/services/household_phones.py).
+    inbound SMS find at most one household for a number (guide/features/phones/service.py).
     """
 
     __tablename__ = "household_phone"

@@ -33,8 +33,8 @@ def _records(app):
         from datetime import date
 
         from guide.core.uploads import clean_photo
+        from guide.features.requests import service as written
         from guide.models import Household, HouseholdPhone, MediationCase
-        from guide.services import requests as written
         from tests.app.test_written_requests import _jpeg_with_location
 
         ids["phone_id"] = db.session.scalars(select(HouseholdPhone.id).where(
@@ -53,8 +53,8 @@ def _records(app):
 def _their_expense_and_visit(theirs) -> tuple[int, int]:
     from datetime import date
 
+    from guide.features.after_move.service import plan_courtesy_visits
     from guide.models import Household
-    from guide.services.after_move import plan_courtesy_visits
     from tests.factories import make_move_expense
 
     household = db.session.get(Household, theirs.id)

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from guide.core import uploads
 from guide.core.extensions import db
 from guide.core.timeutil import local
+from guide.features.after_move import service
 from guide.models import Appointment, AuditEntry, CourtesyVisit, Household, MoveExpense, SmsMessage
 from guide.rules.deadlines import refund_deadline
-from guide.services import after_move as service
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.app.test_written_requests import _jpeg_with_location
@@ -30,8 +30,9 @@ TODAY = date(2026, 11, 23)  # a Monday
 
 @pytest.fixture()
 def frozen(monkeypatch):
-    for module in ("guide.household.after_move", "guide.staff.after_move", "guide.staff.views",
-                   "guide.household.views"):
+    for module in ("guide.features.after_move.household", "guide.features.after_move.staff",
+                   "guide.features.household_file.page", "guide.features.standing.household",
+                   "guide.features.signin.household"):
         monkeypatch.setattr(f"{module}.today", lambda: TODAY)
 
 

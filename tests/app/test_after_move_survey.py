@@ -12,9 +12,9 @@ from sqlalchemy import inspect, select
 
 from guide.core.content import CONTENT_DIR
 from guide.core.extensions import db
+from guide.features.after_move import service
+from guide.features.after_move.service import QUESTIONS
 from guide.models import AuditEntry, Household, Role, SurveyAnswer, SurveyInvitation
-from guide.services import after_move as service
-from guide.services.after_move import QUESTIONS
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.conftest import ALL_LANGUAGES, csrf_token, get_page, visible_text
@@ -29,7 +29,7 @@ ANSWERS = {"support": "very_satisfied", "information": "satisfied", "move_day": 
 
 @pytest.fixture()
 def frozen(monkeypatch):
-    monkeypatch.setattr("guide.household.after_move.today", lambda: TODAY)
+    monkeypatch.setattr("guide.features.after_move.household.today", lambda: TODAY)
 
 
 @pytest.mark.parametrize("lang", ALL_LANGUAGES)
@@ -53,11 +53,11 @@ def _answer(client, answers: dict[str, str], lang: str = "fr"):
 def test_the_survey_opens_6_months_after_the_move(client, app, ctx, monkeypatch) -> None:
     household = make_household(moved_on=MOVED)
     sign_in_as(client, app, household)
-    monkeypatch.setattr("guide.household.after_move.today", lambda: date(2027, 5, 1))
+    monkeypatch.setattr("guide.features.after_move.household.today", lambda: date(2027, 5, 1))
     page = get_page(client, "/my/survey")
     assert page.soup.select_one("[data-survey='later']") and "dimanche 2 mai 2027" in visible_text(page.soup)
     assert page.soup.select_one("form[data-survey]") is None
-    monkeypatch.setattr("guide.household.after_move.today", lambda: date(2027, 5, 2))
+    monkeypatch.setattr("guide.features.after_move.household.today", lambda: date(2027, 5, 2))
     assert get_page(client, "/my/survey").soup.select_one("form[data-survey='open']") is not None
     assert get_page(client, "/my").soup.select_one("#after-move a[href='/my/survey']") is not None
 

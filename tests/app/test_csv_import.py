@@ -136,7 +136,7 @@ def test_a_number_already_on_a_file_or_twice_in_the_file_imports_nothing(client,
 def test_a_number_put_on_a_file_while_the_import_is_checked_imports_nothing(client, app, ctx, monkeypatch) -> None:
     """The rows were checked against the files before another officer's save landed: the database refuses, and
     the import says so and saves nothing (no error page)."""
-    from guide.services import household_phones
+    from guide.features.phones import service as household_phones
 
     officer = make_staff()
     make_household(phone="+33612340066")

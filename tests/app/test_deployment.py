@@ -22,8 +22,8 @@ from guide import create_app
 from guide.cli import backup_database
 from guide.core.extensions import db, limiter
 from guide.core.logs import JsonHandler, configure_json_logging, mask_number
+from guide.messaging import outbox
 from guide.models import Household
-from guide.sms import outbox
 from tests.conftest import TEST_CONFIG
 from tests.factories import make_household
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio, Fault
@@ -288,7 +288,7 @@ def twilio_app(app: Flask, database_url: str) -> Iterator[tuple[Flask, FakeTwili
         with sms_app.app_context():
             flask_migrate.upgrade()
         # alembic's env.py (logging.config.fileConfig) disables the loggers that exist when migrations run in-process
-        for name in ("guide", "guide.sms", "guide.sms.twilio_http", "twilio.http_client"):
+        for name in ("guide", "guide.messaging", "guide.messaging.twilio_http", "twilio.http_client"):
             logging.getLogger(name).disabled = False
         yield sms_app, fake
 

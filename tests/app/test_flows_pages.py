@@ -13,7 +13,7 @@ from tests.conftest import get_page
 
 @pytest.fixture()
 def frozen_today(monkeypatch):
-    monkeypatch.setattr("guide.public.views.today", lambda: date(2026, 11, 22))
+    monkeypatch.setattr("guide.features.guide.public.today", lambda: date(2026, 11, 22))
 
 
 def test_a_question_is_a_get_form_with_numbered_choices(client) -> None:

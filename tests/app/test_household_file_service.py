@@ -1,5 +1,6 @@
-"""The staff household file's writes live in guide/services/household_file.py: the record and its access-log entry
-in one transaction. The views in guide/staff/records.py only read the form, check access, call and redirect."""
+"""The staff household file's writes live in guide/features/household_file/service.py: the record and its access-log
+entry in one transaction. The views in guide/features/household_file/staff.py only read the form, check access, call
+and redirect."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from guide.core.extensions import db
+from guide.features.household_file import service as household_file
 from guide.models import AuditEntry, ContactNote, Household, Role, StaffUser
-from guide.services import household_file
 from tests.factories import make_household, make_staff
 
 
@@ -51,8 +52,8 @@ def test_a_note_whose_log_entry_fails_is_not_saved(app, ctx, monkeypatch) -> Non
 
 
 def test_the_file_views_write_nothing_themselves() -> None:
-    """No session write, commit or model construction in guide/staff/records.py: the service does it."""
-    source = (Path(__file__).resolve().parents[2] / "guide" / "staff" / "records.py").read_text(encoding="utf-8")
+    """No session write, commit or model construction in guide/features/household_file/staff.py: the service does it."""
+    source = (Path(__file__).resolve().parents[2] / "guide" / "features" / "household_file" / "staff.py").read_text(encoding="utf-8")
     writes = re.findall(r"db\.session\.(?:add|delete|commit|flush)\b|\b(?:Proposal|Appointment|ContactNote|Consent|"
                         r"BudgetFacts|HouseholdPhone)\(", source)
-    assert not writes, f"guide/staff/records.py writes itself: {writes}"
+    assert not writes, f"guide/features/household_file/staff.py writes itself: {writes}"

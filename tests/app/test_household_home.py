@@ -10,8 +10,8 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from guide.core.extensions import db
+from guide.features.signin import service as signin
 from guide.models import Appointment, AppointmentStatus, ProposalStatus, Role
-from guide.services import signin
 from tests.conftest import csrf_token, get_page
 from tests.factories import make_appointment, make_budget, make_household, make_proposal, make_staff, signed_in
 
@@ -20,8 +20,8 @@ TODAY = date(2026, 11, 22)  # a Sunday
 
 @pytest.fixture()
 def frozen_today(monkeypatch):
-    monkeypatch.setattr("guide.household.views.today", lambda: TODAY)
-    monkeypatch.setattr("guide.staff.views.today", lambda: TODAY)
+    monkeypatch.setattr("guide.features.standing.household.today", lambda: TODAY)
+    monkeypatch.setattr("guide.features.household_file.page.today", lambda: TODAY)
 
 
 def sign_in_as(client, app, household) -> None:

@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from guide.core.extensions import db
+from guide.features.signin import service as signin
 from guide.models import AuditEntry, SignInCode, SignInLink, SignInTry, SmsMessage
-from guide.services import signin
 from tests.conftest import csrf_token, get_page
 from tests.factories import make_household
 

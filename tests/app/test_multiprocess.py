@@ -198,7 +198,7 @@ def test_two_workers_share_the_rate_limit_through_redis(app, ctx, database_url, 
     assert statuses == [303] * SIGN_IN_LIMIT + [429, 429], answers
     assert len({pid for _status, pid in answers[:SIGN_IN_LIMIT]}) == 2, "both workers served the accepted tries"
     counters = [key for key in redis_client.scan_iter(match=f"*{key_prefix}*")]
-    assert len(counters) == 1 and b"household.sign_in" in counters[0]
+    assert len(counters) == 1 and b"signin.household.sign_in" in counters[0]
     assert int(redis_client.get(counters[0])) == SIGN_IN_LIMIT + 2, "every try went to the shared counter"
     # the per-number limits are kept in the database, shared by construction: 3 codes made and sent, from one address
     sent = app.config["SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS"]

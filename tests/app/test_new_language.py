@@ -16,8 +16,9 @@ from flask import Flask
 
 from guide import create_app
 from guide.core.config import Config
-from guide.sms import keywords, texts
-from guide.sms.encoding import SmsEncoding
+from guide.features.sms_replies import keywords
+from guide.messaging import texts
+from guide.messaging.encoding import SmsEncoding
 from tests.conftest import TEST_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]

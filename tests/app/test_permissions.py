@@ -28,7 +28,7 @@ def world(app, ctx) -> dict[str, Any]:
     in_mediation = make_household(officer_id=staff["officer2"].id)
     nobodys = make_household()
     with app.test_request_context():
-        from guide.services import requests as written
+        from guide.features.requests import service as written
 
         written.ask_mediation(db.session.get(Household, in_mediation.id), "Texte", "", "", [], "p" * 32, date.today())
         db.session.commit()

@@ -47,7 +47,7 @@ def test_household_pages_in_every_language(client, app, pair, lang) -> None:
         get_page(client, url, lang)
     board = get_page(client, "/my/plan", lang)
     assert "Le loyer me fait peur" in board.text("#brakes")
-    from guide.services.plan import suggestion
+    from guide.features.plan.service import suggestion
 
     assert suggestion(lang, "money-1").what in board.text("#actions")  # an unadapted suggestion reads in my language
     assert len(get_page(client, "/my/plan/visits", lang).soup.select("[data-compare] thead th")) == 3
@@ -127,7 +127,7 @@ def test_keep_mine_saves_my_text_over_theirs(client, app, pair) -> None:
     action = make_plan_item(household, "action", {"what": "A", "who": "household", "status": "todo"})
     page = get_page(client, f"/my/plan/items/{action.id}")
     with app.app_context():
-        from guide.services import plan as service
+        from guide.features.plan import service
 
         item = db.session.get(PlanItem, action.id)
         service.save_item(item, 1, {**item.data, "what": "B"}, service.Actor("staff", None))

@@ -39,10 +39,10 @@ def server(app):
 
 
 def _session_cookie(app, values: dict) -> str:
-    """A signed-in session's cookie: the session record and cookie values made by guide.auth's own sign-in."""
+    """A signed-in session's cookie: the session record and cookie values made by guide.core.auth's own sign-in."""
     from flask import session
 
-    from guide import auth
+    from guide.core import auth
 
     with app.test_request_context():
         if "household_id" in values:

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from guide.core.extensions import db
+from guide.features.plan import service
 from guide.models import Household, PlanChange, PlanItem
-from guide.services import plan as service
 from tests.factories import make_household, make_plan_item
 
 HOUSEHOLD = service.Actor("household", 1)

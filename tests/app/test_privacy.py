@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from guide.core import audit
 from guide.core.extensions import db
 from guide.core.security import keyed_hash
+from guide.features.privacy import service as privacy
 from guide.models import (
     AuditEntry,
     Consent,
@@ -33,7 +34,6 @@ from guide.models import (
     SurveyInvitation,
     WrittenRequest,
 )
-from guide.services import privacy
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page

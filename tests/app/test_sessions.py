@@ -1,4 +1,4 @@
-"""Signing out ends the session: session records on the server (guide/services/sessions.py).
+"""Signing out ends the session: session records on the server (guide/core/sessions.py).
 
 A copy of the cookie taken before a sign-out opens nothing afterwards; "sign out everywhere" ends the other devices'
 sessions; an administrator ends a staff member's sessions; staff sessions have an idle limit and a maximum age; a
@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from guide.core.extensions import db
 from guide.core.timeutil import as_utc
+from guide.features.privacy import service as privacy
 from guide.models import AuditEntry, ContactNote, Household, Role, UserSession
-from guide.services import privacy
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page
@@ -259,7 +259,7 @@ def test_a_staff_form_sent_after_an_admin_ended_the_session_leads_to_login(app, 
     page = get_page(desk, f"/staff/households/{household.id}")
     token = csrf_token(page.soup)
     with app.test_request_context():
-        from guide.services import sessions
+        from guide.core import sessions
 
         sessions.end_all(staff_id=officer.id)
         db.session.commit()

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from guide.public.simulator import BadFigure, parse_amount, parse_people
+from guide.features.simulator.service import BadFigure, parse_amount, parse_people
 from guide.rules.budget import EXPENSE_KINDS
 from tests.conftest import ALL_LANGUAGES, Page, get_page, visible_text
 

@@ -18,7 +18,7 @@ TODAY = date(2026, 11, 22)
 
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):
-    monkeypatch.setattr("guide.staff.views.today", lambda: TODAY)
+    monkeypatch.setattr("guide.features.household_file.page.today", lambda: TODAY)
 
 
 def log_in(client, staff, password: str = PASSWORD):

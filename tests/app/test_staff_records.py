@@ -177,8 +177,8 @@ def _holders(app, number: str) -> list[int]:
 def test_the_reproduced_case_a_number_stays_on_one_household(app, ctx) -> None:
     """Officer A adds household 2's number to household 1 (refused, without naming household 2); officer B deletes
     and re-adds it on household 2: sign-in and inbound SMS land in household 2, not in household 1."""
-    from guide.services import signin
-    from guide.sms import inbound
+    from guide.features.signin import service as signin
+    from guide.features.sms_replies import service as inbound
 
     officer_a, officer_b = make_staff(), make_staff()
     first = make_household(officer_id=officer_a.id)
@@ -221,7 +221,7 @@ def test_someone_who_may_open_the_other_file_is_told_which_one(client, app, ctx)
 def test_two_officers_adding_one_number_at_once_the_database_decides(client, app, ctx, monkeypatch) -> None:
     """Both look the number up before either saves: the unique number refuses the second save with the same
     message, no error page, nothing of that request saved (as if the other officer's row was not yet visible)."""
-    from guide.services import household_phones
+    from guide.features.phones import service as household_phones
 
     officer = make_staff()
     first = make_household(officer_id=officer.id, phone="+33752000014")

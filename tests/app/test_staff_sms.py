@@ -13,9 +13,9 @@ from sqlalchemy import select
 from guide.core import audit
 from guide.core.extensions import db
 from guide.core.i18n import LANGUAGES
+from guide.features.sms_replies.staff import reply_labels, reply_texts
+from guide.messaging.encoding import prepare
 from guide.models import AuditEntry, HouseholdPhone, Role, SmsInbound, SmsMessage
-from guide.sms.encoding import prepare
-from guide.staff.sms import reply_labels, reply_texts
 from tests import factories
 from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page
@@ -341,7 +341,7 @@ USAGE_NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
 def test_usage_per_month_by_outcome_and_kind(client, monkeypatch, ctx) -> None:
-    monkeypatch.setattr("guide.staff.sms_usage._now", lambda: USAGE_NOW)
+    monkeypatch.setattr("guide.features.sms_usage.staff._now", lambda: USAGE_NOW)
     household = make_household()
 
     def at(*args):

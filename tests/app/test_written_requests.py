@@ -292,7 +292,7 @@ def test_mediation_group_inbox_and_statuses(client, app, household) -> None:
 
 def test_overdue_flag_after_eight_days(client, app, household, monkeypatch) -> None:
     _mediation(client, what_happened="Texte")
-    monkeypatch.setattr("guide.staff.mediation.today", lambda: date.today() + timedelta(days=9))
+    monkeypatch.setattr("guide.features.mediation.staff.today", lambda: date.today() + timedelta(days=9))
     group = make_staff(role=Role.MEDIATION_GROUP)
     staff = app.test_client()
     log_in(staff, group)

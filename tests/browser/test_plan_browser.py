@@ -8,8 +8,8 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from guide.core.extensions import db
+from guide.features.signin import service as signin
 from guide.models import Household, PlanChange, PlanItem, Role
-from guide.services import signin
 from tests.factories import PASSWORD, make_household, make_plan_item, make_staff
 
 AXE = Axe()

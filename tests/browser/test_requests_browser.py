@@ -28,8 +28,8 @@ def test_refuse_then_ask_for_mediation(phone_ctx, app, ctx, live_server, lang: s
     page = phone_ctx(lang)
     # sign in through a personal link, as from an SMS
     from guide.core.extensions import db
+    from guide.features.signin import service as signin
     from guide.models import Household
-    from guide.services import signin
 
     with app.test_request_context():
         token = signin.create_link(db.session.get(Household, household.id))

@@ -31,8 +31,8 @@ from bs4 import BeautifulSoup
 from flask import Flask, url_for
 from sqlalchemy import select
 
-from guide.auth import HOUSEHOLD_KEY, STAFF_KEY
 from guide.core import permissions as perms
+from guide.core.auth import HOUSEHOLD_KEY, STAFF_KEY
 from guide.core.extensions import db, limiter
 from guide.models import (
     AuditEntry,
@@ -254,12 +254,12 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
 # Arguments that are not identifiers of household A's records (a valid value, so an allowed role reaches the view).
 PLAIN_ARGS = {"slug": "visit", "flow_id": "proposal", "code": "en", "token": "not-a-token", "kind": "action",
               "key": "money-1", "choice": "yes", "filename": "css/site.css"}
-ARGS_BY_ENDPOINT = {"public.page": {"slug": "mediation"}, "plan.edit_single": {"kind": "wishes"},
-                    "staff_plan.edit_single": {"kind": "wishes"}}
-POST_DATA = {"public.feedback": {"page": "stages/visit", "useful": "yes"}}
+ARGS_BY_ENDPOINT = {"guide.public.page": {"slug": "mediation"}, "plan.household.edit_single": {"kind": "wishes"},
+                    "plan.staff.edit_single": {"kind": "wishes"}}
+POST_DATA = {"guide.public.feedback": {"page": "stages/visit", "useful": "yes"}}
 ALSO_ALLOWED = {"/k/<token>": {410}}  # an unknown personal link: "this link no longer works", to everyone
 
-ENDS_SESSIONS = {"household.sign_out_view", "staff.logout"}  # the person's session record ends
+ENDS_SESSIONS = {"signin.household.sign_out_view", "signin.staff.logout"}  # the person's session record ends
 SECRET_NAME = "Famille Alphonsine"  # household A's name: never in an answer to someone refused
 SEES_A = {HH_A, OFFICER_IN, MEDIATOR_IN, GROUP, ADMIN}  # the others never see A's name, even on pages they may open
 
@@ -287,8 +287,8 @@ def _world(app: Flask) -> dict[str, Any]:
                            "staff_id": _staff(Role.OFFICER).id}  # whose sessions an admin ends: nobody of the roles
     with app.test_request_context():
         from guide.core.uploads import clean_photo
-        from guide.services import requests as written
-        from guide.services.after_move import plan_courtesy_visits
+        from guide.features.after_move.service import plan_courtesy_visits
+        from guide.features.requests import service as written
         from tests.app.test_written_requests import _jpeg_with_location
 
         household = db.session.get(Household, a.id)
@@ -527,7 +527,7 @@ def mediation_world(app, ctx) -> dict[str, Any]:
     group = _staff(Role.MEDIATION_GROUP)
     m, r = make_household(display_name="Famille Médiation"), make_household(display_name=SECRET_NAME)
     with app.test_request_context():
-        from guide.services import requests as written
+        from guide.features.requests import service as written
 
         refs = {}
         for name, household in (("m", m), ("r", r)):

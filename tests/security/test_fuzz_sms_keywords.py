@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from guide.core.i18n import LANGUAGES
-from guide.sms import keywords
-from guide.sms.keywords import Intent, Parsed, normalize, parse
+from guide.features.sms_replies import keywords
+from guide.features.sms_replies.keywords import Intent, Parsed, normalize, parse
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from tests.security.helpers import FUZZ, NASTY, arabic_text, control_text, fuzz_text
 

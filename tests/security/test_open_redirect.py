@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from guide.core.extensions import db, limiter
 from guide.core.security import same_site_path
+from guide.features.signin import service as signin
 from guide.models import SmsMessage
-from guide.services import signin
 from tests.conftest import csrf_token, get_page
 from tests.factories import make_household, make_staff
 

@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from guide import create_app
-from guide.auth import HOUSEHOLD_KEY, STAFF_KEY
+from guide.core.auth import HOUSEHOLD_KEY, STAFF_KEY
 from guide.core.extensions import db, limiter
+from guide.features.signin import service as signin
 from guide.models import SignInCode, StaffUser
-from guide.services import signin
 from tests.conftest import TEST_CONFIG, csrf_token
 from tests.factories import PASSWORD, make_household, make_staff, signed_in
 from tests.security.test_authz_matrix import check_csp

@@ -50,7 +50,7 @@ def sms_app(app: Flask, database_url: str, fake: FakeTwilio) -> Iterator[Flask]:
 def drain(now: datetime | None = None) -> int:
     """Dispatch rounds until one claims nothing, as `flask sms dispatch --once`; how many SMS went out. (A round
     sends at most one SMS per number: two due to one number go in two rounds.)"""
-    from guide.sms import outbox
+    from guide.messaging import outbox
 
     sent = 0
     while (result := outbox.dispatch_once(now=now)).claimed:

@@ -14,14 +14,13 @@ from sqlalchemy import select
 
 from guide.core.events import record_changed
 from guide.core.extensions import db
+from guide.messaging import outbox
 from guide.models import Appointment, Household, SmsMessage
-from guide.sms import outbox
 from tests.factories import make_appointment, make_household
 from tests.sms.conftest import MONDAY_10
 
-MESSAGING = ("guide.sms.outbox", "guide.sms.gateway", "guide.sms.texts", "guide.sms.encoding")
-FEATURES = ("guide.services", "guide.household", "guide.staff", "guide.plan", "guide.public", "guide.sms.schedule",
-            "guide.sms.inbound", "guide.sms.conversation", "guide.sms.keywords", "guide.sms.views")
+MESSAGING = ("guide.messaging.outbox", "guide.messaging.gateway", "guide.messaging.texts", "guide.messaging.encoding")
+FEATURES = ("guide.features",)  # every feature package and module below it
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -49,18 +48,18 @@ def test_messaging_imports_no_feature(module: str) -> None:
 
 
 def test_the_versioned_save_does_not_call_into_sms() -> None:
-    assert sorted(name for name in _imports("guide.services.versioned") if name.startswith("guide.sms")) == [], \
-        "guide/services/versioned.py must announce the change (guide.core.events.record_changed), not call SMS code"
+    assert sorted(name for name in _imports("guide.core.versioned") if name.startswith("guide.messaging")) == [], \
+        "guide/core/versioned.py must announce the change (guide.core.events.record_changed), not call SMS code"
 
 
 def test_importing_the_outbox_loads_no_feature() -> None:
     """In a fresh interpreter: importing the outbox (and so everything it imports) loads no feature module."""
     loaded = subprocess.run(
-        [sys.executable, "-c", "import guide.sms.outbox, sys; "
+        [sys.executable, "-c", "import guide.messaging.outbox, sys; "
                                "print(' '.join(sorted(m for m in sys.modules if m.startswith('guide.'))))"],
         cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    assert "guide.sms.outbox" in loaded, loaded
-    assert _features(set(loaded)) == [], f"importing guide.sms.outbox loaded features: {loaded}"
+    assert "guide.messaging.outbox" in loaded, loaded
+    assert _features(set(loaded)) == [], f"importing guide.messaging.outbox loaded features: {loaded}"
 
 
 def test_the_dispatcher_refuses_to_start_without_its_hooks(sms_app, ctx, fake, monkeypatch) -> None:
@@ -73,7 +72,7 @@ def test_the_dispatcher_refuses_to_start_without_its_hooks(sms_app, ctx, fake, m
         message.link_target = "/my"
         db.session.commit()
         message_id = message.id
-    monkeypatch.delitem(sms_app.extensions, "guide.sms.outbox")
+    monkeypatch.delitem(sms_app.extensions, "guide.messaging.outbox")
     with sms_app.app_context():
         with pytest.raises(RuntimeError, match="no hooks"):
             outbox.dispatch_once(now=MONDAY_10)
@@ -95,7 +94,7 @@ def test_a_reminder_whose_household_is_gone_is_cancelled(sms_app, fake) -> None:
 
 
 def test_a_versioned_save_announces_the_change(app, ctx) -> None:
-    from guide.services.versioned import save_if_current
+    from guide.core.versioned import save_if_current
 
     household = make_household()
     appointment = make_appointment(household)
@@ -114,8 +113,8 @@ def test_a_versioned_save_announces_the_change(app, ctx) -> None:
 
 def test_reminders_do_not_move_when_the_versioned_save_rolls_back(app, ctx) -> None:
     """The reminders follow the event in the change's transaction: rolled back with it."""
-    from guide.services.versioned import save_if_current
-    from guide.sms import schedule
+    from guide.core.versioned import save_if_current
+    from guide.features.reminders import service as schedule
 
     household = make_household()
     make_appointment(household)

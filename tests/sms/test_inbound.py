@@ -21,7 +21,11 @@ from twilio.request_validator import RequestValidator
 
 from guide.core.extensions import db
 from guide.core.i18n import LANGUAGES
-from guide.flows import Flow, FlowState, walk
+from guide.features.guide.flows import Flow, FlowState, walk
+from guide.features.signin import service as signin
+from guide.features.sms_replies import conversation
+from guide.messaging import outbox, texts
+from guide.messaging.encoding import prepare
 from guide.models import (
     Appointment,
     AppointmentStatus,
@@ -32,9 +36,6 @@ from guide.models import (
     SmsSession,
     WrittenRequest,
 )
-from guide.services import signin
-from guide.sms import conversation, outbox, texts
-from guide.sms.encoding import prepare
 from tests.factories import make_appointment, make_household, make_plan_item, make_proposal
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
 from tests.sms.conftest import MONDAY_10, drain

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Select, func, insert, select, update
 
 from guide.core.extensions import db
+from guide.messaging import outbox
+from guide.messaging.gateway import TwilioGateway
 from guide.models import HouseholdPhone, SmsMessage
-from guide.sms import outbox
-from guide.sms.gateway import TwilioGateway
 from tests.conftest import get_page
 from tests.factories import make_household
 from tests.fake_twilio import Fault

@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from guide.core.extensions import db
 from guide.core.security import keyed_hash
+from guide.features.reminders import service as schedule
+from guide.messaging import outbox
 from guide.models import Appointment, Household, HouseholdPhone, Proposal, SignInLink, SmsMessage
 from guide.models.sms import SmsStatus
 from guide.rules.reminders import QuietHours, appointment_reminders
-from guide.sms import outbox, schedule
 from tests.factories import make_appointment, make_household, make_proposal
 from tests.sms.conftest import MONDAY_10, drain
 
@@ -170,7 +171,7 @@ def test_answer_reminders_follow_the_visit_and_stop_with_the_answer(app, ctx) ->
 
 
 def test_documents_courtesy_visits_and_survey(app, ctx) -> None:
-    """Courtesy visits are appointments (guide/services/after_move.py) with their own reminders: the move date
+    """Courtesy visits are appointments (guide/features/after_move/service.py) with their own reminders: the move date
     itself only yields the survey invitation, whose link opens the survey page."""
     household = make_household(documents_updated_on=date(2026, 6, 15), moved_on=date(2026, 11, 2))
     _sync(app, household.id)
@@ -301,7 +302,7 @@ def test_reminders_wait_for_the_sending_hours_but_a_sign_in_code_does_not(sms_ap
 
 def test_a_versioned_save_moves_the_reminders_too(app, ctx) -> None:
     """Staff edits go through a conditional UPDATE (no ORM object): the reminders follow all the same."""
-    from guide.services.versioned import save_if_current
+    from guide.core.versioned import save_if_current
 
     household = make_household()
     appointment = make_appointment(household, starts_at=paris(2026, 11, 26, 14, 30))

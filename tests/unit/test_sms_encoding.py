@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from guide.sms.encoding import (
+from guide.messaging.encoding import (
     FOLDS,
     GSM7_BASIC,
     GSM7_BASIC_CHARS,

@@ -7,7 +7,7 @@ import yaml
 
 from guide.core.content import CONTENT_DIR
 from guide.core.i18n import LANGUAGES
-from guide.sms.keywords import (
+from guide.features.sms_replies.keywords import (
     LISTED,
     TWILIO_RESERVED,
     Intent,
@@ -28,7 +28,7 @@ LANGUAGE_CODES = tuple(LANGUAGES)
 FILES = {lang: _file(lang) for lang in LANGUAGE_CODES}
 EVERY_WORD = [(lang, intent, word) for lang, data in FILES.items() for intent in LISTED
               for word in data.get(intent.value) or ()]
-# Twilio's own words (see the sources in guide/sms/keywords.py): never ours, always mirrored
+# Twilio's own words (see the sources in guide/features/sms_replies/keywords.py): never ours, always mirrored
 TWILIO_DOCUMENTED = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "START", "YES",
                      "UNSTOP", "HELP", "INFO"}
 

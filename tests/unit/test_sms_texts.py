@@ -10,8 +10,8 @@ import pytest
 
 from guide.core.content import ContentStore
 from guide.core.i18n import LANGUAGES
-from guide.sms.keywords import Intent, parse
-from guide.sms.texts import FLOW_KINDS, KINDS, MULTILINGUAL_KINDS, help_kind, render, texts
+from guide.features.sms_replies.keywords import Intent, parse
+from guide.messaging.texts import FLOW_KINDS, KINDS, MULTILINGUAL_KINDS, help_kind, render, texts
 
 # the longest realistic values
 LONGEST = {"code": "123456", "reference": "MED-20261122-7K2Q",

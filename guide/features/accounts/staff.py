@@ -1,0 +1,43 @@
+"""Staff accounts, for administrators: who has an account, who has sessions open, and ending a person's sessions
+(a lost laptop, a shared computer, someone who leaves). Accounts are created with `flask --app guide staff create`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from guide.core import audit, sessions
+from guide.core.auth import staff_may
+from guide.core.extensions import db
+from guide.core.permissions import MANAGE_ACCOUNTS
+from guide.features.requests.forms import ConfirmForm
+from guide.models import StaffUser
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+
+@bp.get("/accounts")
+@staff_may(MANAGE_ACCOUNTS)
+def accounts():  # type: ignore[no-untyped-def]
+    members = db.session.scalars(select(StaffUser).order_by(StaffUser.name, StaffUser.id)).all()
+    ended = db.session.get(StaffUser, request.args.get("ended", type=int) or 0)
+    context = {"members": members, "open_sessions": sessions.open_by_staff(), "ended": ended}
+    audit.record("staff", g.staff.id, "read_staff_accounts")
+    page = render_template("staff/accounts.html", **context)
+    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
+    return page
+
+
+@bp.post("/accounts/<int:staff_id>/end-sessions")
+@staff_may(MANAGE_ACCOUNTS)
+def end_sessions(staff_id: int):  # type: ignore[no-untyped-def]
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    member = db.session.get(StaffUser, staff_id)
+    if member is None:
+        abort(404)
+    count = sessions.end_all(staff_id=member.id)
+    audit.record("staff", g.staff.id, "end_staff_sessions", entity="staff_user", entity_id=member.id, sessions=count)
+    db.session.commit()
+    return redirect(url_for("accounts.staff.accounts", ended=member.id), code=303)

@@ -1,0 +1,216 @@
+"""After the move, for staff: costs to refund (cheque sent, late ones flagged), courtesy visit records, and the
+anonymous satisfaction survey's results (admins and the mediation group) with a CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp
+
+from guide.core import audit
+from guide.core.auth import household_for_staff, staff_may, staff_required
+from guide.core.extensions import db
+from guide.core.forms import options
+from guide.core.permissions import SEE_LATE_REFUNDS, SEE_SURVEY, Reach, household_condition, reach
+from guide.core.timeutil import today
+from guide.features.after_move import service
+from guide.features.simulator.service import BadFigure, parse_amount
+from guide.models import CourtesyVisit, Household, MoveExpense, StaffUser
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+REQUIRED = _l("Ce champ est obligatoire.")
+YES_NO = [("yes", _l("Oui")), ("no", _l("Non"))]
+
+
+class RefundForm(FlaskForm):
+    refunded_on = DateField(_l("Chèque envoyé le"), validators=[InputRequired(REQUIRED)])
+    cheque_number = StringField(_l("Numéro du chèque"), validators=[Length(max=40)])
+    version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])  # a stale or forged page: refused
+
+    def validate_refunded_on(self, field) -> None:  # type: ignore[no-untyped-def]
+        if field.data and field.data > today():
+            raise ValidationError(_("La date du chèque ne peut pas être après aujourd'hui."))
+
+
+class VisitForm(FlaskForm):
+    visited_on = DateField(_l("Date de la visite de courtoisie"), validators=[InputRequired(REQUIRED)])
+    flat_ok = RadioField(_l("Le logement convient-il ?"), choices=options(YES_NO), validators=[InputRequired(REQUIRED)])
+    neighbourhood_ok = RadioField(_l("Le ménage se sent-il bien dans le quartier ?"), choices=options(YES_NO),
+                                  validators=[InputRequired(REQUIRED)])
+    support_needed = RadioField(_l("Un accompagnement est-il nécessaire ?"), choices=options(YES_NO),
+                                validators=[InputRequired(REQUIRED)])
+    reste_a_vivre = StringField(_l("Reste à vivre aujourd'hui (€ par personne et par jour)"),
+                                validators=[Length(max=20)])
+    note = TextAreaField(_l("Remarques de la visite"), validators=[Length(max=5000)])
+
+    def validate_reste_a_vivre(self, field) -> None:  # type: ignore[no-untyped-def]
+        text = (field.data or "").strip()
+        field.parsed = None
+        if not text:
+            return
+        negative = text[:1] in ("-", "−", "–")
+        try:
+            value = parse_amount(text[1:] if negative else text)
+        except BadFigure as error:
+            raise ValidationError(_("Ce montant ne semble pas juste. Exemple : 7,25.")) from error
+        field.parsed = -value if negative else value
+
+
+def _own_expense(household: Household, expense_id: int) -> MoveExpense:
+    expense = db.session.get(MoveExpense, expense_id)
+    if expense is None or expense.household_id != household.id:
+        abort(404)
+    return expense
+
+
+def _own_visit(household: Household, visit_id: int) -> CourtesyVisit:
+    visit = db.session.get(CourtesyVisit, visit_id)
+    if visit is None or visit.household_id != household.id:
+        abort(404)
+    return visit
+
+
+def _page(household: Household, refund_forms: dict[int, RefundForm] | None = None,
+          visit_forms: dict[int, VisitForm] | None = None, conflict: bool = False):  # type: ignore[no-untyped-def]
+    current = today()
+    refund_forms, visit_forms = refund_forms or {}, visit_forms or {}
+    expenses = [(e, service.refund_state(e, current),
+                 refund_forms.get(e.id) or RefundForm(formdata=None, prefix=f"refund-{e.id}", version=e.version,
+                                                      refunded_on=current))
+                for e in service.expenses_of(household.id)]
+    visits = [(v, visit_forms.get(v.id) or VisitForm(formdata=None, prefix=f"visit-{v.id}", visited_on=current))
+              for v in service.visits_of(household.id)]
+    errors = any(f.errors for f in (*refund_forms.values(), *visit_forms.values()))
+    status = 409 if conflict else 422 if errors else 200
+    return render_template("staff/after_move.html", household=household, expenses=expenses, visits=visits,
+                           words=service.checklist("fr"), before=service.reste_a_vivre_before(household),
+                           conflict=conflict, today=current), status
+
+
+@bp.get("/households/<int:household_id>/after-move")
+@staff_required()
+def after_move(household_id: int):  # type: ignore[no-untyped-def]
+    found = household_for_staff(household_id)
+    audit.record("staff", g.staff.id, "read", household_id=found.id, entity="after_move", entity_id=found.id)
+    db.session.commit()
+    return _page(found)
+
+
+@bp.post("/households/<int:household_id>/expenses/<int:expense_id>/refund")
+@staff_required()
+def mark_refunded(household_id: int, expense_id: int):  # type: ignore[no-untyped-def]
+    found = household_for_staff(household_id)
+    expense = _own_expense(found, expense_id)
+    form = RefundForm(prefix=f"refund-{expense.id}")
+    if not form.validate_on_submit():
+        return _page(found, refund_forms={expense.id: form})
+    if not service.mark_refunded(g.staff, expense, int(form.version.data), form.refunded_on.data,
+                                 (form.cheque_number.data or "").strip()):
+        db.session.rollback()
+        return _page(found, conflict=True)
+    db.session.commit()
+    return redirect(url_for("after_move.staff.after_move", household_id=found.id, _anchor="expenses"), code=303)
+
+
+@bp.get("/households/<int:household_id>/expenses/<int:expense_id>/photo")
+@staff_required()
+def expense_photo(household_id: int, expense_id: int):  # type: ignore[no-untyped-def]
+    found = household_for_staff(household_id)
+    expense = _own_expense(found, expense_id)
+    audit.record("staff", g.staff.id, "read", household_id=found.id, entity="move_expense", entity_id=expense.id)
+    db.session.commit()
+    return Response(expense.photo, mimetype=expense.photo_type, headers={"Cache-Control": "private, no-store"})
+
+
+@bp.post("/households/<int:household_id>/visits/<int:visit_id>")
+@staff_required()
+def record_visit(household_id: int, visit_id: int):  # type: ignore[no-untyped-def]
+    found = household_for_staff(household_id)
+    visit = _own_visit(found, visit_id)
+    form = VisitForm(prefix=f"visit-{visit.id}")
+    if not form.validate_on_submit():
+        return _page(found, visit_forms={visit.id: form})
+    service.record_visit(g.staff, found, visit, service.VisitFacts(
+        visited_on=form.visited_on.data, flat_ok=form.flat_ok.data == "yes",
+        neighbourhood_ok=form.neighbourhood_ok.data == "yes", support_needed=form.support_needed.data == "yes",
+        reste_a_vivre_now=form.reste_a_vivre.parsed, note=form.note.data or ""))
+    db.session.commit()
+    return redirect(url_for("after_move.staff.after_move", household_id=found.id, _anchor=f"visit-{visit.id}"),
+                    code=303)
+
+
+def _my_household_ids(staff: StaffUser) -> list[int] | None:
+    """The households whose late refunds this person sees (guide/core/permissions.py); None: every household."""
+    if reach(staff, SEE_LATE_REFUNDS) is Reach.ALL:
+        return None
+    return list(db.session.scalars(select(Household.id).where(household_condition(staff, SEE_LATE_REFUNDS))))
+
+
+@bp.get("/refunds")
+@staff_required()
+def late_refunds():  # type: ignore[no-untyped-def]
+    """Refund cheques past their date, for the households this person follows (admins: all)."""
+    late = service.late_refunds(_my_household_ids(g.staff), today())
+    households = {h.id: h for h in db.session.scalars(select(Household).where(
+        Household.id.in_({e.household_id for e in late})))} if late else {}
+    audit.record("staff", g.staff.id, "read_late_refunds")
+    page = render_template("staff/after_move_refunds.html", late=late, households=households,
+                           words=service.checklist("fr"), today=today())
+    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
+    return page
+
+
+def after_move_summary(household: Household) -> dict[str, int]:
+    """For the household file view (staff/views.py): late refunds and flagged courtesy visits, as of today."""
+    return service.file_summary(household, today())
+
+
+# --- the satisfaction survey's results: anonymous, groups under 5 answers hidden ---------------------------------
+
+@bp.get("/survey")
+@staff_may(SEE_SURVEY)  # the MEL runs and analyses the survey (§4 step 14)
+def survey_results():  # type: ignore[no-untyped-def]
+    results = service.survey_results()
+    audit.record("staff", g.staff.id, "read_survey_results")
+    db.session.commit()
+    return render_template("staff/survey.html", results=results, words=service.survey_words("fr"),
+                           options=dict(service.QUESTIONS), min_group=service.MIN_GROUP)
+
+
+@bp.get("/survey.csv")
+@staff_may(SEE_SURVEY)
+def survey_export():  # type: ignore[no-untyped-def]
+    """Counts only (question, option, count) and groups of 5 or more: no answer row, no identifier, no date."""
+    results = service.survey_results()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["section", "groupe", "question", "reponse", "nombre", "pourcentage"])
+    writer.writerow(["total", "", "", "", results.answers if results.shown else f"< {service.MIN_GROUP}", ""])
+    if results.shown:
+        for question in results.questions:
+            for option in dict(service.QUESTIONS)[question.question]:
+                count = question.counts.get(option, 0)
+                writer.writerow(["question", "", question.question, option, count,
+                                 _percent(count, question.total)])
+        writer.writerow(["taux", "", "overall", "satisfied", "", results.satisfaction_rate])
+        writer.writerow(["taux", "", "first_choice", "yes", "", results.first_choice_rate])
+        for group in results.groups:
+            writer.writerow(["groupe", group.name, "overall", "satisfied", group.answers, group.satisfaction_rate])
+    audit.record("staff", g.staff.id, "export_survey_results")
+    db.session.commit()
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=enquete-satisfaction.csv"})
+
+
+def _percent(part: int, whole: int) -> Decimal | str:
+    return "" if whole == 0 else (Decimal(part * 100) / whole).quantize(Decimal("1"))
+

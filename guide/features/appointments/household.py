@@ -1,0 +1,75 @@
+"""The household space: sign-in without password, "where I stand", proposals, appointments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from icalendar import Calendar, Event
+
+from guide.core.auth import household_required
+from guide.core.extensions import db
+from guide.core.labels import appointment_kind
+from guide.core.timeutil import local
+from guide.features.appointments import service as appointments
+from guide.features.requests.forms import ChangeRequestForm, ConfirmForm
+from guide.models import Appointment
+
+bp = Blueprint("household", __name__)
+
+
+def _own_appointment(appointment_id: int) -> Appointment:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.household_id != g.household.id:
+        abort(404)
+    return appointment
+
+
+@bp.get("/my/appointments/<int:appointment_id>.ics")
+@household_required
+def appointment_ics(appointment_id: int):  # type: ignore[no-untyped-def]
+    appointment = _own_appointment(appointment_id)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Guide du relogement//FR")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"appointment-{appointment.id}@guide-relogement")
+    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstart", local(appointment.starts_at))
+    event.add("duration", timedelta(minutes=appointment.duration_minutes))
+    event.add("summary", _appointment_title(appointment.kind))
+    if appointment.place:
+        event.add("location", appointment.place)
+    event.add("description", _("Rendez-vous pour votre relogement."))
+    calendar.add_component(event)
+    return Response(calendar.to_ical(), mimetype="text/calendar",
+                    headers={"Content-Disposition": f"attachment; filename=rendez-vous-{appointment.id}.ics"})
+
+
+def _appointment_title(kind: str) -> str:
+    return appointment_kind(kind)
+
+
+@bp.post("/my/appointments/<int:appointment_id>/confirm")
+@household_required
+def confirm_appointment(appointment_id: int):  # type: ignore[no-untyped-def]
+    appointment = _own_appointment(appointment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if appointments.confirm(g.household, appointment):
+        db.session.commit()
+    return redirect(url_for("standing.household.home", _anchor="appointment"), code=303)
+
+
+@bp.route("/my/appointments/<int:appointment_id>/change", methods=["GET", "POST"])
+@household_required
+def change_appointment(appointment_id: int):  # type: ignore[no-untyped-def]
+    appointment = _own_appointment(appointment_id)
+    form = ChangeRequestForm()
+    if form.validate_on_submit():
+        appointments.ask_change(g.household, appointment, form.note.data or "")
+        db.session.commit()
+        return redirect(url_for("standing.household.home", changed=1, _anchor="appointment"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("household/change_appointment.html", form=form, appointment=appointment), status

@@ -1,0 +1,31 @@
+"""The staff back office: sign-in, caseload with alerts, a household's file and what is recorded in it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template
+
+from guide.core.auth import staff_may
+from guide.core.extensions import db
+from guide.core.permissions import IMPORT_HOUSEHOLDS
+from guide.features.csv_import.service import KNOWN, import_households
+from guide.features.household_file.forms import (
+    ImportForm,
+)
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff_may(IMPORT_HOUSEHOLDS)
+def import_csv():  # type: ignore[no-untyped-def]
+    """Households from a spreadsheet export: a per-row error report, and nothing saved unless every row is right."""
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        result = import_households(form.file.data.read(), g.staff, current_app.config["DEFAULT_REGION"])
+        if result.errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    status = 422 if form.errors or (result and result.errors) else 200
+    return render_template("staff/import.html", form=form, result=result, columns=KNOWN), status

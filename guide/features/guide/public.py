@@ -1,0 +1,227 @@
+"""The public guide: home, journey, rights pages, glossary, guided questions. No sign-in, nothing personal."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import SQLAlchemyError
+
+from guide.core.auth import safe_next
+from guide.core.content import ContentStore
+from guide.core.extensions import db, htmx
+from guide.core.i18n import negotiate_language
+from guide.core.timeutil import today
+from guide.features.guide.flows import FlowState, walk
+from guide.features.guide.forms import FeedbackForm
+from guide.models import PageFeedback
+
+bp = Blueprint("public", __name__)
+
+log = logging.getLogger("guide.health")
+
+
+def store() -> ContentStore:
+    return current_app.extensions["content"]
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    lang = negotiate_language()
+    stages = [store().stage(lang, slug) for slug in store().stage_slugs()]
+    return render_template("public/home.html", stages=stages, flows=_flow_list(lang), pages=store().pages(lang))
+
+
+@bp.get("/journey")
+def journey():  # type: ignore[no-untyped-def]
+    lang = negotiate_language()
+    stages = [store().stage(lang, slug) for slug in store().stage_slugs()]
+    return render_template("public/journey.html", stages=stages)
+
+
+@bp.get("/journey/<slug>")
+def stage(slug: str):  # type: ignore[no-untyped-def]
+    lang = negotiate_language()
+    slugs = store().stage_slugs()
+    page = store().stage(lang, slug) if slug in slugs else None
+    if page is None:
+        abort(404)
+    index = slugs.index(slug)
+    neighbours = {
+        "previous": store().stage(lang, slugs[index - 1]) if index > 0 else None,
+        "next": store().stage(lang, slugs[index + 1]) if index + 1 < len(slugs) else None,
+    }
+    return render_template("public/stage.html", page=page, number=index + 1, total=len(slugs),
+                           body=store().html(lang, page.body), details=store().html(lang, page.details),
+                           feedback=_feedback_form(f"stages/{slug}"), **neighbours)
+
+
+@bp.get("/pages")
+def pages():  # type: ignore[no-untyped-def]
+    return render_template("public/pages.html", pages=store().pages(negotiate_language()))
+
+
+@bp.get("/pages/<slug>")
+def page(slug: str):  # type: ignore[no-untyped-def]
+    lang = negotiate_language()
+    found = store().page(lang, slug)
+    if found is None:
+        abort(404)
+    return render_template("public/page.html", page=found, body=store().html(lang, found.body),
+                           details=store().html(lang, found.details), feedback=_feedback_form(f"pages/{slug}"))
+
+
+@bp.get("/glossary")
+def glossary():  # type: ignore[no-untyped-def]
+    lang = negotiate_language()
+    entries = sorted(store().glossary(lang).values(), key=lambda e: e.term.casefold())
+    return render_template("public/glossary.html", entries=entries)
+
+
+# --- guided questions -------------------------------------------------------------------------
+
+def _flow_list(lang: str) -> list[dict]:
+    flows = sorted(store().flows.values(), key=lambda f: (f.order, f.id))
+    return [{"id": f.id, **{k: store().flow_words(lang, f.id).get(k, "") for k in ("title", "summary")}}
+            for f in flows]
+
+
+@bp.get("/flows")
+def flows():  # type: ignore[no-untyped-def]
+    return render_template("public/flows.html", flows=_flow_list(negotiate_language()))
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def _fill(text: str, values: dict[str, object]) -> str:
+    """Put computed values into a block's words: dates written out in the reader's language."""
+
+    def value(match: re.Match[str]) -> str:
+        found = values.get(match.group(1))
+        if isinstance(found, date):
+            return format_date(found, format="full")
+        if isinstance(found, int):
+            return format_decimal(abs(found))
+        return match.group(0) if found is None else str(found)
+
+    return _PLACEHOLDER.sub(value, text)
+
+
+@bp.get("/flows/<flow_id>")
+def flow(flow_id: str):  # type: ignore[no-untyped-def]
+    lang = negotiate_language()
+    structure = store().flows.get(flow_id)
+    if structure is None:
+        abort(404)
+    words = store().flow_words(lang, flow_id)
+    state: FlowState = walk(structure, request.args, today(), at=request.args.get("at"))
+    step_words = words.get("steps", {}).get(state.step.id, {})
+    back_url = None
+    if state.path:
+        previous = state.path[-1]
+        back_url = _flow_url(flow_id, {**state.answers_before(previous), "at": previous,
+                                       previous: state.answers[previous]})
+    context = {"flow_id": flow_id, "words": words, "state": state, "step_words": step_words,
+               "back_url": back_url, "restart_url": url_for("guide.public.flow", flow_id=flow_id)}
+    if state.step.kind == "result":
+        blocks = [store().html(lang, _fill(step_words.get("blocks", {}).get(b, ""), state.values),
+                               cache=not state.values) for b in state.blocks]
+        stage_page = store().stage(lang, state.step.stage) if state.step.stage else None
+        return render_template("public/flow_result.html", blocks=blocks, stage_page=stage_page,
+                               other_flows=[f for f in _flow_list(lang) if f["id"] != flow_id], **context)
+    hidden = {sid: state.answers[sid] for sid in state.path}
+    return render_template("public/flow_step.html", hidden=hidden, error_message=_flow_error(state.error),
+                           **context)
+
+
+def _flow_url(flow_id: str, params: dict[str, str]) -> str:
+    return url_for("guide.public.flow", flow_id=flow_id) + "?" + urlencode(params)
+
+
+def _flow_error(code: str | None) -> str | None:
+    if code is None:
+        return None
+    return {
+        "choose": _("Choisissez une réponse."),
+        "date_invalid": _("Écrivez la date comme ceci : 20/11/2026."),
+        "date_out_of_range": _("Cette date semble fausse. Vérifiez l'année."),
+    }[code]
+
+
+# --- feedback ---------------------------------------------------------------------------------
+
+def _feedback_form(page_key: str) -> FeedbackForm:
+    form = FeedbackForm(formdata=None)
+    form.page.data = page_key
+    return form
+
+
+@bp.post("/feedback")
+def feedback():  # type: ignore[no-untyped-def]
+    form = FeedbackForm()
+    page_key = form.page.data or ""
+    if form.validate_on_submit() and _page_exists(page_key):
+        db.session.add(PageFeedback(page=page_key, lang=negotiate_language(), useful=form.useful.data == "yes"))
+        db.session.commit()
+        if htmx:
+            return render_block("components/feedback.html", "feedback", feedback=form, thanks=True)
+        return render_template("public/feedback_done.html", back=_page_url(page_key))
+    if not _page_exists(page_key):
+        abort(404)
+    if htmx:
+        return render_block("components/feedback.html", "feedback", feedback=form, thanks=False), 422
+    return render_template("public/feedback_done.html", feedback=form, back=_page_url(page_key), thanks=False), 422
+
+
+def _page_exists(page_key: str) -> bool:
+    kind, _sep, slug = page_key.partition("/")
+    if kind == "stages":
+        return slug in store().stage_slugs()
+    if kind == "pages":
+        return store().page("fr", slug) is not None
+    return False
+
+
+def _page_url(page_key: str) -> str:
+    kind, _sep, slug = page_key.partition("/")
+    return url_for("guide.public.stage", slug=slug) if kind == "stages" else url_for("guide.public.page", slug=slug)
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    """For the proxy or the orchestrator: 200 when this process can reach the database, 503 when it cannot.
+    The rate-limit storage is not checked: without Redis each process counts in its own memory and still serves."""
+    try:
+        db.session.execute(db.text("SELECT 1"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("health check: database unreachable (%s)", type(error).__name__)
+        return {"status": "unavailable", "reason": "database"}, 503, {"Cache-Control": "no-store"}
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/language")
+def language_menu():  # type: ignore[no-untyped-def]
+    """The language menu as a page of its own (the header menu links here when folded)."""
+    return render_template("public/language.html", next_url=safe_next(request.args.get("next")))
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):  # type: ignore[no-untyped-def]
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = safe_next(request.args.get("next"))
+    response = redirect(target, code=303)
+    response.set_cookie(current_app.config["LANGUAGE_COOKIE"], code,
+                        max_age=current_app.config["LANGUAGE_COOKIE_MAX_AGE"], samesite="Lax",
+                        secure=current_app.config["FORCE_HTTPS"], httponly=True)
+    return response
+
+

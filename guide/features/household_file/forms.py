@@ -1,0 +1,167 @@
+"""Staff forms (the staff interface is in French; labels still go through gettext)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from guide.core.forms import options
+from guide.core.i18n import enabled_languages
+from guide.core.labels import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, PROPOSAL_STATUSES
+from guide.rules.budget import EXPENSE_KINDS
+
+REQUIRED = _l("Ce champ est obligatoire.")
+MAX_MONTHLY = 100000  # euros a month: far above any rent, and inside the database's NUMERIC(10, 2)
+
+
+class AmountField(DecimalField):
+    """A DecimalField that refuses "NaN", "sNaN" and "Infinity", which Decimal accepts (and NumberRange crashes on)."""
+
+    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
+        super().process_formdata(valuelist)
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class ProposalForm(FlaskForm):
+    rank = SelectField(_l("Numéro de la proposition"), choices=options([("1", "1"), ("2", "2"), ("3", "3")]))
+    address = StringField(_l("Adresse"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    commune = StringField(_l("Commune"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    flat_type = SelectField(_l("Type de logement"), choices=options([(f"T{n}", f"T{n}") for n in range(1, 7)]))
+    surface = AmountField(_l("Surface (m²)"), places=2, validators=[Optional(), NumberRange(min=5, max=500)])
+    floor = IntegerField(_l("Étage"), validators=[Optional(), NumberRange(min=-1, max=60)])
+    lift = BooleanField(_l("Ascenseur"))
+    rent = AmountField(_l("Loyer (€ par mois)"), places=2,
+                       validators=[InputRequired(REQUIRED), NumberRange(min=0, max=MAX_MONTHLY)])
+    charges = AmountField(_l("Charges (€ par mois)"), places=2,
+                          validators=[InputRequired(REQUIRED), NumberRange(min=0, max=MAX_MONTHLY)])
+    housing_benefit = AmountField(_l("Aide au logement estimée (€ par mois)"), places=2, default=0,
+                                  validators=[Optional(), NumberRange(min=0, max=MAX_MONTHLY)])
+    landlord = StringField(_l("Bailleur"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    received_on = DateField(_l("Reçue le"), validators=[DataRequired(REQUIRED)])
+    visit_on = DateField(_l("Visitée le"), validators=[Optional()])
+
+
+class AppointmentForm(FlaskForm):
+    kind = SelectField(_l("Type de rendez-vous"), choices=options(list(APPOINTMENT_KINDS.items())))
+    starts_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)])
+    place = StringField(_l("Lieu"), validators=[Length(max=200)])
+    with_whom = StringField(_l("Avec qui"), validators=[Length(max=120)])
+
+
+class NoteForm(FlaskForm):
+    on = DateField(_l("Date du contact"), validators=[DataRequired(REQUIRED)])
+    channel = SelectField(_l("Moyen"), choices=options([("visit", _l("Visite")), ("phone", _l("Téléphone")),
+                                                        ("office", _l("Bureau")), ("letter", _l("Courrier"))]))
+    text = TextAreaField(_l("Note"), validators=[Length(max=4000)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Fichier CSV des ménages"),
+                     validators=[FileRequired(_l("Choisissez un fichier.")),
+                                 FileAllowed(["csv", "txt"], _l("Un fichier .csv, s'il vous plaît."))])
+
+
+def _stage_choices() -> list[tuple[str, str]]:
+    from guide.core.content import load_journey
+
+    return [(s["slug"], s["slug"]) for s in load_journey()]
+
+
+class VersionedForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])  # a stale or forged page: refused
+
+
+class HouseholdFactsForm(VersionedForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = options([(lang.code, lang.name) for lang in enabled_languages()])
+
+    display_name = StringField(_l("Nom affiché"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    language = SelectField(_l("Langue"))  # choices: the configured languages (set in __init__)
+    occupants = IntegerField(_l("Nombre de personnes"), validators=[InputRequired(REQUIRED), NumberRange(1, 20)])
+    stage = SelectField(_l("Étape"), choices=options(_stage_choices()))
+    documents_updated_on = DateField(_l("Papiers mis à jour le"), validators=[Optional()])
+    moved_on = DateField(_l("Date du déménagement"), validators=[Optional()])
+
+
+EXPENSE_LABELS = {
+    "electricity": _l("Électricité"), "gas": _l("Gaz"), "home_insurance": _l("Assurance habitation"),
+    "phone": _l("Téléphone"), "taxes": _l("Impôts et taxes"), "alimony": _l("Pension alimentaire"),
+    "mutuelle": _l("Mutuelle"), "caf_loan": _l("Prêt CAF"), "banque_de_france_plan": _l("Plan Banque de France"),
+    "landlord_plan": _l("Plan d'apurement chez le bailleur"),
+}
+
+
+def _money(label):  # type: ignore[no-untyped-def]
+    return AmountField(label, places=2, validators=[Optional(), NumberRange(min=0, max=100000)])
+
+
+class BudgetForm(VersionedForm):
+    monthly_resources = _money(_l("Ressources par mois (moyenne des 3 derniers mois)"))
+    rent = _money(_l("Loyer actuel"))
+    charges = _money(_l("Charges actuelles"))
+    housing_benefit = _money(_l("Aide au logement actuelle"))
+
+
+for _kind in EXPENSE_KINDS:
+    setattr(BudgetForm, f"expense_{_kind}", _money(EXPENSE_LABELS[_kind]))
+
+
+class ConsentForm(FlaskForm):
+    kind = SelectField(_l("Accord"), choices=options([("sms", _l("Accepte les SMS")),
+                                                      ("sharing", _l("Accepte le partage avec les partenaires")),
+                                                      ("sharing_refused", _l("Refus signé du partage"))]))
+    given_on = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
+
+
+class PhoneForm(FlaskForm):
+    number = StringField(_l("Numéro de portable"), validators=[DataRequired(REQUIRED), Length(max=30)])
+    label = StringField(_l("À qui est ce téléphone ?"), validators=[Length(max=80)])
+    sms_consent = BooleanField(_l("Cette personne accepte les SMS"))
+
+
+class ProposalUpdateForm(VersionedForm):
+    status = SelectField(_l("Statut"), choices=options(list(PROPOSAL_STATUSES.items())))
+    visit_on = DateField(_l("Visitée le"), validators=[Optional()])
+    answer_on = DateField(_l("Réponse le"), validators=[Optional()])
+
+
+class AppointmentUpdateForm(VersionedForm):
+    status = SelectField(_l("Statut"), choices=options(list(APPOINTMENT_STATUSES.items())))
+    starts_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)])
+
+
+class MediationUpdateForm(VersionedForm):
+    status = SelectField(_l("Statut"), choices=options([("acknowledged", _l("Accusé de réception envoyé")),
+                                                       ("meeting_planned", _l("Réunion prévue")),
+                                                       ("concluded", _l("Conclue")), ("closed", _l("Close"))]))
+    meeting_at = DateTimeLocalField(_l("Date et heure de la réunion"), format="%Y-%m-%dT%H:%M",
+                                    validators=[Optional()])
+    meeting_place = StringField(_l("Lieu neutre de la réunion"), validators=[Length(max=200)])
+    outcome = TextAreaField(_l("Résultat de la médiation"), validators=[Length(max=5000)])
+    letter_text = TextAreaField(_l("Courrier après médiation (points essentiels)"), validators=[Length(max=10000)])

@@ -1,0 +1,139 @@
+"""The mediation group's inbox: cases from written requests and second refusals, with statuses and delays."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from guide.core import audit
+from guide.core.auth import staff_required
+from guide.core.extensions import db
+from guide.core.permissions import SEE_MEDIATION, can, household_condition
+from guide.core.timeutil import from_local, local, today
+from guide.core.versioned import save_if_current
+from guide.features.household_file.forms import MediationUpdateForm
+from guide.features.requests.forms import MOTIVE_LABELS
+from guide.features.requests.letters import letter_html, letter_pdf
+from guide.models import (
+    Appointment,
+    AppointmentKind,
+    Household,
+    MediationCase,
+    MediationStatus,
+    WrittenRequest,
+)
+from guide.rules import mediation as rules
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+
+def _local_date(moment: datetime) -> date:
+    return local(moment).date()
+
+
+@bp.get("/mediation")
+@staff_required()
+def mediation_inbox():  # type: ignore[no-untyped-def]
+    staff = g.staff
+    query = (select(MediationCase).join(Household).where(household_condition(staff, SEE_MEDIATION))
+             .order_by(MediationCase.opened_at))
+    if request.args.get("all") != "1":
+        query = query.where(MediationCase.status != MediationStatus.CLOSED)
+    cases = db.session.scalars(query.limit(500)).all()
+    now = today()
+    rows = [{"case": c, "days": (now - _local_date(c.opened_at)).days,
+             "overdue": rules.overdue(c.status, _local_date(c.opened_at), now)} for c in cases]
+    audit.record("staff", staff.id, "read_mediation_inbox")
+    db.session.commit()
+    return render_template("staff/mediation_inbox.html", rows=rows)
+
+
+def _case(case_id: int) -> MediationCase:
+    case = db.session.get(MediationCase, case_id)
+    if case is None or not can(g.staff, SEE_MEDIATION, case.household):
+        abort(404)
+    return case
+
+
+@bp.route("/mediation/<int:case_id>", methods=["GET", "POST"])
+@staff_required()
+def mediation_case(case_id: int):  # type: ignore[no-untyped-def]
+    case = _case(case_id)
+    form = MediationUpdateForm(prefix="case")
+    if request.method == "GET":
+        form = MediationUpdateForm(formdata=None, prefix="case", obj=case)
+        audit.record("staff", g.staff.id, "read", household_id=case.household_id, entity="mediation_case",
+                     entity_id=case.id)
+        db.session.commit()
+    elif form.validate_on_submit():
+        target = form.status.data
+        if target != case.status and not rules.can_move(case.status, target):
+            form.status.errors.append(_("Ce changement de statut n'est pas possible."))
+        elif target == MediationStatus.MEETING_PLANNED and form.meeting_at.data is None:
+            form.meeting_at.errors.append(_("Donnez la date de la réunion."))
+        elif target == MediationStatus.CONCLUDED and not (form.outcome.data or "").strip():
+            form.outcome.errors.append(_("Écrivez le résultat de la médiation."))
+        else:
+            values: dict[str, object] = {"status": target, "outcome": form.outcome.data or "",
+                                         "letter_text": form.letter_text.data or ""}
+            if target == MediationStatus.ACKNOWLEDGED and case.acknowledged_at is None:
+                values["acknowledged_at"] = datetime.now(UTC)
+            if target == MediationStatus.CLOSED:
+                values["closed_at"] = datetime.now(UTC)
+            if target == MediationStatus.MEETING_PLANNED and form.meeting_at.data is not None:
+                meeting = Appointment(household_id=case.household_id, kind=AppointmentKind.MEDIATION_MEETING,
+                                      starts_at=from_local(form.meeting_at.data), place=form.meeting_place.data or "",
+                                      with_whom=_("Groupe de médiation"))
+                db.session.add(meeting)
+                db.session.flush()
+                values["appointment_id"] = meeting.id
+            if save_if_current(MediationCase, case.id, int(form.version.data), values):
+                audit.record("staff", g.staff.id, "update", household_id=case.household_id,
+                             entity="mediation_case", entity_id=case.id, status=target)
+                db.session.commit()
+                return redirect(url_for("mediation.staff.mediation_case", case_id=case.id), code=303)
+            db.session.rollback()
+            form.version.errors.append(_("Quelqu'un a modifié ce dossier entre-temps. Rechargez la page."))
+    requests = db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == case.household_id)
+                                  .order_by(WrittenRequest.id)).all()
+    status = 422 if form.errors else 200
+    return render_template("staff/mediation_case.html", case=case, form=form, requests=requests,
+                           motive_labels=MOTIVE_LABELS, overdue=rules.overdue(case.status,
+                                                                              _local_date(case.opened_at),
+                                                                              today())), status
+
+
+def _request_for_staff(reference: str) -> WrittenRequest:
+    sent = db.session.scalars(select(WrittenRequest).where(WrittenRequest.reference == reference)).first()
+    if sent is None:
+        abort(404)
+    household = db.session.get(Household, sent.household_id)
+    # the officer and mediator in charge see every request of their households; the mediation group those of
+    # households in mediation (a mediation request always opens or joins a case): guide/core/permissions.py
+    if household is None or not can(g.staff, SEE_MEDIATION, household):
+        abort(404)
+    audit.record("staff", g.staff.id, "read", household_id=household.id, entity="written_request",
+                 entity_id=sent.id)
+    db.session.commit()
+    return sent
+
+
+@bp.get("/requests/<reference>/letter")
+@staff_required()
+def request_letter(reference: str):  # type: ignore[no-untyped-def]
+    sent = _request_for_staff(reference)
+    return letter_html(sent, db.session.get(Household, sent.household_id))
+
+
+@bp.get("/requests/<reference>/letter.pdf")
+@staff_required()
+def request_letter_pdf(reference: str):  # type: ignore[no-untyped-def]
+    from flask import Response
+
+    sent = _request_for_staff(reference)
+    return Response(letter_pdf(sent, db.session.get(Household, sent.household_id)), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={sent.reference}.pdf"})

@@ -1,0 +1,441 @@
+"""Data protection: a household's export (right of access), its erasure, and the retention job.
+
+Erasure is anonymisation by deletion: every row about the household goes (phones, notes, proposals, requests and
+their photos, plan, SMS, sign-in rows, session records, …) and one `HouseholdStatistic` row keeps the anonymous
+counts (operation, stage reached, proposals, refusals, mediations, months). The access log keeps its entries, which
+carry only pseudonyms, and loses them after `RETENTION_ACCESS_LOG_DAYS` like any other. Everything happens in the
+caller's transaction: it commits once, or rolls back and nothing is half-erased.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy import delete, func, or_, select, update
+
+from guide.core import audit
+from guide.core import sessions as user_sessions
+from guide.core.extensions import db
+from guide.core.security import keyed_hash
+from guide.core.timeutil import as_utc
+from guide.models import (
+    Appointment,
+    AuditEntry,
+    BudgetFacts,
+    Consent,
+    ContactNote,
+    CourtesyVisit,
+    Household,
+    HouseholdPhone,
+    HouseholdStatistic,
+    MediationCase,
+    MoveExpense,
+    PlanChange,
+    PlanItem,
+    Proposal,
+    ProposalStatus,
+    RequestAddition,
+    RequestPhoto,
+    SignInCode,
+    SignInGuard,
+    SignInLink,
+    SignInTry,
+    SmsInbound,
+    SmsMessage,
+    SmsSession,
+    StaffUser,
+    SurveyInvitation,
+    UserSession,
+    WrittenRequest,
+)
+from guide.models.sms import SmsStatus
+
+_PERSONAL_LINK = re.compile(r"/k/[A-Za-z0-9_-]+")
+_SECRET_KINDS = ("sign_in_code",)  # bodies holding a sign-in code: never exported, blanked after a day
+
+
+# --- the export (right of access, art. 15) --------------------------------------------------------------------
+
+def _columns(row: Any, names: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: dates in ISO 8601 (moments in UTC), amounts as strings, containers walked."""
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _sms_text(message: SmsMessage) -> str:
+    """What a text said, without a sign-in code or a personal link that someone could still use."""
+    if message.kind in _SECRET_KINDS:
+        return ""
+    return _PERSONAL_LINK.sub("/k/…", message.body or "")
+
+
+def _all(model: Any, *where: Any, order: Any = None) -> list[Any]:
+    query = select(model).where(*where)
+    return list(db.session.scalars(query.order_by(order if order is not None else model.id)))
+
+
+def collect_household(household: Household) -> dict[str, Any]:
+    """Every personal field of every table about this household, as Python values (nothing of anyone else)."""
+    hid = household.id
+    requests = _all(WrittenRequest, WrittenRequest.household_id == hid)
+    request_ids = [r.id for r in requests]
+    numbers = [p.number for p in household.phones]
+    staff_roles = dict(db.session.execute(select(StaffUser.id, StaffUser.role)).all())
+    data: dict[str, Any] = {
+        "household": {
+            **_columns(household, ("reference", "display_name", "language", "occupants", "stage",
+                                   "documents_updated_on", "last_contact_on", "moved_on", "created_at",
+                                   "updated_at")),
+            "operation": household.operation.name if household.operation else None,
+            "commune": household.operation.commune if household.operation else None,
+            "officer": household.officer.name if household.officer else None,
+            "mediator": household.mediator.name if household.mediator else None,
+        },
+        "phones": [_columns(p, ("number", "label", "sms_consent", "consent_at")) for p in household.phones],
+        "consents": [_columns(c, ("kind", "given_on", "withdrawn_on"))
+                     for c in _all(Consent, Consent.household_id == hid)],
+        "contact_notes": [_columns(n, ("on", "channel", "text"))
+                          for n in _all(ContactNote, ContactNote.household_id == hid)],
+        "budget": [_columns(b, ("monthly_resources", "rent", "charges", "housing_benefit", "expenses"))
+                   for b in _all(BudgetFacts, BudgetFacts.household_id == hid)],
+        "proposals": [_columns(p, ("rank", "address", "commune", "flat_type", "surface", "floor", "lift", "rent",
+                                   "charges", "housing_benefit", "landlord", "received_on", "visit_on",
+                                   "answer_on", "status"))
+                      for p in _all(Proposal, Proposal.household_id == hid)],
+        "appointments": [_columns(a, ("kind", "starts_at", "duration_minutes", "place", "with_whom", "status",
+                                      "change_note"))
+                         for a in _all(Appointment, Appointment.household_id == hid, order=Appointment.starts_at)],
+        "written_requests": [],
+        "mediation_cases": [_columns(m, ("source", "status", "opened_at", "acknowledged_at", "outcome",
+                                         "letter_text", "closed_at"))
+                            for m in _all(MediationCase, MediationCase.household_id == hid)],
+        "plan_items": [_columns(i, ("kind", "rank", "data", "removed", "created_at", "updated_at"))
+                       for i in _all(PlanItem, PlanItem.household_id == hid)],
+        "plan_history": [_columns(c, ("version", "action", "actor_kind", "at", "before", "after"))
+                         for c in _all(PlanChange, PlanChange.household_id == hid)],
+        "move_expenses": [],
+        "courtesy_visits": [_columns(v, ("months", "visited_on", "flat_ok", "neighbourhood_ok", "support_needed",
+                                         "reste_a_vivre_now", "reste_a_vivre_before", "flags", "note"))
+                            for v in _all(CourtesyVisit, CourtesyVisit.household_id == hid)],
+        "survey": [{"invited": True, "answered": s.answered}
+                   for s in _all(SurveyInvitation, SurveyInvitation.household_id == hid)],
+        "sms_sent": [{**_columns(m, ("to_number", "kind", "status", "created_at", "sent_at")),
+                      "body": _sms_text(m)}
+                     for m in _all(SmsMessage, SmsMessage.household_id == hid)],
+        "sms_received": [_columns(m, ("from_number", "body", "received_at"))
+                         for m in _all(SmsInbound, SmsInbound.household_id == hid)],
+        "sms_conversations": [_columns(s, ("number", "state", "data", "updated_at"))
+                              for s in _all(SmsSession, SmsSession.number.in_(numbers), order=SmsSession.number)]
+        if numbers else [],
+        "sign_ins": [_columns(c, ("created_at", "expires_at", "used_at"))
+                     for c in _all(SignInCode, SignInCode.household_id == hid)]
+        + [_columns(k, ("created_at", "expires_at", "used_at"))
+           for k in _all(SignInLink, SignInLink.household_id == hid)],
+        "sessions": [_columns(s, ("created_at", "last_seen_at", "ended_at"))
+                     for s in _all(UserSession, UserSession.household_id == hid)],
+        # who looked at the file and when: the role, not the employee's name (CJEU C-579/21)
+        "access_log": [{"at": e.at, "who": staff_roles.get(e.actor_id, "staff") if e.actor_kind == "staff"
+                        else e.actor_kind, "action": e.action, "entity": e.entity}
+                       for e in _all(AuditEntry, AuditEntry.household_key ==
+                                     audit.household_pseudonym(household.reference), order=AuditEntry.at)],
+    }
+    additions: dict[int, list[RequestAddition]] = {}
+    photos: dict[int, list[Any]] = {}
+    if request_ids:
+        for addition in _all(RequestAddition, RequestAddition.request_id.in_(request_ids)):
+            additions.setdefault(addition.request_id, []).append(addition)
+        # photos as metadata and an address, never their bytes
+        for photo in db.session.execute(select(RequestPhoto.id, RequestPhoto.request_id, RequestPhoto.content_type,
+                                               RequestPhoto.width, RequestPhoto.height)
+                                        .where(RequestPhoto.request_id.in_(request_ids)).order_by(RequestPhoto.id)):
+            photos.setdefault(photo.request_id, []).append(photo)
+    for r in requests:
+        data["written_requests"].append({
+            **_columns(r, ("reference", "kind", "created_at", "channel", "language", "motives", "text",
+                           "what_happened", "disagreement", "wish", "late")),
+            "additions": [_columns(a, ("created_at", "text")) for a in additions.get(r.id, [])],
+            "photos": [{**_columns(p, ("content_type", "width", "height")),
+                        "url": url_for("requests.household.request_photo", reference=r.reference, photo_id=p.id)}
+                       for p in photos.get(r.id, [])],
+        })
+    for e in _all(MoveExpense, MoveExpense.household_id == hid):
+        data["move_expenses"].append({
+            **_columns(e, ("kind", "amount", "invoice_on", "due_on", "refunded_on", "cheque_number", "created_at")),
+            "photo": {"content_type": e.photo_type,
+                      "url": url_for("after_move.household.expense_photo", expense_id=e.id)},
+        })
+    return data
+
+
+def export_household(household: Household) -> dict[str, Any]:
+    """The right-of-access export: every personal field about the household, JSON-serialisable."""
+    return {"format": "guide-relogement/1", **_plain(collect_household(household))}
+
+
+# --- erasure (anonymisation) ----------------------------------------------------------------------------------
+
+def _month(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = as_utc(value)
+    return value.strftime("%Y-%m")
+
+
+def _numbers_of_nobody_else(household_id: int, numbers: list[str]) -> list[str]:
+    """The household's numbers that no other household holds (their SMS sessions and codes can go)."""
+    if not numbers:
+        return []
+    shared = set(db.session.scalars(select(HouseholdPhone.number).where(
+        HouseholdPhone.number.in_(numbers), HouseholdPhone.household_id != household_id)))
+    return [n for n in numbers if n not in shared]
+
+
+def _forget_sms(household_id: int, numbers: list[str]) -> None:
+    """The SMS to and from the household, and those to or from its numbers that no household owns."""
+    own = SmsInbound.household_id == household_id
+    sent = SmsMessage.household_id == household_id
+    if numbers:
+        own = or_(own, (SmsInbound.household_id.is_(None)) & SmsInbound.from_number.in_(numbers))
+        sent = or_(sent, (SmsMessage.household_id.is_(None)) & SmsMessage.to_number.in_(numbers))
+    db.session.execute(delete(SmsInbound).where(own), execution_options={"synchronize_session": False})
+    message_ids = select(SmsMessage.id).where(sent)
+    db.session.execute(update(SmsInbound).where(SmsInbound.reply_id.in_(message_ids)).values(reply_id=None),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(delete(SmsMessage).where(sent), execution_options={"synchronize_session": False})
+    alone = _numbers_of_nobody_else(household_id, numbers)
+    if alone:
+        db.session.execute(delete(SmsSession).where(SmsSession.number.in_(alone)),
+                           execution_options={"synchronize_session": False})
+        hashes = [keyed_hash("phone", n) for n in alone]
+        for model in (SignInCode, SignInTry, SignInGuard):
+            db.session.execute(delete(model).where(model.phone_hash.in_(hashes)),
+                               execution_options={"synchronize_session": False})
+
+
+def erase_household(household: Household, actor_kind: str, actor_id: int | None, reason: str = "request",
+                    now: datetime | None = None) -> HouseholdStatistic:
+    """Delete every row about the household and keep one anonymous statistics row; the caller commits once."""
+    now = now or datetime.now(UTC)
+    db.session.flush()  # pending changes first: the deletions below are plain statements
+    hid = household.id
+    numbers = [p.number for p in household.phones]
+    count = lambda query: db.session.scalar(select(func.count()).select_from(query.subquery()))  # noqa: E731
+    statistic = HouseholdStatistic(
+        operation_id=household.operation_id, stage=household.stage,
+        proposals=count(select(Proposal.id).where(Proposal.household_id == hid)),
+        refusals=count(select(Proposal.id).where(Proposal.household_id == hid,
+                                                 Proposal.status == ProposalStatus.REFUSED)),
+        mediations=count(select(MediationCase.id).where(MediationCase.household_id == hid)),
+        opened_month=_month(household.created_at) or _month(now), moved_month=_month(household.moved_on),
+        erased_month=_month(now), reason=reason)
+    audit.record(actor_kind, actor_id, "erase", household_id=hid, entity="household", reason=reason)
+    db.session.flush()  # the log entry takes the reference's pseudonym before the reference goes
+
+    requests = select(WrittenRequest.id).where(WrittenRequest.household_id == hid)
+    steps: list[Any] = [
+        delete(RequestPhoto).where(RequestPhoto.request_id.in_(requests)),
+        delete(RequestAddition).where(RequestAddition.request_id.in_(requests)),
+        delete(MediationCase).where(MediationCase.household_id == hid),
+        delete(CourtesyVisit).where(CourtesyVisit.household_id == hid),
+        delete(SurveyInvitation).where(SurveyInvitation.household_id == hid),
+        delete(MoveExpense).where(MoveExpense.household_id == hid),
+        delete(PlanChange).where(PlanChange.household_id == hid),
+        delete(PlanItem).where(PlanItem.household_id == hid),
+        delete(WrittenRequest).where(WrittenRequest.household_id == hid),
+        delete(Appointment).where(Appointment.household_id == hid),
+        delete(Proposal).where(Proposal.household_id == hid),
+        delete(BudgetFacts).where(BudgetFacts.household_id == hid),
+        delete(ContactNote).where(ContactNote.household_id == hid),
+        delete(Consent).where(Consent.household_id == hid),
+        delete(SignInCode).where(SignInCode.household_id == hid),
+        delete(SignInLink).where(SignInLink.household_id == hid),
+        delete(UserSession).where(UserSession.household_id == hid),  # its open sessions end with it
+    ]
+    for statement in steps:
+        db.session.execute(statement, execution_options={"synchronize_session": False})
+    _forget_sms(hid, numbers)
+    for phone in list(household.phones):
+        db.session.expunge(phone)
+    db.session.expunge(household)
+    db.session.execute(delete(HouseholdPhone).where(HouseholdPhone.household_id == hid),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(delete(Household).where(Household.id == hid), execution_options={"synchronize_session": False})
+    db.session.add(statistic)
+    db.session.flush()
+    return statistic
+
+
+# --- retention ------------------------------------------------------------------------------------------------
+
+# where a household's file shows activity: (column, household column); the latest is its "last operation".
+# Not counted: SMS we sent (automatic reminders), sign-ins, staff reading the file.
+def _activity_sources() -> list[tuple[Any, Any]]:
+    return [
+        (Household.created_at, Household.id), (Household.updated_at, Household.id),
+        (Household.moved_on, Household.id), (Household.last_contact_on, Household.id),
+        (Household.documents_updated_on, Household.id),
+        (Appointment.starts_at, Appointment.household_id), (Appointment.updated_at, Appointment.household_id),
+        (Proposal.updated_at, Proposal.household_id), (Proposal.answer_on, Proposal.household_id),
+        (WrittenRequest.created_at, WrittenRequest.household_id),
+        (MediationCase.updated_at, MediationCase.household_id),
+        (ContactNote.on, ContactNote.household_id), (ContactNote.created_at, ContactNote.household_id),
+        (PlanChange.at, PlanChange.household_id),
+        (MoveExpense.updated_at, MoveExpense.household_id), (MoveExpense.refunded_on, MoveExpense.household_id),
+        (CourtesyVisit.visited_on, CourtesyVisit.household_id),
+        (SmsInbound.received_at, SmsInbound.household_id),
+    ]
+
+
+def _as_moment(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return as_utc(value)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+def last_activity() -> dict[int, datetime]:
+    """Each household's last operation: the latest date anywhere in its file (appointments ahead included)."""
+    latest: dict[int, datetime] = {}
+    for column, owner in _activity_sources():
+        for household_id, value in db.session.execute(
+                select(owner, func.max(column)).where(owner.is_not(None)).group_by(owner)):
+            if value is None:
+                continue
+            moment = _as_moment(value)
+            if household_id not in latest or moment > latest[household_id]:
+                latest[household_id] = moment
+    additions = db.session.execute(select(WrittenRequest.household_id, func.max(RequestAddition.created_at))
+                                   .join(RequestAddition, RequestAddition.request_id == WrittenRequest.id)
+                                   .group_by(WrittenRequest.household_id))
+    for household_id, value in additions:
+        if value is not None and (household_id not in latest or _as_moment(value) > latest[household_id]):
+            latest[household_id] = _as_moment(value)
+    return latest
+
+
+@dataclass
+class RetentionResult:
+    households: list[str] = field(default_factory=list)  # references anonymised (or that would be)
+    failed: list[str] = field(default_factory=list)
+    sign_in_codes: int = 0
+    sign_in_links: int = 0
+    sign_in_tries: int = 0  # wrong tries and guard rows of numbers idle past the sign-in limits' window
+    sessions: int = 0  # session records that can no longer be used (ended, idle, too old)
+    sms_texts: int = 0  # SMS bodies blanked or links masked
+    sms_rows: int = 0  # SMS rows of no household deleted
+    sms_sessions: int = 0
+    access_log: int = 0
+
+
+def _count(model: Any, *where: Any) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def due_for_anonymisation(now: datetime) -> list[Household]:
+    cutoff = now - timedelta(days=int(current_app.config["RETENTION_ANONYMISE_DAYS"]))
+    due = [hid for hid, moment in last_activity().items() if moment < cutoff]
+    if not due:
+        return []
+    return list(db.session.scalars(select(Household).where(Household.id.in_(due)).order_by(Household.id)))
+
+
+def run_retention(now: datetime | None = None, dry_run: bool = False) -> RetentionResult:
+    """The retention job. One transaction per household erased (a failure leaves the others done and this one
+    untouched), then one for the purges. With dry_run, only counts: nothing changes."""
+    now = now or datetime.now(UTC)
+    config = current_app.config
+    result = RetentionResult()
+    for household in due_for_anonymisation(now):
+        reference = household.reference
+        if dry_run:
+            result.households.append(reference)
+            continue
+        try:
+            erase_household(household, "system", None, reason="retention", now=now)
+            db.session.commit()
+            result.households.append(reference)
+        except Exception:  # noqa: BLE001 - one file that cannot be erased must not stop the others
+            db.session.rollback()
+            current_app.logger.exception("retention: a household could not be anonymised")
+            result.failed.append(reference)
+
+    final = [s for s in SmsStatus.FINAL] + [SmsStatus.REVIEW]
+    day_ago = now - timedelta(days=1)
+    # the sign-in limits count codes and wrong tries of the last SIGNIN_WINDOW_HOURS: those rows stay that long
+    limits_cutoff = now - max(timedelta(days=1), timedelta(hours=int(config["SIGNIN_WINDOW_HOURS"])))
+    codes = (SignInCode.expires_at < limits_cutoff,)
+    tries = (SignInTry.at < limits_cutoff,)
+    guards = (SignInGuard.touched_at < limits_cutoff,)
+    links = (SignInLink.expires_at < day_ago,)
+    sms_cutoff = now - timedelta(days=int(config["RETENTION_SMS_DAYS"]))
+    old_sms = (SmsMessage.household_id.is_not(None), SmsMessage.created_at < sms_cutoff, SmsMessage.status.in_(final),
+               SmsMessage.body != "")
+    secrets = (SmsMessage.kind.in_(_SECRET_KINDS), SmsMessage.created_at < day_ago, SmsMessage.body != "",
+               SmsMessage.status != SmsStatus.QUEUED)
+    link_cutoff = now - timedelta(hours=int(config["SIGNIN_LINK_HOURS"])) - timedelta(days=1)
+    links_in_texts = (SmsMessage.body.like("%/k/%"), ~SmsMessage.body.like("%/k/…%"),
+                      SmsMessage.created_at < link_cutoff, SmsMessage.created_at >= sms_cutoff,
+                      SmsMessage.status.in_(final))
+    old_inbound = (SmsInbound.household_id.is_not(None), SmsInbound.received_at < sms_cutoff, SmsInbound.body != "")
+    orphans_out = (SmsMessage.household_id.is_(None), SmsMessage.created_at < sms_cutoff,
+                   SmsMessage.status.in_(final))
+    orphans_in = (SmsInbound.household_id.is_(None), SmsInbound.received_at < sms_cutoff)
+    sessions = (SmsSession.updated_at < day_ago,)
+    log = (AuditEntry.at < now - timedelta(days=int(config["RETENTION_ACCESS_LOG_DAYS"])),)
+
+    result.sign_in_codes = _count(SignInCode, *codes)
+    result.sign_in_links = _count(SignInLink, *links)
+    result.sign_in_tries = _count(SignInTry, *tries) + _count(SignInGuard, *guards)
+    result.sessions = user_sessions.count_closed(now)
+    result.sms_rows = _count(SmsMessage, *orphans_out) + _count(SmsInbound, *orphans_in)
+    result.sms_sessions = _count(SmsSession, *sessions)
+    result.access_log = _count(AuditEntry, *log)
+    if dry_run:
+        result.sms_texts = (_count(SmsMessage, *old_sms) + _count(SmsMessage, *secrets, ~SmsMessage.id.in_(
+            select(SmsMessage.id).where(*old_sms))) + _count(SmsMessage, *links_in_texts)
+            + _count(SmsInbound, *old_inbound))
+        return result
+
+    sync = {"synchronize_session": False}
+    db.session.execute(update(SmsInbound).where(SmsInbound.reply_id.in_(select(SmsMessage.id).where(*orphans_out)))
+                       .values(reply_id=None), execution_options=sync)
+    db.session.execute(delete(SmsMessage).where(*orphans_out), execution_options=sync)
+    db.session.execute(delete(SmsInbound).where(*orphans_in), execution_options=sync)
+    texts = db.session.execute(update(SmsMessage).where(*old_sms).values(body=""), execution_options=sync).rowcount
+    texts += db.session.execute(update(SmsMessage).where(*secrets).values(body=""), execution_options=sync).rowcount
+    for message in db.session.scalars(select(SmsMessage).where(*links_in_texts)):
+        message.body = _PERSONAL_LINK.sub("/k/…", message.body)
+        texts += 1
+    texts += db.session.execute(update(SmsInbound).where(*old_inbound).values(body=""),
+                                execution_options=sync).rowcount
+    result.sms_texts = texts
+    db.session.execute(delete(SignInCode).where(*codes), execution_options=sync)
+    db.session.execute(delete(SignInLink).where(*links), execution_options=sync)
+    db.session.execute(delete(SignInTry).where(*tries), execution_options=sync)
+    db.session.execute(delete(SignInGuard).where(*guards), execution_options=sync)
+    user_sessions.purge_closed(now)
+    db.session.execute(delete(SmsSession).where(*sessions), execution_options=sync)
+    db.session.execute(delete(AuditEntry).where(*log), execution_options=sync)
+    audit.record("system", None, "retention", anonymised=len(result.households), access_log=result.access_log,
+                 sms_texts=result.sms_texts)
+    db.session.commit()
+    return result

@@ -1,0 +1,358 @@
+"""The budget simulator: the charter's money figures (§7.1) for the current flat and a proposed one.
+
+GET only, so a result can be bookmarked; nothing is stored and no sign-in is needed. The figures stay in the
+page address (the app sends no Referer, so they do not leak to other sites). The rules live in
+`guide.rules.budget`; this module reads the figures people type, French style, and says the results in words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import format_currency, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from guide.rules.budget import (
+    EXPENSE_KINDS,
+    RESTE_A_VIVRE_ALERT,
+    TAUX_EFFORT_ALERT,
+    Assessment,
+    Reason,
+    Situation,
+    assess_move,
+    assess_situation,
+    effort_rate_alert,
+    reste_a_vivre_alert,
+    total_expenses,
+)
+
+MAX_AMOUNT = Decimal("100000")  # € per month; anything larger is a typing mistake
+MAX_PEOPLE = 30
+MAX_LENGTH = 40  # characters read from one field
+
+
+# --- reading figures typed the French way ------------------------------------------------------
+
+class BadFigure(ValueError):
+    """A figure that cannot be read; `code` says why, for a message next to the field."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+_UNITS = re.compile(r"€|\beuros?\b|\beur\b", re.IGNORECASE)
+_GROUPING = re.compile(r"[\s'’]")  # spaces of any kind (incl. no-break) and apostrophes group thousands
+_MINUS = ("-", "−", "–")
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def parse_amount(text: str) -> Decimal:
+    """Read an amount in euros as people write it: "1 234,50", "1234.5", "450 €", "1.234,50", "٤٥٠".
+
+    A single "," or "." is the decimal mark; with both, the last one is. At most 2 decimals, so an
+    ambiguous "1.234" is refused rather than guessed (1.234 € or 1 234 €). Raises BadFigure.
+    """
+    cleaned = text.strip().translate({0x066B: ",", 0x066C: " "})  # Arabic decimal and thousands marks
+    cleaned = _GROUPING.sub("", _UNITS.sub("", cleaned))
+    if not cleaned:
+        raise BadFigure("required")
+    if len(cleaned) > MAX_LENGTH:
+        raise BadFigure("invalid")
+    if cleaned.startswith(_MINUS):
+        raise BadFigure("negative")
+    cleaned = cleaned.removeprefix("+")
+    if "," in cleaned and "." in cleaned:
+        mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        whole, _sep, fraction = cleaned.rpartition(mark)
+        grouping = "." if mark == "," else ","
+        if not re.fullmatch(rf"\d{{1,3}}(?:{re.escape(grouping)}\d{{3}})*", whole):
+            raise BadFigure("invalid")
+        cleaned = whole.replace(grouping, "") + "." + fraction
+    elif cleaned.count(",") == 1:
+        cleaned = cleaned.replace(",", ".")
+    if not _PLAIN.fullmatch(cleaned):
+        raise BadFigure("invalid")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as error:  # pragma: no cover - the pattern above lets only digits through
+        raise BadFigure("invalid") from error
+    if "." in cleaned and len(cleaned.partition(".")[2]) > 2:
+        raise BadFigure("decimals")
+    if value > MAX_AMOUNT:
+        raise BadFigure("too_large")
+    return value
+
+
+def parse_people(text: str) -> int:
+    """Read a number of people: a whole number from 1 to 30. Raises BadFigure."""
+    cleaned = _GROUPING.sub("", text)
+    if not cleaned:
+        raise BadFigure("required")
+    if not re.fullmatch(r"\d{1,3}", cleaned):
+        raise BadFigure("whole")
+    people = int(cleaned)
+    if people < 1:
+        raise BadFigure("zero")
+    if people > MAX_PEOPLE:
+        raise BadFigure("too_large")
+    return people
+
+
+# --- the form ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: LazyString
+    hint: LazyString | None = None
+    group: str = "household"  # household, now, new or expenses: the fieldset it sits in
+    required: bool = False
+    people: bool = False
+
+
+_RENT = _l("Loyer, sans les charges")
+_RENT_HINT = _l("Si vous êtes propriétaire, écrivez ce que vous remboursez chaque mois pour votre prêt.")
+_CHARGES = _l("Charges")
+_CHARGES_HINT = _l("Eau, eau chaude, chauffage et autres charges. Laissez vide si vous n'en payez pas.")
+_BENEFIT = _l("Aide au logement (APL)")
+_BENEFIT_HINT = _l("Laissez vide si vous n'en recevez pas.")
+
+PEOPLE = Field("people", _l("Nombre de personnes dans le foyer"),
+               _l("Comptez-vous, et toutes les personnes qui vivent avec vous, enfants compris."),
+               required=True, people=True)
+RESOURCES = Field("resources", _l("Ressources du foyer, par mois"),
+                  _l("Salaires, allocations, pensions… Faites la moyenne des 3 derniers mois. "
+                     "Ne comptez pas les primes ni les bourses d'études."), required=True)
+NOW_FIELDS = (Field("rent_now", _RENT, _RENT_HINT, "now", required=True),
+              Field("charges_now", _CHARGES, _CHARGES_HINT, "now"),
+              Field("benefit_now", _BENEFIT, _BENEFIT_HINT, "now"))
+NEW_FIELDS = (Field("rent_new", _RENT, _RENT_HINT, "new"), Field("charges_new", _CHARGES, _CHARGES_HINT, "new"),
+              Field("benefit_new", _BENEFIT, _BENEFIT_HINT, "new"))
+EXPENSE_LABELS: dict[str, LazyString] = {
+    "electricity": _l("Électricité"),
+    "gas": _l("Gaz"),
+    "home_insurance": _l("Assurance habitation"),
+    "phone": _l("Téléphone"),
+    "taxes": _l("Impôts"),
+    "alimony": _l("Pension alimentaire que vous versez"),
+    "mutuelle": _l("Mutuelle santé"),
+    "caf_loan": _l("Remboursement d'un prêt de la CAF"),
+    "banque_de_france_plan": _l("Plan de remboursement de la Banque de France"),
+    "landlord_plan": _l("Remboursement d'une dette de loyer au bailleur"),
+}
+EXPENSE_HINTS: dict[str, LazyString] = {
+    "taxes": _l("Impôt sur le revenu, taxe foncière, taxe d'habitation, taxe des ordures. "
+                "Divisez le montant de l'année par 12."),
+}
+EXPENSE_FIELDS = tuple(Field(kind, EXPENSE_LABELS[kind], EXPENSE_HINTS.get(kind), "expenses")
+                       for kind in EXPENSE_KINDS)
+GROUPS = ("household", "now", "new", "expenses")
+ALL_FIELDS = (PEOPLE, RESOURCES, *NOW_FIELDS, *NEW_FIELDS, *EXPENSE_FIELDS)
+
+
+@dataclass
+class SimulatorForm:
+    """The figures as typed (kept on error), the values read, and an error code per field that failed."""
+
+    raw: dict[str, str]
+    values: dict[str, Decimal | int] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def submitted(self) -> bool:
+        return any(self.raw.values())
+
+    @property
+    def has_proposal(self) -> bool:
+        return any(self.raw[f.name].strip() for f in NEW_FIELDS)
+
+    def money(self, name: str) -> Decimal:
+        value = self.values.get(name, Decimal("0"))
+        return Decimal(value)
+
+
+def read_form(args: Mapping[str, str]) -> SimulatorForm:
+    """Read every field; empty optional amounts count as 0; the proposed flat needs its rent once started."""
+    form = SimulatorForm(raw={f.name: str(args.get(f.name, ""))[:200] for f in ALL_FIELDS})
+    if not form.submitted:
+        return form
+    for spec in ALL_FIELDS:
+        raw = form.raw[spec.name]
+        required = spec.required or (spec.name == "rent_new" and form.has_proposal)
+        if not raw.strip() and not required:
+            continue
+        try:
+            form.values[spec.name] = parse_people(raw) if spec.people else parse_amount(raw)
+        except BadFigure as bad:
+            started = spec.name == "rent_new" and bad.code == "required"  # other proposed-flat figures typed
+            form.errors[spec.name] = "rent_new_required" if started else bad.code
+    return form
+
+
+def situations(form: SimulatorForm) -> tuple[Situation, Situation | None]:
+    """The current flat and, when given, the proposed one, from a form without errors."""
+    resources, occupants = form.money("resources"), int(form.values["people"])
+    expenses = total_expenses({kind: form.money(kind) for kind in EXPENSE_KINDS})  # the same in both flats
+
+    def flat(side: str) -> Situation:
+        return Situation(rent=form.money(f"rent_{side}"), charges=form.money(f"charges_{side}"),
+                         housing_benefit=form.money(f"benefit_{side}"), monthly_resources=resources,
+                         unavoidable_expenses=expenses, occupants=occupants)
+
+    return flat("now"), flat("new") if form.has_proposal else None
+
+
+# --- words -------------------------------------------------------------------------------------
+
+def money(value: Decimal) -> str:
+    return format_currency(value, "EUR")
+
+
+def percent(value: Decimal) -> str:
+    return _("%(number)s %%", number=format_decimal(value, format="#,##0.##"))
+
+
+def data_value(value: Decimal | None) -> str:
+    """Dot decimal with 2 decimals for automation ("27.50"); empty when there is no value."""
+    return "" if value is None else f"{value:.2f}"
+
+
+def _error_message(name: str, code: str) -> str:
+    if name == "people":
+        return {
+            "required": _("Écrivez le nombre de personnes. Par exemple : 3."),
+            "whole": _("Écrivez un nombre entier, sans virgule. Par exemple : 3."),
+            "zero": _("Il faut au moins 1 personne : vous."),
+            "too_large": _("Ce nombre semble trop grand. Vérifiez-le."),
+        }[code]
+    return {
+        "required": _("Écrivez un montant. Par exemple : 450."),
+        "rent_new_required": _("Écrivez le loyer du logement proposé. Ou videz les cases de ce logement."),
+        "invalid": _("Écrivez seulement un nombre. Par exemple : 1 234,50."),
+        "negative": _("Écrivez le montant sans le signe moins."),
+        "decimals": _("Écrivez au plus 2 chiffres après la virgule. Par exemple : 1 234,50."),
+        "too_large": _("Ce montant semble trop grand. Vérifiez-le."),
+    }[code]
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """What the template needs to draw one field: ids, words, the value as typed, and its error."""
+
+    spec: Field
+    id: str
+    value: str
+    error: str | None
+    note: str | None
+
+    @property
+    def described_by(self) -> str:
+        parts = [f"{self.id}-hint" if self.spec.hint else "", f"{self.id}-error" if self.error else "",
+                 f"{self.id}-note" if self.note else ""]
+        return " ".join(p for p in parts if p)
+
+
+def field_views(form: SimulatorForm) -> dict[str, FieldView]:
+    return {f.name: FieldView(f, f"field-{f.name.replace('_', '-')}", form.raw[f.name],
+                              _error_message(f.name, form.errors[f.name]) if f.name in form.errors else None,
+                              form.notes.get(f.name))
+            for f in ALL_FIELDS}
+
+
+def figures(situation: Situation) -> dict[str, str | bool]:
+    """The three indicators of one situation, as data values and in plain words."""
+    rac, rate, rav = situation.reste_a_charge, situation.taux_effort, situation.reste_a_vivre
+    if rav >= 0:
+        rav_words = _("Il reste %(amount)s par jour et par personne pour vivre.", amount=money(rav))
+    else:
+        rav_words = _("Il manque %(amount)s par jour et par personne.", amount=money(-rav))
+    return {
+        "rac": data_value(rac), "rate": data_value(rate), "rav": data_value(rav),
+        "rac_text": money(rac), "rate_text": percent(rate) if rate is not None else _("Pas calculé"),
+        "rav_text": money(rav),
+        "rac_words": _("Le logement coûte %(amount)s par mois, une fois l'aide au logement déduite.",
+                       amount=money(rac)),
+        "rate_words": (_("Le logement prend %(rate)s de vos ressources.", rate=percent(rate)) if rate is not None
+                       else _("Sans ressources, on ne peut pas calculer la part du logement.")),
+        "rav_words": rav_words,
+        "rate_alert": effort_rate_alert(rate), "rav_alert": reste_a_vivre_alert(rav),
+    }
+
+
+def verdict_words(assessment: Assessment, compared: bool) -> str:
+    key = (assessment.verdict.value, compared)
+    return {
+        ("ok", False): _("Ces chiffres ne touchent aucun seuil d'alerte de la charte."),
+        ("watch", False): _("Attention : un seuil d'alerte de la charte est atteint. "
+                            "Parlez-en à votre chargé de relogement."),
+        ("ok", True): _("Le logement proposé respecte les règles d'argent de la charte."),
+        ("watch", True): _("Le logement proposé respecte les règles d'argent de la charte. "
+                           "Mais un seuil d'alerte est atteint. Parlez-en à votre chargé de relogement."),
+        ("not_affordable", True): _("Le logement proposé ne respecte pas les règles d'argent de la charte. "
+                                    "Vous pouvez refuser un logement à cause du loyer et des charges. "
+                                    "Le refus se fait par écrit. Parlez-en à votre chargé de relogement."),
+    }[key]
+
+
+def reason_words(reason: Reason) -> str:
+    threshold, rate = money(RESTE_A_VIVRE_ALERT), percent(TAUX_EFFORT_ALERT)
+    return {
+        Reason.RAV_FALLS_BELOW_THRESHOLD: _(
+            "Aujourd'hui, il vous reste plus de %(amount)s par jour et par personne. Après, il resterait moins. "
+            "La charte ne le permet pas.", amount=threshold),
+        Reason.RAV_WORSE_BELOW_THRESHOLD: _(
+            "Aujourd'hui, il vous reste %(amount)s ou moins par jour et par personne. "
+            "La charte dit que cela ne doit pas baisser. Ici, cela baisse.", amount=threshold),
+        Reason.RAV_ALERT: _("Il reste %(amount)s ou moins par jour et par personne. C'est un seuil d'alerte.",
+                            amount=threshold),
+        Reason.EFFORT_RATE_ALERT: _("Le logement prend %(rate)s ou plus de vos ressources. "
+                                    "C'est un seuil d'alerte.", rate=rate),
+        Reason.EFFORT_RATE_UNKNOWN: _("Sans ressources, on ne peut pas calculer la part du logement."),
+    }[reason]
+
+
+def change_words(now: Situation, new: Situation) -> list[str]:
+    """How the proposed flat changes the cost and the money left, in short sentences."""
+    words = []
+    cost = new.reste_a_charge - now.reste_a_charge
+    if cost > 0:
+        words.append(_("Le logement proposé coûterait %(amount)s de plus par mois.", amount=money(cost)))
+    elif cost < 0:
+        words.append(_("Le logement proposé coûterait %(amount)s de moins par mois.", amount=money(-cost)))
+    else:
+        words.append(_("Le logement proposé coûterait autant par mois."))
+    left = new.reste_a_vivre - now.reste_a_vivre
+    if left > 0:
+        words.append(_("Il vous resterait %(amount)s de plus par jour et par personne.", amount=money(left)))
+    elif left < 0:
+        words.append(_("Il vous resterait %(amount)s de moins par jour et par personne.", amount=money(-left)))
+    else:
+        words.append(_("Il vous resterait autant par jour et par personne."))
+    return words
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+def result(form: SimulatorForm) -> dict[str, object]:
+    """Figures, verdict and words for a form without errors; notes a benefit larger than the cost."""
+    now, new = situations(form)
+    for name, situation in (("benefit_now", now), ("benefit_new", new)):
+        if situation is not None and situation.benefit_exceeds_cost:
+            form.notes[name] = _("L'aide est plus grande que le loyer et les charges. Vérifiez les montants. "
+                                 "Nous comptons un reste à charge de %(amount)s.", amount=money(Decimal(0)))
+    assessment = assess_move(now, new) if new is not None else assess_situation(now)
+    return {
+        "now": figures(now), "new": figures(new) if new is not None else None,
+        "verdict": assessment.verdict.value, "verdict_words": verdict_words(assessment, new is not None),
+        "reasons": [reason_words(r) for r in assessment.reasons],
+        "changes": change_words(now, new) if new is not None else [],
+    }
+
+

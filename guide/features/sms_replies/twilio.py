@@ -1,0 +1,76 @@
+"""Twilio webhooks: delivery status callbacks (signed, idempotent, a final state never goes back) and incoming SMS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import select
+
+from guide.core.extensions import csrf, db
+from guide.models import SmsMessage
+from guide.models.sms import SmsStatus
+
+bp = Blueprint("twilio", __name__, url_prefix="/sms")
+
+_ORDER = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3,
+          "read": 3}
+
+
+def signature_valid() -> bool:
+    """Twilio signs the public URL it called: rebuild it from our configured base URL (we may sit behind a proxy)."""
+    from twilio.request_validator import RequestValidator
+
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        return False
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.full_path.rstrip("?")
+    return RequestValidator(token).validate(url, request.form.to_dict(), request.headers.get("X-Twilio-Signature",
+                                                                                             ""))
+
+
+@bp.post("/status")
+@csrf.exempt
+def status_callback():  # type: ignore[no-untyped-def]
+    if not signature_valid():
+        abort(403)
+    sid, new = request.form.get("MessageSid", ""), (request.form.get("MessageStatus") or "").lower()
+    message = db.session.scalars(select(SmsMessage).where(SmsMessage.provider_id == sid)).first()
+    if message is None or new not in _ORDER:
+        return "", 204
+    current = message.status
+    if current in SmsStatus.FINAL or _ORDER.get(new, 0) < _ORDER.get(current, 0):
+        return "", 204  # a late or repeated callback: the final state stays
+    message.status = {"read": "delivered", "accepted": "sent", "queued": "sent", "sending": "sent"}.get(new, new)
+    if new in ("delivered", "read"):
+        message.delivered_at = datetime.now(UTC)
+    if request.form.get("ErrorCode"):
+        message.error_code = request.form["ErrorCode"][:20]
+    db.session.commit()
+    return "", 204
+
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+@bp.post("/inbound")
+@csrf.exempt
+def inbound():  # type: ignore[no-untyped-def]
+    """An SMS sent to our number: stored once per MessageSid and answered through the outbox (tracked, retried).
+
+    The TwiML answer is empty on purpose: a reply written here would bypass the outbox and its delivery tracking.
+    """
+    from guide.features.sms_replies import service as conversation
+
+    if not signature_valid():
+        abort(403)
+
+    def text(name: str) -> str:  # NUL: no phone sends it, and PostgreSQL cannot store it in text (a 500)
+        return request.form.get(name, "").replace("\x00", "")
+
+    sid = text("MessageSid") or text("SmsSid")
+    if not sid:
+        abort(400)
+    conversation.receive(sid[:64], text("From"), text("To"), text("Body"))
+    db.session.commit()
+    return Response(EMPTY_TWIML, mimetype="text/xml")

@@ -1,0 +1,54 @@
+"""The household space: sign-in without password, "where I stand", proposals, appointments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template
+from sqlalchemy import select
+
+from guide.core.auth import household_required, own_proposal
+from guide.core.extensions import db
+from guide.core.i18n import negotiate_language
+from guide.core.timeutil import today
+from guide.features.plan import service as plan
+from guide.features.requests.forms import ConfirmForm
+from guide.features.simulator.service import figures, reason_words, verdict_words
+from guide.features.standing.affordability import affordability, budget_of
+from guide.features.standing.service import standing
+from guide.models import WrittenRequest
+
+bp = Blueprint("household", __name__)
+
+
+@bp.get("/my")
+@household_required
+def home():  # type: ignore[no-untyped-def]
+    household = g.household
+    view = standing(household, today())
+    content = current_app.extensions["content"]
+    slugs = content.stage_slugs()
+    stage_page = content.stage(negotiate_language(), household.stage) if household.stage in slugs else None
+    requests = db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == household.id)
+                                  .order_by(WrittenRequest.id.desc()).limit(10)).all()
+    from guide.features.after_move.household import after_move_status  # it registers its routes on this blueprint
+
+    return render_template("household/home.html", household=household, view=view, confirm_form=ConfirmForm(),
+                           requests=requests, after=after_move_status(household),
+                           plan_actions=plan.next_actions(household, 3, lang=negotiate_language()),
+                           stage_page=stage_page, stage_number=slugs.index(household.stage) + 1 if stage_page else 0,
+                           stage_total=len(slugs))
+
+
+@bp.get("/my/proposals/<int:proposal_id>")
+@household_required
+def proposal(proposal_id: int):  # type: ignore[no-untyped-def]
+    found = own_proposal(proposal_id)
+    view = standing(g.household, today())
+    item = next(p for p in view.proposals if p.proposal.id == found.id)
+    money = affordability(g.household, found, budget_of(g.household))
+    verdict = None
+    if money is not None:
+        verdict = {"code": money.assessment.verdict.value, "words": verdict_words(money.assessment, True),
+                   "reasons": [reason_words(r) for r in money.assessment.reasons],
+                   "before": figures(money.before), "after": figures(money.after)}
+    return render_template("household/proposal.html", household=g.household, item=item, view=view,
+                           verdict=verdict)
