@@ -53,7 +53,8 @@ def test_a_note_whose_log_entry_fails_is_not_saved(app, ctx, monkeypatch) -> Non
 
 def test_the_file_views_write_nothing_themselves() -> None:
     """No session write, commit or model construction in guide/features/household_file/staff.py: the service does it."""
-    source = (Path(__file__).resolve().parents[2] / "guide" / "features" / "household_file" / "staff.py").read_text(encoding="utf-8")
+    views = Path(__file__).resolve().parents[2] / "guide" / "features" / "household_file" / "staff.py"
+    source = views.read_text(encoding="utf-8")
     writes = re.findall(r"db\.session\.(?:add|delete|commit|flush)\b|\b(?:Proposal|Appointment|ContactNote|Consent|"
                         r"BudgetFacts|HouseholdPhone)\(", source)
     assert not writes, f"guide/features/household_file/staff.py writes itself: {writes}"
