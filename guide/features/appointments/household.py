@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-from flask import Blueprint, Response, abort, g, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 
 from guide.core.auth import household_required
 from guide.core.extensions import db
 from guide.core.labels import appointment_kind
-from guide.core.timeutil import local
 from guide.features.appointments import service as appointments
+from guide.features.appointments.calendar import calendar_file
 from guide.features.requests.forms import ChangeRequestForm, ConfirmForm
 from guide.models import Appointment
 
@@ -30,20 +27,10 @@ def _own_appointment(appointment_id: int) -> Appointment:
 @household_required
 def appointment_ics(appointment_id: int):  # type: ignore[no-untyped-def]
     appointment = _own_appointment(appointment_id)
-    calendar = Calendar()
-    calendar.add("prodid", "-//Guide du relogement//FR")
-    calendar.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"appointment-{appointment.id}@guide-relogement")
-    event.add("dtstamp", datetime.now(UTC))
-    event.add("dtstart", local(appointment.starts_at))
-    event.add("duration", timedelta(minutes=appointment.duration_minutes))
-    event.add("summary", _appointment_title(appointment.kind))
-    if appointment.place:
-        event.add("location", appointment.place)
-    event.add("description", _("Rendez-vous pour votre relogement."))
-    calendar.add_component(event)
-    return Response(calendar.to_ical(), mimetype="text/calendar",
+    body = calendar_file(appointment, public_base_url=current_app.config["PUBLIC_BASE_URL"],
+                         title=_appointment_title(appointment.kind),
+                         description=_("Rendez-vous pour votre relogement."))
+    return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f"attachment; filename=rendez-vous-{appointment.id}.ics"})
 
 
