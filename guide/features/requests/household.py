@@ -21,7 +21,7 @@ from guide.features.requests import service
 from guide.features.requests.forms import MOTIVE_LABELS, AdditionForm, AnswerForm, MediationForm
 from guide.features.requests.letters import letter_html, letter_pdf
 from guide.models import MediationCase, RequestPhoto, WrittenRequest
-from guide.rules import deadlines
+from guide.rules import deadlines, open_days
 
 bp = Blueprint("household", __name__)
 
@@ -75,8 +75,10 @@ def answer(proposal_id: int):  # type: ignore[no-untyped-def]
         return render_template("household/answer_review.html", form=form, proposal=proposal, answer_by=answer_by,
                                late=late, motives=[MOTIVE_LABELS[m] for m in form.motives.data or []])
     status = 422 if form.errors else 200
+    advised_by = open_days.advised_answer_day(answer_by, today()) if answer_by and not late else None
+    closed = {"advised_by": advised_by, "advised_today": advised_by == today()}  # household/_office_closed.html
     return render_template("household/answer.html", form=form, proposal=proposal, answer_by=answer_by,
-                           late=late), status
+                           late=late, item=closed), status
 
 
 @bp.route("/my/mediation", methods=["GET", "POST"])

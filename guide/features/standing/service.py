@@ -10,7 +10,7 @@ from sqlalchemy import select
 from guide.core.extensions import db
 from guide.core.timeutil import as_utc
 from guide.models import Appointment, AppointmentStatus, Household, Proposal, ProposalStatus, StaffUser
-from guide.rules import deadlines
+from guide.rules import deadlines, open_days
 
 DOCUMENTS_WARNING_DAYS = 30
 
@@ -21,6 +21,8 @@ class ProposalItem:
     answer_by: date | None = None
     days_left: int | None = None
     deadline: str | None = None  # open, today, passed (only while an answer is awaited)
+    advised_by: date | None = None  # the office is closed on answer_by: answer by this day (rules/open_days.py)
+    advised_today: bool = False  # ... and that day is today
 
 
 @dataclass
@@ -77,6 +79,8 @@ def standing(household: Household, today: date) -> Standing:
             if _awaits_answer(proposal):
                 item.days_left = deadlines.days_left(item.answer_by, today)
                 item.deadline = deadlines.deadline_status(item.answer_by, today).value
+                item.advised_by = open_days.advised_answer_day(item.answer_by, today)
+                item.advised_today = item.advised_by == today
         view.proposals.append(item)
     view.refusals = sum(1 for p in proposals if p.status == ProposalStatus.REFUSED)
     if household.documents_updated_on is not None:
