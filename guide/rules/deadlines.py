@@ -49,13 +49,13 @@ def decision_deadline(visit_date: date) -> date:
     return visit_date + timedelta(days=DECISION_DAYS)
 
 
-def refund_deadline(invoice_date: date) -> date:
-    """Date by which a refund cheque is due: the day the invoice is shown plus 8 days.
+def refund_deadline(shown_on: date) -> date:
+    """Date by which a refund cheque is due: the day the invoice is shown plus 8 days (not the invoice's own date).
 
     §3.2: « un chèque de remboursement est remis au ménage sur présentation de la facture ou de l'appel
     de paiement dans un délai de 8 jours ».
     """
-    return invoice_date + timedelta(days=REFUND_DAYS)
+    return shown_on + timedelta(days=REFUND_DAYS)
 
 
 def hosted_eligibility_date(hosted_since: date) -> date:

@@ -38,14 +38,14 @@ def frozen(monkeypatch):
 
 # --- refund timing ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("invoice_on", "due_on"), [
+@pytest.mark.parametrize(("shown_on", "due_on"), [
     (date(2026, 11, 2), date(2026, 11, 10)),  # Monday -> Tuesday: calendar days, the charter says "8 jours"
     (date(2026, 11, 6), date(2026, 11, 14)),  # Friday -> Saturday: no working-day shift, the charter names none
     (date(2026, 12, 28), date(2027, 1, 5)),  # across the year
     (date(2028, 2, 25), date(2028, 3, 4)),  # across a leap day
 ])
-def test_refund_due_date_is_the_invoice_date_plus_8_days(invoice_on: date, due_on: date) -> None:
-    assert refund_deadline(invoice_on) == due_on
+def test_refund_due_date_is_the_day_the_invoice_is_shown_plus_8_days(shown_on: date, due_on: date) -> None:
+    assert refund_deadline(shown_on) == due_on
 
 
 @pytest.mark.parametrize(("refunded_on", "today", "state"), [
@@ -80,13 +80,15 @@ def test_household_records_an_expense_with_a_clean_photo_and_sees_the_refund_dat
     with app.app_context():
         expense = db.session.scalars(select(MoveExpense)).one()
         assert expense.amount == Decimal("1234.50") and expense.invoice_on == date(2026, 11, 20)
-        assert expense.due_on == date(2026, 11, 28)
+        # shown today (23 November): due 8 days later, whatever the invoice's own date (one rule, charter §3.2)
+        assert expense.due_on == date(2026, 12, 1)
         image = Image.open(io.BytesIO(expense.photo))
         assert not image.getexif() and expense.photo_type == "image/jpeg"  # no location left
         expense_id = expense.id
     page = get_page(client, response.headers["Location"])
     item = page.soup.select_one(f"[data-expense='{expense_id}']")
-    assert item["data-state"] == "waiting" and "samedi 28 novembre 2026" in item.get_text(" ")
+    assert item["data-state"] == "waiting" and "mardi 1 décembre 2026" in item.get_text(" ")
+    assert "mardi 1 décembre 2026" in page.soup.select_one("[data-example-due]").get_text(" "), "one date, one rule"
     photo = client.get(f"/my/move/expenses/{expense_id}/photo")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     assert photo.headers["Cache-Control"] == "no-store", "a shared phone keeps no copy of the invoice"

@@ -30,7 +30,8 @@ LANGUAGES = tuple(BEFORE)
 
 
 def _catalogue_texts(lang: str) -> list[tuple[str, str, bool]]:
-    """(where, text, is a label the date follows) for each message of a catalogue: the French source (msgid) and the language's msgstr."""
+    """(where, text, is a label the date follows) for each message of a catalogue: the French source (msgid)
+    and the language's msgstr."""
     path = ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalogue = read_po(handle, locale=lang)

@@ -97,7 +97,7 @@ def after_move():  # type: ignore[no-untyped-def]
         if valid and photo is not None:
             try:
                 expense = service.record_expense(household, form.kind.data, form.amount.parsed,
-                                                 form.invoice_on.data, photo, form.key.data)
+                                                 form.invoice_on.data, photo, form.key.data, today())
                 db.session.commit()
             except IntegrityError:  # the same form sent twice: the first one is kept, shown as sent
                 db.session.rollback()

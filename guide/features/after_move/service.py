@@ -51,15 +51,16 @@ def survey_words(lang: str) -> dict[str, Any]:
 # --- refunds (§3.2) ------------------------------------------------------------------------------------------------
 
 def record_expense(household: Household, kind: str, amount: Decimal, invoice_on: date, photo: CleanPhoto,
-                   key: str) -> MoveExpense:
-    """A cost advanced by the household, its invoice photo and its refund date (invoice + 8 days).
+                   key: str, shown_on: date) -> MoveExpense:
+    """A cost advanced by the household, its invoice photo and its refund date: 8 days after the day the invoice is
+    shown (`shown_on`, the day the household sends it here; §3.2), whatever the invoice's own date.
 
     `key` comes with the form: a second submission of the same form hits a unique constraint (IntegrityError)
     and the view shows the expense already stored.
     """
     expense = MoveExpense(household_id=household.id, kind=kind, idempotency_key=key, amount=amount,
                           invoice_on=invoice_on,
-                          due_on=deadlines.refund_deadline(invoice_on), photo=photo.data,
+                          due_on=deadlines.refund_deadline(shown_on), photo=photo.data,
                           photo_type=photo.content_type)
     db.session.add(expense)
     db.session.flush()
