@@ -77,6 +77,7 @@ class LanguageContent:
     pages: dict[str, Page] = field(default_factory=dict)
     flows: dict[str, dict] = field(default_factory=dict)
     glossary: dict[str, GlossaryEntry] = field(default_factory=dict)
+    words: dict[str, Any] = field(default_factory=dict)  # the household-facing YAML files (HOUSEHOLD_WORDS)
 
 
 def _load_page(path: Path, kind: str, lang: str) -> Page:
@@ -135,6 +136,9 @@ def load_language(lang: str, root: Path = CONTENT_DIR) -> LanguageContent:
         for term, entry in (_load_yaml(glossary_path) or {}).items():
             content.glossary[str(term)] = GlossaryEntry(str(term), str(entry.get("name", "")),
                                                         str(entry.get("text", "")))
+    for name in HOUSEHOLD_WORDS:
+        if (base / f"{name}.yaml").exists():
+            content.words[name] = _load_yaml(base / f"{name}.yaml")
     return content
 
 
@@ -165,12 +169,31 @@ def _flow_strings(texts: dict) -> list[str]:
     return found
 
 
+# The per-language YAML files whose words households read (pages and SMS), measured like the pages. What is not
+# read by households is skipped: codes ("key", "who") and the labels staff pick a reply template by.
+HOUSEHOLD_WORDS = ("plan", "after_move", "survey", "sms", "sms_replies")
+_NOT_READ_BY_HOUSEHOLDS = {"sms_replies": {"label"}, "plan": {"key", "who"}}
+
+
+def _word_strings(data: Any, skip: set[str]) -> list[str]:
+    """Every string of a YAML tree, leaves only (keys are codes), in file order; keys in `skip` left out."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [text for key, value in data.items() if key not in skip for text in _word_strings(value, skip)]
+    if isinstance(data, list):
+        return [text for value in data for text in _word_strings(value, skip)]
+    return []
+
+
 def household_texts(content: LanguageContent) -> dict[str, str]:
     """The household-facing text of every file, keyed by a readable name (for readability scores)."""
     texts = {f"stages/{slug}": page.household_text for slug, page in content.stages.items()}
     texts.update({f"pages/{slug}": page.household_text for slug, page in content.pages.items()})
     texts.update({f"flows/{fid}": "\n".join(_flow_strings(words)) for fid, words in content.flows.items()})
     texts["glossary"] = "\n".join(f"{e.name}\n{e.text}" for e in content.glossary.values())
+    for name, data in content.words.items():
+        texts[name] = "\n".join(_word_strings(data, _NOT_READ_BY_HOUSEHOLDS.get(name, set())))
     return texts
 
 
