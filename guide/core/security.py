@@ -34,6 +34,18 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+# --- personal links: /k/<token> signs its holder in --------------------------------------------------------------
+
+LINK_PATH = "/k/"  # the path of a personal link (guide/features/signin/household.py serves /k/<token>)
+MASKED_LINK = LINK_PATH + "…"  # what is left of one once its token is cut
+PERSONAL_LINK = re.compile(re.escape(LINK_PATH) + r"[A-Za-z0-9_-]+")  # its token: new_token's URL-safe alphabet
+
+
+def mask_personal_links(text: str) -> str:
+    """The text with every personal link cut to "/k/…": what staff, an export or an old SMS row may show."""
+    return PERSONAL_LINK.sub(MASKED_LINK, text)
+
+
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a, b)
 

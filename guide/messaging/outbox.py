@@ -27,6 +27,7 @@ from sqlalchemy import func, literal, select, update
 
 from guide.core.extensions import db
 from guide.core.logs import mask_number
+from guide.core.security import mask_personal_links
 from guide.core.timeutil import as_utc
 from guide.messaging.encoding import prepare
 from guide.messaging.gateway import UNSUBSCRIBED, Gateway, SendError, make_gateway
@@ -103,7 +104,6 @@ def enqueue(to_number: str, kind: str, body: str, household_id: int | None = Non
 
 
 _CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
-_TOKEN = re.compile(r"(?<=/k/)[A-Za-z0-9_-]+")
 
 
 def redact(body: str, kind: str) -> str:
@@ -115,7 +115,7 @@ def redact(body: str, kind: str) -> str:
     """
     if kind == "sign_in_code":
         body = _CODE.sub("******", body)
-    return _TOKEN.sub("…", body)
+    return mask_personal_links(body)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -9,7 +9,6 @@ caller's transaction: it commits once, or rolls back and nothing is half-erased.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +21,7 @@ from sqlalchemy import delete, func, or_, select, update
 from guide.core import audit
 from guide.core import sessions as user_sessions
 from guide.core.extensions import db
-from guide.core.security import keyed_hash
+from guide.core.security import LINK_PATH, MASKED_LINK, keyed_hash, mask_personal_links
 from guide.core.timeutil import as_utc
 from guide.models import (
     Appointment,
@@ -56,7 +55,6 @@ from guide.models import (
 )
 from guide.models.sms import SmsStatus
 
-_PERSONAL_LINK = re.compile(r"/k/[A-Za-z0-9_-]+")
 _SECRET_KINDS = ("sign_in_code",)  # bodies holding a sign-in code: never exported, blanked after a day
 
 
@@ -85,7 +83,7 @@ def _sms_text(message: SmsMessage) -> str:
     """What a text said, without a sign-in code or a personal link that someone could still use."""
     if message.kind in _SECRET_KINDS:
         return ""
-    return _PERSONAL_LINK.sub("/k/…", message.body or "")
+    return mask_personal_links(message.body or "")
 
 
 def _all(model: Any, *where: Any, order: Any = None) -> list[Any]:
@@ -392,7 +390,7 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
     secrets = (SmsMessage.kind.in_(_SECRET_KINDS), SmsMessage.created_at < day_ago, SmsMessage.body != "",
                SmsMessage.status != SmsStatus.QUEUED)
     link_cutoff = now - timedelta(hours=int(config["SIGNIN_LINK_HOURS"])) - timedelta(days=1)
-    links_in_texts = (SmsMessage.body.like("%/k/%"), ~SmsMessage.body.like("%/k/…%"),
+    links_in_texts = (SmsMessage.body.like(f"%{LINK_PATH}%"), ~SmsMessage.body.like(f"%{MASKED_LINK}%"),
                       SmsMessage.created_at < link_cutoff, SmsMessage.created_at >= sms_cutoff,
                       SmsMessage.status.in_(final))
     old_inbound = (SmsInbound.household_id.is_not(None), SmsInbound.received_at < sms_cutoff, SmsInbound.body != "")
@@ -423,7 +421,7 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
     texts = db.session.execute(update(SmsMessage).where(*old_sms).values(body=""), execution_options=sync).rowcount
     texts += db.session.execute(update(SmsMessage).where(*secrets).values(body=""), execution_options=sync).rowcount
     for message in db.session.scalars(select(SmsMessage).where(*links_in_texts)):
-        message.body = _PERSONAL_LINK.sub("/k/…", message.body)
+        message.body = mask_personal_links(message.body)
         texts += 1
     texts += db.session.execute(update(SmsInbound).where(*old_inbound).values(body=""),
                                 execution_options=sync).rowcount

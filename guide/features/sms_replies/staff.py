@@ -26,6 +26,7 @@ from guide.core.extensions import db, htmx
 from guide.core.forms import options
 from guide.core.i18n import SOURCE_LANGUAGE, is_latin, language
 from guide.core.permissions import HANDLE_SMS, Reach, can, household_condition, reach
+from guide.core.security import mask_personal_links
 from guide.core.timeutil import as_utc
 from guide.features.household_file.page import render_household
 from guide.features.requests.forms import ConfirmForm
@@ -42,7 +43,6 @@ FAILURE_DAYS = 30  # failed messages younger than this put a "call the household
 THREAD_LIMIT = 40
 FAILED_STATES = (SmsStatus.FAILED, SmsStatus.UNDELIVERED, SmsStatus.REVIEW)
 _ARABIC = re.compile("[\u0600-\u06ff]")
-_PERSONAL_LINK = re.compile(r"/k/[A-Za-z0-9_-]+")  # a personal link lets its holder in: never shown to staff
 HIDDEN_KINDS = frozenset({"sign_in_code"})  # the code itself signs in: staff see that one was sent, not what
 
 STATES = {
@@ -201,7 +201,7 @@ def shown_body(message: SmsMessage) -> str:
     """The text as staff may read it: sign-in codes hidden, personal links cut (both would let a reader in)."""
     if message.kind in HIDDEN_KINDS:
         return _("(code de connexion, caché)")
-    return _PERSONAL_LINK.sub("/k/…", message.body)
+    return mask_personal_links(message.body)  # a personal link lets its holder in: never shown to staff
 
 
 def _last_try():  # type: ignore[no-untyped-def]
