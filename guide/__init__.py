@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The rooms of guide/features/ that serve pages, each a blueprint with one child per audience
 # (household, staff, public, twilio): endpoints read "<feature>.<audience>.<view>".
 FEATURES = ("guide", "simulator", "signin", "standing", "appointments", "requests", "mediation", "plan",
-            "after_move", "privacy", "household_file", "caseload", "csv_import", "accounts", "sms_replies",
+            "after_move", "survey", "privacy", "household_file", "caseload", "csv_import", "accounts", "sms_replies",
             "sms_usage")
 
 CSP = {

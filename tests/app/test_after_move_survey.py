@@ -12,8 +12,8 @@ from sqlalchemy import inspect, select
 
 from guide.core.content import CONTENT_DIR
 from guide.core.extensions import db
-from guide.features.after_move import service
-from guide.features.after_move.service import QUESTIONS
+from guide.features.survey import service
+from guide.features.survey.service import QUESTIONS
 from guide.models import AuditEntry, Household, Role, SurveyAnswer, SurveyInvitation
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
@@ -27,9 +27,15 @@ ANSWERS = {"support": "very_satisfied", "information": "satisfied", "move_day": 
            "first_choice": "no", "overall": "satisfied"}
 
 
+def _freeze(monkeypatch, day: date) -> None:
+    """The survey page and the after-move card of "Where I stand" read today's date."""
+    monkeypatch.setattr("guide.features.survey.household.today", lambda: day)
+    monkeypatch.setattr("guide.features.after_move.household.today", lambda: day)
+
+
 @pytest.fixture()
 def frozen(monkeypatch):
-    monkeypatch.setattr("guide.features.after_move.household.today", lambda: TODAY)
+    _freeze(monkeypatch, TODAY)
 
 
 @pytest.mark.parametrize("lang", ALL_LANGUAGES)
@@ -53,11 +59,11 @@ def _answer(client, answers: dict[str, str], lang: str = "fr"):
 def test_the_survey_opens_6_months_after_the_move(client, app, ctx, monkeypatch) -> None:
     household = make_household(moved_on=MOVED)
     sign_in_as(client, app, household)
-    monkeypatch.setattr("guide.features.after_move.household.today", lambda: date(2027, 5, 1))
+    _freeze(monkeypatch, date(2027, 5, 1))
     page = get_page(client, "/my/survey")
     assert page.soup.select_one("[data-survey='later']") and "dimanche 2 mai 2027" in visible_text(page.soup)
     assert page.soup.select_one("form[data-survey]") is None
-    monkeypatch.setattr("guide.features.after_move.household.today", lambda: date(2027, 5, 2))
+    _freeze(monkeypatch, date(2027, 5, 2))
     assert get_page(client, "/my/survey").soup.select_one("form[data-survey='open']") is not None
     assert get_page(client, "/my").soup.select_one("#after-move a[href='/my/survey']") is not None
 

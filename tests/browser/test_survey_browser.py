@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
-from guide.features.after_move.service import QUESTIONS
+from guide.features.survey.service import QUESTIONS
 from tests.factories import PASSWORD, make_household, make_move_expense, make_staff
 
 AXE = Axe()

@@ -1,4 +1,5 @@
-"""After the move, in the household space: the move checklist, costs to refund, the satisfaction survey."""
+"""After the move, in the household space: the move checklist and the costs to refund (the satisfaction survey is
+guide/features/survey/household.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
 from guide.core.uploads import PhotoError, clean_photo
 from guide.features.after_move import service
-from guide.features.requests.forms import IDEMPOTENCY, ConfirmForm
+from guide.features.requests.forms import IDEMPOTENCY
 from guide.features.requests.household import BUSY_HEADERS, _photo_message
 from guide.features.simulator.service import BadFigure, parse_amount
 from guide.models import Household, MoveExpense
@@ -124,31 +125,6 @@ def expense_photo(expense_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     # no-store: a shared phone keeps no copy once the household signs out
     return Response(expense.photo, mimetype=expense.photo_type, headers={"Cache-Control": "no-store"})
-
-
-@bp.route("/my/survey", methods=["GET", "POST"])
-@household_required
-@limiter.limit("30 per hour", methods=["POST"])
-def survey():  # type: ignore[no-untyped-def]
-    """The satisfaction survey, opened from the SMS invitation's personal link; one answer per household."""
-    household: Household = g.household
-    words = service.survey_words(negotiate_language())
-    state = service.survey_state(household, today())
-    form = ConfirmForm()
-    given: dict[str, str] = {}
-    missing: list[str] = []
-    if request.method == "POST" and state == "open":
-        if not form.validate_on_submit():
-            abort(400)
-        given, missing = service.validate_answers(request.form)
-        if not missing:
-            if service.submit_survey(household, given, today()):
-                db.session.commit()
-            return redirect(url_for("after_move.household.survey", done=1), code=303)
-    status = 422 if missing else 200
-    return render_template("household/survey.html", household=household, words=words, state=state, form=form,
-                           questions=service.QUESTIONS, given=given, missing=missing,
-                           opens_on=service.survey_opens_on(household), done=request.args.get("done")), status
 
 
 def after_move_status(household: Household) -> dict[str, object]:

@@ -1,23 +1,24 @@
-"""After the move: costs refunded (§3.2), courtesy visits (§4 step 13), the satisfaction survey (§4 step 14).
+"""After the move: costs refunded (§3.2) and courtesy visits (§4 step 13); the satisfaction survey (§4 step 14)
+is its own feature (guide/features/survey/), invited here when the move date is known.
 
 Each operation works in the caller's transaction and only flushes; the view commits once.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from guide.core import audit, content
 from guide.core.extensions import db
 from guide.core.timeutil import from_local
 from guide.core.uploads import CleanPhoto
 from guide.features.standing.affordability import ZERO, budget_of
+from guide.features.survey import service as survey
 from guide.models import (
     Appointment,
     AppointmentKind,
@@ -26,14 +27,11 @@ from guide.models import (
     Household,
     MoveExpense,
     StaffUser,
-    SurveyAnswer,
-    SurveyInvitation,
 )
 from guide.rules import deadlines
 from guide.rules.budget import RESTE_A_VIVRE_ALERT, Situation
 
 VISIT_HOUR = time(14, 0)  # product choice: 14:00 (reminders the day before and that morning); the officer moves it
-MIN_GROUP = 5  # survey groups with fewer answers are not shown (nor exported)
 
 
 # --- content ---------------------------------------------------------------------------------------------------
@@ -41,11 +39,6 @@ MIN_GROUP = 5  # survey groups with fewer answers are not shown (nor exported)
 def checklist(lang: str) -> dict[str, Any]:
     """The move checklist and the refundable costs' names (content/<lang>/after_move.yaml)."""
     return content.words(lang, "after_move")
-
-
-def survey_words(lang: str) -> dict[str, Any]:
-    """The survey's questions and options (content/<lang>/survey.yaml)."""
-    return content.words(lang, "survey")
 
 
 # --- refunds (§3.2) ------------------------------------------------------------------------------------------------
@@ -162,7 +155,7 @@ def plan_courtesy_visits(household: Household, actor: StaffUser | None = None) -
             audit.record(actor_kind, actor_id, "update", household_id=household.id, entity="appointment",
                          entity_id=appointment.id, courtesy_months=months)
     if moved_on is not None:
-        invite(household)
+        survey.invite(household)
     db.session.flush()
     return visits_of(household.id)
 
@@ -229,55 +222,15 @@ def record_visit(staff: StaffUser, household: Household, visit: CourtesyVisit, f
     return visit
 
 
-# --- the satisfaction survey (§4 step 14) ------------------------------------------------------------------------
-
-SCALE = ("very_satisfied", "satisfied", "dissatisfied", "very_dissatisfied")
-YES_NO = ("yes", "no")
-QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (  # at most 8; words in content/<lang>/survey.yaml
-    ("support", SCALE),  # the process: the officer's support
-    ("information", SCALE),  # the process: clear information
-    ("move_day", SCALE),  # the process: the removal
-    ("costs_refunded", ("yes", "no", "no_costs")),  # the process: the move cost nothing (§3.2)
-    ("flat", SCALE),  # the new flat
-    ("neighbourhood", SCALE),  # the new neighbourhood
-    ("first_choice", YES_NO),  # got the commune wished first
-    ("overall", SCALE),  # the relocation as a whole
-)
-SATISFIED = ("very_satisfied", "satisfied")
-
-
-def invite(household: Household) -> SurveyInvitation:
-    found = db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.household_id == household.id)).first()
-    if found is None:
-        found = SurveyInvitation(household_id=household.id, answered=False)
-        db.session.add(found)
-        db.session.flush()
-    return found
-
-
-def survey_opens_on(household: Household) -> date | None:
-    return deadlines.satisfaction_survey_date(household.moved_on) if household.moved_on else None
-
-
-def survey_state(household: Household, today: date) -> str:
-    """"none" (no move date), "later" (before +6 months), "open" or "answered"."""
-    opens_on = survey_opens_on(household)
-    if opens_on is None:
-        return "none"
-    answered = db.session.scalar(select(SurveyInvitation.answered).where(
-        SurveyInvitation.household_id == household.id))
-    if answered:
-        return "answered"
-    return "open" if today >= opens_on else "later"
-
+# --- what other pages show of the after-move ----------------------------------------------------------------
 
 def home_status(household: Household, today: date) -> dict[str, object]:
     """What "Where I stand" shows after the move: the link to the move page, costs waiting, the survey state."""
     if household.moved_on is None:
         return {"moved": False}
     waiting = sum(1 for e in expenses_of(household.id) if e.refunded_on is None)
-    return {"moved": True, "survey": survey_state(household, today), "waiting": waiting,
-            "survey_on": survey_opens_on(household)}
+    return {"moved": True, "survey": survey.survey_state(household, today), "waiting": waiting,
+            "survey_on": survey.survey_opens_on(household)}
 
 
 def file_summary(household: Household, today: date) -> dict[str, int]:
@@ -285,103 +238,3 @@ def file_summary(household: Household, today: date) -> dict[str, int]:
     late = sum(1 for e in expenses_of(household.id) if refund_state(e, today) == "late")
     flagged = sum(1 for v in visits_of(household.id) if v.flags)
     return {"late": late, "flagged": flagged, "moved": household.moved_on is not None}
-
-
-def validate_answers(form: Any) -> tuple[dict[str, str], list[str]]:
-    """The answers given (question id -> option id) and the ids of the questions left without a valid answer."""
-    answers, missing = {}, []
-    for question, options in QUESTIONS:
-        value = form.get(question, "")
-        if value in options:
-            answers[question] = value
-        else:
-            missing.append(question)
-    return answers, missing
-
-
-def quarter(day: date) -> str:
-    """The only time an answer keeps: "2027-Q2". A month would single out a household in a small residence."""
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def submit_survey(household: Household, answers: dict[str, str], today: date) -> bool:
-    """Store one anonymous answer set; False when this household has already answered (one answer each).
-
-    The invitation is flipped by one conditional UPDATE, so two submissions racing store one answer. The
-    answer row carries no household, no exact time (the quarter only) and a random id.
-    """
-    invite(household)
-    flipped = db.session.execute(update(SurveyInvitation).where(SurveyInvitation.household_id == household.id,
-                                                                SurveyInvitation.answered.is_(False))
-                                 .values(answered=True).execution_options(synchronize_session=False))
-    if flipped.rowcount != 1:
-        return False
-    group = household.operation.name if household.operation else ""
-    db.session.add(SurveyAnswer(month=quarter(today), group_name=group, answers=dict(answers)))
-    db.session.flush()
-    return True
-
-
-@dataclass
-class QuestionResult:
-    question: str
-    counts: Counter = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-@dataclass
-class GroupResult:
-    name: str
-    answers: int
-    satisfaction_rate: Decimal | None  # percent of "satisfied" or "very satisfied" overall
-    first_choice_rate: Decimal | None  # percent who got the commune they wished first
-
-
-@dataclass
-class SurveyResults:
-    answers: int
-    shown: bool  # False with fewer than MIN_GROUP answers: nothing but the count is shown
-    questions: list[QuestionResult]
-    satisfaction_rate: Decimal | None
-    first_choice_rate: Decimal | None
-    groups: list[GroupResult]
-    hidden_groups: int  # groups left out for having fewer than MIN_GROUP answers
-
-
-def _rate(part: int, whole: int) -> Decimal | None:
-    return None if whole == 0 else (Decimal(part * 100) / whole).quantize(Decimal("1"))
-
-
-def _summary(rows: list[dict[str, str]]) -> tuple[Decimal | None, Decimal | None]:
-    overall = [r.get("overall") for r in rows if r.get("overall")]
-    first = [r.get("first_choice") for r in rows if r.get("first_choice")]
-    return (_rate(sum(v in SATISFIED for v in overall), len(overall)),
-            _rate(sum(v == "yes" for v in first), len(first)))
-
-
-def survey_results() -> SurveyResults:
-    """Counts per question and option, the satisfaction rate, the first-choice share, groups of 5 or more."""
-    rows = list(db.session.execute(select(SurveyAnswer.group_name, SurveyAnswer.answers)))
-    answers = [dict(r.answers or {}) for r in rows]
-    shown = len(answers) >= MIN_GROUP
-    questions = []
-    for question, _options in QUESTIONS:
-        result = QuestionResult(question)
-        if shown:
-            result.counts.update(a[question] for a in answers if question in a)
-        questions.append(result)
-    by_group: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        by_group.setdefault(row.group_name or "", []).append(dict(row.answers or {}))
-    groups, hidden = [], 0
-    for name, members in sorted(by_group.items()):
-        if len(members) < MIN_GROUP or not shown:
-            hidden += 1
-            continue
-        satisfaction, first = _summary(members)
-        groups.append(GroupResult(name, len(members), satisfaction, first))
-    satisfaction, first = _summary(answers) if shown else (None, None)
-    return SurveyResults(len(answers), shown, questions, satisfaction, first, groups, hidden)

@@ -1,11 +1,7 @@
-"""After the move, for staff: costs to refund (cheque sent, late ones flagged), courtesy visit records, and the
-anonymous satisfaction survey's results (admins and the mediation group) with a CSV export."""
+"""After the move, for staff: costs to refund (cheque sent, late ones flagged) and courtesy visit records (the
+satisfaction survey's results are guide/features/survey/staff.py)."""
 
 from __future__ import annotations
-
-import csv
-import io
-from decimal import Decimal
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -16,10 +12,10 @@ from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaFie
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from guide.core import audit
-from guide.core.auth import household_for_staff, staff_may, staff_required
+from guide.core.auth import household_for_staff, staff_required
 from guide.core.extensions import db
 from guide.core.forms import options
-from guide.core.permissions import SEE_LATE_REFUNDS, SEE_SURVEY, Reach, household_condition, reach
+from guide.core.permissions import SEE_LATE_REFUNDS, Reach, household_condition, reach
 from guide.core.timeutil import today
 from guide.features.after_move import service
 from guide.features.simulator.service import BadFigure, parse_amount
@@ -172,45 +168,3 @@ def late_refunds():  # type: ignore[no-untyped-def]
 def after_move_summary(household: Household) -> dict[str, int]:
     """For the household file view (staff/views.py): late refunds and flagged courtesy visits, as of today."""
     return service.file_summary(household, today())
-
-
-# --- the satisfaction survey's results: anonymous, groups under 5 answers hidden ---------------------------------
-
-@bp.get("/survey")
-@staff_may(SEE_SURVEY)  # the MEL runs and analyses the survey (§4 step 14)
-def survey_results():  # type: ignore[no-untyped-def]
-    results = service.survey_results()
-    audit.record("staff", g.staff.id, "read_survey_results")
-    db.session.commit()
-    return render_template("staff/survey.html", results=results, words=service.survey_words("fr"),
-                           options=dict(service.QUESTIONS), min_group=service.MIN_GROUP)
-
-
-@bp.get("/survey.csv")
-@staff_may(SEE_SURVEY)
-def survey_export():  # type: ignore[no-untyped-def]
-    """Counts only (question, option, count) and groups of 5 or more: no answer row, no identifier, no date."""
-    results = service.survey_results()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["section", "groupe", "question", "reponse", "nombre", "pourcentage"])
-    writer.writerow(["total", "", "", "", results.answers if results.shown else f"< {service.MIN_GROUP}", ""])
-    if results.shown:
-        for question in results.questions:
-            for option in dict(service.QUESTIONS)[question.question]:
-                count = question.counts.get(option, 0)
-                writer.writerow(["question", "", question.question, option, count,
-                                 _percent(count, question.total)])
-        writer.writerow(["taux", "", "overall", "satisfied", "", results.satisfaction_rate])
-        writer.writerow(["taux", "", "first_choice", "yes", "", results.first_choice_rate])
-        for group in results.groups:
-            writer.writerow(["groupe", group.name, "overall", "satisfied", group.answers, group.satisfaction_rate])
-    audit.record("staff", g.staff.id, "export_survey_results")
-    db.session.commit()
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=enquete-satisfaction.csv"})
-
-
-def _percent(part: int, whole: int) -> Decimal | str:
-    return "" if whole == 0 else (Decimal(part * 100) / whole).quantize(Decimal("1"))
-
