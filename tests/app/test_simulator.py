@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from guide.features.simulator.service import BadFigure, parse_amount, parse_people
+from guide.core.forms import BadFigure, parse_amount
+from guide.features.simulator.service import parse_people
 from guide.rules.budget import EXPENSE_KINDS
 from tests.conftest import ALL_LANGUAGES, Page, get_page, visible_text
 

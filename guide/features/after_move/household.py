@@ -11,19 +11,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
-from wtforms import DateField, FileField, HiddenField, RadioField, StringField, ValidationError
+from wtforms import DateField, FileField, HiddenField, RadioField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from guide.core.auth import household_required
 from guide.core.extensions import db, limiter
-from guide.core.forms import options
+from guide.core.forms import AmountField, options
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
 from guide.core.uploads import PhotoError, clean_photo
 from guide.features.after_move import service
 from guide.features.requests.forms import IDEMPOTENCY
 from guide.features.requests.household import BUSY_HEADERS, _photo_message
-from guide.features.simulator.service import BadFigure, parse_amount
 from guide.models import Household, MoveExpense
 from guide.models.after_move import REFUNDABLE_KINDS
 from guide.rules import deadlines
@@ -33,39 +32,35 @@ bp = Blueprint("household", __name__)
 OLDEST_INVOICE_DAYS = 366  # product choice: an invoice more than a year old is surely a typing mistake
 
 
+AMOUNT_MESSAGES = {
+    "required": _l("Écrivez le montant. Exemple : 35,90."),
+    "invalid": _l("Ce montant ne semble pas juste. Exemple : 35,90."),
+    "negative": _l("Le montant ne peut pas être négatif."),
+    "decimals": _l("Deux chiffres au plus après la virgule. Exemple : 35,90."),
+    "too_large": _l("Ce montant est trop grand. Vérifiez la facture."),
+}
+
+
 class ExpenseForm(FlaskForm):
     kind = RadioField(_l("Quel frais ?"), choices=options([(k, k) for k in REFUNDABLE_KINDS]),
                       validators=[InputRequired(message=_l("Choisissez le frais."))])
-    amount = StringField(_l("Le montant de la facture, en euros"))
+    amount = AmountField(_l("Le montant de la facture, en euros"), messages=AMOUNT_MESSAGES)
     invoice_on = DateField(_l("La date de la facture"),
                            validators=[InputRequired(message=_l("Écrivez la date de la facture."))])
     photo = FileField(_l("Une photo de la facture"))
     key = HiddenField(validators=[DataRequired(), Regexp(IDEMPOTENCY)])
 
     def validate_amount(self, field) -> None:  # type: ignore[no-untyped-def]
-        try:
-            value = parse_amount(field.data or "")
-        except BadFigure as error:
-            raise _amount_error(error.code) from error
-        if value <= 0:
-            raise _amount_error("required")
-        field.parsed = value
+        if field.errors:  # unreadable: the field says why already
+            return
+        if field.data is None or field.data <= 0:  # left out of the request, or nothing to refund
+            raise ValidationError(str(AMOUNT_MESSAGES["required"]))
 
     def validate_invoice_on(self, field) -> None:  # type: ignore[no-untyped-def]
         if field.data and field.data > today():
             raise ValidationError(_("La date de la facture ne peut pas être après aujourd'hui."))
         if field.data and field.data < today() - timedelta(days=OLDEST_INVOICE_DAYS):
             raise ValidationError(_("Cette date a plus d'un an. Vérifiez la date de la facture."))
-
-
-def _amount_error(code: str) -> ValidationError:
-    messages = {
-        "required": _("Écrivez le montant. Exemple : 35,90."),
-        "negative": _("Le montant ne peut pas être négatif."),
-        "decimals": _("Deux chiffres au plus après la virgule. Exemple : 35,90."),
-        "too_large": _("Ce montant est trop grand. Vérifiez la facture."),
-    }
-    return ValidationError(messages.get(code, _("Ce montant ne semble pas juste. Exemple : 35,90.")))
 
 
 def _expense_form(words: dict) -> ExpenseForm:
@@ -97,7 +92,7 @@ def after_move():  # type: ignore[no-untyped-def]
                 busy = error.code == "busy"
         if valid and photo is not None:
             try:
-                expense = service.record_expense(household, form.kind.data, form.amount.parsed,
+                expense = service.record_expense(household, form.kind.data, form.amount.data,
                                                  form.invoice_on.data, photo, form.key.data, today())
                 db.session.commit()
             except IntegrityError:  # the same form sent twice: the first one is kept, shown as sent

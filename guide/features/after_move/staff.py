@@ -9,16 +9,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from guide.core import audit
 from guide.core.auth import household_for_staff, staff_required
 from guide.core.extensions import db
-from guide.core.forms import options
+from guide.core.forms import AMOUNT_MESSAGES, AmountField, options
 from guide.core.permissions import SEE_LATE_REFUNDS, Reach, household_condition, reach
 from guide.core.timeutil import today
 from guide.features.after_move import service
-from guide.features.simulator.service import BadFigure, parse_amount
 from guide.models import CourtesyVisit, Household, MoveExpense, StaffUser
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -44,21 +43,11 @@ class VisitForm(FlaskForm):
                                   validators=[InputRequired(REQUIRED)])
     support_needed = RadioField(_l("Un accompagnement est-il nécessaire ?"), choices=options(YES_NO),
                                 validators=[InputRequired(REQUIRED)])
-    reste_a_vivre = StringField(_l("Reste à vivre aujourd'hui (€ par personne et par jour)"),
-                                validators=[Length(max=20)])
+    reste_a_vivre = AmountField(_l("Reste à vivre aujourd'hui (€ par personne et par jour)"), negative=True,
+                                messages=dict.fromkeys(AMOUNT_MESSAGES,
+                                                       _l("Ce montant ne semble pas juste. Exemple : 7,25.")),
+                                validators=[Optional()])
     note = TextAreaField(_l("Remarques de la visite"), validators=[Length(max=5000)])
-
-    def validate_reste_a_vivre(self, field) -> None:  # type: ignore[no-untyped-def]
-        text = (field.data or "").strip()
-        field.parsed = None
-        if not text:
-            return
-        negative = text[:1] in ("-", "−", "–")
-        try:
-            value = parse_amount(text[1:] if negative else text)
-        except BadFigure as error:
-            raise ValidationError(_("Ce montant ne semble pas juste. Exemple : 7,25.")) from error
-        field.parsed = -value if negative else value
 
 
 def _own_expense(household: Household, expense_id: int) -> MoveExpense:
@@ -138,7 +127,7 @@ def record_visit(household_id: int, visit_id: int):  # type: ignore[no-untyped-d
     service.record_visit(g.staff, found, visit, service.VisitFacts(
         visited_on=form.visited_on.data, flat_ok=form.flat_ok.data == "yes",
         neighbourhood_ok=form.neighbourhood_ok.data == "yes", support_needed=form.support_needed.data == "yes",
-        reste_a_vivre_now=form.reste_a_vivre.parsed, note=form.note.data or ""))
+        reste_a_vivre_now=form.reste_a_vivre.data, note=form.note.data or ""))
     db.session.commit()
     return redirect(url_for("after_move.staff.after_move", household_id=found.id, _anchor=f"visit-{visit.id}"),
                     code=303)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -12,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -23,23 +21,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from guide.core.forms import options
+from guide.core.forms import AmountField, options
 from guide.core.i18n import enabled_languages
 from guide.core.labels import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, PROPOSAL_STATUSES
 from guide.rules.budget import EXPENSE_KINDS
 
 REQUIRED = _l("Ce champ est obligatoire.")
 MAX_MONTHLY = 100000  # euros a month: far above any rent, and inside the database's NUMERIC(10, 2)
-
-
-class AmountField(DecimalField):
-    """A DecimalField that refuses "NaN", "sNaN" and "Infinity", which Decimal accepts (and NumberRange crashes on)."""
-
-    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
-        super().process_formdata(valuelist)
-        if isinstance(self.data, Decimal) and not self.data.is_finite():
-            self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 class LoginForm(FlaskForm):

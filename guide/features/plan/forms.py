@@ -23,8 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from guide.core.forms import MultiCheckboxField, options
-from guide.features.household_file.forms import AmountField
+from guide.core.forms import AmountField, MultiCheckboxField, options
 from guide.features.plan import service
 
 TEXT = 2000

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from guide.core.forms import AMOUNT_MESSAGES, GROUPING, BadFigure, parse_amount
 from guide.rules.budget import (
     EXPENSE_KINDS,
     RESTE_A_VIVRE_ALERT,
@@ -31,67 +32,14 @@ from guide.rules.budget import (
     total_expenses,
 )
 
-MAX_AMOUNT = Decimal("100000")  # € per month; anything larger is a typing mistake
 MAX_PEOPLE = 30
-MAX_LENGTH = 40  # characters read from one field
 
 
-# --- reading figures typed the French way ------------------------------------------------------
-
-class BadFigure(ValueError):
-    """A figure that cannot be read; `code` says why, for a message next to the field."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-_UNITS = re.compile(r"€|\beuros?\b|\beur\b", re.IGNORECASE)
-_GROUPING = re.compile(r"[\s'’]")  # spaces of any kind (incl. no-break) and apostrophes group thousands
-_MINUS = ("-", "−", "–")
-_PLAIN = re.compile(r"\d+(?:\.\d+)?")
-
-
-def parse_amount(text: str) -> Decimal:
-    """Read an amount in euros as people write it: "1 234,50", "1234.5", "450 €", "1.234,50", "٤٥٠".
-
-    A single "," or "." is the decimal mark; with both, the last one is. At most 2 decimals, so an
-    ambiguous "1.234" is refused rather than guessed (1.234 € or 1 234 €). Raises BadFigure.
-    """
-    cleaned = text.strip().translate({0x066B: ",", 0x066C: " "})  # Arabic decimal and thousands marks
-    cleaned = _GROUPING.sub("", _UNITS.sub("", cleaned))
-    if not cleaned:
-        raise BadFigure("required")
-    if len(cleaned) > MAX_LENGTH:
-        raise BadFigure("invalid")
-    if cleaned.startswith(_MINUS):
-        raise BadFigure("negative")
-    cleaned = cleaned.removeprefix("+")
-    if "," in cleaned and "." in cleaned:
-        mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
-        whole, _sep, fraction = cleaned.rpartition(mark)
-        grouping = "." if mark == "," else ","
-        if not re.fullmatch(rf"\d{{1,3}}(?:{re.escape(grouping)}\d{{3}})*", whole):
-            raise BadFigure("invalid")
-        cleaned = whole.replace(grouping, "") + "." + fraction
-    elif cleaned.count(",") == 1:
-        cleaned = cleaned.replace(",", ".")
-    if not _PLAIN.fullmatch(cleaned):
-        raise BadFigure("invalid")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as error:  # pragma: no cover - the pattern above lets only digits through
-        raise BadFigure("invalid") from error
-    if "." in cleaned and len(cleaned.partition(".")[2]) > 2:
-        raise BadFigure("decimals")
-    if value > MAX_AMOUNT:
-        raise BadFigure("too_large")
-    return value
-
+# --- reading figures typed the French way (amounts: guide/core/forms.py, one reader for every form) -------------
 
 def parse_people(text: str) -> int:
     """Read a number of people: a whole number from 1 to 30. Raises BadFigure."""
-    cleaned = _GROUPING.sub("", text)
+    cleaned = GROUPING.sub("", text)
     if not cleaned:
         raise BadFigure("required")
     if not re.fullmatch(r"\d{1,3}", cleaned):
@@ -232,14 +180,9 @@ def _error_message(name: str, code: str) -> str:
             "zero": _("Il faut au moins 1 personne : vous."),
             "too_large": _("Ce nombre semble trop grand. Vérifiez-le."),
         }[code]
-    return {
-        "required": _("Écrivez un montant. Par exemple : 450."),
-        "rent_new_required": _("Écrivez le loyer du logement proposé. Ou videz les cases de ce logement."),
-        "invalid": _("Écrivez seulement un nombre. Par exemple : 1 234,50."),
-        "negative": _("Écrivez le montant sans le signe moins."),
-        "decimals": _("Écrivez au plus 2 chiffres après la virgule. Par exemple : 1 234,50."),
-        "too_large": _("Ce montant semble trop grand. Vérifiez-le."),
-    }[code]
+    if code == "rent_new_required":
+        return _("Écrivez le loyer du logement proposé. Ou videz les cases de ce logement.")
+    return str(AMOUNT_MESSAGES[code])
 
 
 @dataclass(frozen=True)
