@@ -122,7 +122,8 @@ def test_the_plan_reads_amounts_like_the_simulator_in_the_households_language(cl
     refused = _add_trip(client, "1.234", "pt")
     assert refused.status_code == 422
     soup = BeautifulSoup(refused.get_data(as_text=True), "html.parser")
-    assert "Escreva no máximo 2 números depois da vírgula." in soup.select_one("#new-trip-monthly_cost-error").get_text()
+    error = soup.select_one("#new-trip-monthly_cost-error").get_text()
+    assert "Escreva no máximo 2 números depois da vírgula." in error
     assert _add_trip(client, "75,30 €", "pt").status_code == 303
     with app.app_context():
         trip = db.session.scalars(select(PlanItem).where(PlanItem.kind == "trip")).one()
