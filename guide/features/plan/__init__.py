@@ -3,8 +3,8 @@ and the mediator's (/staff/households/<id>/plan). A stale save shows a conflict 
 
 from flask import Blueprint
 
-from guide.features.plan.views import household_bp, staff_bp
+from guide.features.plan import household, staff
 
 bp = Blueprint("plan", __name__)
-bp.register_blueprint(household_bp)
-bp.register_blueprint(staff_bp)
+bp.register_blueprint(household.bp)
+bp.register_blueprint(staff.bp)

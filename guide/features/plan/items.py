@@ -1,0 +1,173 @@
+"""Editing the plan's items, the same on both sides: add, edit (lists and the single phases and wishes), remove,
+history and restore, move up or down, accept a suggestion. A stale save shows the conflict screen."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, render_template, request
+from jinja2_fragments.flask import render_block
+
+from guide.core.extensions import db, htmx
+from guide.features.plan import service
+from guide.features.plan.forms import PlanForm, data_fields, form_to_data
+from guide.features.plan.pages import _board_context, _profile_context, _visits_context
+from guide.features.plan.views import (
+    ANCHOR,
+    LIST_KINDS,
+    PAGE_OF,
+    SINGLE,
+    _back_to,
+    _conflict_page,
+    _context,
+    _form,
+    _item,
+    _log,
+    _names,
+    _rows,
+    purl,
+)
+from guide.features.requests.forms import ConfirmForm
+from guide.models import PlanItem
+
+
+def add(kind: str):  # type: ignore[no-untyped-def]
+    if kind not in LIST_KINDS:
+        abort(404)
+    form = _form(kind, f"new-{kind}", formdata=True)
+    if not form.validate_on_submit():
+        page = PAGE_OF[kind]
+        context = {"board": _board_context, "profile": _profile_context, "visits": _visits_context}[page](
+            **{kind: form})
+        return render_template(f"plan/{page}.html", **context), 422
+    item = service.add_item(g.plan_household.id, kind, form_to_data(form), g.plan_actor)
+    _log("create", item.id)
+    db.session.commit()
+    return redirect(purl(PAGE_OF[kind]) + f"#{ANCHOR[kind]}", code=303)
+
+
+def _edit_page(item: PlanItem | None, kind: str, form: PlanForm, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("plan/item.html", **_context(item=item, kind=kind, form=form,
+                                                        rev=service.revision(g.plan_household.id))), status
+
+
+def _save_outcome(outcome: service.Saved | service.Conflict, form: PlanForm, kind: str,
+                  action_url: str):  # type: ignore[no-untyped-def]
+    if isinstance(outcome, service.Conflict):
+        db.session.commit()  # nothing of theirs or mine was changed; the refusal itself writes nothing
+        return _conflict_page(outcome, form, kind, action_url)
+    if outcome.changed:
+        _log("update", outcome.item.id)
+    db.session.commit()
+    return redirect(_back_to(outcome.item) if kind not in SINGLE else purl("profile") + f"#{ANCHOR[kind]}",
+                    code=303)
+
+
+def edit_item(item_id: int):  # type: ignore[no-untyped-def]
+    item = _item(item_id)
+    if item.kind in SINGLE:
+        return redirect(purl("edit_single", kind=item.kind))
+    if request.method == "POST":
+        form = _form(item.kind, "item", formdata=True)
+        if form.validate_on_submit():
+            outcome = service.save_item(item, int(form.version.data), form_to_data(form), g.plan_actor)
+            return _save_outcome(outcome, form, item.kind, purl("edit_item", item_id=item.id))
+        return _edit_page(item, item.kind, form, 422)
+    _log("read", item.id)
+    db.session.commit()
+    return _edit_page(item, item.kind, _form(item.kind, "item", item))
+
+
+def edit_single(kind: str):  # type: ignore[no-untyped-def]
+    if kind not in SINGLE:
+        abort(404)
+    item = service.single(g.plan_household.id, kind)
+    if request.method == "POST":
+        form = _form(kind, "item", formdata=True)
+        if form.validate_on_submit():
+            outcome = service.save_single(g.plan_household.id, kind, int(form.version.data), form_to_data(form),
+                                          g.plan_actor)
+            return _save_outcome(outcome, form, kind, purl("edit_single", kind=kind))
+        return _edit_page(item, kind, form, 422)
+    if item is not None:
+        _log("read", item.id)
+        db.session.commit()
+    return _edit_page(item, kind, _form(kind, "item", item))
+
+
+def remove_item(item_id: int):  # type: ignore[no-untyped-def]
+    item = _item(item_id)
+    form = ConfirmForm()
+    version = request.form.get("version", type=int)
+    if not form.validate_on_submit() or version is None or item.kind in SINGLE:
+        abort(400)
+    outcome = service.remove_item(item, version, g.plan_actor)
+    if isinstance(outcome, service.Conflict):
+        db.session.commit()
+        return render_template("plan/conflict.html", **_context(
+            conflict=outcome, rows=_rows(_form(item.kind, "item", item), outcome), removing=True,
+            names=_names([outcome.by] if outcome.by else []),
+            back=_back_to(item), action=purl("remove_item", item_id=item.id))), 409
+    _log("remove", item.id)
+    db.session.commit()
+    return redirect(_back_to(item), code=303)
+
+
+def item_history(item_id: int):  # type: ignore[no-untyped-def]
+    item = _item(item_id)
+    changes = service.history(item.id)
+    _log("read", item.id)
+    db.session.commit()
+    form = _form(item.kind, "item", item)
+    return render_template("plan/history.html", **_context(
+        item=item, changes=changes, names=_names(changes), fields=data_fields(form),
+        back=_back_to(item) if item.kind not in SINGLE else purl("profile") + f"#{ANCHOR[item.kind]}"))
+
+
+def restore(item_id: int):  # type: ignore[no-untyped-def]
+    item = _item(item_id)
+    seen = request.form.get("version", type=int)
+    to = request.form.get("to", type=int)
+    if not ConfirmForm().validate_on_submit() or seen is None or to is None:
+        abort(400)
+    outcome = service.restore_version(item, to, seen, g.plan_actor)
+    if outcome is None:
+        abort(404)
+    if isinstance(outcome, service.Conflict):
+        db.session.commit()
+        return redirect(purl("item_history", item_id=item.id, stale=1), code=303)
+    _log("restore", item.id)
+    db.session.commit()
+    return redirect(purl("item_history", item_id=item.id, restored=to), code=303)
+
+
+def move_item(item_id: int):  # type: ignore[no-untyped-def]
+    item = _item(item_id)
+    direction = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if not ConfirmForm().validate_on_submit() or direction is None:
+        abort(400)
+    try:
+        moved = service.move(item, direction, g.plan_actor)
+    except service.OrderBusy:  # nothing saved; show the order as it is now
+        db.session.rollback()
+        moved, item_id = False, 0
+        if not htmx:
+            return redirect(purl("board", busy=1) + "#brakes", code=303)
+    if moved:
+        _log("move", item.id)
+    db.session.commit()
+    if htmx:
+        context = _board_context()
+        board_html = render_block("plan/board.html", "board", **context, moved=(item_id, direction))
+        live_html = render_block("plan/board.html", "live", **context, oob=True)
+        return board_html + live_html
+    return redirect(purl("board") + "#brakes", code=303)
+
+
+def accept_suggestion(key: str):  # type: ignore[no-untyped-def]
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    action = service.accept_suggestion(g.plan_household.id, key, g.plan_actor)
+    if action is None:
+        abort(404)
+    _log("create", action.id)
+    db.session.commit()
+    return redirect(purl("edit_item", item_id=action.id), code=303)

@@ -1,0 +1,144 @@
+"""The plan's pages, the same on both sides: the plan of actions (board), the mobility profile, the visits, the
+relocation project (phase 4) and its sharing consent, and the live updates htmx polls for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, g, redirect, render_template, request
+from jinja2_fragments.flask import render_block
+
+from guide.core.auth import (
+    not_activity,
+)
+from guide.core.extensions import db
+from guide.core.timeutil import local, today
+from guide.features.plan import service
+from guide.features.plan.forms import data_fields
+from guide.features.plan.views import (
+    _context,
+    _form,
+    _item,
+    _lang,
+    _log,
+    _names,
+    purl,
+)
+from guide.features.requests.forms import ConfirmForm
+
+
+def _board_context(**forms: Any) -> dict[str, Any]:
+    hid = g.plan_household.id
+    # each list read once per page (the suggestions and the action form's brake choices reuse them)
+    brakes = service.items(hid, "brake")
+    every_action = service.items(hid, "action", include_removed=True)
+    return _context(
+        brakes=brakes, actions=[a for a in every_action if not a.removed],
+        suggestions=service.suggestions(hid, _lang(), brakes=brakes, actions=every_action),
+        phases=service.single(hid, "phases"), rev=service.revision(hid),
+        brake_form=forms.get("brake") or _form("brake", "new-brake"),
+        action_form=forms.get("action") or _form("action", "new-action", brake_items=brakes),
+    )
+
+
+def board():  # type: ignore[no-untyped-def]
+    """The plan: ranked brakes, suggestions, and the actions (Quoi ? Qui ? Quand ?)."""
+    _log("read", g.plan_household.id, "plan")
+    db.session.commit()
+    return render_template("plan/board.html", **_board_context())
+
+
+def _profile_context(**forms: Any) -> dict[str, Any]:
+    hid = g.plan_household.id
+    return _context(
+        trips=service.items(hid, "trip"), attachments=service.items(hid, "attachment"),
+        wishes=service.single(hid, "wishes"), phases=service.single(hid, "phases"), rev=service.revision(hid),
+        wishes_fields=data_fields(_form("wishes", "wishes")),
+        trip_form=forms.get("trip") or _form("trip", "new-trip"),
+        attachment_form=forms.get("attachment") or _form("attachment", "new-attachment"),
+    )
+
+
+def profile():  # type: ignore[no-untyped-def]
+    """The mobility profile: phases, daily trips, attachments, wishes."""
+    _log("read", g.plan_household.id, "plan")
+    db.session.commit()
+    return render_template("plan/profile.html", **_profile_context())
+
+
+def _visits_context(**forms: Any) -> dict[str, Any]:
+    hid = g.plan_household.id
+    visit_form = forms.get("visit")
+    planned = service.visit_appointments(hid)
+    chosen = request.args.get("appointment", type=int)
+    if visit_form is None:
+        visit_form = _form("visit", "new-visit")
+        appointment = next((a for a in planned if a.id == chosen), None)
+        if appointment is not None:  # impressions after a planned visit: its place and date are already known
+            visit_form.place.data = appointment.place
+            visit_form.on.data = local(appointment.starts_at).date()
+    return _context(visits=service.items(hid, "visit"), rev=service.revision(hid), planned=planned,
+                    visit_form=visit_form, open_visit=chosen is not None)
+
+
+def visits():  # type: ignore[no-untyped-def]
+    """Visits of neighbourhoods and meetings with relocated tenants, with impressions side by side."""
+    _log("read", g.plan_household.id, "plan")
+    db.session.commit()
+    return render_template("plan/visits.html", **_visits_context())
+
+
+@not_activity  # polls do not keep an idle session alive
+def updates():  # type: ignore[no-untyped-def]
+    """Polled by htmx: 204 when nothing changed; otherwise a notice, and (on the plan page) the fresh lists.
+
+    It never touches a form: on an edit page the person keeps typing and only sees who changed the item."""
+    hid = g.plan_household.id
+    rev = request.args.get("rev", default=0, type=int)
+    item_id = request.args.get("item", type=int)
+    page = request.args.get("page", "")
+    if item_id is not None:
+        _item(item_id)
+    changes = [c for c in service.changes_since(hid, rev, item_id)
+               if (c.actor_kind, c.actor_id) != (g.plan_actor.kind, g.plan_actor.id)]
+    new_rev = service.revision(hid)
+    if not changes and new_rev == rev:
+        return "", 204
+    _log("read", item_id or hid, "plan_item" if item_id else "plan")
+    db.session.commit()
+    template = {"board": "plan/board.html", "profile": "plan/profile.html", "visits": "plan/visits.html"}.get(
+        page, "plan/item.html")
+    context = {"board": _board_context, "profile": _profile_context, "visits": _visits_context}.get(
+        page, lambda: _context())()
+    context.update(rev=new_rev, news=changes, names=_names(changes), item_id=item_id)
+    html = render_block(template, "live", **context)
+    if page in ("board", "profile", "visits") and changes:
+        html += render_block(template, "board", **context, oob=True)
+    return html
+
+
+def project():  # type: ignore[no-untyped-def]
+    """Phase 4: the relocation project on one printable page, from profile, wishes, brakes, plan and visits."""
+    hid = g.plan_household.id
+    _log("read", hid, "plan_project")
+    db.session.commit()
+    wishes = service.single(hid, "wishes")
+    return render_template("plan/project.html", **_context(
+        phases=service.single(hid, "phases"), wishes=wishes, wishes_fields=data_fields(_form("wishes", "wishes")),
+        trips=service.items(hid, "trip"), attachments=service.items(hid, "attachment"),
+        brakes=service.items(hid, "brake"), actions=service.items(hid, "action"), visits=service.items(hid, "visit"),
+        consent=service.sharing_consent(hid), officer=g.plan_household.officer))
+
+
+def share(choice: str):  # type: ignore[no-untyped-def]
+    """Record (or withdraw) the household's consent to share its project with its relocation officer."""
+    if not ConfirmForm().validate_on_submit() or choice not in ("yes", "no"):
+        abort(400)
+    hid = g.plan_household.id
+    if choice == "yes":
+        consent = service.record_sharing(hid, g.plan_actor, today())
+        _log("consent", consent.id, "consent")
+    elif service.withdraw_sharing(hid, today()):
+        _log("consent_withdrawn", hid, "consent")
+    db.session.commit()
+    return redirect(purl("project") + "#sharing", code=303)
