@@ -10,6 +10,7 @@ from wtforms import Field, SelectFieldBase
 
 from guide.core.templating import date_full
 from guide.features.plan import service
+from guide.features.plan import words as plan_words
 from guide.features.plan.forms import OWN_WORDS, STATUS_LABELS, WHO_LABELS
 from guide.models import PlanChange, PlanItem
 
@@ -18,7 +19,7 @@ def brake_title(item: PlanItem, lang: str) -> str:
     data = item.data or {}
     category = data.get("category")
     if category and category != OWN_WORDS:
-        return service.label(lang, "brakes", category)
+        return plan_words.label(lang, "brakes", category)
     return data.get("words") or _("Autre chose")
 
 
@@ -44,15 +45,15 @@ def status(data: dict[str, Any]) -> str:
 
 
 def what(item: PlanItem, lang: str) -> str:
-    return service.action_text(item, lang)
+    return plan_words.action_text(item, lang)
 
 
 def label(lang: str, table: str, code: str | None) -> str:
-    return service.label(lang, table, code)
+    return plan_words.label(lang, table, code)
 
 
 def labels(lang: str, table: str, codes: list[str] | None) -> str:
-    return ", ".join(service.label(lang, table, c) for c in codes or [])
+    return ", ".join(plan_words.label(lang, table, c) for c in codes or [])
 
 
 def value(field: Field, raw: Any) -> str:

@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from guide.core.forms import AmountField, MultiCheckboxField, options
 from guide.features.plan import service
+from guide.features.plan import words as plan_words
 
 TEXT = 2000
 OWN_WORDS = "own"
@@ -80,9 +81,9 @@ class TripForm(PlanForm):
                                validators=[Optional(), NumberRange(min=0, max=10000)])
 
     def set_choices(self, lang: str, brakes: list[tuple[str, str]] | None = None) -> None:
-        self.purpose.choices = options(service.choices(lang, "purposes"))
-        self.modes.choices = options(service.choices(lang, "modes"))
-        self.frequency.choices = options(service.choices(lang, "frequencies"))
+        self.purpose.choices = options(plan_words.choices(lang, "purposes"))
+        self.modes.choices = options(plan_words.choices(lang, "modes"))
+        self.frequency.choices = options(plan_words.choices(lang, "frequencies"))
 
 
 class AttachmentForm(PlanForm):
@@ -90,7 +91,7 @@ class AttachmentForm(PlanForm):
     words = _text(_l("Avec mes mots"), size=500)
 
     def set_choices(self, lang: str, brakes: list[tuple[str, str]] | None = None) -> None:
-        self.category.choices = options(service.choices(lang, "attachments"))
+        self.category.choices = options(plan_words.choices(lang, "attachments"))
 
 
 class BrakeForm(PlanForm):
@@ -98,7 +99,7 @@ class BrakeForm(PlanForm):
     words = _text(_l("Avec mes mots"), area=True, size=1000)
 
     def set_choices(self, lang: str, brakes: list[tuple[str, str]] | None = None) -> None:
-        self.category.choices = options(service.choices(lang, "brakes") + [(OWN_WORDS, str(_l("Autre chose")))])
+        self.category.choices = options(plan_words.choices(lang, "brakes") + [(OWN_WORDS, str(_l("Autre chose")))])
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
         valid = super().validate(extra_validators)

@@ -8,12 +8,10 @@ from typing import Any
 from flask import abort, g, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
-from guide.core.auth import (
-    not_activity,
-)
+from guide.core.auth import not_activity
 from guide.core.extensions import db
 from guide.core.timeutil import local, today
-from guide.features.plan import service
+from guide.features.plan import service, sharing
 from guide.features.plan.forms import data_fields
 from guide.features.plan.views import (
     _context,
@@ -127,7 +125,7 @@ def project():  # type: ignore[no-untyped-def]
         phases=service.single(hid, "phases"), wishes=wishes, wishes_fields=data_fields(_form("wishes", "wishes")),
         trips=service.items(hid, "trip"), attachments=service.items(hid, "attachment"),
         brakes=service.items(hid, "brake"), actions=service.items(hid, "action"), visits=service.items(hid, "visit"),
-        consent=service.sharing_consent(hid), officer=g.plan_household.officer))
+        consent=sharing.sharing_consent(hid), officer=g.plan_household.officer))
 
 
 def share(choice: str):  # type: ignore[no-untyped-def]
@@ -136,9 +134,9 @@ def share(choice: str):  # type: ignore[no-untyped-def]
         abort(400)
     hid = g.plan_household.id
     if choice == "yes":
-        consent = service.record_sharing(hid, g.plan_actor, today())
+        consent = sharing.record_sharing(hid, g.plan_actor, today())
         _log("consent", consent.id, "consent")
-    elif service.withdraw_sharing(hid, today()):
+    elif sharing.withdraw_sharing(hid, today()):
         _log("consent_withdrawn", hid, "consent")
     db.session.commit()
     return redirect(purl("project") + "#sharing", code=303)

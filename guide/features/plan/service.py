@@ -4,6 +4,9 @@ Every save goes through one conditional UPDATE on the version the person saw (gu
 accepted save bumps the version and writes a `PlanChange` (before and after) in the same transaction; a save over
 a newer version is refused and returns a `Conflict` carrying both texts. Moving a brake up or down changes only
 the order, so it never blocks a text edit made meanwhile. Services flush; the view commits (one transaction).
+
+The plan's words (content/<lang>/plan.yaml) are guide/features/plan/words.py; the consent to share the
+relocation project with the officer is guide/features/plan/sharing.py.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from guide.core import content
 from guide.core.extensions import db
 from guide.core.i18n import SOURCE_LANGUAGE
 from guide.core.versioned import save_if_current
-from guide.models import Appointment, Consent, Household, PlanChange, PlanItem, PlanItemKind
+from guide.features.plan.words import Suggestion, action_text, suggestion, words
+from guide.models import Appointment, Household, PlanChange, PlanItem, PlanItemKind
 from guide.models.base import utcnow
 from guide.models.plan import SINGLE_KINDS
 
@@ -52,50 +55,6 @@ class Conflict:
 class Saved:
     item: PlanItem
     changed: bool = True
-
-
-# --- content: brake categories and suggested actions (content/<lang>/plan.yaml) --------------------------------
-
-def words(lang: str) -> dict[str, Any]:
-    """The plan's words in one language: categories, trip purposes and modes, suggested actions (French fills gaps)."""
-    return content.words(lang, "plan")
-
-
-def choices(lang: str, table: str) -> list[tuple[str, str]]:
-    """(code, label) pairs of one table of plan.yaml (brakes, purposes, modes, frequencies, attachments)."""
-    found = words(lang).get(table) or words(SOURCE_LANGUAGE)[table]
-    return [(code, entry["label"] if isinstance(entry, dict) else str(entry)) for code, entry in found.items()]
-
-
-def label(lang: str, table: str, code: str | None) -> str:
-    return dict(choices(lang, table)).get(code or "", code or "")
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    key: str  # language-neutral, e.g. "money-1"
-    brake: str  # category code
-    who: str
-    what: str  # in the reader's language
-
-
-def suggestion(lang: str, key: str) -> Suggestion | None:
-    category = key.rsplit("-", 1)[0]
-    entry = (words(lang).get("brakes") or {}).get(category) or words(SOURCE_LANGUAGE)["brakes"].get(category)
-    for item in (entry or {}).get("suggestions", []):
-        if item["key"] == key:
-            return Suggestion(item["key"], category, item["who"], item["what"])
-    return None
-
-
-def action_text(item: PlanItem, lang: str) -> str:
-    """An action's "what": the words typed, or, for an accepted suggestion not yet adapted, its text in `lang`."""
-    typed = (item.data or {}).get("what") or ""
-    if typed.strip():
-        return typed
-    key = (item.data or {}).get("suggestion")
-    found = suggestion(lang, key) if key else None
-    return found.what if found else ""
 
 
 # --- reading -------------------------------------------------------------------------------------------------
@@ -413,38 +372,7 @@ def next_actions(household: Household, limit: int = 3, lang: str | None = None) 
     return found
 
 
-# --- the relocation project (phase 4): shared with the relocation officer only with recorded consent ----------
-
-SHARING = "plan_sharing"  # a Consent kind: the household agrees that its officer reads its relocation project
-
-
-def sharing_consent(household_id: int) -> Consent | None:
-    """The household's consent to share its project with the officer, if given and not withdrawn."""
-    return db.session.scalars(select(Consent).where(Consent.household_id == household_id, Consent.kind == SHARING,
-                                                    Consent.withdrawn_on.is_(None))
-                              .order_by(Consent.id.desc())).first()
-
-
-def record_sharing(household_id: int, actor: Actor, on: date) -> Consent:
-    """Record the consent (given in the app by the household, or on paper and noted by the mediator)."""
-    existing = sharing_consent(household_id)
-    if existing is not None:
-        return existing
-    consent = Consent(household_id=household_id, kind=SHARING, given_on=on,
-                      recorded_by_id=actor.id if actor.kind == "staff" else None)
-    db.session.add(consent)
-    db.session.flush()
-    return consent
-
-
-def withdraw_sharing(household_id: int, on: date) -> bool:
-    consent = sharing_consent(household_id)
-    if consent is None:
-        return False
-    consent.withdrawn_on = on
-    db.session.flush()
-    return True
-
+# --- appointments the visits page offers to record impressions of ---------------------------------------------
 
 def visit_appointments(household_id: int) -> list[Appointment]:
     """Neighbourhood visits and meetings with relocated tenants planned as appointments, to record impressions."""

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, g, redirect, request
 from guide.core.auth import current_staff, staff_login_url
 from guide.core.extensions import db
 from guide.core.permissions import READ_PROJECT, SEE_HOUSEHOLD, WORK_ON_PLAN, can
-from guide.features.plan import service
+from guide.features.plan import service, sharing
 from guide.features.plan.routes import add_routes
 from guide.features.plan.views import _polling
 from guide.models import Household
@@ -46,7 +46,7 @@ def _staff_side():  # type: ignore[no-untyped-def]
         # once the household has agreed (phase 4)
         if request.endpoint != "plan.staff.project" or not can(staff, READ_PROJECT, household):
             abort(404)
-        if service.sharing_consent(household.id) is None:
+        if sharing.sharing_consent(household.id) is None:
             abort(403)
     return None
 
