@@ -78,7 +78,7 @@ class Config:
     QUIET_END_HOUR = 20  # SMS go out between 09:00 and 20:00, Monday to Saturday, public holidays excepted
     DEFAULT_REGION = "FR"  # phone numbers typed without +33
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # requests above 16 MB (three 5 MB photos and text) are refused
-    # data protection (`flask --app guide privacy retention`, guide/features/privacy/service.py)
+    # data protection (`flask --app guide privacy retention`, guide/features/privacy/retention.py)
     RETENTION_ANONYMISE_DAYS = 730  # a household file is anonymised this long after its last operation
     RETENTION_ACCESS_LOG_DAYS = 365  # access-log entries are deleted after this
     RETENTION_SMS_DAYS = 365  # SMS texts are blanked after this (counts and statuses stay)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from guide.core import audit
 from guide.core.extensions import db
 from guide.core.security import keyed_hash
+from guide.features.privacy import retention
 from guide.features.privacy import service as privacy
 from guide.models import (
     AuditEntry,
@@ -181,10 +182,10 @@ def test_retention_picks_households_past_two_years(app, ctx, days, anonymised) -
     household = _idle_household(days)
     fresh = make_household()
     with app.app_context():
-        dry = privacy.run_retention(NOW, dry_run=True)
+        dry = retention.run_retention(NOW, dry_run=True)
         assert dry.households == ([household.reference] if anonymised else [])
         assert db.session.get(Household, household.id) is not None  # a dry run changes nothing
-        done = privacy.run_retention(NOW)
+        done = retention.run_retention(NOW)
         assert done.households == dry.households
         assert (db.session.get(Household, household.id) is None) is anonymised
         assert db.session.get(Household, fresh.id) is not None
@@ -195,14 +196,14 @@ def test_a_later_appointment_or_request_keeps_the_file(app, ctx) -> None:
     household = _idle_household(900)
     make_appointment(household, starts_at=NOW - timedelta(days=100))
     with app.app_context():
-        assert privacy.run_retention(NOW, dry_run=True).households == []
+        assert retention.run_retention(NOW, dry_run=True).households == []
 
 
 def test_retention_setting_is_read(app, ctx, monkeypatch) -> None:
     household = _idle_household(100)
     monkeypatch.setitem(app.config, "RETENTION_ANONYMISE_DAYS", 90)
     with app.app_context():
-        assert privacy.run_retention(NOW, dry_run=True).households == [household.reference]
+        assert retention.run_retention(NOW, dry_run=True).households == [household.reference]
 
 
 def test_retention_purges_codes_links_sms_texts_and_old_log(app, ctx) -> None:
@@ -228,11 +229,11 @@ def test_retention_purges_codes_links_sms_texts_and_old_log(app, ctx) -> None:
             AuditEntry(actor_kind="system", action="recent", at=NOW - timedelta(days=364), detail={}),
         ])
         db.session.commit()
-        dry = privacy.run_retention(NOW, dry_run=True)
+        dry = retention.run_retention(NOW, dry_run=True)
         assert (dry.sign_in_codes, dry.sign_in_links, dry.sms_texts, dry.sms_rows, dry.sms_sessions,
                 dry.access_log) == (1, 1, 3, 1, 1, 1)
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 2  # unchanged
-        done = privacy.run_retention(NOW)
+        done = retention.run_retention(NOW)
         assert (done.sign_in_codes, done.sign_in_links, done.sms_texts, done.sms_rows, done.sms_sessions,
                 done.access_log) == (1, 1, 3, 1, 1, 1)
         bodies = sorted(db.session.scalars(select(SmsMessage.body)))
@@ -243,7 +244,7 @@ def test_retention_purges_codes_links_sms_texts_and_old_log(app, ctx) -> None:
         assert db.session.scalar(select(func.count()).select_from(SmsSession)) == 0
         actions = set(db.session.scalars(select(AuditEntry.action)))
         assert actions == {"recent", "retention"}
-        again = privacy.run_retention(NOW)  # a second run finds nothing more
+        again = retention.run_retention(NOW)  # a second run finds nothing more
         assert (again.sms_texts, again.access_log, again.sign_in_codes) == (0, 0, 0)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from guide.core.extensions import db
 from guide.core.timeutil import as_utc
+from guide.features.privacy import retention
 from guide.features.privacy import service as privacy
 from guide.models import AuditEntry, ContactNote, Household, Role, UserSession
 from tests.app.test_household_home import sign_in_as
@@ -294,9 +295,9 @@ def test_retention_deletes_sessions_that_can_no_longer_be_used(client, app, ctx)
         signed_in(app.test_client(), household_id=household.id)  # open
         signed_in(app.test_client(), staff_id=staff.id)  # open
     with app.app_context():
-        assert privacy.run_retention(now, dry_run=True).sessions == 3
+        assert retention.run_retention(now, dry_run=True).sessions == 3
         assert db.session.scalar(select(func.count()).select_from(UserSession)) == 5  # a dry run deletes nothing
-        assert privacy.run_retention(now).sessions == 3
+        assert retention.run_retention(now).sessions == 3
         kept = db.session.scalars(select(UserSession)).all()
         assert len(kept) == 2 and all(row.ended_at is None for row in kept)
 

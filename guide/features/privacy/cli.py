@@ -29,7 +29,7 @@ def register(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Count what would go, change nothing.")
     def retention(dry_run: bool) -> None:
         """Anonymise households past the retention period; purge old codes, links, sessions, SMS texts, log entries."""
-        from guide.features.privacy.service import run_retention
+        from guide.features.privacy.retention import run_retention
 
         result = run_retention(datetime.now(UTC), dry_run=dry_run)
         verb = "would be" if dry_run else "were"
