@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from guide.core.extensions import db
 from guide.core.security import keyed_hash
+from guide.features.reminders import bulk
 from guide.features.reminders import service as schedule
 from guide.messaging import outbox
 from guide.models import Appointment, Household, HouseholdPhone, Proposal, SignInLink, SmsMessage
@@ -201,9 +202,9 @@ def test_past_reminders_are_not_sent_late(app, ctx) -> None:
     assert "appointment_soon" in kinds
 
 
-@pytest.mark.parametrize("copy_from", [schedule.COPY_FROM, 1], ids=["row-inserts", "bulk-copy"])
+@pytest.mark.parametrize("copy_from", [bulk.COPY_FROM, 1], ids=["row-inserts", "bulk-copy"])
 def test_one_queued_row_per_reminder_even_when_two_schedulers_race(app, ctx, monkeypatch, copy_from) -> None:
-    monkeypatch.setattr(schedule, "COPY_FROM", copy_from)  # 1: PostgreSQL takes its COPY path for 40 rows
+    monkeypatch.setattr(bulk, "COPY_FROM", copy_from)  # 1: PostgreSQL takes its COPY path for 40 rows
     households = [make_household() for _ in range(20)]
     for household in households:
         make_appointment(household, starts_at=paris(2026, 11, 26, 14, 30))
@@ -234,17 +235,17 @@ def test_one_queued_row_per_reminder_even_when_two_schedulers_race(app, ctx, mon
 
 def test_a_bulk_load_keeps_the_rows_another_scheduler_queued_first(app, ctx, monkeypatch) -> None:
     """The direct COPY meets keys queued meanwhile: it falls back to ON CONFLICT DO NOTHING, nothing lost twice."""
-    monkeypatch.setattr(schedule, "COPY_FROM", 1)
+    monkeypatch.setattr(bulk, "COPY_FROM", 1)
     for _ in range(6):
         make_appointment(make_household(), starts_at=paris(2026, 11, 26, 14, 30))
     with app.app_context():
         db.session.execute(SmsMessage.__table__.delete())
         db.session.commit()
         every = schedule.wanted(None, NOW)
-        schedule._insert(every[::2], NOW)  # "the other scheduler" queued half of them first
+        bulk.insert(every[::2], NOW)  # "the other scheduler" queued half of them first
         db.session.commit()
         first_ids = set(db.session.scalars(select(SmsMessage.id)).all())
-        schedule._insert(every, NOW)  # we load all of them
+        bulk.insert(every, NOW)  # we load all of them
         db.session.commit()
         rows = db.session.execute(select(SmsMessage.id, SmsMessage.reminder_key)
                                   .where(SmsMessage.status == "queued")).all()
