@@ -3,8 +3,10 @@ segment counter, the inbox of messages waiting for a person, and usage per month
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -13,7 +15,7 @@ from sqlalchemy import select
 from guide.core import audit
 from guide.core.extensions import db
 from guide.core.i18n import LANGUAGES
-from guide.features.sms_replies.staff import reply_labels, reply_texts
+from guide.features.sms_replies.panel import reply_labels, reply_texts
 from guide.messaging.encoding import prepare
 from guide.models import AuditEntry, HouseholdPhone, Role, SmsInbound, SmsMessage
 from tests import factories
@@ -425,3 +427,13 @@ def test_a_template_needing_a_phone_is_offered_only_when_one_is_known(client, ct
     offered = [o["value"] for o in _file(client, household.id).soup.select("select#sms-template option")]
     assert "call_me" not in offered and "received" in offered
     assert _file(client, household.id, "?sms_template=call_me").soup.select_one("textarea#sms-text").get_text() == ""
+
+
+def test_the_staff_sms_views_write_nothing_themselves() -> None:
+    """No session write, commit, update, enqueue or log entry in guide/features/sms_replies/staff.py: the writes are
+    guide/features/sms_replies/inbox.py, one transaction each."""
+    source = (Path(__file__).resolve().parents[2] / "guide" / "features" / "sms_replies" / "staff.py").read_text(
+        encoding="utf-8")
+    writes = re.findall(r"db\.session\.(?:add|delete|commit|flush|execute)\b|\b(?:update|enqueue)\(|audit\.record|"
+                        r"\.inbox_status\s*=", source)
+    assert not writes, f"guide/features/sms_replies/staff.py writes itself: {writes}"

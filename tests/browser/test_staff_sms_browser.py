@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from guide.core.extensions import db
-from guide.features.sms_replies.staff import reply_texts
+from guide.features.sms_replies.panel import reply_texts
 from guide.models import HouseholdPhone, SmsInbound, SmsMessage
 from tests import factories
 from tests.factories import PASSWORD, make_household, make_staff
