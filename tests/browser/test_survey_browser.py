@@ -61,6 +61,7 @@ def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None
 def test_staff_after_move_and_survey_results_pages_on_a_phone(phone_ctx, app, ctx) -> None:
     from guide.core.extensions import db
     from guide.features.after_move import service as after_move
+    from guide.features.survey import service as survey
     from guide.models import Household, Role
 
     officer = make_staff(password=PASSWORD)
@@ -75,7 +76,7 @@ def test_staff_after_move_and_survey_results_pages_on_a_phone(phone_ctx, app, ct
             db.session.add(other)
             db.session.flush()
             answers = {q: options[n % 2] for q, options in QUESTIONS}
-            after_move.submit_survey(other, answers, date.today())
+            survey.submit_survey(other, answers, date.today())
         db.session.commit()
     problems = []
     for staff, urls in ((officer, [f"/staff/households/{household.id}", f"/staff/households/{household.id}/after-move",
