@@ -36,8 +36,7 @@ from guide.rules.budget import EXPENSE_KINDS
 def render_household(found: Household, **forms: object):  # type: ignore[no-untyped-def]
     """The household file with every recording form; forms passed in (with errors) replace the blank ones."""
     from guide.features.after_move.staff import after_move_summary  # both modules add their routes to this blueprint
-    # importing guide.features.sms_replies runs its __init__, whose staff module imports this one
-    from guide.features.sms_replies.panel import sms_panel
+    from guide.features.sms_replies.panel import sms_panel  # its package's staff module imports this one
 
     budget = db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first()
     appointments = db.session.scalars(select(Appointment).where(Appointment.household_id == found.id)

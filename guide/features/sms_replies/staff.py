@@ -88,11 +88,12 @@ def sms_template(household_id: int):  # type: ignore[no-untyped-def]
 
 # --- the inbox ------------------------------------------------------------------------------------------
 
-@bp.before_request
+@bp.before_app_request
 def _count_open() -> None:
-    """The staff navigation (base.html) shows how many SMS wait: counted here, once per request, before the view
-    runs (a template never reads the database)."""
-    g.sms_open_count = inbox.open_count()
+    """The staff navigation (base.html) shows how many SMS wait: counted here, once per request to a staff page of
+    any feature (blueprints "<feature>.staff"), before the view runs (a template never reads the database)."""
+    if (request.blueprint or "").endswith(".staff"):
+        g.sms_open_count = inbox.open_count()
 
 
 def _safe_number(number: str) -> str:
