@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wtforms.fields import SelectChoice, SelectMultipleField
+from wtforms.fields import SelectChoice, SelectMultipleField  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks 3.3's SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 

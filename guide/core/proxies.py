@@ -30,5 +30,5 @@ def trust_proxies(wsgi_app: WsgiApp, hops: int) -> WsgiApp:
         return wsgi_app(environ, start_response)
 
     if hops > 0:
-        return ProxyFix(without_forwarded_headers, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[arg-type]
+        return ProxyFix(without_forwarded_headers, x_for=hops, x_proto=hops, x_host=hops)
     return without_forwarded_headers
