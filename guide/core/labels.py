@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 
-def _label(table: dict, code: str) -> str:
+def _label(table: Mapping[str, Any], code: str) -> str:
     """The words for a stored code, in the reader's language; an unknown code is shown as it is."""
     return str(table.get(code, code))
 
