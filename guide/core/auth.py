@@ -30,7 +30,7 @@ def safe_next(target: str | None, default: str | None = None) -> str:
 
 def not_activity(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a view that does not count as activity (a live-update poll): idle sessions still end on time."""
-    view.not_activity = True  # type: ignore[attr-defined]
+    view.not_activity = True  # type: ignore[attr-defined]  # a mark on the function object, read by note_activity
     return view
 
 

@@ -7,10 +7,13 @@ that stays. Every choice list goes through `options`, so the forms keep working 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from wtforms import Field
 from wtforms.fields import SelectChoice, SelectMultipleField  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks 3.3's SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
+
+T = TypeVar("T")
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -23,3 +26,16 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def filled(data: T | None) -> T:
+    """The data of a field that a DataRequired (or InputRequired) validator has passed: never None, which the type
+    stubs of WTForms cannot know (they type the data of a field before validation)."""
+    assert data is not None, "a required field read before its form was validated"
+    return data
+
+
+def add_error(field: Field, message: str) -> None:
+    """A message under a field, after validation (WTForms keeps a field's errors in a list then; the stubs say a
+    Sequence, for the tuple a field has before validation)."""
+    cast(list[str], field.errors).append(message)

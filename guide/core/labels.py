@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 
@@ -81,7 +82,7 @@ def role_label(code: str) -> str:
     return _label(ROLES, code)
 
 
-def register(app) -> None:  # type: ignore[no-untyped-def]
+def register(app: Flask) -> None:
     """Make the labels available in every template."""
     app.jinja_env.globals.update(appointment_kind=appointment_kind, appointment_status=appointment_status,
                                  proposal_status=proposal_status, role_label=role_label,

@@ -35,7 +35,7 @@ MAX_MONTHLY = 100000  # euros a month: far above any rent, and inside the databa
 class AmountField(DecimalField):
     """A DecimalField that refuses "NaN", "sNaN" and "Infinity", which Decimal accepts (and NumberRange crashes on)."""
 
-    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
+    def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
         if isinstance(self.data, Decimal) and not self.data.is_finite():
             self.data = None
@@ -59,7 +59,7 @@ class ProposalForm(FlaskForm):
                        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=MAX_MONTHLY)])
     charges = AmountField(_l("Charges (€ par mois)"), places=2,
                           validators=[InputRequired(REQUIRED), NumberRange(min=0, max=MAX_MONTHLY)])
-    housing_benefit = AmountField(_l("Aide au logement estimée (€ par mois)"), places=2, default=0,
+    housing_benefit = AmountField(_l("Aide au logement estimée (€ par mois)"), places=2, default=Decimal(0),
                                   validators=[Optional(), NumberRange(min=0, max=MAX_MONTHLY)])
     landlord = StringField(_l("Bailleur"), validators=[DataRequired(REQUIRED), Length(max=120)])
     received_on = DateField(_l("Reçue le"), validators=[DataRequired(REQUIRED)])
@@ -117,7 +117,7 @@ EXPENSE_LABELS = {
 }
 
 
-def _money(label):  # type: ignore[no-untyped-def]
+def _money(label: str) -> AmountField:
     return AmountField(label, places=2, validators=[Optional(), NumberRange(min=0, max=100000)])
 
 
