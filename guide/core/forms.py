@@ -1,4 +1,4 @@
-"""Choices for WTForms select, radio and checkbox fields, and the checkbox-list field.
+"""Choices for WTForms select, radio and checkbox fields, the checkbox-list field, and typed helpers for views.
 
 WTForms 3.3 deprecates choices given as (value, label) tuples and drops them in 3.4; `SelectChoice` is the form
 that stays. Every choice list goes through `options`, so the forms keep working on the next WTForms release.
@@ -7,9 +7,10 @@ that stays. Every choice list goes through `options`, so the forms keep working 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from wtforms import Field
+from wtforms import Field, StringField
 from wtforms.fields import SelectChoice, SelectMultipleField  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks 3.3's SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -19,6 +20,12 @@ T = TypeVar("T")
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """(value, label) pairs -> SelectChoice objects (values as strings, as the browser sends them back)."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+class AmountTextField(StringField):
+    """An amount typed as free text ("7,25", "1 200 €"): the form's validator reads it into `parsed`."""
+
+    parsed: Decimal | None = None
 
 
 class MultiCheckboxField(SelectMultipleField):

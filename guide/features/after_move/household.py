@@ -6,16 +6,17 @@ import uuid
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
-from wtforms import DateField, FileField, HiddenField, RadioField, StringField, ValidationError
+from wtforms import DateField, FileField, HiddenField, RadioField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from guide.core.auth import household_required
 from guide.core.extensions import db, limiter
-from guide.core.forms import options
+from guide.core.forms import AmountTextField, filled, options
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
 from guide.core.uploads import PhotoError, clean_photo
@@ -35,13 +36,13 @@ OLDEST_INVOICE_DAYS = 366  # product choice: an invoice more than a year old is 
 class ExpenseForm(FlaskForm):
     kind = RadioField(_l("Quel frais ?"), choices=options([(k, k) for k in REFUNDABLE_KINDS]),
                       validators=[InputRequired(message=_l("Choisissez le frais."))])
-    amount = StringField(_l("Le montant de la facture, en euros"))
+    amount = AmountTextField(_l("Le montant de la facture, en euros"))
     invoice_on = DateField(_l("La date de la facture"),
                            validators=[InputRequired(message=_l("Écrivez la date de la facture."))])
     photo = FileField(_l("Une photo de la facture"))
     key = HiddenField(validators=[DataRequired(), Regexp(IDEMPOTENCY)])
 
-    def validate_amount(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_amount(self, field: AmountTextField) -> None:
         try:
             value = parse_amount(field.data or "")
         except BadFigure as error:
@@ -50,7 +51,7 @@ class ExpenseForm(FlaskForm):
             raise _amount_error("required")
         field.parsed = value
 
-    def validate_invoice_on(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_invoice_on(self, field: DateField) -> None:
         if field.data and field.data > today():
             raise ValidationError(_("La date de la facture ne peut pas être après aujourd'hui."))
         if field.data and field.data < today() - timedelta(days=OLDEST_INVOICE_DAYS):
@@ -76,7 +77,7 @@ def _expense_form(words: dict) -> ExpenseForm:
 @bp.route("/my/move", methods=["GET", "POST"])
 @household_required
 @limiter.limit("30 per hour", methods=["POST"])
-def after_move():  # type: ignore[no-untyped-def]
+def after_move() -> ResponseReturnValue:
     """The move checklist, the costs already sent with their refund date, and a form to add one."""
     household: Household = g.household
     words = service.checklist(negotiate_language())
@@ -95,13 +96,14 @@ def after_move():  # type: ignore[no-untyped-def]
                 form.photo.errors = [_photo_message(error.code, upload.filename or "")]
                 busy = error.code == "busy"
         if valid and photo is not None:
+            expense: MoveExpense | None
             try:
-                expense = service.record_expense(household, form.kind.data, form.amount.parsed,
-                                                 form.invoice_on.data, photo, form.key.data, today())
+                expense = service.record_expense(household, form.kind.data, filled(form.amount.parsed),
+                                                 filled(form.invoice_on.data), photo, filled(form.key.data), today())
                 db.session.commit()
             except IntegrityError:  # the same form sent twice: the first one is kept, shown as sent
                 db.session.rollback()
-                expense = service.find_expense(household, form.key.data)
+                expense = service.find_expense(household, filled(form.key.data))
                 if expense is None:
                     raise
             return redirect(url_for("after_move.household.after_move", added=expense.id, _anchor="expenses"), code=303)
@@ -118,7 +120,7 @@ def after_move():  # type: ignore[no-untyped-def]
 
 @bp.get("/my/move/expenses/<int:expense_id>/photo")
 @household_required
-def expense_photo(expense_id: int):  # type: ignore[no-untyped-def]
+def expense_photo(expense_id: int) -> ResponseReturnValue:
     expense = db.session.get(MoveExpense, expense_id)
     if expense is None or expense.household_id != g.household.id:
         abort(404)
@@ -129,7 +131,7 @@ def expense_photo(expense_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/my/survey", methods=["GET", "POST"])
 @household_required
 @limiter.limit("30 per hour", methods=["POST"])
-def survey():  # type: ignore[no-untyped-def]
+def survey() -> ResponseReturnValue:
     """The satisfaction survey, opened from the SMS invitation's personal link; one answer per household."""
     household: Household = g.household
     words = service.survey_words(negotiate_language())

@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from guide.core import audit, content
 from guide.core.extensions import db
@@ -311,9 +311,10 @@ def submit_survey(household: Household, answers: dict[str, str], today: date) ->
     answer row carries no household, no exact time (the quarter only) and a random id.
     """
     invite(household)
-    flipped = db.session.execute(update(SurveyInvitation).where(SurveyInvitation.household_id == household.id,
-                                                                SurveyInvitation.answered.is_(False))
-                                 .values(answered=True).execution_options(synchronize_session=False))
+    flipped = cast(CursorResult[Any], db.session.execute(
+        update(SurveyInvitation).where(SurveyInvitation.household_id == household.id,
+                                       SurveyInvitation.answered.is_(False))
+        .values(answered=True).execution_options(synchronize_session=False)))
     if flipped.rowcount != 1:
         return False
     group = household.operation.name if household.operation else ""

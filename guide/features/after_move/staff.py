@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 from guide.core import audit
 from guide.core.auth import household_for_staff, staff_may, staff_required
 from guide.core.extensions import db
-from guide.core.forms import options
+from guide.core.forms import AmountTextField, filled, options
 from guide.core.permissions import SEE_LATE_REFUNDS, SEE_SURVEY, Reach, household_condition, reach
 from guide.core.timeutil import today
 from guide.features.after_move import service
@@ -36,7 +37,7 @@ class RefundForm(FlaskForm):
     cheque_number = StringField(_l("Numéro du chèque"), validators=[Length(max=40)])
     version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])  # a stale or forged page: refused
 
-    def validate_refunded_on(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_refunded_on(self, field: DateField) -> None:
         if field.data and field.data > today():
             raise ValidationError(_("La date du chèque ne peut pas être après aujourd'hui."))
 
@@ -48,11 +49,11 @@ class VisitForm(FlaskForm):
                                   validators=[InputRequired(REQUIRED)])
     support_needed = RadioField(_l("Un accompagnement est-il nécessaire ?"), choices=options(YES_NO),
                                 validators=[InputRequired(REQUIRED)])
-    reste_a_vivre = StringField(_l("Reste à vivre aujourd'hui (€ par personne et par jour)"),
+    reste_a_vivre = AmountTextField(_l("Reste à vivre aujourd'hui (€ par personne et par jour)"),
                                 validators=[Length(max=20)])
     note = TextAreaField(_l("Remarques de la visite"), validators=[Length(max=5000)])
 
-    def validate_reste_a_vivre(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_reste_a_vivre(self, field: AmountTextField) -> None:
         text = (field.data or "").strip()
         field.parsed = None
         if not text:
@@ -80,7 +81,7 @@ def _own_visit(household: Household, visit_id: int) -> CourtesyVisit:
 
 
 def _page(household: Household, refund_forms: dict[int, RefundForm] | None = None,
-          visit_forms: dict[int, VisitForm] | None = None, conflict: bool = False):  # type: ignore[no-untyped-def]
+          visit_forms: dict[int, VisitForm] | None = None, conflict: bool = False) -> tuple[str, int]:
     current = today()
     refund_forms, visit_forms = refund_forms or {}, visit_forms or {}
     expenses = [(e, service.refund_state(e, current),
@@ -89,7 +90,7 @@ def _page(household: Household, refund_forms: dict[int, RefundForm] | None = Non
                 for e in service.expenses_of(household.id)]
     visits = [(v, visit_forms.get(v.id) or VisitForm(formdata=None, prefix=f"visit-{v.id}", visited_on=current))
               for v in service.visits_of(household.id)]
-    errors = any(f.errors for f in (*refund_forms.values(), *visit_forms.values()))
+    errors = any(f.errors for f in refund_forms.values()) or any(f.errors for f in visit_forms.values())
     status = 409 if conflict else 422 if errors else 200
     return render_template("staff/after_move.html", household=household, expenses=expenses, visits=visits,
                            words=service.checklist("fr"), before=service.reste_a_vivre_before(household),
@@ -98,7 +99,7 @@ def _page(household: Household, refund_forms: dict[int, RefundForm] | None = Non
 
 @bp.get("/households/<int:household_id>/after-move")
 @staff_required()
-def after_move(household_id: int):  # type: ignore[no-untyped-def]
+def after_move(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     audit.record("staff", g.staff.id, "read", household_id=found.id, entity="after_move", entity_id=found.id)
     db.session.commit()
@@ -107,13 +108,13 @@ def after_move(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/households/<int:household_id>/expenses/<int:expense_id>/refund")
 @staff_required()
-def mark_refunded(household_id: int, expense_id: int):  # type: ignore[no-untyped-def]
+def mark_refunded(household_id: int, expense_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     expense = _own_expense(found, expense_id)
     form = RefundForm(prefix=f"refund-{expense.id}")
     if not form.validate_on_submit():
         return _page(found, refund_forms={expense.id: form})
-    if not service.mark_refunded(g.staff, expense, int(form.version.data), form.refunded_on.data,
+    if not service.mark_refunded(g.staff, expense, int(filled(form.version.data)), filled(form.refunded_on.data),
                                  (form.cheque_number.data or "").strip()):
         db.session.rollback()
         return _page(found, conflict=True)
@@ -123,7 +124,7 @@ def mark_refunded(household_id: int, expense_id: int):  # type: ignore[no-untype
 
 @bp.get("/households/<int:household_id>/expenses/<int:expense_id>/photo")
 @staff_required()
-def expense_photo(household_id: int, expense_id: int):  # type: ignore[no-untyped-def]
+def expense_photo(household_id: int, expense_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     expense = _own_expense(found, expense_id)
     audit.record("staff", g.staff.id, "read", household_id=found.id, entity="move_expense", entity_id=expense.id)
@@ -133,14 +134,14 @@ def expense_photo(household_id: int, expense_id: int):  # type: ignore[no-untype
 
 @bp.post("/households/<int:household_id>/visits/<int:visit_id>")
 @staff_required()
-def record_visit(household_id: int, visit_id: int):  # type: ignore[no-untyped-def]
+def record_visit(household_id: int, visit_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     visit = _own_visit(found, visit_id)
     form = VisitForm(prefix=f"visit-{visit.id}")
     if not form.validate_on_submit():
         return _page(found, visit_forms={visit.id: form})
     service.record_visit(g.staff, found, visit, service.VisitFacts(
-        visited_on=form.visited_on.data, flat_ok=form.flat_ok.data == "yes",
+        visited_on=filled(form.visited_on.data), flat_ok=form.flat_ok.data == "yes",
         neighbourhood_ok=form.neighbourhood_ok.data == "yes", support_needed=form.support_needed.data == "yes",
         reste_a_vivre_now=form.reste_a_vivre.parsed, note=form.note.data or ""))
     db.session.commit()
@@ -157,7 +158,7 @@ def _my_household_ids(staff: StaffUser) -> list[int] | None:
 
 @bp.get("/refunds")
 @staff_required()
-def late_refunds():  # type: ignore[no-untyped-def]
+def late_refunds() -> ResponseReturnValue:
     """Refund cheques past their date, for the households this person follows (admins: all)."""
     late = service.late_refunds(_my_household_ids(g.staff), today())
     households = {h.id: h for h in db.session.scalars(select(Household).where(
@@ -178,7 +179,7 @@ def after_move_summary(household: Household) -> dict[str, int]:
 
 @bp.get("/survey")
 @staff_may(SEE_SURVEY)  # the MEL runs and analyses the survey (§4 step 14)
-def survey_results():  # type: ignore[no-untyped-def]
+def survey_results() -> ResponseReturnValue:
     results = service.survey_results()
     audit.record("staff", g.staff.id, "read_survey_results")
     db.session.commit()
@@ -188,7 +189,7 @@ def survey_results():  # type: ignore[no-untyped-def]
 
 @bp.get("/survey.csv")
 @staff_may(SEE_SURVEY)
-def survey_export():  # type: ignore[no-untyped-def]
+def survey_export() -> ResponseReturnValue:
     """Counts only (question, option, count) and groups of 5 or more: no answer row, no identifier, no date."""
     results = service.survey_results()
     out = io.StringIO()

@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -22,6 +23,7 @@ from guide.core.auth import (
     staff_login_url,
 )
 from guide.core.extensions import db, htmx
+from guide.core.forms import filled
 from guide.core.i18n import negotiate_language
 from guide.core.permissions import READ_PROJECT, SEE_HOUSEHOLD, WORK_ON_PLAN, can
 from guide.core.timeutil import local, today
@@ -48,7 +50,7 @@ def _polling() -> bool:
 
 
 @household_bp.before_request
-def _household_side():  # type: ignore[no-untyped-def]
+def _household_side() -> ResponseReturnValue | None:
     household = current_household()
     if household is None and _polling():
         return "", 286  # htmx stops polling; the page and what is typed in it stay as they are
@@ -71,7 +73,7 @@ def _add_household(_endpoint: str, values: dict[str, Any]) -> None:
 
 
 @staff_bp.before_request
-def _staff_side():  # type: ignore[no-untyped-def]
+def _staff_side() -> ResponseReturnValue | None:
     staff = current_staff()
     if staff is None and _polling():
         return "", 286
@@ -158,7 +160,7 @@ def _board_context(**forms: Any) -> dict[str, Any]:
     )
 
 
-def board():  # type: ignore[no-untyped-def]
+def board() -> ResponseReturnValue:
     """The plan: ranked brakes, suggestions, and the actions (Quoi ? Qui ? Quand ?)."""
     _log("read", g.plan_household.id, "plan")
     db.session.commit()
@@ -176,7 +178,7 @@ def _profile_context(**forms: Any) -> dict[str, Any]:
     )
 
 
-def profile():  # type: ignore[no-untyped-def]
+def profile() -> ResponseReturnValue:
     """The mobility profile: phases, daily trips, attachments, wishes."""
     _log("read", g.plan_household.id, "plan")
     db.session.commit()
@@ -198,14 +200,14 @@ def _visits_context(**forms: Any) -> dict[str, Any]:
                     visit_form=visit_form, open_visit=chosen is not None)
 
 
-def visits():  # type: ignore[no-untyped-def]
+def visits() -> ResponseReturnValue:
     """Visits of neighbourhoods and meetings with relocated tenants, with impressions side by side."""
     _log("read", g.plan_household.id, "plan")
     db.session.commit()
     return render_template("plan/visits.html", **_visits_context())
 
 
-def add(kind: str):  # type: ignore[no-untyped-def]
+def add(kind: str) -> ResponseReturnValue:
     if kind not in LIST_KINDS:
         abort(404)
     form = _form(kind, f"new-{kind}", formdata=True)
@@ -224,13 +226,13 @@ def _back_to(item: PlanItem) -> str:
     return purl(PAGE_OF[item.kind]) + f"#{ANCHOR[item.kind]}"
 
 
-def _edit_page(item: PlanItem | None, kind: str, form: PlanForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _edit_page(item: PlanItem | None, kind: str, form: PlanForm, status: int = 200) -> ResponseReturnValue:
     return render_template("plan/item.html", **_context(item=item, kind=kind, form=form,
                                                         rev=service.revision(g.plan_household.id))), status
 
 
 def _save_outcome(outcome: service.Saved | service.Conflict, form: PlanForm, kind: str,
-                  action_url: str):  # type: ignore[no-untyped-def]
+                  action_url: str) -> ResponseReturnValue:
     if isinstance(outcome, service.Conflict):
         db.session.commit()  # nothing of theirs or mine was changed; the refusal itself writes nothing
         return _conflict_page(outcome, form, kind, action_url)
@@ -241,14 +243,14 @@ def _save_outcome(outcome: service.Saved | service.Conflict, form: PlanForm, kin
                     code=303)
 
 
-def edit_item(item_id: int):  # type: ignore[no-untyped-def]
+def edit_item(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     if item.kind in SINGLE:
         return redirect(purl("edit_single", kind=item.kind))
     if request.method == "POST":
         form = _form(item.kind, "item", formdata=True)
         if form.validate_on_submit():
-            outcome = service.save_item(item, int(form.version.data), form_to_data(form), g.plan_actor)
+            outcome = service.save_item(item, int(filled(form.version.data)), form_to_data(form), g.plan_actor)
             return _save_outcome(outcome, form, item.kind, purl("edit_item", item_id=item.id))
         return _edit_page(item, item.kind, form, 422)
     _log("read", item.id)
@@ -256,14 +258,14 @@ def edit_item(item_id: int):  # type: ignore[no-untyped-def]
     return _edit_page(item, item.kind, _form(item.kind, "item", item))
 
 
-def edit_single(kind: str):  # type: ignore[no-untyped-def]
+def edit_single(kind: str) -> ResponseReturnValue:
     if kind not in SINGLE:
         abort(404)
     item = service.single(g.plan_household.id, kind)
     if request.method == "POST":
         form = _form(kind, "item", formdata=True)
         if form.validate_on_submit():
-            outcome = service.save_single(g.plan_household.id, kind, int(form.version.data), form_to_data(form),
+            outcome = service.save_single(g.plan_household.id, kind, int(filled(form.version.data)), form_to_data(form),
                                           g.plan_actor)
             return _save_outcome(outcome, form, kind, purl("edit_single", kind=kind))
         return _edit_page(item, kind, form, 422)
@@ -273,7 +275,7 @@ def edit_single(kind: str):  # type: ignore[no-untyped-def]
     return _edit_page(item, kind, _form(kind, "item", item))
 
 
-def remove_item(item_id: int):  # type: ignore[no-untyped-def]
+def remove_item(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     form = ConfirmForm()
     version = request.form.get("version", type=int)
@@ -291,7 +293,7 @@ def remove_item(item_id: int):  # type: ignore[no-untyped-def]
     return redirect(_back_to(item), code=303)
 
 
-def item_history(item_id: int):  # type: ignore[no-untyped-def]
+def item_history(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     changes = service.history(item.id)
     _log("read", item.id)
@@ -302,7 +304,7 @@ def item_history(item_id: int):  # type: ignore[no-untyped-def]
         back=_back_to(item) if item.kind not in SINGLE else purl("profile") + f"#{ANCHOR[item.kind]}"))
 
 
-def restore(item_id: int):  # type: ignore[no-untyped-def]
+def restore(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     seen = request.form.get("version", type=int)
     to = request.form.get("to", type=int)
@@ -319,7 +321,7 @@ def restore(item_id: int):  # type: ignore[no-untyped-def]
     return redirect(purl("item_history", item_id=item.id, restored=to), code=303)
 
 
-def move_item(item_id: int):  # type: ignore[no-untyped-def]
+def move_item(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     direction = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if not ConfirmForm().validate_on_submit() or direction is None:
@@ -342,7 +344,7 @@ def move_item(item_id: int):  # type: ignore[no-untyped-def]
     return redirect(purl("board") + "#brakes", code=303)
 
 
-def accept_suggestion(key: str):  # type: ignore[no-untyped-def]
+def accept_suggestion(key: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     action = service.accept_suggestion(g.plan_household.id, key, g.plan_actor)
@@ -354,7 +356,7 @@ def accept_suggestion(key: str):  # type: ignore[no-untyped-def]
 
 
 @not_activity  # polls do not keep an idle session alive
-def updates():  # type: ignore[no-untyped-def]
+def updates() -> ResponseReturnValue:
     """Polled by htmx: 204 when nothing changed; otherwise a notice, and (on the plan page) the fresh lists.
 
     It never touches a form: on an edit page the person keeps typing and only sees who changed the item."""
@@ -382,7 +384,7 @@ def updates():  # type: ignore[no-untyped-def]
     return html
 
 
-def project():  # type: ignore[no-untyped-def]
+def project() -> ResponseReturnValue:
     """Phase 4: the relocation project on one printable page, from profile, wishes, brakes, plan and visits."""
     hid = g.plan_household.id
     _log("read", hid, "plan_project")
@@ -395,7 +397,7 @@ def project():  # type: ignore[no-untyped-def]
         consent=service.sharing_consent(hid), officer=g.plan_household.officer))
 
 
-def share(choice: str):  # type: ignore[no-untyped-def]
+def share(choice: str) -> ResponseReturnValue:
     """Record (or withdraw) the household's consent to share its project with its relocation officer."""
     if not ConfirmForm().validate_on_submit() or choice not in ("yes", "no"):
         abort(400)
@@ -439,7 +441,7 @@ def merged(conflict: service.Conflict) -> dict[str, Any]:
     return out
 
 
-def _conflict_page(conflict: service.Conflict, form: PlanForm, kind: str, action_url: str):  # type: ignore[no-untyped-def]
+def _conflict_page(conflict: service.Conflict, form: PlanForm, kind: str, action_url: str) -> ResponseReturnValue:
     merge_form = _form(kind, "item", data=merged(conflict), version=conflict.current_version)
     rows = _rows(merge_form, conflict)
     back = _back_to(conflict.item) if kind not in SINGLE else purl("profile") + f"#{ANCHOR[kind]}"

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, url_for
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 
 from guide.core import audit
 from guide.core import sessions as user_sessions
@@ -420,13 +420,15 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
                        .values(reply_id=None), execution_options=sync)
     db.session.execute(delete(SmsMessage).where(*orphans_out), execution_options=sync)
     db.session.execute(delete(SmsInbound).where(*orphans_in), execution_options=sync)
-    texts = db.session.execute(update(SmsMessage).where(*old_sms).values(body=""), execution_options=sync).rowcount
-    texts += db.session.execute(update(SmsMessage).where(*secrets).values(body=""), execution_options=sync).rowcount
+    texts = cast(CursorResult[Any], db.session.execute(update(SmsMessage).where(*old_sms).values(body=""),
+                                                       execution_options=sync)).rowcount
+    texts += cast(CursorResult[Any], db.session.execute(update(SmsMessage).where(*secrets).values(body=""),
+                                                        execution_options=sync)).rowcount
     for message in db.session.scalars(select(SmsMessage).where(*links_in_texts)):
         message.body = _PERSONAL_LINK.sub("/k/…", message.body)
         texts += 1
-    texts += db.session.execute(update(SmsInbound).where(*old_inbound).values(body=""),
-                                execution_options=sync).rowcount
+    texts += cast(CursorResult[Any], db.session.execute(update(SmsInbound).where(*old_inbound).values(body=""),
+                                                        execution_options=sync)).rowcount
     result.sms_texts = texts
     db.session.execute(delete(SignInCode).where(*codes), execution_options=sync)
     db.session.execute(delete(SignInLink).where(*links), execution_options=sync)

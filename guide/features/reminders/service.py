@@ -22,14 +22,14 @@ is sent, so it has not expired by then.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from flask import current_app
-from sqlalchemy import bindparam, event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, Select, bindparam, event, select, update
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from guide.core.events import record_changed
 from guide.core.extensions import db
@@ -41,12 +41,17 @@ from guide.models.sms import SmsStatus
 from guide.rules import deadlines
 from guide.rules.reminders import (
     QuietHours,
+    Reminder,
     ReminderKind,
     answer_deadline_reminders,
     appointment_reminders,
     documents_reminder,
     survey_invitation,
 )
+
+if TYPE_CHECKING:
+    from psycopg import Connection as PgConnection
+    from psycopg import Copy
 
 CHUNK = 500  # household ids per IN (...) query
 COPY_FROM = 2_000  # rows from which PostgreSQL gets them by COPY
@@ -125,12 +130,13 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start:start + CHUNK]
 
 
-def _rows(statement, household_ids: list[int] | None, column) -> list:  # type: ignore[no-untyped-def]
+def _rows(statement: Select[*tuple[Any, ...]], household_ids: list[int] | None,
+          column: QueryableAttribute[Any]) -> Sequence[Row[*tuple[Any, ...]]]:
     """Plain rows through the session's connection (no ORM loading: 100,000s of rows)."""
     connection = db.session.connection()
     if household_ids is None:
         return connection.execute(statement).all()
-    found = []
+    found: list[Row[*tuple[Any, ...]]] = []
     for chunk in _chunks(household_ids):
         found += connection.execute(statement.where(column.in_(chunk))).all()
     return found
@@ -153,11 +159,11 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
         household_ids, Household.id) if row.id in phones}
     result: list[Wanted] = []
     # many households share a slot or a date: each rule runs once per distinct moment
-    plans: dict[tuple, list[tuple[str, str, datetime]]] = {}
+    plans: dict[tuple[str, object], list[tuple[str, str, datetime]]] = {}
     labels: dict[tuple[date, str], str] = {}
     texts_for: dict[tuple[str, str, str, str], tuple[str, int, str]] = {}
 
-    def plan(key: tuple, compute) -> list[tuple[str, str, datetime]]:  # type: ignore[no-untyped-def]
+    def plan(key: tuple[str, object], compute: Callable[..., list[Reminder]]) -> list[tuple[str, str, datetime]]:
         found = plans.get(key)
         if found is None:
             found = plans[key] = [(r.kind.value, _TEXT_OF[r.kind], r.send_at.astimezone(UTC)) for r in compute()]
@@ -316,12 +322,12 @@ def _insert(wanted_rows: list[Wanted], now: datetime) -> None:
         connection.exec_driver_sql(sql, rows[start:start + 10_000])
 
 
-def _write(copy, rows: list[tuple]) -> None:  # type: ignore[no-untyped-def]
+def _write(copy: Copy, rows: list[tuple[Any, ...]]) -> None:
     for row in rows:
         copy.write_row(row)
 
 
-def _copy_postgresql(connection, rows: list[tuple], columns: str) -> None:  # type: ignore[no-untyped-def]
+def _copy_postgresql(connection: Connection, rows: list[tuple[Any, ...]], columns: str) -> None:
     """Many rows: COPY them straight into the outbox, in household order (the indexes fill in sequence).
 
     Nothing else has queued these keys when we looked (`sync` left them out otherwise), so the direct COPY
@@ -332,7 +338,7 @@ def _copy_postgresql(connection, rows: list[tuple], columns: str) -> None:  # ty
     from psycopg.errors import UniqueViolation
 
     rows = sorted(rows, key=lambda row: row[0])
-    cursor = connection.connection.driver_connection.cursor()  # the session's own transaction
+    cursor = cast("PgConnection[Any]", connection.connection.driver_connection).cursor()  # the session's transaction
     try:
         cursor.execute("SAVEPOINT reminder_copy")
         try:
@@ -382,7 +388,7 @@ def mark_changed(model: type, row_id: int, **_: object) -> None:
     if model not in _WATCHED:
         return
     household_id = row_id if model is Household else db.session.scalar(
-        select(model.household_id).where(model.id == row_id))  # type: ignore[attr-defined]
+        select(model.household_id).where(model.id == row_id))  # type: ignore[union-attr]  # Household is handled above
     if household_id is not None:
         db.session.info.setdefault(_PENDING, set()).add(household_id)
 

@@ -7,23 +7,24 @@ import re
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, func, select, update
 from wtforms import SelectField, TextAreaField
-from wtforms.fields import SelectChoice
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks 3.3's SelectChoice
 
 from guide.core import audit
 from guide.core import phones as phone_numbers
 from guide.core.auth import current_staff, household_for_staff, safe_next, staff_required
 from guide.core.content import words
 from guide.core.extensions import db, htmx
-from guide.core.forms import options
+from guide.core.forms import add_error, options
 from guide.core.i18n import SOURCE_LANGUAGE, is_latin, language
 from guide.core.permissions import HANDLE_SMS, Reach, can, household_condition, reach
 from guide.core.timeutil import as_utc
@@ -204,7 +205,7 @@ def shown_body(message: SmsMessage) -> str:
     return _PERSONAL_LINK.sub("/k/…", message.body)
 
 
-def _last_try():  # type: ignore[no-untyped-def]
+def _last_try() -> ColumnElement[datetime]:
     """When a message was last tried (or due, or written): a failure counts from then, not from when it was written
     (a reminder is written weeks before it is sent). `last_try` is the same for one loaded message."""
     return func.coalesce(SmsMessage.claimed_at, SmsMessage.send_after, SmsMessage.created_at)
@@ -287,7 +288,7 @@ def _phone_choices(consenting: list[HouseholdPhone]) -> list[SelectChoice]:
 
 @bp.post("/households/<int:household_id>/sms")
 @staff_required()
-def sms_reply(household_id: int):  # type: ignore[no-untyped-def]
+def sms_reply(household_id: int) -> ResponseReturnValue:
     """Send a reply (kind staff_reply) to a consenting number; the household's open messages are then done.
 
     The "count" button (no JavaScript) shows the page again with the count, sending nothing."""
@@ -304,28 +305,28 @@ def sms_reply(household_id: int):  # type: ignore[no-untyped-def]
     phone = next((p for p in consenting if str(p.id) == form.to.data), None)
     refused = False
     if not consenting:
-        form.to.errors.append(_("Aucun téléphone de ce ménage n'a l'accord pour les SMS : appelez le ménage."))
+        add_error(form.to, _("Aucun téléphone de ce ménage n'a l'accord pour les SMS : appelez le ménage."))
         refused = True
     elif phone is None:
-        form.to.errors.append(_("Choisissez un numéro."))
+        add_error(form.to, _("Choisissez un numéro."))
         refused = True
     language = send_language(text, found.language)
     segments = prepare(text, language)[1].segments
     if not text:
-        form.text.errors.append(_("Écrivez le message."))
+        add_error(form.text, _("Écrivez le message."))
         refused = True
     elif segments > MAX_SEGMENTS:
-        form.text.errors.append(_("Ce message prend %(num)s SMS : raccourcissez-le, %(max)s SMS au plus.",
-                                  num=segments, max=MAX_SEGMENTS))
+        add_error(form.text, _("Ce message prend %(num)s SMS : raccourcissez-le, %(max)s SMS au plus.",
+                               num=segments, max=MAX_SEGMENTS))
         refused = True
     if refused or phone is None:
         return render_household(found)[0], 422
     message = enqueue(phone.number, REPLY_KIND, text, household_id=found.id, language=language)
     message.staff_id = g.staff.id
     db.session.flush()
-    handled = db.session.execute(update(SmsInbound).where(
+    handled = cast(CursorResult[Any], db.session.execute(update(SmsInbound).where(
         SmsInbound.household_id == found.id, SmsInbound.inbox_status == InboxStatus.OPEN).values(
-        inbox_status=InboxStatus.DONE, handled_by_id=g.staff.id, handled_at=_now(), reply_id=message.id)).rowcount
+        inbox_status=InboxStatus.DONE, handled_by_id=g.staff.id, handled_at=_now(), reply_id=message.id))).rowcount
     audit.record("staff", g.staff.id, "create", household_id=found.id, entity="sms_message", entity_id=message.id,
                  segments=message.segments, inbound_done=handled)
     db.session.commit()
@@ -334,7 +335,7 @@ def sms_reply(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/households/<int:household_id>/sms/count")
 @staff_required()
-def sms_count(household_id: int):  # type: ignore[no-untyped-def]
+def sms_count(household_id: int) -> ResponseReturnValue:
     """The live counter (htmx, as the text is typed). Not in the access log: it returns only a count."""
     found = household_for_staff(household_id)
     text = (request.form.get("sms-text") or "").strip()
@@ -344,7 +345,7 @@ def sms_count(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/households/<int:household_id>/sms/template")
 @staff_required()
-def sms_template(household_id: int):  # type: ignore[no-untyped-def]
+def sms_template(household_id: int) -> ResponseReturnValue:
     """The reply box filled with a template (htmx); without htmx, the household page with the template in it."""
     found = household_for_staff(household_id)
     key = request.args.get("sms_template", "")
@@ -392,7 +393,7 @@ def _safe_number(number: str) -> str:
 
 @bp.get("/sms/inbox")
 @staff_required()
-def sms_inbox():  # type: ignore[no-untyped-def]
+def sms_inbox() -> ResponseReturnValue:
     items = db.session.scalars(_visible_open(g.staff).order_by(SmsInbound.received_at.desc(), SmsInbound.id.desc())
                                .limit(200)).all()
     ids = {i.household_id for i in items if i.household_id}
@@ -407,7 +408,7 @@ def sms_inbox():  # type: ignore[no-untyped-def]
 
 @bp.post("/sms/inbox/<int:inbound_id>/done")
 @staff_required()
-def sms_done(inbound_id: int):  # type: ignore[no-untyped-def]
+def sms_done(inbound_id: int) -> ResponseReturnValue:
     """Mark an inbound message handled ("traité"); 404 for a message this person may not see."""
     item = db.session.get(SmsInbound, inbound_id)
     household = db.session.get(Household, item.household_id) if item and item.household_id else None
