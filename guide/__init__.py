@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, abort, g, render_template, request, session
+from flask import Flask, Response, abort, g, render_template, request, session
+from flask.typing import ResponseReturnValue
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
@@ -23,6 +25,9 @@ from guide.core.i18n import (
     enabled_languages,
     negotiate_language,
 )
+
+if TYPE_CHECKING:
+    from guide.models.base import Model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,8 +80,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         configure_json_logging()
     from guide.core.proxies import trust_proxies
 
-    # forwarded headers believed only from that many proxies in front (the rightmost values), and by nothing else
-    app.wsgi_app = trust_proxies(app.wsgi_app, int(app.config["PROXY_HOPS"] or 0))  # type: ignore[method-assign]
+    # forwarded headers believed only from that many proxies in front (the rightmost values), and by nothing else;
+    # wrapped as Flask's documentation says, which mypy reads as replacing a method with another type
+    hops = int(app.config["PROXY_HOPS"] or 0)
+    app.wsgi_app = trust_proxies(app.wsgi_app, hops)  # type: ignore[method-assign,assignment]
     _init_extensions(app)
 
     from guide.core.content import ContentStore, term_anchor
@@ -175,17 +182,17 @@ def _register_hooks(app: Flask) -> None:
         if "\x00" in request.path:
             abort(404)
         if any("\x00" in value for _key, value in request.args.items(multi=True)):
-            request.args = _without_nul(request.args)  # type: ignore[misc]
+            request.args = _without_nul(request.args)
         if request.blueprint != "sms_replies.twilio" and request.method in ("POST", "PUT", "PATCH") and any(
                 "\x00" in value for _key, value in request.form.items(multi=True)):
-            request.form = _without_nul(request.form)  # type: ignore[misc]
+            request.form = _without_nul(request.form)
 
     from guide.core.auth import note_activity
 
     app.before_request(note_activity)  # who is signed in: the session record the cookie names, checked each request
 
     @app.after_request
-    def server_timing(response):  # type: ignore[no-untyped-def]
+    def server_timing(response: Response) -> Response:
         """Time spent in the app, for benchmarks (GUIDE_SERVER_TIMING=true); off by default: it tells every visitor
         how long each page took, which can hint at what the server found (a known number, a valid code)."""
         if app.config["SERVER_TIMING"] and "started" in g:
@@ -197,7 +204,8 @@ def _register_hooks(app: Flask) -> None:
         from guide.core.auth import current_household, current_staff
 
         household, staff = current_household(), current_staff()
-        for signed_in in (household, staff):  # a commit in the view expired it: read it here, not while rendering
+        signed_in_now: tuple[Model | None, ...] = (household, staff)
+        for signed_in in signed_in_now:  # a commit in the view expired it: read it here, not while rendering
             state = sa_inspect(signed_in) if signed_in is not None else None
             if state is not None and state.persistent and state.expired_attributes:
                 with suppress(ObjectDeletedError):  # erased meanwhile: the page is built as before
@@ -206,7 +214,7 @@ def _register_hooks(app: Flask) -> None:
                 "signed_in_household": household, "signed_in_staff": staff}
 
     @app.after_request
-    def private_pages_not_kept(response):  # type: ignore[no-untyped-def]
+    def private_pages_not_kept(response: Response) -> Response:
         """Nothing shown to a signed-in household or staff member stays in the browser's cache: on a shared phone,
         the back button after "not my phone" must not bring the file back. Static files are not personal."""
         from guide.core.auth import HOUSEHOLD_KEY, STAFF_KEY
@@ -217,14 +225,14 @@ def _register_hooks(app: Flask) -> None:
         return response
 
     @app.after_request
-    def vary_on_htmx(response):  # type: ignore[no-untyped-def]
+    def vary_on_htmx(response: Response) -> Response:
         """The one place that sets "Vary: HX-Request": on responses of views that asked `htmx` (core/extensions)."""
         if g.get("asked_htmx"):
             response.vary.add("HX-Request")
         return response
 
     @app.after_request
-    def remember_language(response):  # type: ignore[no-untyped-def]
+    def remember_language(response: Response) -> Response:
         chosen = g.get("lang_chosen")
         if chosen and request.cookies.get(app.config["LANGUAGE_COOKIE"]) != chosen:
             response.set_cookie(app.config["LANGUAGE_COOKIE"], chosen,
@@ -234,8 +242,8 @@ def _register_hooks(app: Flask) -> None:
             response.vary.update(("Cookie", "Accept-Language"))
         return response
 
-    def error_page(code: int):  # type: ignore[no-untyped-def]
-        def handler(_error):  # type: ignore[no-untyped-def]
+    def error_page(code: int) -> Callable[[Exception], ResponseReturnValue]:
+        def handler(_error: Exception) -> ResponseReturnValue:
             if code == 500:
                 db.session.rollback()
             return render_template("public/error.html", code=code), code
@@ -248,5 +256,5 @@ def _register_hooks(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)
-    def csrf_error(_error):  # type: ignore[no-untyped-def]
+    def csrf_error(_error: CSRFError) -> ResponseReturnValue:
         return render_template("public/error.html", code=400), 400

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy.exc import OperationalError
@@ -30,17 +30,17 @@ def safe_next(target: str | None, default: str | None = None) -> str:
 
 def not_activity(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a view that does not count as activity (a live-update poll): idle sessions still end on time."""
-    view.not_activity = True  # type: ignore[attr-defined]
+    view.not_activity = True  # type: ignore[attr-defined]  # a mark on the function object, read by note_activity
     return view
 
 
-def _start(**account: int) -> None:
+def _start(*, household_id: int | None = None, staff_id: int | None = None) -> None:
     """A fresh session: the cookie is emptied (no fixation), the previous session record ended, a new one named."""
     previous = session.get(SESSION_KEY)
     session.clear()
     if previous:
         sessions.end(previous)
-    session[SESSION_KEY] = sessions.start(**account)
+    session[SESSION_KEY] = sessions.start(household_id=household_id, staff_id=staff_id)
     db.session.commit()  # the record exists before the cookie that names it leaves with this answer
     for name in ("signed_in", "household", "staff"):
         g.pop(name, None)
@@ -75,7 +75,7 @@ def _signed_in() -> UserSession | None:
     A cookie that names no open record (signed out, on this device or everywhere; ended by an administrator; idle
     or too old; or from before session records) is emptied, and g.session_expired says why the person is out."""
     if "signed_in" in g:
-        return g.signed_in
+        return cast(UserSession | None, g.signed_in)
     g.signed_in = None
     token = session.get(SESSION_KEY)
     if token is None:
@@ -121,13 +121,13 @@ def sign_in_household(household_id: int, language: str | None = None) -> None:
 def current_household() -> Household | None:
     """The signed-in household, or None when nobody is signed in or the session has ended, gone idle or too old."""
     if "household" in g:
-        return g.household
+        return cast(Household | None, g.household)
     found = _signed_in()
     g.household = None
     if found is None or found.household_id is None or found.household_id != session.get(HOUSEHOLD_KEY):
         return None
     g.household = db.session.get(Household, found.household_id)
-    return g.household
+    return cast(Household | None, g.household)
 
 
 def household_sign_in_url() -> str:
@@ -137,7 +137,7 @@ def household_sign_in_url() -> str:
 
 def _why_out() -> str | None:
     """For the sign-in pages: "ended" (signed out elsewhere, by an administrator), "1" (idle or too old), or None."""
-    return g.get("session_expired")
+    return cast(str | None, g.get("session_expired"))
 
 
 def household_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -160,14 +160,14 @@ def sign_in_staff(staff_id: int) -> None:
 def current_staff() -> StaffUser | None:
     """The signed-in staff member (an active account), or None."""
     if "staff" in g:
-        return g.staff
+        return cast(StaffUser | None, g.staff)
     found = _signed_in()
     g.staff = None
     if found is None or found.staff_id is None or found.staff_id != session.get(STAFF_KEY):
         return None
     staff = db.session.get(StaffUser, found.staff_id)
     g.staff = staff if staff is not None and staff.active else None
-    return g.staff
+    return cast(StaffUser | None, g.staff)
 
 
 def staff_login_url() -> str:

@@ -75,7 +75,7 @@ class LanguageContent:
     lang: str
     stages: dict[str, Page] = field(default_factory=dict)
     pages: dict[str, Page] = field(default_factory=dict)
-    flows: dict[str, dict] = field(default_factory=dict)
+    flows: dict[str, dict[str, Any]] = field(default_factory=dict)
     glossary: dict[str, GlossaryEntry] = field(default_factory=dict)
     words: dict[str, Any] = field(default_factory=dict)  # the household-facing YAML files (HOUSEHOLD_WORDS)
 
@@ -89,19 +89,28 @@ def _load_page(path: Path, kind: str, lang: str) -> Page:
         lang=lang,
         title=str(post.get("title", "")).strip(),
         summary=str(post.get("summary", "")).strip(),
-        order=int(post.get("order", 0)),
+        order=_number(post.get("order", 0)),
         body=body.strip(),
         details=details.strip(),
     )
+
+
+def _number(value: object) -> int:
+    """A front-matter number: YAML gives an int (a float or a string when so written); anything else is refused
+    as int() would refuse it."""
+    if not isinstance(value, int | float | str):
+        raise TypeError(f"not a number: {value!r}")
+    return int(value)
 
 
 # libyaml's loader when PyYAML was built with it (several times faster at start-up), the pure-Python one otherwise
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_yaml(path: Path) -> dict:
+def _load_yaml(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_YAML_LOADER) or {}  # noqa: S506 (a safe loader)
+        document: dict[str, Any] = yaml.load(handle, Loader=_YAML_LOADER) or {}  # noqa: S506 (a safe loader)
+    return document
 
 
 def content_root() -> Path:
@@ -142,16 +151,16 @@ def load_language(lang: str, root: Path = CONTENT_DIR) -> LanguageContent:
     return content
 
 
-def load_journey(root: Path | None = None) -> list[dict]:
+def load_journey(root: Path | None = None) -> list[dict[str, Any]]:
     """The ordered stages (slug, charter steps), language-neutral."""
     return list(_load_yaml((root or content_root()) / "journey.yaml")["stages"])
 
 
-def load_flow_structures(root: Path = CONTENT_DIR) -> dict[str, dict]:
+def load_flow_structures(root: Path = CONTENT_DIR) -> dict[str, dict[str, Any]]:
     return {path.stem: _load_yaml(path) for path in sorted((root / "flows").glob("*.yaml"))}
 
 
-def _flow_strings(texts: dict) -> list[str]:
+def _flow_strings(texts: dict[str, Any]) -> list[str]:
     """Every string in a flow's words, in document order."""
     found: list[str] = []
 
@@ -291,7 +300,7 @@ class ContentStore:
         found = [self.page(lang, slug) for slug in slugs]
         return sorted((p for p in found if p), key=lambda p: (p.order, p.slug))
 
-    def flow_words(self, lang: str, flow_id: str) -> dict:
+    def flow_words(self, lang: str, flow_id: str) -> dict[str, Any]:
         return self._lang(lang).flows.get(flow_id) or self.languages[SOURCE_LANGUAGE].flows.get(flow_id, {})
 
     def glossary(self, lang: str) -> dict[str, GlossaryEntry]:

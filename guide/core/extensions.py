@@ -23,14 +23,15 @@ babel = Babel()
 csrf = CSRFProtect()
 
 
-class Htmx(HTMX):
+class Htmx(HTMX):  # type: ignore[misc]  # flask-htmx ships no types: HTMX is Any
     """flask-htmx's request helper (`if htmx:` instead of reading the HX-Request header). A view that asks it makes
     its response depend on that header: create_app's after_request hook then adds "Vary: HX-Request", the one place
     that sets it, so a cache never serves a fragment for a page or a page for a fragment."""
 
     def __bool__(self) -> bool:
         g.asked_htmx = True
-        return super().__bool__()
+        asked: bool = super().__bool__()
+        return asked
 
 
 htmx = Htmx()

@@ -1,5 +1,6 @@
-"""Shared form pieces: choices for WTForms select, radio and checkbox fields, the checkbox-list field, and the one
-reader of amounts in euros (`parse_amount`) with the WTForms field built on it (`AmountField`).
+"""Shared form pieces: choices for WTForms select, radio and checkbox fields, the checkbox-list field, the one
+reader of amounts in euros (`parse_amount`) with the WTForms field built on it (`AmountField`), and typed helpers
+for views (`filled`, `add_error`).
 
 WTForms 3.3 deprecates choices given as (value, label) tuples and drops them in 3.4; `SelectChoice` is the form
 that stays. Every choice list goes through `options`, so the forms keep working on the next WTForms release.
@@ -15,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField
-from wtforms.fields import SelectChoice, SelectMultipleField
+from wtforms import DecimalField, Field
+from wtforms.fields import SelectChoice, SelectMultipleField  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks 3.3's SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 
@@ -129,3 +130,19 @@ class AmountField(DecimalField):
         except BadFigure as bad:
             self.data = None
             raise ValueError(str(self.messages.get(bad.code, self.messages["invalid"]))) from bad
+
+
+T = TypeVar("T")
+
+
+def filled(data: T | None) -> T:
+    """The data of a field that a DataRequired (or InputRequired) validator has passed: never None, which the type
+    stubs of WTForms cannot know (they type the data of a field before validation)."""
+    assert data is not None, "a required field read before its form was validated"
+    return data
+
+
+def add_error(field: Field, message: str) -> None:
+    """A message under a field, after validation (WTForms keeps a field's errors in a list then; the stubs say a
+    Sequence, for the tuple a field has before validation)."""
+    cast(list[str], field.errors).append(message)

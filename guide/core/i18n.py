@@ -105,8 +105,9 @@ def enabled_languages() -> list[Language]:
 def negotiate_language() -> str:
     """Explicit choice (?lang=, then the remembered cookie) → browser → French."""
     if "lang_code" in g:
-        return g.lang_code
-    enabled = current_app.config["LANGUAGES"]
+        code: str = g.lang_code
+        return code
+    enabled: list[str] = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
     if chosen in enabled:
         g.lang_chosen = chosen  # remembered by an after_request hook
@@ -116,12 +117,13 @@ def negotiate_language() -> str:
     if remembered in enabled:
         g.lang_code = remembered
         return remembered
-    preferred = session.get("household_lang")  # the signed-in household's own language
+    preferred: str | None = session.get("household_lang")  # the signed-in household's own language
     if preferred in enabled:
         g.lang_code = preferred
         return preferred
-    g.lang_code = request.accept_languages.best_match(enabled) or current_app.config["DEFAULT_LANGUAGE"]
-    return g.lang_code
+    code = request.accept_languages.best_match(enabled) or current_app.config["DEFAULT_LANGUAGE"]
+    g.lang_code = code
+    return code
 
 
 def current_language() -> Language:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 
-def _label(table: dict, code: str) -> str:
+def _label(table: Mapping[str, Any], code: str) -> str:
     """The words for a stored code, in the reader's language; an unknown code is shown as it is."""
     return str(table.get(code, code))
 
@@ -78,7 +82,7 @@ def role_label(code: str) -> str:
     return _label(ROLES, code)
 
 
-def register(app) -> None:  # type: ignore[no-untyped-def]
+def register(app: Flask) -> None:
     """Make the labels available in every template."""
     app.jinja_env.globals.update(appointment_kind=appointment_kind, appointment_status=appointment_status,
                                  proposal_status=proposal_status, role_label=role_label,

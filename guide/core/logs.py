@@ -12,7 +12,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from flask import has_request_context, request
 
@@ -56,7 +56,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-class JsonHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class JsonHandler(logging.StreamHandler[TextIO]):
     """Marks the handler this module installed, so a second app in the same process does not add another."""
 
 

@@ -31,7 +31,7 @@ class ResourceRefused(ValueError):
     """A URL the letter may not load; WeasyPrint logs it and renders without the resource."""
 
 
-class StaticOnlyFetcher(URLFetcher):
+class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types: its classes are Any
     """WeasyPrint URL fetcher serving data: URIs and files under `root`; http(s), ftp and other files refused."""
 
     def __init__(self, root: Path = STATIC_DIR) -> None:
@@ -74,4 +74,5 @@ def html_to_pdf(html: str, base_url: str | None = None, stylesheets: Sequence[st
     document = HTML(string=html, base_url=base_url or STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
     with _RENDER_LOCK:
         sheets = [CSS(filename=str(sheet), url_fetcher=fetcher, font_config=FONT_CONFIG) for sheet in stylesheets]
-        return document.write_pdf(stylesheets=sheets, font_config=FONT_CONFIG)
+        pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=FONT_CONFIG)
+    return pdf

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from guide.core.extensions import db
 from guide.models import Household, MediationCase, Role, StaffUser
@@ -88,14 +89,16 @@ class Scope:
 
     def condition(self, staff: StaffUser) -> ColumnElement[bool]:
         if self.column is not None:
-            return getattr(Household, self.column) == staff.id
+            column: InstrumentedAttribute[int | None] = getattr(Household, self.column)
+            return column == staff.id
         if self.in_mediation:
             return Household.id.in_(select(MediationCase.household_id))
         return false()
 
     def holds(self, staff: StaffUser, household: Household) -> bool:
         if self.column is not None:
-            return getattr(household, self.column) == staff.id
+            person_id: int | None = getattr(household, self.column)
+            return person_id == staff.id
         if self.in_mediation:  # the very condition of the lists, asked about this one household
             return db.session.scalar(select(Household.id).where(Household.id == household.id,
                                                                 self.condition(staff))) is not None
@@ -166,7 +169,7 @@ def household_condition(staff: StaffUser, action: str = SEE_HOUSEHOLD) -> Column
     return false()
 
 
-def visible_households(staff: StaffUser, action: str = SEE_HOUSEHOLD) -> Select[tuple[Household]]:
+def visible_households(staff: StaffUser, action: str = SEE_HOUSEHOLD) -> Select[Household]:
     """The households this person may `action` (open, by default): the caseload and every list of households."""
     return select(Household).where(household_condition(staff, action))
 

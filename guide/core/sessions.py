@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import CursorResult, and_, case, delete, func, or_, select, update
 
 from guide.core.extensions import db
 from guide.core.security import keyed_hash, new_token
@@ -90,9 +90,9 @@ def find(token: str, now: datetime | None = None) -> Found | None:
 def touch(row: UserSession, now: datetime | None = None) -> bool:
     """Note activity, at most once a minute (a conditional UPDATE: parallel requests write it once)."""
     now = now or datetime.now(UTC)
-    done = db.session.execute(update(UserSession).where(UserSession.id == row.id,
+    done = cast(CursorResult[Any], db.session.execute(update(UserSession).where(UserSession.id == row.id,
                                                         UserSession.last_seen_at < now - TOUCH_EVERY)
-                              .values(last_seen_at=now), execution_options={"synchronize_session": False})
+                              .values(last_seen_at=now), execution_options={"synchronize_session": False}))
     return bool(done.rowcount)
 
 
@@ -108,9 +108,9 @@ def end_all(*, household_id: int | None = None, staff_id: int | None = None, now
     assert (household_id is None) != (staff_id is None)
     owner = UserSession.household_id == household_id if household_id is not None else \
         UserSession.staff_id == staff_id
-    done = db.session.execute(update(UserSession).where(owner, UserSession.ended_at.is_(None))
+    done = cast(CursorResult[Any], db.session.execute(update(UserSession).where(owner, UserSession.ended_at.is_(None))
                               .values(ended_at=now or datetime.now(UTC)),
-                              execution_options={"synchronize_session": False})
+                              execution_options={"synchronize_session": False}))
     return int(done.rowcount or 0)
 
 
@@ -120,7 +120,7 @@ def open_by_staff(now: datetime | None = None) -> dict[int, tuple[int, datetime]
     rows = db.session.execute(select(UserSession.staff_id, func.count(), func.max(UserSession.last_seen_at))
                               .where(UserSession.staff_id.is_not(None), open_clause(now))
                               .group_by(UserSession.staff_id))
-    return {staff_id: (count, last) for staff_id, count, last in rows}
+    return {cast(int, staff_id): (count, last) for staff_id, count, last in rows}  # the query keeps staff rows only
 
 
 def closed(now: datetime) -> Any:

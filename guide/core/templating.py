@@ -17,7 +17,8 @@ def date_full(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = local(value).date()
-    return format_date(value, format="full")
+    formatted: str = format_date(value, format="full")
+    return formatted
 
 
 def date_short(value: date | None) -> str:

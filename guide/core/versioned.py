@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from guide.core.events import record_changed
 from guide.core.extensions import db
@@ -16,11 +16,11 @@ def save_if_current(model: Any, row_id: int, seen_version: int, values: dict[str
 
     A save announces itself (`record_changed`), in this transaction: e.g. reminders follow a moved appointment or a
     new language."""
-    result = db.session.execute(
+    result = cast(CursorResult[Any], db.session.execute(
         update(model).where(model.id == row_id, model.version == seen_version)
         .values(**values, version=model.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    )
+    ))
     db.session.expire_all()
     if result.rowcount != 1:
         return False

@@ -20,10 +20,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from uuid import uuid4
 
 from flask import Flask, current_app
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, literal, select, update
 
 from guide.core.extensions import db
 from guide.core.logs import mask_number
@@ -159,7 +160,7 @@ def _give_up(message: SmsMessage, result: DispatchResult) -> None:
                 mask_number(message.to_number), message.attempts)
 
 
-def _number_free():  # type: ignore[no-untyped-def]
+def _number_free() -> ColumnElement[bool]:
     """No row to the same number is in flight (for a queued row: no other row). The numbers in flight are few: the
     subquery is computed once per statement."""
     return SmsMessage.to_number.not_in(select(SmsMessage.to_number).where(SmsMessage.status.in_(IN_FLIGHT))
@@ -207,10 +208,10 @@ def _hold(message_id: int, from_status: str, lease: str, at: datetime) -> bool:
     held = update(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.status == from_status)
     if from_status == SmsStatus.SENDING:
         held = held.where(SmsMessage.lease == lease)
-    won = db.session.execute(
+    won = cast(CursorResult[Any], db.session.execute(
         held
         .values(status=SmsStatus.SENDING, claimed_at=at, lease=lease)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))).rowcount
     db.session.commit()
     return won == 1
 

@@ -26,8 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from guide.core.extensions import db
-from guide.models.base import MONEY, Versioned, utcnow
+from guide.models.base import MONEY, Model, Versioned, utcnow
 
 # §3.2: the costs refunded by cheque on showing the invoice (the charter's list, in its order)
 REFUNDABLE_KINDS: tuple[str, ...] = (
@@ -40,7 +39,7 @@ REFUNDABLE_KINDS: tuple[str, ...] = (
 )
 
 
-class MoveExpense(Versioned, db.Model):
+class MoveExpense(Versioned, Model):
     """A cost the household advanced for the move, with its invoice photo; refunded by cheque within 8 days."""
 
     __tablename__ = "move_expense"
@@ -64,7 +63,7 @@ class MoveExpense(Versioned, db.Model):
     refunded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
 
 
-class CourtesyVisit(db.Model):
+class CourtesyVisit(Model):
     """One of the three courtesy visits (2, 4, 6 months after the move): its appointment, then its record."""
 
     __tablename__ = "courtesy_visit"
@@ -90,7 +89,7 @@ class CourtesyVisit(db.Model):
     appointment = relationship("Appointment")
 
 
-class SurveyInvitation(db.Model):
+class SurveyInvitation(Model):
     """Who is invited to the satisfaction survey and whether they answered: no answer, no time of answer."""
 
     __tablename__ = "survey_invitation"
@@ -105,7 +104,7 @@ def _random_id() -> str:
     return uuid.uuid4().hex
 
 
-class SurveyAnswer(db.Model):
+class SurveyAnswer(Model):
     """One anonymous set of answers: no household reference, a random id, the quarter only."""
 
     __tablename__ = "survey_answer"

@@ -7,11 +7,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.core.extensions import db
-from guide.models.base import utcnow
+from guide.models.base import Model, utcnow
 
 
-class SignInCode(db.Model):
+class SignInCode(Model):
     """A 6-digit code sent by SMS; only keyed hashes of the phone, the code and the asking address are kept.
 
     Every code asked within the per-number limits is a row, known number or not (`household_id` None: no SMS went,
@@ -30,7 +29,7 @@ class SignInCode(db.Model):
     address_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")  # who asked (keyed hash)
 
 
-class SignInTry(db.Model):
+class SignInTry(Model):
     """One wrong code typed for a number, from an address (keyed hashes): the per-number try limits count these."""
 
     __tablename__ = "sign_in_try"
@@ -41,7 +40,7 @@ class SignInTry(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class SignInGuard(db.Model):
+class SignInGuard(Model):
     """One row per number being signed in with: locked (UPDATE) while a request counts and writes that number's
     codes and tries, so requests racing on several processes cannot all pass a limit at once."""
 
@@ -51,7 +50,7 @@ class SignInGuard(db.Model):
     touched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class SignInLink(db.Model):
+class SignInLink(Model):
     """A personal one-tap link (random token, single use, expiring); only its hash is kept."""
 
     __tablename__ = "sign_in_link"
@@ -65,7 +64,7 @@ class SignInLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in session, named by a random token in the signed cookie; only a keyed hash of the token is kept.
 
     The cookie alone no longer proves anything: each request needs an open row, so ending the row ends the session

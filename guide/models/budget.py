@@ -7,11 +7,10 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.core.extensions import db
-from guide.models.base import MONEY, Versioned
+from guide.models.base import MONEY, Model, Versioned
 
 
-class BudgetFacts(Versioned, db.Model):
+class BudgetFacts(Versioned, Model):
     __tablename__ = "budget_facts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

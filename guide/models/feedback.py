@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.core.extensions import db
+from guide.models.base import Model
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class PageFeedback(db.Model):
+class PageFeedback(Model):
     __tablename__ = "page_feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

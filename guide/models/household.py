@@ -8,11 +8,10 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from guide.core.extensions import db
-from guide.models.base import Versioned, utcnow
+from guide.models.base import Model, Versioned, utcnow
 
 
-class Operation(db.Model):
+class Operation(Model):
     """A residence (or part of one) opened to relocation under an urban renewal project."""
 
     __tablename__ = "operation"
@@ -24,7 +23,7 @@ class Operation(db.Model):
     opened_on: Mapped[date | None] = mapped_column(Date)  # opening to relocation: first interviews within 3 months
 
 
-class Household(Versioned, db.Model):
+class Household(Versioned, Model):
     __tablename__ = "household"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -48,7 +47,7 @@ class Household(Versioned, db.Model):
                           order_by="HouseholdPhone.id")
 
 
-class HouseholdPhone(db.Model):
+class HouseholdPhone(Model):
     """A member's mobile number, in E.164; SMS only with that member's recorded consent.
 
     One number, one household: the number is unique over the whole table. Every row is active (a number taken
@@ -74,7 +73,7 @@ class ConsentKind(StrEnum):
     SHARING_REFUSED = "sharing_refused"  # a signed refusal: the case is discussed anonymously
 
 
-class Consent(db.Model):
+class Consent(Model):
     __tablename__ = "consent"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -85,7 +84,7 @@ class Consent(db.Model):
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
 
 
-class ContactNote(db.Model):
+class ContactNote(Model):
     """A dated contact with the household (visit, call, meeting); staff-only."""
 
     __tablename__ = "contact_note"

@@ -26,8 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.core.extensions import db
-from guide.models.base import Versioned, utcnow
+from guide.models.base import Model, Versioned, utcnow
 
 
 class PlanItemKind(StrEnum):
@@ -45,7 +44,7 @@ _KINDS_SQL = ", ".join(f"'{k.value}'" for k in PlanItemKind)
 _SINGLE_SQL = ", ".join(f"'{k.value}'" for k in SINGLE_KINDS)
 
 
-class PlanItem(Versioned, db.Model):
+class PlanItem(Versioned, Model):
     """One editable piece of a household's plan; its fields (by kind) are in `data`, in the author's own words."""
 
     __tablename__ = "plan_item"
@@ -74,7 +73,7 @@ class PlanItem(Versioned, db.Model):
         return {"data": dict(self.data or {}), "rank": self.rank, "removed": self.removed}
 
 
-class PlanChange(db.Model):
+class PlanChange(Model):
     """One accepted change of a plan item: who (household or staff id), when, the item before and after."""
 
     __tablename__ = "plan_change"

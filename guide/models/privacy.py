@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.core.extensions import db
+from guide.models.base import Model
 
 
-class HouseholdStatistic(db.Model):
+class HouseholdStatistic(Model):
     """One erased household as counts and months: no name, reference, number, text, exact date or household id."""
 
     __tablename__ = "household_statistic"

@@ -9,8 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from guide.core.extensions import db
-from guide.models.base import MONEY, Versioned, utcnow
+from guide.models.base import MONEY, Model, Versioned, utcnow
 
 
 class ProposalStatus(StrEnum):
@@ -22,7 +21,7 @@ class ProposalStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # by the landlord (flat no longer available): does not count as a refusal
 
 
-class Proposal(Versioned, db.Model):
+class Proposal(Versioned, Model):
     __tablename__ = "proposal"
     __table_args__ = (
         UniqueConstraint("household_id", "rank"),
@@ -70,7 +69,7 @@ class AppointmentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Appointment(Versioned, db.Model):
+class Appointment(Versioned, Model):
     __tablename__ = "appointment"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

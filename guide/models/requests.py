@@ -12,8 +12,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from guide.core.extensions import db
-from guide.models.base import Versioned, utcnow
+from guide.models.base import Model, Versioned, utcnow
 
 
 class RequestKind(StrEnum):
@@ -35,7 +34,7 @@ class RefusalMotive(StrEnum):
     OTHER = "other"
 
 
-class WrittenRequest(db.Model):
+class WrittenRequest(Model):
     __tablename__ = "written_request"
     __table_args__ = (UniqueConstraint("household_id", "idempotency_key"),)
 
@@ -60,7 +59,7 @@ class WrittenRequest(db.Model):
     proposal = relationship("Proposal")
 
 
-class RequestAddition(db.Model):
+class RequestAddition(Model):
     __tablename__ = "request_addition"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -69,7 +68,7 @@ class RequestAddition(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
 
-class RequestPhoto(db.Model):
+class RequestPhoto(Model):
     """A photo re-encoded without metadata (no location), kept with the request."""
 
     __tablename__ = "request_photo"
@@ -90,7 +89,7 @@ class MediationStatus(StrEnum):
     CLOSED = "closed"
 
 
-class MediationCase(Versioned, db.Model):
+class MediationCase(Versioned, Model):
     __tablename__ = "mediation_case"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.core.extensions import db
-from guide.models.base import utcnow
+from guide.models.base import Model, utcnow
 
 
 class SmsStatus:
@@ -27,7 +26,7 @@ class SmsStatus:
     FINAL = frozenset({"delivered", "undelivered", "failed", "cancelled", "logged"})
 
 
-class SmsMessage(db.Model):
+class SmsMessage(Model):
     __tablename__ = "sms_message"
     __table_args__ = (
         Index("ix_sms_message_due", "status", "send_after"),
@@ -76,7 +75,7 @@ class InboxStatus:
     DONE = "done"
 
 
-class SmsInbound(db.Model):
+class SmsInbound(Model):
     """An SMS a household (or anyone) sent us; idempotent on Twilio's MessageSid."""
 
     __tablename__ = "sms_inbound"
@@ -98,7 +97,7 @@ class SmsInbound(db.Model):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("written_request.id", ondelete="SET NULL"), index=True)
 
 
-class SmsSession(db.Model):
+class SmsSession(Model):
     """Where a phone stands in an SMS conversation (a guided flow, a language menu); one row per number."""
 
     __tablename__ = "sms_session"

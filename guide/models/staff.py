@@ -8,8 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guide.core.extensions import db
-from guide.models.base import utcnow
+from guide.models.base import Model, utcnow
 
 
 class Role(StrEnum):
@@ -19,7 +18,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class StaffUser(db.Model):
+class StaffUser(Model):
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -72,7 +72,7 @@ class Reminder(NamedTuple):
 @lru_cache(maxsize=64)
 def french_public_holidays(year: int) -> frozenset[date]:
     """The public holidays of metropolitan France for one year (Alsace-Moselle's two extra days excluded)."""
-    return frozenset(holidays.France(years=year).keys())
+    return frozenset(holidays.country_holidays("FR", years=year).keys())
 
 
 def _require_aware(moment: datetime, name: str) -> None:

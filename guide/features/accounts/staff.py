@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from guide.core import audit, sessions
@@ -19,7 +20,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 @bp.get("/accounts")
 @staff_may(MANAGE_ACCOUNTS)
-def accounts():  # type: ignore[no-untyped-def]
+def accounts() -> ResponseReturnValue:
     members = db.session.scalars(select(StaffUser).order_by(StaffUser.name, StaffUser.id)).all()
     ended = db.session.get(StaffUser, request.args.get("ended", type=int) or 0)
     context = {"members": members, "open_sessions": sessions.open_by_staff(), "ended": ended}
@@ -31,7 +32,7 @@ def accounts():  # type: ignore[no-untyped-def]
 
 @bp.post("/accounts/<int:staff_id>/end-sessions")
 @staff_may(MANAGE_ACCOUNTS)
-def end_sessions(staff_id: int):  # type: ignore[no-untyped-def]
+def end_sessions(staff_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     member = db.session.get(StaffUser, staff_id)

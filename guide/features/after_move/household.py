@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from guide.core.auth import household_required
 from guide.core.extensions import db, limiter
-from guide.core.forms import AmountField, options
+from guide.core.forms import AmountField, filled, options
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
 from guide.core.uploads import PhotoError, clean_photo
@@ -72,7 +73,7 @@ def _expense_form(words: dict) -> ExpenseForm:
 @bp.route("/my/move", methods=["GET", "POST"])
 @household_required
 @limiter.limit("30 per hour", methods=["POST"])
-def after_move():  # type: ignore[no-untyped-def]
+def after_move() -> ResponseReturnValue:
     """The move checklist, the costs already sent with their refund date, and a form to add one."""
     household: Household = g.household
     words = service.checklist(negotiate_language())
@@ -92,14 +93,15 @@ def after_move():  # type: ignore[no-untyped-def]
                 busy = error.code == "busy"
         if valid and photo is not None:
             try:
-                expense = service.record_expense(household, form.kind.data, form.amount.data,
-                                                 form.invoice_on.data, photo, form.key.data, today())
+                expense = service.record_expense(household, form.kind.data, filled(form.amount.data),
+                                                 filled(form.invoice_on.data), photo, filled(form.key.data), today())
                 db.session.commit()
             except IntegrityError:  # the same form sent twice: the first one is kept, shown as sent
                 db.session.rollback()
-                expense = service.find_expense(household, form.key.data)
-                if expense is None:
+                found = service.find_expense(household, filled(form.key.data))
+                if found is None:
                     raise
+                expense = found
             return redirect(url_for("after_move.household.after_move", added=expense.id, _anchor="expenses"), code=303)
         if photo is not None:  # a browser cannot keep a chosen file across pages: say so plainly
             form.photo.errors = [_("Choisissez la photo une nouvelle fois.")]
@@ -114,7 +116,7 @@ def after_move():  # type: ignore[no-untyped-def]
 
 @bp.get("/my/move/expenses/<int:expense_id>/photo")
 @household_required
-def expense_photo(expense_id: int):  # type: ignore[no-untyped-def]
+def expense_photo(expense_id: int) -> ResponseReturnValue:
     expense = db.session.get(MoveExpense, expense_id)
     if expense is None or expense.household_id != g.household.id:
         abort(404)

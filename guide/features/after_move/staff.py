@@ -4,6 +4,7 @@ satisfaction survey's results are guide/features/survey/staff.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from guide.core import audit
 from guide.core.auth import household_for_staff, staff_required
 from guide.core.extensions import db
-from guide.core.forms import AMOUNT_MESSAGES, AmountField, options
+from guide.core.forms import AMOUNT_MESSAGES, AmountField, filled, options
 from guide.core.permissions import SEE_LATE_REFUNDS, Reach, household_condition, reach
 from guide.core.timeutil import today
 from guide.features.after_move import service
@@ -65,7 +66,7 @@ def _own_visit(household: Household, visit_id: int) -> CourtesyVisit:
 
 
 def _page(household: Household, refund_forms: dict[int, RefundForm] | None = None,
-          visit_forms: dict[int, VisitForm] | None = None, conflict: bool = False):  # type: ignore[no-untyped-def]
+          visit_forms: dict[int, VisitForm] | None = None, conflict: bool = False) -> ResponseReturnValue:
     current = today()
     refund_forms, visit_forms = refund_forms or {}, visit_forms or {}
     expenses = [(e, service.refund_state(e, current),
@@ -74,7 +75,7 @@ def _page(household: Household, refund_forms: dict[int, RefundForm] | None = Non
                 for e in service.expenses_of(household.id)]
     visits = [(v, visit_forms.get(v.id) or VisitForm(formdata=None, prefix=f"visit-{v.id}", visited_on=current))
               for v in service.visits_of(household.id)]
-    errors = any(f.errors for f in (*refund_forms.values(), *visit_forms.values()))
+    errors = any(f.errors for f in refund_forms.values()) or any(f.errors for f in visit_forms.values())
     status = 409 if conflict else 422 if errors else 200
     return render_template("staff/after_move.html", household=household, expenses=expenses, visits=visits,
                            words=service.checklist("fr"), before=service.reste_a_vivre_before(household),
@@ -83,7 +84,7 @@ def _page(household: Household, refund_forms: dict[int, RefundForm] | None = Non
 
 @bp.get("/households/<int:household_id>/after-move")
 @staff_required()
-def after_move(household_id: int):  # type: ignore[no-untyped-def]
+def after_move(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     audit.record("staff", g.staff.id, "read", household_id=found.id, entity="after_move", entity_id=found.id)
     db.session.commit()
@@ -92,13 +93,13 @@ def after_move(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/households/<int:household_id>/expenses/<int:expense_id>/refund")
 @staff_required()
-def mark_refunded(household_id: int, expense_id: int):  # type: ignore[no-untyped-def]
+def mark_refunded(household_id: int, expense_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     expense = _own_expense(found, expense_id)
     form = RefundForm(prefix=f"refund-{expense.id}")
     if not form.validate_on_submit():
         return _page(found, refund_forms={expense.id: form})
-    if not service.mark_refunded(g.staff, expense, int(form.version.data), form.refunded_on.data,
+    if not service.mark_refunded(g.staff, expense, int(filled(form.version.data)), filled(form.refunded_on.data),
                                  (form.cheque_number.data or "").strip()):
         db.session.rollback()
         return _page(found, conflict=True)
@@ -108,7 +109,7 @@ def mark_refunded(household_id: int, expense_id: int):  # type: ignore[no-untype
 
 @bp.get("/households/<int:household_id>/expenses/<int:expense_id>/photo")
 @staff_required()
-def expense_photo(household_id: int, expense_id: int):  # type: ignore[no-untyped-def]
+def expense_photo(household_id: int, expense_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     expense = _own_expense(found, expense_id)
     audit.record("staff", g.staff.id, "read", household_id=found.id, entity="move_expense", entity_id=expense.id)
@@ -118,14 +119,14 @@ def expense_photo(household_id: int, expense_id: int):  # type: ignore[no-untype
 
 @bp.post("/households/<int:household_id>/visits/<int:visit_id>")
 @staff_required()
-def record_visit(household_id: int, visit_id: int):  # type: ignore[no-untyped-def]
+def record_visit(household_id: int, visit_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     visit = _own_visit(found, visit_id)
     form = VisitForm(prefix=f"visit-{visit.id}")
     if not form.validate_on_submit():
         return _page(found, visit_forms={visit.id: form})
     service.record_visit(g.staff, found, visit, service.VisitFacts(
-        visited_on=form.visited_on.data, flat_ok=form.flat_ok.data == "yes",
+        visited_on=filled(form.visited_on.data), flat_ok=form.flat_ok.data == "yes",
         neighbourhood_ok=form.neighbourhood_ok.data == "yes", support_needed=form.support_needed.data == "yes",
         reste_a_vivre_now=form.reste_a_vivre.data, note=form.note.data or ""))
     db.session.commit()
@@ -142,7 +143,7 @@ def _my_household_ids(staff: StaffUser) -> list[int] | None:
 
 @bp.get("/refunds")
 @staff_required()
-def late_refunds():  # type: ignore[no-untyped-def]
+def late_refunds() -> ResponseReturnValue:
     """Refund cheques past their date, for the households this person follows (admins: all)."""
     late = service.late_refunds(_my_household_ids(g.staff), today())
     households = {h.id: h for h in db.session.scalars(select(Household).where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from guide.core.auth import household_required
@@ -25,7 +26,7 @@ def _own_appointment(appointment_id: int) -> Appointment:
 
 @bp.get("/my/appointments/<int:appointment_id>.ics")
 @household_required
-def appointment_ics(appointment_id: int):  # type: ignore[no-untyped-def]
+def appointment_ics(appointment_id: int) -> ResponseReturnValue:
     appointment = _own_appointment(appointment_id)
     body = calendar_file(appointment, public_base_url=current_app.config["PUBLIC_BASE_URL"],
                          title=_appointment_title(appointment.kind),
@@ -40,7 +41,7 @@ def _appointment_title(kind: str) -> str:
 
 @bp.post("/my/appointments/<int:appointment_id>/confirm")
 @household_required
-def confirm_appointment(appointment_id: int):  # type: ignore[no-untyped-def]
+def confirm_appointment(appointment_id: int) -> ResponseReturnValue:
     appointment = _own_appointment(appointment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -51,7 +52,7 @@ def confirm_appointment(appointment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/my/appointments/<int:appointment_id>/change", methods=["GET", "POST"])
 @household_required
-def change_appointment(appointment_id: int):  # type: ignore[no-untyped-def]
+def change_appointment(appointment_id: int) -> ResponseReturnValue:
     appointment = _own_appointment(appointment_id)
     form = ChangeRequestForm()
     if form.validate_on_submit():

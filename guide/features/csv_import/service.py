@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -195,8 +196,8 @@ def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> Impor
     return result
 
 
-def _staff(email: str, role: Role, by_email: dict[str, StaffUser], default: StaffUser | None, error,  # type: ignore[no-untyped-def]
-           column: str) -> StaffUser | None:
+def _staff(email: str, role: Role, by_email: dict[str, StaffUser], default: StaffUser | None,
+           error: Callable[[str, str], None],           column: str) -> StaffUser | None:
     if not email:
         return default if default is not None and default.role == role else None
     found = by_email.get(email.lower())

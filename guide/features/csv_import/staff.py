@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template
+from flask.typing import ResponseReturnValue
 
 from guide.core.auth import staff_may
 from guide.core.extensions import db
@@ -17,7 +18,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 @bp.route("/import", methods=["GET", "POST"])
 @staff_may(IMPORT_HOUSEHOLDS)
-def import_csv():  # type: ignore[no-untyped-def]
+def import_csv() -> ResponseReturnValue:
     """Households from a spreadsheet export: a per-row error report, and nothing saved unless every row is right."""
     form = ImportForm()
     result = None

@@ -238,5 +238,6 @@ def walk(flow: Flow, raw: Mapping[str, str], today: date, at: str | None = None)
         state.answers[step.id] = value
         state.path.append(step.id)
         next_id = step.next if step.kind == "date" else next(c.next for c in step.choices if c.id == value)
+        assert next_id is not None  # build_flow gives every date step a next one
         state.step = flow.steps[next_id]
     raise FlowError(f"{flow.id}: the walk does not end")  # not reached: build_flow refuses loops

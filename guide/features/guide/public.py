@@ -8,6 +8,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
@@ -32,21 +33,21 @@ def store() -> ContentStore:
 
 
 @bp.get("/")
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     lang = negotiate_language()
     stages = [store().stage(lang, slug) for slug in store().stage_slugs()]
     return render_template("public/home.html", stages=stages, flows=_flow_list(lang), pages=store().pages(lang))
 
 
 @bp.get("/journey")
-def journey():  # type: ignore[no-untyped-def]
+def journey() -> ResponseReturnValue:
     lang = negotiate_language()
     stages = [store().stage(lang, slug) for slug in store().stage_slugs()]
     return render_template("public/journey.html", stages=stages)
 
 
 @bp.get("/journey/<slug>")
-def stage(slug: str):  # type: ignore[no-untyped-def]
+def stage(slug: str) -> ResponseReturnValue:
     lang = negotiate_language()
     slugs = store().stage_slugs()
     page = store().stage(lang, slug) if slug in slugs else None
@@ -63,12 +64,12 @@ def stage(slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/pages")
-def pages():  # type: ignore[no-untyped-def]
+def pages() -> ResponseReturnValue:
     return render_template("public/pages.html", pages=store().pages(negotiate_language()))
 
 
 @bp.get("/pages/<slug>")
-def page(slug: str):  # type: ignore[no-untyped-def]
+def page(slug: str) -> ResponseReturnValue:
     lang = negotiate_language()
     found = store().page(lang, slug)
     if found is None:
@@ -78,7 +79,7 @@ def page(slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/glossary")
-def glossary():  # type: ignore[no-untyped-def]
+def glossary() -> ResponseReturnValue:
     lang = negotiate_language()
     entries = sorted(store().glossary(lang).values(), key=lambda e: e.term.casefold())
     return render_template("public/glossary.html", entries=entries)
@@ -93,7 +94,7 @@ def _flow_list(lang: str) -> list[dict]:
 
 
 @bp.get("/flows")
-def flows():  # type: ignore[no-untyped-def]
+def flows() -> ResponseReturnValue:
     return render_template("public/flows.html", flows=_flow_list(negotiate_language()))
 
 
@@ -115,7 +116,7 @@ def _fill(text: str, values: dict[str, object]) -> str:
 
 
 @bp.get("/flows/<flow_id>")
-def flow(flow_id: str):  # type: ignore[no-untyped-def]
+def flow(flow_id: str) -> ResponseReturnValue:
     lang = negotiate_language()
     structure = store().flows.get(flow_id)
     if structure is None:
@@ -164,7 +165,7 @@ def _feedback_form(page_key: str) -> FeedbackForm:
 
 
 @bp.post("/feedback")
-def feedback():  # type: ignore[no-untyped-def]
+def feedback() -> ResponseReturnValue:
     form = FeedbackForm()
     page_key = form.page.data or ""
     if form.validate_on_submit() and _page_exists(page_key):
@@ -195,7 +196,7 @@ def _page_url(page_key: str) -> str:
 
 
 @bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> ResponseReturnValue:
     """For the proxy or the orchestrator: 200 when this process can reach the database, 503 when it cannot.
     The rate-limit storage is not checked: without Redis each process counts in its own memory and still serves."""
     try:
@@ -208,13 +209,13 @@ def healthz():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/language")
-def language_menu():  # type: ignore[no-untyped-def]
+def language_menu() -> ResponseReturnValue:
     """The language menu as a page of its own (the header menu links here when folded)."""
     return render_template("public/language.html", next_url=safe_next(request.args.get("next")))
 
 
 @bp.get("/language/<code>")
-def choose_language(code: str):  # type: ignore[no-untyped-def]
+def choose_language(code: str) -> ResponseReturnValue:
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     target = safe_next(request.args.get("next"))

@@ -105,7 +105,7 @@ EXPENSE_LABELS = {
 }
 
 
-def _money(label):  # type: ignore[no-untyped-def]
+def _money(label: str) -> AmountField:
     return AmountField(label, places=2, validators=[Optional(), NumberRange(min=0, max=100000)])
 
 

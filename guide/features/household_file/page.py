@@ -33,7 +33,7 @@ from guide.models import (
 from guide.rules.budget import EXPENSE_KINDS
 
 
-def render_household(found: Household, **forms: object):  # type: ignore[no-untyped-def]
+def render_household(found: Household, **forms: object) -> tuple[str, int]:
     """The household file with every recording form; forms passed in (with errors) replace the blank ones."""
     from guide.features.after_move.staff import after_move_summary  # both modules add their routes to this blueprint
     from guide.features.sms_replies.panel import sms_panel  # its package's staff module imports this one

@@ -108,7 +108,7 @@ def update_facts(household: Household, staff: StaffUser, seen_version: int, valu
     _log(household.id, staff, "update", "household", household.id)
     from guide.features.after_move.service import plan_courtesy_visits
 
-    plan_courtesy_visits(db.session.get(Household, household.id), staff)
+    plan_courtesy_visits(db.session.get_one(Household, household.id), staff)
     db.session.commit()
     return True
 

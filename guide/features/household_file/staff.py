@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from guide.core.auth import household_for_staff, staff_required
 from guide.core.extensions import db
+from guide.core.forms import add_error, filled
 from guide.core.phones import normalize
 from guide.core.timeutil import from_local, local
 from guide.features.household_file import service as household_file
@@ -40,11 +42,11 @@ from guide.rules.budget import EXPENSE_KINDS
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
-def _back(household: Household, anchor: str):  # type: ignore[no-untyped-def]
+def _back(household: Household, anchor: str) -> ResponseReturnValue:
     return redirect(url_for("household_file.staff.household", household_id=household.id, _anchor=anchor), code=303)
 
 
-def _conflict(household: Household, form: Any, current: dict[str, Any], action: str, anchor: str):  # type: ignore[no-untyped-def]
+def _conflict(household: Household, form: Any, current: dict[str, Any], action: str, anchor: str) -> tuple[str, int]:
     """Someone saved this record meanwhile: show both versions; the form keeps the person's own values."""
     rows = []
     for field in form:
@@ -71,7 +73,7 @@ def _shown(value: Any) -> str:
 
 @bp.post("/households/<int:household_id>/proposals")
 @staff_required()
-def add_proposal(household_id: int):  # type: ignore[no-untyped-def]
+def add_proposal(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     form = ProposalForm(prefix="new-proposal")
     if form.validate_on_submit():
@@ -80,7 +82,7 @@ def add_proposal(household_id: int):  # type: ignore[no-untyped-def]
             "received_on", "visit_on")}
         values["housing_benefit"] = form.housing_benefit.data or 0
         if household_file.add_proposal(found, g.staff, int(form.rank.data), values) is None:
-            form.rank.errors.append(_("Cette proposition existe déjà pour ce ménage."))
+            add_error(form.rank, _("Cette proposition existe déjà pour ce ménage."))
         else:
             return _back(found, "proposals")
     return render_household(found, proposal_form=form)
@@ -88,7 +90,7 @@ def add_proposal(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/households/<int:household_id>/proposals/<int:proposal_id>")
 @staff_required()
-def update_proposal(household_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
+def update_proposal(household_id: int, proposal_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.household_id != found.id:
@@ -97,8 +99,8 @@ def update_proposal(household_id: int, proposal_id: int):  # type: ignore[no-unt
     if not form.validate_on_submit():
         return render_household(found, update_errors=form)
     values = {"status": form.status.data, "visit_on": form.visit_on.data, "answer_on": form.answer_on.data}
-    if not household_file.update_proposal(found, g.staff, proposal.id, int(form.version.data), values):
-        current = db.session.get(Proposal, proposal.id)
+    if not household_file.update_proposal(found, g.staff, proposal.id, int(filled(form.version.data)), values):
+        current = db.session.get_one(Proposal, proposal.id)
         return _conflict(found, form, {**{k: getattr(current, k) for k in values}, "version": current.version},
                          url_for("household_file.staff.update_proposal", household_id=found.id,
                                  proposal_id=proposal.id),
@@ -108,20 +110,20 @@ def update_proposal(household_id: int, proposal_id: int):  # type: ignore[no-unt
 
 @bp.post("/households/<int:household_id>/appointments")
 @staff_required()
-def add_appointment(household_id: int):  # type: ignore[no-untyped-def]
+def add_appointment(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     form = AppointmentForm(prefix="new-appointment")
     if form.validate_on_submit():
         household_file.add_appointment(found, g.staff, {
-            "kind": form.kind.data, "starts_at": from_local(form.starts_at.data), "place": form.place.data or "",
-            "with_whom": form.with_whom.data or ""})
+            "kind": form.kind.data, "starts_at": from_local(filled(form.starts_at.data)),
+            "place": form.place.data or "", "with_whom": form.with_whom.data or ""})
         return _back(found, "appointments")
     return render_household(found, appointment_form=form)
 
 
 @bp.post("/households/<int:household_id>/appointments/<int:appointment_id>")
 @staff_required()
-def update_appointment(household_id: int, appointment_id: int):  # type: ignore[no-untyped-def]
+def update_appointment(household_id: int, appointment_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     appointment = db.session.get(Appointment, appointment_id)
     if appointment is None or appointment.household_id != found.id:
@@ -129,9 +131,9 @@ def update_appointment(household_id: int, appointment_id: int):  # type: ignore[
     form = AppointmentUpdateForm(prefix=f"appointment-{appointment.id}")
     if not form.validate_on_submit():
         return render_household(found, appointment_update=form, update_errors=form)
-    values = {"status": form.status.data, "starts_at": from_local(form.starts_at.data)}
-    if not household_file.update_appointment(found, g.staff, appointment.id, int(form.version.data), values):
-        current = db.session.get(Appointment, appointment.id)
+    values = {"status": form.status.data, "starts_at": from_local(filled(form.starts_at.data))}
+    if not household_file.update_appointment(found, g.staff, appointment.id, int(filled(form.version.data)), values):
+        current = db.session.get_one(Appointment, appointment.id)
         local_start = local(current.starts_at)
         return _conflict(found, form, {"status": current.status, "starts_at": local_start.strftime("%Y-%m-%d %H:%M"),
                                        "version": current.version},
@@ -143,26 +145,26 @@ def update_appointment(household_id: int, appointment_id: int):  # type: ignore[
 
 @bp.post("/households/<int:household_id>/notes")
 @staff_required()
-def add_note(household_id: int):  # type: ignore[no-untyped-def]
+def add_note(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     form = NoteForm(prefix="note")
     if form.validate_on_submit():
-        household_file.add_note(found, g.staff, form.on.data, form.channel.data, form.text.data or "")
+        household_file.add_note(found, g.staff, filled(form.on.data), form.channel.data, form.text.data or "")
         return _back(found, "notes")
     return render_household(found, note_form=form)
 
 
 @bp.post("/households/<int:household_id>/facts")
 @staff_required()
-def update_facts(household_id: int):  # type: ignore[no-untyped-def]
+def update_facts(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     form = HouseholdFactsForm(prefix="facts")
     if not form.validate_on_submit():
         return render_household(found, facts_form=form)
     values = {name: getattr(form, name).data for name in ("display_name", "language", "occupants", "stage",
                                                            "documents_updated_on", "moved_on")}
-    if not household_file.update_facts(found, g.staff, int(form.version.data), values):
-        current = db.session.get(Household, found.id)
+    if not household_file.update_facts(found, g.staff, int(filled(form.version.data)), values):
+        current = db.session.get_one(Household, found.id)
         return _conflict(current, form, {**{k: getattr(current, k) for k in values}, "version": current.version},
                          url_for("household_file.staff.update_facts", household_id=found.id), "facts")
     return _back(found, "facts")
@@ -170,16 +172,16 @@ def update_facts(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/households/<int:household_id>/budget")
 @staff_required()
-def update_budget(household_id: int):  # type: ignore[no-untyped-def]
+def update_budget(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     form = BudgetForm(prefix="budget")
     if not form.validate_on_submit():
         return render_household(found, budget_form=form)
     figures = {name: getattr(form, name).data for name in ("monthly_resources", "rent", "charges", "housing_benefit")}
-    saved, budget = household_file.update_budget(found, g.staff, int(form.version.data), figures,
+    saved, budget = household_file.update_budget(found, g.staff, int(filled(form.version.data)), figures,
                                                  {k: getattr(form, f"expense_{k}").data for k in EXPENSE_KINDS})
     if not saved:
-        current = db.session.get(BudgetFacts, budget.id)
+        current = db.session.get_one(BudgetFacts, budget.id)
         shown = {k: getattr(current, k) for k in ("monthly_resources", "rent", "charges", "housing_benefit")}
         shown.update({f"expense_{k}": Decimal(v) for k, v in (current.expenses or {}).items()})
         return _conflict(found, form, {**shown, "version": current.version},
@@ -189,30 +191,30 @@ def update_budget(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/households/<int:household_id>/consents")
 @staff_required()
-def add_consent(household_id: int):  # type: ignore[no-untyped-def]
+def add_consent(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     form = ConsentForm(prefix="consent")
     if not form.validate_on_submit():
         return render_household(found, consent_form=form)
-    household_file.add_consent(found, g.staff, form.kind.data, form.given_on.data)
+    household_file.add_consent(found, g.staff, form.kind.data, filled(form.given_on.data))
     return _back(found, "facts")
 
 
 @bp.post("/households/<int:household_id>/phones")
 @staff_required()
-def add_phone(household_id: int):  # type: ignore[no-untyped-def]
+def add_phone(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     form = PhoneForm(prefix="phone")
     if form.validate_on_submit():
-        e164 = normalize(form.number.data, current_app.config["DEFAULT_REGION"])
+        e164 = normalize(filled(form.number.data), current_app.config["DEFAULT_REGION"])
         if e164 is None:
-            form.number.errors.append(_("Ce numéro ne semble pas juste. Exemple : 06 12 34 56 78."))
+            add_error(form.number, _("Ce numéro ne semble pas juste. Exemple : 06 12 34 56 78."))
         else:
             try:
                 household_file.add_phone(found, g.staff, e164, form.label.data or "", bool(form.sms_consent.data))
             except household_phones.NumberTaken as taken:
                 found = household_for_staff(household_id)  # a lost race rolled the request back: read it again
-                form.number.errors.append(household_phones.taken_message(taken, found, g.staff))
+                add_error(form.number, household_phones.taken_message(taken, found, g.staff))
             else:
                 return _back(found, "facts")
     return render_household(found, phone_form=form)
@@ -220,7 +222,7 @@ def add_phone(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/households/<int:household_id>/phones/<int:phone_id>/delete")
 @staff_required()
-def delete_phone(household_id: int, phone_id: int):  # type: ignore[no-untyped-def]
+def delete_phone(household_id: int, phone_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     phone = db.session.get(HouseholdPhone, phone_id)
     if phone is None or phone.household_id != found.id:
@@ -235,7 +237,7 @@ def delete_phone(household_id: int, phone_id: int):  # type: ignore[no-untyped-d
 
 @bp.get("/households/<int:household_id>")
 @staff_required()
-def household(household_id: int):  # type: ignore[no-untyped-def]
+def household(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     household_file.log_read(found, g.staff)
     return render_household(found)

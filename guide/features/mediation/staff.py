@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from guide.core import audit
 from guide.core.auth import staff_required
 from guide.core.extensions import db
+from guide.core.forms import add_error, filled
 from guide.core.permissions import SEE_MEDIATION, can, household_condition
 from guide.core.timeutil import from_local, local, today
 from guide.core.versioned import save_if_current
@@ -37,7 +39,7 @@ def _local_date(moment: datetime) -> date:
 
 @bp.get("/mediation")
 @staff_required()
-def mediation_inbox():  # type: ignore[no-untyped-def]
+def mediation_inbox() -> ResponseReturnValue:
     staff = g.staff
     query = (select(MediationCase).join(Household).where(household_condition(staff, SEE_MEDIATION))
              .order_by(MediationCase.opened_at))
@@ -61,7 +63,7 @@ def _case(case_id: int) -> MediationCase:
 
 @bp.route("/mediation/<int:case_id>", methods=["GET", "POST"])
 @staff_required()
-def mediation_case(case_id: int):  # type: ignore[no-untyped-def]
+def mediation_case(case_id: int) -> ResponseReturnValue:
     case = _case(case_id)
     form = MediationUpdateForm(prefix="case")
     if request.method == "GET":
@@ -72,11 +74,11 @@ def mediation_case(case_id: int):  # type: ignore[no-untyped-def]
     elif form.validate_on_submit():
         target = form.status.data
         if target != case.status and not rules.can_move(case.status, target):
-            form.status.errors.append(_("Ce changement de statut n'est pas possible."))
+            add_error(form.status, _("Ce changement de statut n'est pas possible."))
         elif target == MediationStatus.MEETING_PLANNED and form.meeting_at.data is None:
-            form.meeting_at.errors.append(_("Donnez la date de la réunion."))
+            add_error(form.meeting_at, _("Donnez la date de la réunion."))
         elif target == MediationStatus.CONCLUDED and not (form.outcome.data or "").strip():
-            form.outcome.errors.append(_("Écrivez le résultat de la médiation."))
+            add_error(form.outcome, _("Écrivez le résultat de la médiation."))
         else:
             values: dict[str, object] = {"status": target, "outcome": form.outcome.data or "",
                                          "letter_text": form.letter_text.data or ""}
@@ -91,13 +93,13 @@ def mediation_case(case_id: int):  # type: ignore[no-untyped-def]
                 db.session.add(meeting)
                 db.session.flush()
                 values["appointment_id"] = meeting.id
-            if save_if_current(MediationCase, case.id, int(form.version.data), values):
+            if save_if_current(MediationCase, case.id, int(filled(form.version.data)), values):
                 audit.record("staff", g.staff.id, "update", household_id=case.household_id,
                              entity="mediation_case", entity_id=case.id, status=target)
                 db.session.commit()
                 return redirect(url_for("mediation.staff.mediation_case", case_id=case.id), code=303)
             db.session.rollback()
-            form.version.errors.append(_("Quelqu'un a modifié ce dossier entre-temps. Rechargez la page."))
+            add_error(form.version, _("Quelqu'un a modifié ce dossier entre-temps. Rechargez la page."))
     requests = db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == case.household_id)
                                   .order_by(WrittenRequest.id)).all()
     status = 422 if form.errors else 200
@@ -124,16 +126,16 @@ def _request_for_staff(reference: str) -> WrittenRequest:
 
 @bp.get("/requests/<reference>/letter")
 @staff_required()
-def request_letter(reference: str):  # type: ignore[no-untyped-def]
+def request_letter(reference: str) -> ResponseReturnValue:
     sent = _request_for_staff(reference)
-    return letter_html(sent, db.session.get(Household, sent.household_id))
+    return letter_html(sent, db.session.get_one(Household, sent.household_id))
 
 
 @bp.get("/requests/<reference>/letter.pdf")
 @staff_required()
-def request_letter_pdf(reference: str):  # type: ignore[no-untyped-def]
+def request_letter_pdf(reference: str) -> ResponseReturnValue:
     from flask import Response
 
     sent = _request_for_staff(reference)
-    return Response(letter_pdf(sent, db.session.get(Household, sent.household_id)), mimetype="application/pdf",
+    return Response(letter_pdf(sent, db.session.get_one(Household, sent.household_id)), mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename={sent.reference}.pdf"})

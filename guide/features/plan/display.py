@@ -61,7 +61,8 @@ def value(field: Field, raw: Any) -> str:
     if raw in (None, "", []):
         return "–"
     if isinstance(field, SelectFieldBase) and getattr(field, "choices", None):
-        names = {str(choice.value): str(choice.label) for choice in field.iter_choices()}
+        # WTForms 3.3 yields SelectChoice objects, which types-WTForms 3.2 does not know yet (it says tuples)
+        names = {str(choice.value): str(choice.label) for choice in field.iter_choices()}  # type: ignore[attr-defined]
         if isinstance(raw, list):
             return ", ".join(names.get(str(r), str(r)) for r in raw)
         return names.get(str(raw), str(raw))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -101,7 +102,7 @@ class BrakeForm(PlanForm):
     def set_choices(self, lang: str, brakes: list[tuple[str, str]] | None = None) -> None:
         self.category.choices = options(plan_words.choices(lang, "brakes") + [(OWN_WORDS, str(_l("Autre chose")))])
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         valid = super().validate(extra_validators)
         if self.category.data == OWN_WORDS and not (self.words.data or "").strip():
             self.words.errors = [*self.words.errors, _l("Dites avec vos mots ce qui vous freine.")]
@@ -128,15 +129,16 @@ class ActionForm(PlanForm):
     def set_choices(self, lang: str, brakes: list[tuple[str, str]] | None = None) -> None:
         self.brake_id.choices = options([("", str(_l("Aucun")))] + (brakes or []))
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         valid = super().validate(extra_validators)
         if not (self.what.data or "").strip() and not (self.suggestion.data or "").strip():
             self.what.errors = [*self.what.errors, _l("Écrivez quoi faire.")]
             valid = False
         return valid
 
-    def validate_brake_id(self, field: Field) -> None:
-        if field.data and field.data not in {choice.value for choice in field.iter_choices()}:
+    def validate_brake_id(self, field: SelectField) -> None:
+        # the choices are WTForms 3.3's SelectChoice objects, which types-WTForms 3.2 does not know yet
+        if field.data and field.data not in {choice.value for choice in field.iter_choices()}:  # type: ignore[attr-defined]
             raise ValidationError(_l("Ce frein n'existe plus. Choisissez-en un autre."))
 
     def validate_when_week(self, field: Field) -> None:
@@ -196,7 +198,7 @@ def _probe(form_class: type[PlanForm]) -> tuple[Field, ...]:
 def data_to_form_values(form_class: type[PlanForm], data: dict[str, Any]) -> dict[str, Any]:
     """Stored data back into form values (ISO dates to dates, money text to Decimal)."""
     values: dict[str, Any] = {}
-    for f in _probe(form_class):
+    for f in _probe(form_class):  # type: ignore[arg-type]  # FlaskForm is untyped: mypy cannot see a class is hashable
         value = data.get(f.short_name)
         if isinstance(f, DateField):
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect
+from flask.typing import ResponseReturnValue
 
 from guide.core.auth import current_household, household_sign_in_url
 from guide.features.plan import service
@@ -13,7 +14,7 @@ bp = Blueprint("household", __name__, url_prefix="/my/plan")
 
 
 @bp.before_request
-def _household_side():  # type: ignore[no-untyped-def]
+def _household_side() -> ResponseReturnValue | None:
     household = current_household()
     if household is None and _polling():
         return "", 286  # htmx stops polling; the page and what is typed in it stay as they are

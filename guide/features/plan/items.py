@@ -4,9 +4,11 @@ history and restore, move up or down, accept a suggestion. A stale save shows th
 from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 from jinja2_fragments.flask import render_block
 
 from guide.core.extensions import db, htmx
+from guide.core.forms import filled
 from guide.features.plan import service
 from guide.features.plan.forms import PlanForm, data_fields, form_to_data
 from guide.features.plan.pages import _board_context, _profile_context, _visits_context
@@ -29,7 +31,7 @@ from guide.features.requests.forms import ConfirmForm
 from guide.models import PlanItem
 
 
-def add(kind: str):  # type: ignore[no-untyped-def]
+def add(kind: str) -> ResponseReturnValue:
     if kind not in LIST_KINDS:
         abort(404)
     form = _form(kind, f"new-{kind}", formdata=True)
@@ -44,13 +46,13 @@ def add(kind: str):  # type: ignore[no-untyped-def]
     return redirect(purl(PAGE_OF[kind]) + f"#{ANCHOR[kind]}", code=303)
 
 
-def _edit_page(item: PlanItem | None, kind: str, form: PlanForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _edit_page(item: PlanItem | None, kind: str, form: PlanForm, status: int = 200) -> ResponseReturnValue:
     return render_template("plan/item.html", **_context(item=item, kind=kind, form=form,
                                                         rev=service.revision(g.plan_household.id))), status
 
 
 def _save_outcome(outcome: service.Saved | service.Conflict, form: PlanForm, kind: str,
-                  action_url: str):  # type: ignore[no-untyped-def]
+                  action_url: str) -> ResponseReturnValue:
     if isinstance(outcome, service.Conflict):
         db.session.commit()  # nothing of theirs or mine was changed; the refusal itself writes nothing
         return _conflict_page(outcome, form, kind, action_url)
@@ -61,14 +63,14 @@ def _save_outcome(outcome: service.Saved | service.Conflict, form: PlanForm, kin
                     code=303)
 
 
-def edit_item(item_id: int):  # type: ignore[no-untyped-def]
+def edit_item(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     if item.kind in SINGLE:
         return redirect(purl("edit_single", kind=item.kind))
     if request.method == "POST":
         form = _form(item.kind, "item", formdata=True)
         if form.validate_on_submit():
-            outcome = service.save_item(item, int(form.version.data), form_to_data(form), g.plan_actor)
+            outcome = service.save_item(item, int(filled(form.version.data)), form_to_data(form), g.plan_actor)
             return _save_outcome(outcome, form, item.kind, purl("edit_item", item_id=item.id))
         return _edit_page(item, item.kind, form, 422)
     _log("read", item.id)
@@ -76,14 +78,14 @@ def edit_item(item_id: int):  # type: ignore[no-untyped-def]
     return _edit_page(item, item.kind, _form(item.kind, "item", item))
 
 
-def edit_single(kind: str):  # type: ignore[no-untyped-def]
+def edit_single(kind: str) -> ResponseReturnValue:
     if kind not in SINGLE:
         abort(404)
     item = service.single(g.plan_household.id, kind)
     if request.method == "POST":
         form = _form(kind, "item", formdata=True)
         if form.validate_on_submit():
-            outcome = service.save_single(g.plan_household.id, kind, int(form.version.data), form_to_data(form),
+            outcome = service.save_single(g.plan_household.id, kind, int(filled(form.version.data)), form_to_data(form),
                                           g.plan_actor)
             return _save_outcome(outcome, form, kind, purl("edit_single", kind=kind))
         return _edit_page(item, kind, form, 422)
@@ -93,7 +95,7 @@ def edit_single(kind: str):  # type: ignore[no-untyped-def]
     return _edit_page(item, kind, _form(kind, "item", item))
 
 
-def remove_item(item_id: int):  # type: ignore[no-untyped-def]
+def remove_item(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     form = ConfirmForm()
     version = request.form.get("version", type=int)
@@ -111,7 +113,7 @@ def remove_item(item_id: int):  # type: ignore[no-untyped-def]
     return redirect(_back_to(item), code=303)
 
 
-def item_history(item_id: int):  # type: ignore[no-untyped-def]
+def item_history(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     changes = service.history(item.id)
     _log("read", item.id)
@@ -122,7 +124,7 @@ def item_history(item_id: int):  # type: ignore[no-untyped-def]
         back=_back_to(item) if item.kind not in SINGLE else purl("profile") + f"#{ANCHOR[item.kind]}"))
 
 
-def restore(item_id: int):  # type: ignore[no-untyped-def]
+def restore(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     seen = request.form.get("version", type=int)
     to = request.form.get("to", type=int)
@@ -139,7 +141,7 @@ def restore(item_id: int):  # type: ignore[no-untyped-def]
     return redirect(purl("item_history", item_id=item.id, restored=to), code=303)
 
 
-def move_item(item_id: int):  # type: ignore[no-untyped-def]
+def move_item(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     direction = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if not ConfirmForm().validate_on_submit() or direction is None:
@@ -162,7 +164,7 @@ def move_item(item_id: int):  # type: ignore[no-untyped-def]
     return redirect(purl("board") + "#brakes", code=303)
 
 
-def accept_suggestion(key: str):  # type: ignore[no-untyped-def]
+def accept_suggestion(key: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     action = service.accept_suggestion(g.plan_household.id, key, g.plan_actor)

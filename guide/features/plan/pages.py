@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, g, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 from jinja2_fragments.flask import render_block
 
 from guide.core.auth import not_activity
@@ -39,7 +40,7 @@ def _board_context(**forms: Any) -> dict[str, Any]:
     )
 
 
-def board():  # type: ignore[no-untyped-def]
+def board() -> ResponseReturnValue:
     """The plan: ranked brakes, suggestions, and the actions (Quoi ? Qui ? Quand ?)."""
     _log("read", g.plan_household.id, "plan")
     db.session.commit()
@@ -57,7 +58,7 @@ def _profile_context(**forms: Any) -> dict[str, Any]:
     )
 
 
-def profile():  # type: ignore[no-untyped-def]
+def profile() -> ResponseReturnValue:
     """The mobility profile: phases, daily trips, attachments, wishes."""
     _log("read", g.plan_household.id, "plan")
     db.session.commit()
@@ -79,7 +80,7 @@ def _visits_context(**forms: Any) -> dict[str, Any]:
                     visit_form=visit_form, open_visit=chosen is not None)
 
 
-def visits():  # type: ignore[no-untyped-def]
+def visits() -> ResponseReturnValue:
     """Visits of neighbourhoods and meetings with relocated tenants, with impressions side by side."""
     _log("read", g.plan_household.id, "plan")
     db.session.commit()
@@ -87,7 +88,7 @@ def visits():  # type: ignore[no-untyped-def]
 
 
 @not_activity  # polls do not keep an idle session alive
-def updates():  # type: ignore[no-untyped-def]
+def updates() -> ResponseReturnValue:
     """Polled by htmx: 204 when nothing changed; otherwise a notice, and (on the plan page) the fresh lists.
 
     It never touches a form: on an edit page the person keeps typing and only sees who changed the item."""
@@ -115,7 +116,7 @@ def updates():  # type: ignore[no-untyped-def]
     return html
 
 
-def project():  # type: ignore[no-untyped-def]
+def project() -> ResponseReturnValue:
     """Phase 4: the relocation project on one printable page, from profile, wishes, brakes, plan and visits."""
     hid = g.plan_household.id
     _log("read", hid, "plan_project")
@@ -128,7 +129,7 @@ def project():  # type: ignore[no-untyped-def]
         consent=sharing.sharing_consent(hid), officer=g.plan_household.officer))
 
 
-def share(choice: str):  # type: ignore[no-untyped-def]
+def share(choice: str) -> ResponseReturnValue:
     """Record (or withdraw) the household's consent to share its project with its relocation officer."""
     if not ConfirmForm().validate_on_submit() or choice not in ("yes", "no"):
         abort(400)

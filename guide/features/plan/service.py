@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from guide.core.extensions import db
@@ -243,11 +243,11 @@ def move(item: PlanItem, direction: int, actor: Actor) -> bool:
                              if row.rank != position), key=lambda pair: pair[0].id)
         for row, position in renumbered:
             before = row.snapshot()
-            result = db.session.execute(
+            result = cast(CursorResult[Any], db.session.execute(
                 update(PlanItem).where(PlanItem.id == row.id, PlanItem.version == row.version)
                 .values(rank=position, version=PlanItem.version + 1, updated_at=utcnow(),
                         updated_by_kind=actor.kind, updated_by_id=actor.id)
-                .execution_options(synchronize_session=False))
+                .execution_options(synchronize_session=False)))
             if result.rowcount != 1:
                 ok = False
                 break
@@ -296,7 +296,7 @@ def suggestions(household_id: int, lang: str, brakes_considered: int = 3, *, bra
     used = {(a.data or {}).get("suggestion") for a in actions}
     found = []
     for brake in brakes[:brakes_considered]:
-        category = (brake.data or {}).get("category")
+        category: str = (brake.data or {}).get("category", "")  # "" has no suggestions, as a missing one
         entry = (words(lang).get("brakes") or {}).get(category) or {}
         offered = [Suggestion(s["key"], category, s["who"], s["what"]) for s in entry.get("suggestions", [])
                    if s["key"] not in used]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request
+from flask.typing import ResponseReturnValue
 
 from guide.core.auth import current_staff, staff_login_url
 from guide.core.extensions import db
@@ -30,7 +31,7 @@ def _add_household(_endpoint: str, values: dict[str, Any]) -> None:
 
 
 @bp.before_request
-def _staff_side():  # type: ignore[no-untyped-def]
+def _staff_side() -> ResponseReturnValue | None:
     staff = current_staff()
     if staff is None and _polling():
         return "", 286

@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -121,7 +122,7 @@ def merged(conflict: service.Conflict) -> dict[str, Any]:
     return out
 
 
-def _conflict_page(conflict: service.Conflict, form: PlanForm, kind: str, action_url: str):  # type: ignore[no-untyped-def]
+def _conflict_page(conflict: service.Conflict, form: PlanForm, kind: str, action_url: str) -> ResponseReturnValue:
     merge_form = _form(kind, "item", data=merged(conflict), version=conflict.current_version)
     rows = _rows(merge_form, conflict)
     back = _back_to(conflict.item) if kind not in SINGLE else purl("profile") + f"#{ANCHOR[kind]}"

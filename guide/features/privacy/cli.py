@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+if TYPE_CHECKING:
+    from guide.models import Household
+
 
 def register(app: Flask) -> None:
     group = AppGroup("privacy", help="Data protection: retention job, a household's export, its erasure.")
     app.cli.add_command(group)
 
-    def _find(reference: str):  # type: ignore[no-untyped-def]
+    def _find(reference: str) -> Household:
         from guide.core.extensions import db
         from guide.models import Household
 

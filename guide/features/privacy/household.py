@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, current_app, g, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from guide.core import audit, labels
@@ -88,7 +89,7 @@ def data_labels() -> dict[str, object]:
 
 @bp.get("/my/data")
 @household_required
-def my_data():  # type: ignore[no-untyped-def]
+def my_data() -> ResponseReturnValue:
     household = g.household
     data = collect_household(household)
     audit.record("household", household.id, "read_own_data", household_id=household.id)
@@ -100,7 +101,7 @@ def my_data():  # type: ignore[no-untyped-def]
 
 @bp.get("/my/data.json")
 @household_required
-def my_data_json():  # type: ignore[no-untyped-def]
+def my_data_json() -> ResponseReturnValue:
     household = g.household
     body = json.dumps(export_household(household), ensure_ascii=False, indent=2)
     audit.record("household", household.id, "export_own_data", household_id=household.id)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, Result, delete, func, select, update
 
 from guide.core import audit
 from guide.core import sessions as user_sessions
@@ -175,13 +175,13 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
                        .values(reply_id=None), execution_options=sync)
     db.session.execute(delete(SmsMessage).where(*orphans_out), execution_options=sync)
     db.session.execute(delete(SmsInbound).where(*orphans_in), execution_options=sync)
-    texts = db.session.execute(update(SmsMessage).where(*old_sms).values(body=""), execution_options=sync).rowcount
-    texts += db.session.execute(update(SmsMessage).where(*secrets).values(body=""), execution_options=sync).rowcount
+    texts = _changed(db.session.execute(update(SmsMessage).where(*old_sms).values(body=""), execution_options=sync))
+    texts += _changed(db.session.execute(update(SmsMessage).where(*secrets).values(body=""), execution_options=sync))
     for message in db.session.scalars(select(SmsMessage).where(*links_in_texts)):
         message.body = mask_personal_links(message.body)
         texts += 1
-    texts += db.session.execute(update(SmsInbound).where(*old_inbound).values(body=""),
-                                execution_options=sync).rowcount
+    texts += _changed(db.session.execute(update(SmsInbound).where(*old_inbound).values(body=""),
+                                       execution_options=sync))
     result.sms_texts = texts
     db.session.execute(delete(SignInCode).where(*codes), execution_options=sync)
     db.session.execute(delete(SignInLink).where(*links), execution_options=sync)
@@ -194,3 +194,8 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
                  sms_texts=result.sms_texts)
     db.session.commit()
     return result
+
+
+def _changed(result: Result[Any]) -> int:
+    """The rows an UPDATE changed (SQLAlchemy types execute()'s result as a Result; an UPDATE's is a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 from guide.core import audit
 from guide.core.auth import staff_may, staff_required
 from guide.core.extensions import db
+from guide.core.forms import add_error, filled
 from guide.core.permissions import ERASE_HOUSEHOLD, EXPORT_HOUSEHOLD_DATA, SEE_ACCESS_LOG, SEE_HOUSEHOLD, can
 from guide.features.privacy.household import data_labels
 from guide.features.privacy.service import collect_household, erase_household, export_household
@@ -46,7 +48,7 @@ def _household_for_export(household_id: int) -> Household:
 
 @bp.get("/households/<int:household_id>/data")
 @staff_required()
-def household_data(household_id: int):  # type: ignore[no-untyped-def]
+def household_data(household_id: int) -> ResponseReturnValue:
     household = _household_for_export(household_id)
     data = collect_household(household)
     audit.record("staff", g.staff.id, "read_data", household_id=household.id, entity="household",
@@ -58,7 +60,7 @@ def household_data(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/households/<int:household_id>/data.json")
 @staff_required()
-def household_data_json(household_id: int):  # type: ignore[no-untyped-def]
+def household_data_json(household_id: int) -> ResponseReturnValue:
     household = _household_for_export(household_id)
     body = json.dumps(export_household(household), ensure_ascii=False, indent=2)
     audit.record("staff", g.staff.id, "export", household_id=household.id, entity="household",
@@ -70,14 +72,14 @@ def household_data_json(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/households/<int:household_id>/erase", methods=["GET", "POST"])
 @staff_may(ERASE_HOUSEHOLD)
-def erase(household_id: int):  # type: ignore[no-untyped-def]
+def erase(household_id: int) -> ResponseReturnValue:
     household = db.session.get(Household, household_id)
     if household is None or not can(g.staff, ERASE_HOUSEHOLD, household):
         abort(404)
     form = EraseForm()
     if form.validate_on_submit():
-        if form.reference.data.strip() != household.reference:
-            form.reference.errors.append(_("Ce n'est pas la référence de ce ménage. Rien n'a été effacé."))
+        if filled(form.reference.data).strip() != household.reference:
+            add_error(form.reference, _("Ce n'est pas la référence de ce ménage. Rien n'a été effacé."))
         else:
             reference = household.reference
             erase_household(household, "staff", g.staff.id, reason="request")
@@ -95,7 +97,7 @@ def erase(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/access-log")
 @staff_may(SEE_ACCESS_LOG)
-def access_log():  # type: ignore[no-untyped-def]
+def access_log() -> ResponseReturnValue:
     reference = request.args.get("reference", "").strip()[:40]
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(LOG_PAGE)
     household = None

@@ -22,13 +22,14 @@ is sent, so it has not expired by then.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, Select, bindparam, event, select, update
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from guide.core.events import record_changed
 from guide.core.extensions import db
@@ -113,12 +114,13 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start:start + CHUNK]
 
 
-def _rows(statement, household_ids: list[int] | None, column) -> list:  # type: ignore[no-untyped-def]
+def _rows(statement: Select[*tuple[Any, ...]], household_ids: list[int] | None,
+          column: QueryableAttribute[Any]) -> Sequence[Row[*tuple[Any, ...]]]:
     """Plain rows through the session's connection (no ORM loading: 100,000s of rows)."""
     connection = db.session.connection()
     if household_ids is None:
         return connection.execute(statement).all()
-    found = []
+    found: list[Row[*tuple[Any, ...]]] = []
     for chunk in _chunks(household_ids):
         found += connection.execute(statement.where(column.in_(chunk))).all()
     return found
@@ -295,7 +297,7 @@ def mark_changed(model: type, row_id: int, **_: object) -> None:
     if model not in _WATCHED:
         return
     household_id = row_id if model is Household else db.session.scalar(
-        select(model.household_id).where(model.id == row_id))  # type: ignore[attr-defined]
+        select(model.household_id).where(model.id == row_id))  # type: ignore[union-attr]  # Household is handled above
     if household_id is not None:
         db.session.info.setdefault(_PENDING, set()).add(household_id)
 

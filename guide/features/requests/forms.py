@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    Field,
     HiddenField,
     MultipleFileField,
     RadioField,
@@ -59,7 +60,7 @@ class AnswerForm(FlaskForm):
                          validators=[Length(max=5000, message=_l("5000 signes au plus."))])
     key = HiddenField(validators=[DataRequired(), Regexp(IDEMPOTENCY)])
 
-    def validate_motives(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_motives(self, field: Field) -> None:
         if self.decision.data == "refuse" and not field.data and not (self.text.data or "").strip():
             raise ValidationError(_l("Un refus doit donner une raison. Cochez une raison ou écrivez-la."))
 
@@ -74,7 +75,7 @@ class MediationForm(FlaskForm):
     photos = MultipleFileField(_l("Photos (3 au plus, JPEG ou PNG)"))
     key = HiddenField(validators=[DataRequired(), Regexp(IDEMPOTENCY)])
 
-    def validate_what_happened(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_what_happened(self, field: Field) -> None:
         if not any((f.data or "").strip() for f in (self.what_happened, self.disagreement, self.wish)):
             raise ValidationError(_l("Écrivez au moins quelques mots."))
 

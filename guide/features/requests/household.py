@@ -9,12 +9,14 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from guide.core.auth import household_required, own_proposal
 from guide.core.extensions import db, limiter
+from guide.core.forms import filled
 from guide.core.timeutil import today
 from guide.core.uploads import PhotoError, clean_photo
 from guide.features.requests import service
@@ -39,7 +41,7 @@ def _own_request(reference: str) -> WrittenRequest:
     return found
 
 
-def _after_duplicate(key: str, error: IntegrityError):  # type: ignore[no-untyped-def]
+def _after_duplicate(key: str, error: IntegrityError) -> ResponseReturnValue:
     """Two submissions raced: the first one won; show its receipt (any other integrity error is a real one)."""
     db.session.rollback()
     existing = service.find_existing(g.household, key)
@@ -51,7 +53,7 @@ def _after_duplicate(key: str, error: IntegrityError):  # type: ignore[no-untype
 @bp.route("/my/proposals/<int:proposal_id>/answer", methods=["GET", "POST"])
 @household_required
 @limiter.limit("30 per hour", methods=["POST"])
-def answer(proposal_id: int):  # type: ignore[no-untyped-def]
+def answer(proposal_id: int) -> ResponseReturnValue:
     proposal = own_proposal(proposal_id)
     answer_by = deadlines.decision_deadline(proposal.visit_on) if proposal.visit_on else None
     if not service.answerable(proposal):
@@ -67,10 +69,11 @@ def answer(proposal_id: int):  # type: ignore[no-untyped-def]
         if step == "send":
             try:
                 sent = service.answer_proposal(g.household, proposal, form.decision.data == "accept",
-                                               form.motives.data or [], form.text.data or "", form.key.data, today())
+                                               form.motives.data or [], form.text.data or "", filled(form.key.data),
+                                               today())
                 db.session.commit()
             except IntegrityError as error:
-                return _after_duplicate(form.key.data, error)
+                return _after_duplicate(filled(form.key.data), error)
             return redirect(url_for("requests.household.receipt", reference=sent.reference), code=303)
         return render_template("household/answer_review.html", form=form, proposal=proposal, answer_by=answer_by,
                                late=late, motives=[MOTIVE_LABELS[m] for m in form.motives.data or []])
@@ -84,7 +87,7 @@ def answer(proposal_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/my/mediation", methods=["GET", "POST"])
 @household_required
 @limiter.limit("30 per hour", methods=["POST"])
-def ask_mediation():  # type: ignore[no-untyped-def]
+def ask_mediation() -> ResponseReturnValue:
     form = MediationForm() if request.method == "POST" else MediationForm(key=_key())
     busy = False
     if form.validate_on_submit():
@@ -105,10 +108,10 @@ def ask_mediation():  # type: ignore[no-untyped-def]
         else:
             try:
                 sent = service.ask_mediation(g.household, form.what_happened.data or "", form.disagreement.data or "",
-                                             form.wish.data or "", photos, form.key.data, today())
+                                             form.wish.data or "", photos, filled(form.key.data), today())
                 db.session.commit()
             except IntegrityError as error:
-                return _after_duplicate(form.key.data, error)
+                return _after_duplicate(filled(form.key.data), error)
             return redirect(url_for("requests.household.receipt", reference=sent.reference), code=303)
     if busy:
         return render_template("household/mediation.html", form=form), 503, BUSY_HEADERS
@@ -135,11 +138,11 @@ def _photo_message(code: str, filename: str) -> str:
 
 @bp.route("/my/requests/<reference>", methods=["GET", "POST"])
 @household_required
-def receipt(reference: str):  # type: ignore[no-untyped-def]
+def receipt(reference: str) -> ResponseReturnValue:
     sent = _own_request(reference)
     form = AdditionForm()
     if request.method == "POST" and form.validate_on_submit():
-        service.add_to_request(g.household, sent, form.text.data)
+        service.add_to_request(g.household, sent, filled(form.text.data))
         db.session.commit()
         return redirect(url_for("requests.household.receipt", reference=reference, added=1, _anchor="additions"),
                         code=303)
@@ -152,7 +155,7 @@ def receipt(reference: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/my/requests/<reference>/photos/<int:photo_id>")
 @household_required
-def request_photo(reference: str, photo_id: int):  # type: ignore[no-untyped-def]
+def request_photo(reference: str, photo_id: int) -> ResponseReturnValue:
     sent = _own_request(reference)
     photo = db.session.get(RequestPhoto, photo_id)
     if photo is None or photo.request_id != sent.id:
@@ -163,13 +166,13 @@ def request_photo(reference: str, photo_id: int):  # type: ignore[no-untyped-def
 
 @bp.get("/my/requests/<reference>/letter")
 @household_required
-def letter(reference: str):  # type: ignore[no-untyped-def]
+def letter(reference: str) -> ResponseReturnValue:
     return letter_html(_own_request(reference), g.household)
 
 
 @bp.get("/my/requests/<reference>/letter.pdf")
 @household_required
-def letter_download(reference: str):  # type: ignore[no-untyped-def]
+def letter_download(reference: str) -> ResponseReturnValue:
     sent = _own_request(reference)
     return Response(letter_pdf(sent, g.household), mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename={sent.reference}.pdf"})

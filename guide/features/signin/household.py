@@ -6,11 +6,13 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from guide.core import audit
 from guide.core.auth import current_household, safe_next, sign_in_household, sign_out
 from guide.core.extensions import db, limiter
+from guide.core.forms import add_error, filled
 from guide.core.phones import normalize
 from guide.core.timeutil import local, today
 from guide.features.requests.forms import CodeForm, ConfirmForm, PhoneForm
@@ -30,15 +32,15 @@ def _pad_response_time(started: float) -> None:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SIGNIN_REQUESTS_PER_ADDRESS"], methods=["POST"])
-def sign_in():  # type: ignore[no-untyped-def]
+def sign_in() -> ResponseReturnValue:
     if current_household() is not None:
         return redirect(url_for("standing.household.home"))
     form = PhoneForm()
     if form.validate_on_submit():
         started = time.perf_counter()
-        e164 = normalize(form.phone.data, current_app.config["DEFAULT_REGION"])
+        e164 = normalize(filled(form.phone.data), current_app.config["DEFAULT_REGION"])
         if e164 is None:
-            form.phone.errors.append(_invalid_phone())
+            add_error(form.phone, _invalid_phone())
         else:
             asked = signin.request_code(e164, signin.address_key(request.remote_addr))
             db.session.commit()
@@ -94,14 +96,14 @@ def _held_until() -> datetime | None:
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SIGNIN_TRIES_PER_ADDRESS"], methods=["POST"])
-def enter_code():  # type: ignore[no-untyped-def]
+def enter_code() -> ResponseReturnValue:
     e164 = session.get("pending_phone")
     if not e164:
         return redirect(url_for("signin.household.sign_in"))
     form = CodeForm()
     too_many = False
     if form.validate_on_submit():
-        result = signin.check_code(e164, form.code.data, signin.address_key(request.remote_addr))
+        result = signin.check_code(e164, filled(form.code.data), signin.address_key(request.remote_addr))
         db.session.commit()  # wrong tries count even when the answer is "no"
         if result.status is signin.CodeCheck.OK and result.household_id is not None:
             target = safe_next(session.get("pending_next"), url_for("standing.household.home"))
@@ -109,9 +111,9 @@ def enter_code():  # type: ignore[no-untyped-def]
             return redirect(target, code=303)
         if result.status is signin.CodeCheck.TOO_MANY and result.retry_at is not None:
             too_many = True
-            form.code.errors.append(_tries_from(result.retry_at))
+            add_error(form.code, _tries_from(result.retry_at))
         else:
-            form.code.errors.append(_("Ce code ne marche pas. Il est faux ou trop vieux."))
+            add_error(form.code, _("Ce code ne marche pas. Il est faux ou trop vieux."))
     held = _held_until()
     status = 422 if form.errors else 200
     return render_template("household/enter_code.html", form=form, held=_new_code_from(held) if held else None,
@@ -120,7 +122,7 @@ def enter_code():  # type: ignore[no-untyped-def]
 
 @bp.route("/k/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per hour", methods=["POST"])
-def personal_link(token: str):  # type: ignore[no-untyped-def]
+def personal_link(token: str) -> ResponseReturnValue:
     """A personal link from an SMS. Opening it shows a button: link previews in SMS apps must not spend it."""
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -135,7 +137,7 @@ def personal_link(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/sign-out")
-def sign_out_view():  # type: ignore[no-untyped-def]
+def sign_out_view() -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -150,7 +152,7 @@ def sign_out_view():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/signed-out")
-def signed_out():  # type: ignore[no-untyped-def]
+def signed_out() -> ResponseReturnValue:
     return render_template("household/signed_out.html", everywhere=request.args.get("everywhere") == "1")
 
 

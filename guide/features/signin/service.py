@@ -15,9 +15,10 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from guide.core import audit
@@ -79,8 +80,9 @@ def _lock_number(phone_hash: str, now: datetime) -> None:
     """Hold the number's guard row until the transaction ends: its counts and writes happen one request at a time,
     on every process (a row lock on PostgreSQL, the write lock on SQLite)."""
     for _attempt in range(3):
-        touched = db.session.execute(update(SignInGuard).where(SignInGuard.phone_hash == phone_hash)
-                                     .values(touched_at=now).execution_options(synchronize_session=False))
+        touched = cast(CursorResult[Any], db.session.execute(
+            update(SignInGuard).where(SignInGuard.phone_hash == phone_hash)
+            .values(touched_at=now).execution_options(synchronize_session=False)))
         if touched.rowcount == 1:
             return
         insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -192,11 +194,11 @@ def use_link(token: str) -> SignInLink | None:
     link = find_link(token)
     if link is None:
         return None
-    claimed = db.session.execute(
+    claimed = cast(CursorResult[Any], db.session.execute(
         SignInLink.__table__.update()
         .where(SignInLink.id == link.id, SignInLink.used_at.is_(None))
         .values(used_at=_now())
-    ).rowcount
+    )).rowcount
     if claimed != 1:  # another tap spent it first
         return None
     audit.record("household", link.household_id, "sign_in", household_id=link.household_id, method="link")

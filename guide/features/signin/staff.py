@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from guide.core import audit
 from guide.core.auth import current_staff, safe_next, sign_in_staff, sign_out
 from guide.core.extensions import db, limiter
+from guide.core.forms import add_error, filled
 from guide.core.security import check_password
 from guide.core.timeutil import as_utc
 from guide.features.household_file.forms import (
@@ -27,15 +29,15 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
+        email = filled(form.email.data).strip().lower()
         staff = db.session.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email)).first()
         now = datetime.now(UTC)
         locked = staff is not None and staff.locked_until is not None and as_utc(staff.locked_until) > now
-        if check_password(staff.password_hash if staff else None, form.password.data) and staff and staff.active \
-                and not locked:
+        if check_password(staff.password_hash if staff else None, filled(form.password.data)) and staff \
+                and staff.active and not locked:
             staff.failed_logins = 0
             staff.locked_until = None
             audit.record("staff", staff.id, "staff_sign_in")
@@ -54,15 +56,15 @@ def login():  # type: ignore[no-untyped-def]
                     locked_until=now + timedelta(minutes=current_app.config["STAFF_LOCK_MINUTES"]))
                     .execution_options(synchronize_session=False))
             db.session.commit()
-        form.password.errors.append(_("Adresse ou mot de passe incorrect. Après 5 erreurs, le compte est "
-                                      "bloqué 15 minutes."))
+        add_error(form.password, _("Adresse ou mot de passe incorrect. Après 5 erreurs, le compte est "
+                                   "bloqué 15 minutes."))
     status = 422 if form.errors else 200
     return render_template("staff/login.html", form=form, expired=request.args.get("expired"),
                            everywhere=request.args.get("signed_out") == "everywhere"), status
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     everywhere = request.form.get("everywhere") == "1"  # every session of this account, on every computer

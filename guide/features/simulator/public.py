@@ -8,6 +8,7 @@ page address (the app sends no Referer, so they do not leak to other sites). The
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 
 from guide.features.simulator.service import ALL_FIELDS, GROUPS, field_views, money, percent, read_form, result
 from guide.rules.budget import (
@@ -19,7 +20,7 @@ bp = Blueprint("public", __name__)
 
 
 @bp.get("/simulator")
-def simulator():  # type: ignore[no-untyped-def]
+def simulator() -> ResponseReturnValue:
     form = read_form(request.args)
     outcome = result(form) if form.submitted and not form.errors else None
     fields = field_views(form)

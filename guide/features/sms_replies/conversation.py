@@ -145,8 +145,8 @@ def answer(number: str, parsed: Parsed, lang: str, now: datetime, today: date) -
     if outcome.handled:
         if outcome.language or outcome.leave:
             end(number)
-        elif session_of(number) is not None:
-            session_of(number).updated_at = now
+        elif (current := session_of(number)) is not None:
+            current.updated_at = now
         return replace(outcome, state=state)
     return outcome
 
@@ -197,7 +197,7 @@ def _flow_answer(session: SmsSession, parsed: Parsed, lang: str, stale: bool, no
             return Outcome(True, guide_menu_text(lang))
         answers.pop(state.path[-1])
     elif step.kind == "choice":
-        if not 1 <= (number or 0) <= len(step.choices):
+        if number is None or not 1 <= number <= len(step.choices):
             return Outcome(True, flow_step_text(state, lang, retry=True))
         answers[step.id] = step.choices[number - 1].id
     else:

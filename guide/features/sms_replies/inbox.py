@@ -5,9 +5,9 @@ open messages a person may handle (guide/core/permissions.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 
 from guide.core import audit
 from guide.core.auth import current_staff
@@ -30,9 +30,9 @@ def send_reply(household: Household, staff: StaffUser, phone: HouseholdPhone, te
     message = enqueue(phone.number, REPLY_KIND, text, household_id=household.id, language=language)
     message.staff_id = staff.id
     db.session.flush()
-    handled = db.session.execute(update(SmsInbound).where(
+    handled = cast(CursorResult[Any], db.session.execute(update(SmsInbound).where(
         SmsInbound.household_id == household.id, SmsInbound.inbox_status == InboxStatus.OPEN).values(
-        inbox_status=InboxStatus.DONE, handled_by_id=staff.id, handled_at=_now(), reply_id=message.id)).rowcount
+        inbox_status=InboxStatus.DONE, handled_by_id=staff.id, handled_at=_now(), reply_id=message.id))).rowcount
     audit.record("staff", staff.id, "create", household_id=household.id, entity="sms_message", entity_id=message.id,
                  segments=message.segments, inbound_done=handled)
     db.session.commit()

@@ -80,7 +80,8 @@ class Parsed:
 
 # --- normalising ----------------------------------------------------------------------------------------------
 
-_DIGITS = {**{0x0660 + n: str(n) for n in range(10)}, **{0x06F0 + n: str(n) for n in range(10)}}
+_DIGITS: dict[int | str, str | None] = {**{0x0660 + n: str(n) for n in range(10)},
+                                        **{0x06F0 + n: str(n) for n in range(10)}}
 _LETTERS = str.maketrans({
     **_DIGITS,
     "\u0640": None,  # tatweel (kashida): stretches a word, means nothing
@@ -178,6 +179,7 @@ def parse(text: str, keywords: Keywords | None = None) -> Parsed:
     """The intent of one SMS (see the module docstring for the rules)."""
     keywords = keywords or load()
     normalized = normalize(text)
+    intent: Intent | None
     if not normalized:
         intent = Intent.HELP if _QUESTION.match(text or "") else Intent.OTHER  # a lone "?" asks for the menu
         return Parsed(intent, normalized=normalized)

@@ -13,9 +13,9 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from wtforms import SelectField, TextAreaField
-from wtforms.fields import SelectChoice
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks 3.3's SelectChoice
 
 from guide.core import phones as phone_numbers
 from guide.core.auth import current_staff
@@ -126,7 +126,7 @@ class SmsPanel:
     language_name: str = ""
 
 
-def _last_try():  # type: ignore[no-untyped-def]
+def _last_try() -> ColumnElement[datetime]:
     """When a message was last tried (or due, or written): a failure counts from then, not from when it was written
     (a reminder is written weeks before it is sent). `last_try` is the same for one loaded message."""
     return func.coalesce(SmsMessage.claimed_at, SmsMessage.send_after, SmsMessage.created_at)

@@ -51,6 +51,12 @@ class Incoming:
     def lang(self) -> str:
         return self.household.language if self.household and self.household.language else "fr"
 
+    @property
+    def sender(self) -> Household:
+        """The household that sent it: the intent handlers run only for a known number (see `receive`)."""
+        assert self.household is not None, "an intent handler called for an unknown number"
+        return self.household
+
 
 # --- entry point -------------------------------------------------------------------------------------------------
 
@@ -141,7 +147,7 @@ def _one_way(incoming: Incoming) -> None:
 # --- intents -----------------------------------------------------------------------------------------------------
 
 def _confirm(incoming: Incoming) -> None:
-    household = incoming.household
+    household = incoming.sender
     appointment = standing(household, today()).next_appointment
     if appointment is None:
         _reply(incoming, "reply_no_appointment", link=_personal_link(household))
@@ -154,7 +160,7 @@ def _confirm(incoming: Incoming) -> None:
 
 def _change(incoming: Incoming) -> None:
     """The officer calls back with another date: the appointment says so, and the message waits in the inbox."""
-    household = incoming.household
+    household = incoming.sender
     incoming.row.inbox_status = InboxStatus.OPEN
     appointment = standing(household, today()).next_appointment
     if appointment is None:
@@ -165,13 +171,13 @@ def _change(incoming: Incoming) -> None:
 
 
 def _standing(incoming: Incoming) -> None:
-    household = incoming.household
+    household = incoming.sender
     page = current_app.extensions["content"].stage(incoming.lang, household.stage)
     _reply(incoming, "reply_standing", stage=page.title if page else household.stage, link=_personal_link(household))
 
 
 def _appointment(incoming: Incoming) -> None:
-    household = incoming.household
+    household = incoming.sender
     appointment = standing(household, today()).next_appointment
     if appointment is None:
         _reply(incoming, "reply_no_appointment", link=_personal_link(household))
@@ -199,19 +205,19 @@ def _next_actions_text(household: Household) -> str:
             return texts.fill("reply_plan_next", lang, count=str(len(actions)), date=_sms_date(on, lang), link=link)
         return texts.fill("reply_plan_count", lang, count=str(len(actions)), link=link)
     action = standing(household, today()).next_action
-    on = _sms_date(action.on, lang) if action.on else ""
+    on_text = _sms_date(action.on, lang) if action.on else ""
     if action.code == "answer_proposal":
-        return texts.fill("reply_todo_answer", lang, date=on,
+        return texts.fill("reply_todo_answer", lang, date=on_text,
                           link=_personal_link(household, f"/my/proposals/{action.proposal_id}"))
     if action.code == "confirm_appointment":
-        return texts.fill("reply_todo_confirm", lang, date=on, link=_personal_link(household))
+        return texts.fill("reply_todo_confirm", lang, date=on_text, link=_personal_link(household))
     if action.code == "refresh_documents":
-        return texts.fill("reply_todo_documents", lang, date=on, link=_personal_link(household))
+        return texts.fill("reply_todo_documents", lang, date=on_text, link=_personal_link(household))
     return texts.fill("reply_todo_none", lang, link=_personal_link(household))
 
 
 def _actions(incoming: Incoming) -> None:
-    _reply(incoming, "reply_todo", body=_next_actions_text(incoming.household))
+    _reply(incoming, "reply_todo", body=_next_actions_text(incoming.sender))
 
 
 def _help(incoming: Incoming) -> None:
@@ -230,7 +236,7 @@ def _language(incoming: Incoming) -> None:
 
 def _change_language(incoming: Incoming, code: str) -> None:
     """The household's language, saved without overwriting a staff edit made meanwhile (version check)."""
-    household = incoming.household
+    household = incoming.sender
     db.session.flush()  # save_if_current expires the session: nothing of this request may be left unflushed
     for _attempt in range(3):
         if save_if_current(Household, household.id, household.version, {"language": code}):
@@ -269,7 +275,7 @@ def _restart(incoming: Incoming) -> None:
 
 
 def _mediation(incoming: Incoming) -> None:
-    household, text = incoming.household, incoming.parsed.argument
+    household, text = incoming.sender, incoming.parsed.argument
     if not text:
         _reply(incoming, "reply_mediation_empty")
         return

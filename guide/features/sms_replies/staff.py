@@ -5,6 +5,7 @@ the writes are guide/features/sms_replies/inbox.py (one transaction each)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from guide.core import phones as phone_numbers
 from guide.core.auth import household_for_staff, safe_next, staff_required
 from guide.core.extensions import db, htmx
+from guide.core.forms import add_error
 from guide.core.permissions import HANDLE_SMS, Reach, can, reach
 from guide.features.household_file.page import render_household
 from guide.features.requests.forms import ConfirmForm
@@ -25,7 +27,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 @bp.post("/households/<int:household_id>/sms")
 @staff_required()
-def sms_reply(household_id: int):  # type: ignore[no-untyped-def]
+def sms_reply(household_id: int) -> ResponseReturnValue:
     """Send a reply (kind staff_reply) to a consenting number; the household's open messages are then done.
 
     The "count" button (no JavaScript) shows the page again with the count, sending nothing."""
@@ -42,18 +44,18 @@ def sms_reply(household_id: int):  # type: ignore[no-untyped-def]
     phone = next((p for p in consenting if str(p.id) == form.to.data), None)
     refused = False
     if not consenting:
-        form.to.errors.append(_("Aucun téléphone de ce ménage n'a l'accord pour les SMS : appelez le ménage."))
+        add_error(form.to, _("Aucun téléphone de ce ménage n'a l'accord pour les SMS : appelez le ménage."))
         refused = True
     elif phone is None:
-        form.to.errors.append(_("Choisissez un numéro."))
+        add_error(form.to, _("Choisissez un numéro."))
         refused = True
     language = send_language(text, found.language)
     segments = prepare(text, language)[1].segments
     if not text:
-        form.text.errors.append(_("Écrivez le message."))
+        add_error(form.text, _("Écrivez le message."))
         refused = True
     elif segments > MAX_SEGMENTS:
-        form.text.errors.append(_("Ce message prend %(num)s SMS : raccourcissez-le, %(max)s SMS au plus.",
+        add_error(form.text, _("Ce message prend %(num)s SMS : raccourcissez-le, %(max)s SMS au plus.",
                                   num=segments, max=MAX_SEGMENTS))
         refused = True
     if refused or phone is None:
@@ -64,7 +66,7 @@ def sms_reply(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/households/<int:household_id>/sms/count")
 @staff_required()
-def sms_count(household_id: int):  # type: ignore[no-untyped-def]
+def sms_count(household_id: int) -> ResponseReturnValue:
     """The live counter (htmx, as the text is typed). Not in the access log: it returns only a count."""
     found = household_for_staff(household_id)
     text = (request.form.get("sms-text") or "").strip()
@@ -74,7 +76,7 @@ def sms_count(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/households/<int:household_id>/sms/template")
 @staff_required()
-def sms_template(household_id: int):  # type: ignore[no-untyped-def]
+def sms_template(household_id: int) -> ResponseReturnValue:
     """The reply box filled with a template (htmx); without htmx, the household page with the template in it."""
     found = household_for_staff(household_id)
     key = request.args.get("sms_template", "")
@@ -105,7 +107,7 @@ def _safe_number(number: str) -> str:
 
 @bp.get("/sms/inbox")
 @staff_required()
-def sms_inbox():  # type: ignore[no-untyped-def]
+def sms_inbox() -> ResponseReturnValue:
     items = inbox.waiting(g.staff)
     ids = {i.household_id for i in items if i.household_id}
     households = {h.id: h for h in db.session.scalars(select(Household).where(Household.id.in_(ids)))} if ids else {}
@@ -118,7 +120,7 @@ def sms_inbox():  # type: ignore[no-untyped-def]
 
 @bp.post("/sms/inbox/<int:inbound_id>/done")
 @staff_required()
-def sms_done(inbound_id: int):  # type: ignore[no-untyped-def]
+def sms_done(inbound_id: int) -> ResponseReturnValue:
     """Mark an inbound message handled ("traité"); 404 for a message this person may not see."""
     item = db.session.get(SmsInbound, inbound_id)
     household = db.session.get(Household, item.household_id) if item and item.household_id else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from guide.core.extensions import csrf, db
@@ -31,7 +32,7 @@ def signature_valid() -> bool:
 
 @bp.post("/status")
 @csrf.exempt
-def status_callback():  # type: ignore[no-untyped-def]
+def status_callback() -> ResponseReturnValue:
     if not signature_valid():
         abort(403)
     sid, new = request.form.get("MessageSid", ""), (request.form.get("MessageStatus") or "").lower()
@@ -55,7 +56,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 @bp.post("/inbound")
 @csrf.exempt
-def inbound():  # type: ignore[no-untyped-def]
+def inbound() -> ResponseReturnValue:
     """An SMS sent to our number: stored once per MessageSid and answered through the outbox (tracked, retried).
 
     The TwiML answer is empty on purpose: a reply written here would bypass the outbox and its delivery tracking.

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, g, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
@@ -73,6 +74,7 @@ def usage(now: datetime) -> tuple[list[UsageMonth], UsageMonth, dict[str, Tally]
         first = start.astimezone(zone()).date()
         months.append(UsageMonth(key=f"{first:%Y-%m}", label=format_date(date(first.year, first.month, 1),
                                                                            "LLLL y")))
+    kinds: dict[str, Tally]
     total, kinds = UsageMonth(key="total", label=_("Total sur 12 mois")), {}
     outcome_of = {state: name for name, (states, _label) in OUTCOMES.items() for state in states}
     for index, kind, status, messages, segments in grouped:
@@ -89,7 +91,7 @@ def usage(now: datetime) -> tuple[list[UsageMonth], UsageMonth, dict[str, Tally]
 
 @bp.get("/sms/usage")
 @staff_may(SEE_SMS_USAGE)
-def sms_usage():  # type: ignore[no-untyped-def]
+def sms_usage() -> ResponseReturnValue:
     months, total, kinds = usage(_now())
     audit.record("staff", g.staff.id, "read_sms_usage")
     db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from guide.core.auth import household_required, own_proposal
@@ -21,7 +22,7 @@ bp = Blueprint("household", __name__)
 
 @bp.get("/my")
 @household_required
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     household = g.household
     view = standing(household, today())
     content = current_app.extensions["content"]
@@ -40,7 +41,7 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.get("/my/proposals/<int:proposal_id>")
 @household_required
-def proposal(proposal_id: int):  # type: ignore[no-untyped-def]
+def proposal(proposal_id: int) -> ResponseReturnValue:
     found = own_proposal(proposal_id)
     view = standing(g.household, today())
     item = next(p for p in view.proposals if p.proposal.id == found.id)

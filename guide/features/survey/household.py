@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from guide.core.auth import household_required
 from guide.core.extensions import db, limiter
@@ -18,7 +19,7 @@ bp = Blueprint("household", __name__)
 @bp.route("/my/survey", methods=["GET", "POST"])
 @household_required
 @limiter.limit("30 per hour", methods=["POST"])
-def survey():  # type: ignore[no-untyped-def]
+def survey() -> ResponseReturnValue:
     """The satisfaction survey, opened from the SMS invitation's personal link; one answer per household."""
     household: Household = g.household
     words = service.survey_words(negotiate_language())

@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from guide.core import content
 from guide.core.extensions import db
@@ -97,7 +97,7 @@ def submit_survey(household: Household, answers: dict[str, str], today: date) ->
     flipped = db.session.execute(update(SurveyInvitation).where(SurveyInvitation.household_id == household.id,
                                                                 SurveyInvitation.answered.is_(False))
                                  .values(answered=True).execution_options(synchronize_session=False))
-    if flipped.rowcount != 1:
+    if cast(CursorResult[Any], flipped).rowcount != 1:
         return False
     group = household.operation.name if household.operation else ""
     db.session.add(SurveyAnswer(month=quarter(today), group_name=group, answers=dict(answers)))
