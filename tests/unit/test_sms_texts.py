@@ -17,7 +17,7 @@ from guide.messaging.texts import FLOW_KINDS, KINDS, MULTILINGUAL_KINDS, help_ki
 LONGEST = {"code": "123456", "reference": "MED-20261122-7K2Q",
            "link": "https://relogement.lillemetropole.fr/k/" + "x" * 22,  # a 22-character token: 61 characters
            "site": "https://relogement.lillemetropole.fr",
-           "date": "30/09/2026", "time": "14:30", "count": "12", "keywords": "1 = OK, 2 = CHANGER, AIDE, STOP",
+           "date": "30/09/2026", "time": "14:30", "count": "12",
            # the language menu names every language in itself (inbound.py builds it the same way)
            "choices": "\n".join(f"{n} {language.name}" for n, language in enumerate(LANGUAGES.values(), 1))}
 BUDGET = {"fr": 1, "en": 1, "tr": 1, "pt": 1, "ar": 2}
