@@ -10,13 +10,15 @@ import pytest
 
 from guide.core.content import ContentStore
 from guide.core.i18n import LANGUAGES
+from guide.core.security import new_token
 from guide.features.sms_replies.keywords import Intent, parse
 from guide.messaging.texts import FLOW_KINDS, KINDS, MULTILINGUAL_KINDS, help_kind, render, texts
 
-# the longest realistic values
+# a real deployment's public address (PUBLIC_BASE_URL) may be this long: every text must leave room for it
+BASE = "https://www.relogement-npru.lillemetropole.fr"
+# the longest realistic values; the personal link is the base, "/k/" and a token as sign-in makes it
 LONGEST = {"code": "123456", "reference": "MED-20261122-7K2Q",
-           "link": "https://relogement.lillemetropole.fr/k/" + "x" * 22,  # a 22-character token: 61 characters
-           "site": "https://relogement.lillemetropole.fr",
+           "link": f"{BASE}/k/{new_token()}", "site": BASE,
            "date": "30/09/2026", "time": "14:30", "count": "12",
            # the language menu names every language in itself (inbound.py builds it the same way)
            "choices": "\n".join(f"{n} {language.name}" for n, language in enumerate(LANGUAGES.values(), 1))}
@@ -38,6 +40,11 @@ def _longest(lang: str) -> dict[str, str]:
 
 def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_the_budget_is_measured_with_a_long_address() -> None:
+    assert len(BASE) == 45 and BASE.startswith("https://")
+    assert len(LONGEST["link"]) == 45 + len("/k/") + len(new_token())
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
@@ -117,3 +124,4 @@ def test_unprompted_texts_work_with_a_one_way_sender(lang: str) -> None:
         assert "{link}" in template, f"{lang}.{kind} has no link"
         assert not any(word in template for word in reply_words), f"{lang}.{kind} asks for a reply: {template}"
         assert not re.search(r"\b[12]\b", template), f"{lang}.{kind} offers numbered answers: {template}"
+
