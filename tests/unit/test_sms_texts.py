@@ -12,7 +12,8 @@ from guide.core.content import ContentStore
 from guide.core.i18n import LANGUAGES
 from guide.core.security import new_token
 from guide.features.sms_replies.keywords import Intent, parse
-from guide.messaging.texts import FLOW_KINDS, KINDS, MULTILINGUAL_KINDS, help_kind, render, texts
+from guide.messaging.encoding import prepare
+from guide.messaging.texts import FLOW_KINDS, KINDS, MULTILINGUAL_KINDS, fill, help_kind, render, texts
 
 # a real deployment's public address (PUBLIC_BASE_URL) may be this long: every text must leave room for it
 BASE = "https://www.relogement-npru.lillemetropole.fr"
@@ -125,3 +126,42 @@ def test_unprompted_texts_work_with_a_one_way_sender(lang: str) -> None:
         assert not any(word in template for word in reply_words), f"{lang}.{kind} asks for a reply: {template}"
         assert not re.search(r"\b[12]\b", template), f"{lang}.{kind} offers numbered answers: {template}"
 
+
+# Words that folding to GSM-7 (guide/messaging/encoding.py `prepare`) turns into another word of the language:
+# the household would read "de" (of) for "dê" (give), "esta" (this) for "está" (is). Texts avoid them. The first
+# test below checks each entry against the encoder, so the list says what is really sent.
+MEANING_CHANGES = {
+    "pt": {"dê": "de", "dá": "da", "está": "esta", "têm": "tem", "vêm": "vem", "pôr": "por", "pôde": "pode",
+           "nós": "nos", "país": "pais", "avô": "avo", "pública": "publica", "secretária": "secretaria"},
+    "fr": {"tâche": "tache", "sûr": "sur", "dû": "du", "mûr": "mur", "côte": "cote", "côté": "coté",
+           "jeûne": "jeune", "crû": "cru", "mâle": "male", "pâte": "pate"},
+    "tr": {"şu": "su", "iş": "is", "sık": "sik", "yaş": "yas", "baş": "bas", "aşı": "asi", "kır": "kir",
+           "sınır": "sinir", "çam": "cam", "kıl": "kil", "taş": "tas", "kaş": "kas"},
+    "en": {},
+}
+# GSM-7 has é, à, è, ù, ö, ü: these keep their accent, so "é" (is) never becomes "e" (and) and is not listed
+KEPT = {"pt": ("é", "à", "às", "até"), "fr": ("à", "où", "déjà", "été"), "tr": ("görev", "gün", "sürü")}
+FLOW_VALUES = {"number": "12", "title": "Le logement proposé"}  # the flow pieces' own placeholders
+
+
+def _words(text: str, lang: str) -> list[str]:
+    if lang == "tr":  # Turkish casing: İ is the capital of i, I of ı
+        text = text.replace("İ", "i").replace("I", "ı")
+    return re.findall(r"\w+", text.lower())
+
+
+def test_the_listed_meaning_changes_are_what_the_encoder_sends() -> None:
+    for lang, changes in MEANING_CHANGES.items():
+        for written, sent in changes.items():
+            assert prepare(written, lang)[0] == sent, f"{lang}: {written}"
+    for lang, kept in KEPT.items():
+        for word in kept:
+            assert prepare(word, lang)[0] == word, f"{lang}: {word} is folded: list it if it changes meaning"
+
+
+@pytest.mark.parametrize("lang", list(MEANING_CHANGES))
+def test_folding_to_gsm7_turns_no_word_into_another(lang: str) -> None:
+    values = {**_longest(lang), **FLOW_VALUES}
+    changed = [f"{lang}.{kind}: {word!r} is sent as {MEANING_CHANGES[lang][word]!r}: {render(kind, lang, **values)[0]}"
+               for kind in KINDS for word in _words(fill(kind, lang, **values), lang) if word in MEANING_CHANGES[lang]]
+    assert not changed, "\n".join(changed)
