@@ -30,7 +30,7 @@ def new_code() -> str:
 
 
 def new_token() -> str:
-    """A URL-safe random token: 128 bits in 22 characters, short enough to leave room in a 160-character SMS."""
+    """A URL-safe random token: 128 bits in 22 characters (a session's)."""
     return secrets.token_urlsafe(16)
 
 
@@ -38,12 +38,29 @@ def new_token() -> str:
 
 LINK_PATH = "/k/"  # the path of a personal link (guide/features/signin/household.py serves /k/<token>)
 MASKED_LINK = LINK_PATH + "…"  # what is left of one once its token is cut
-PERSONAL_LINK = re.compile(re.escape(LINK_PATH) + r"[A-Za-z0-9_-]+")  # its token: new_token's URL-safe alphabet
+PERSONAL_LINK = re.compile(re.escape(LINK_PATH) + r"[A-Za-z0-9_-]+")  # its token: new_link_token's URL-safe alphabet
 
 
 def mask_personal_links(text: str) -> str:
     """The text with every personal link cut to "/k/…": what staff, an export or an old SMS row may show."""
     return PERSONAL_LINK.sub(MASKED_LINK, text)
+
+
+LINK_TOKEN_BYTES = 12
+LINK_TOKEN_CHARS = 16  # base64url: 4 characters for 3 bytes, no padding
+
+
+def new_link_token() -> str:
+    """A personal sign-in link's token (the "<token>" of "<site>/k/<token>" in an SMS): 96 bits in 16 characters.
+
+    Six characters shorter than a session token, so every SMS keeps room for plain words and a long site address.
+    96 bits are safe here because a link is only worth guessing while it lives: it works once, for
+    SIGNIN_LINK_HOURS (72 h), and the database keeps only its keyed hash (a leaked copy gives no link). Guessing
+    is online only (POST /k/ is limited to 30 an hour per address): even a billion guesses against a million live
+    links would hit one with a chance of 10^15 / 2^96, about 1 in 80 trillion. NIST SP 800-63B asks at least 64
+    bits for a secret that stands for a session; sessions themselves keep 128 bits (`new_token`).
+    """
+    return secrets.token_urlsafe(LINK_TOKEN_BYTES)
 
 
 def same(a: str, b: str) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from guide.core.content import ContentStore
 from guide.core.i18n import LANGUAGES
-from guide.core.security import new_token
+from guide.core.security import LINK_TOKEN_CHARS, new_link_token
 from guide.features.sms_replies.keywords import Intent, parse
 from guide.messaging.encoding import prepare
 from guide.messaging.texts import FLOW_KINDS, KINDS, MULTILINGUAL_KINDS, fill, help_kind, render, texts
@@ -19,7 +19,7 @@ from guide.messaging.texts import FLOW_KINDS, KINDS, MULTILINGUAL_KINDS, fill, h
 BASE = "https://www.relogement-npru.lillemetropole.fr"
 # the longest realistic values; the personal link is the base, "/k/" and a token as sign-in makes it
 LONGEST = {"code": "123456", "reference": "MED-20261122-7K2Q",
-           "link": f"{BASE}/k/{new_token()}", "site": BASE,
+           "link": f"{BASE}/k/{new_link_token()}", "site": BASE,
            "date": "30/09/2026", "time": "14:30", "count": "12",
            # the language menu names every language in itself (inbound.py builds it the same way)
            "choices": "\n".join(f"{n} {language.name}" for n, language in enumerate(LANGUAGES.values(), 1))}
@@ -45,7 +45,8 @@ def _placeholders(text: str) -> set[str]:
 
 def test_the_budget_is_measured_with_a_long_address() -> None:
     assert len(BASE) == 45 and BASE.startswith("https://")
-    assert len(LONGEST["link"]) == 45 + len("/k/") + len(new_token())
+    assert len(new_link_token()) == LINK_TOKEN_CHARS == 16  # what reminders count (guide/features/reminders)
+    assert len(LONGEST["link"]) == 45 + len("/k/") + LINK_TOKEN_CHARS
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))

@@ -33,6 +33,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from guide.core.events import record_changed
 from guide.core.extensions import db
+from guide.core.security import LINK_TOKEN_CHARS
 from guide.features.reminders import bulk
 from guide.features.reminders.bulk import Wanted
 from guide.messaging.encoding import prepare
@@ -130,7 +131,7 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
     """Every reminder that should be queued now for these households (all of them when None)."""
     quiet = quiet_hours()
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    bodies = _Texts(len(f"{base}/k/") + 22)
+    bodies = _Texts(len(f"{base}/k/") + LINK_TOKEN_CHARS)
     phones: dict[int, list[str]] = defaultdict(list)
     for household_id, number in _rows(select(HouseholdPhone.household_id, HouseholdPhone.number)
                                       .where(HouseholdPhone.sms_consent.is_(True)),

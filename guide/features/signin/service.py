@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from guide.core import audit
 from guide.core.extensions import db
-from guide.core.security import keyed_hash, new_code, new_token, same
+from guide.core.security import keyed_hash, new_code, new_link_token, same
 from guide.core.timeutil import as_utc
 from guide.features.phones import service as household_phones
 from guide.messaging import texts
@@ -169,7 +169,7 @@ def check_code(e164: str, code: str, address: str) -> CodeResult:
 
 def create_link(household: Household, target: str = "/my") -> str:
     """A personal link token (to put in an SMS); only its hash is stored."""
-    token = new_token()
+    token = new_link_token()
     db.session.add(SignInLink(token_hash=keyed_hash("link", token), household_id=household.id, target=target,
                               expires_at=_now() + timedelta(hours=current_app.config["SIGNIN_LINK_HOURS"])))
     return token
