@@ -9,7 +9,7 @@ from guide.core.content import content_root, words
 from guide.messaging.encoding import SegmentCount, prepare
 
 KINDS = ("sign_in_code", "request_receipt", "appointment_day_before", "appointment_soon", "answer_3_days",
-         "answer_1_day", "documents_due", "courtesy_visit", "survey", "stopped",
+         "answer_1_day", "answer_office_closed", "documents_due", "courtesy_visit", "survey", "stopped",
          # answers to an SMS the household sent (guide/features/sms_replies/service.py)
          "reply_confirmed", "reply_change_asked", "reply_no_appointment", "reply_appointment", "reply_standing",
          "reply_todo_answer", "reply_todo_confirm", "reply_todo_documents", "reply_todo_none", "reply_plan_next",

@@ -171,6 +171,32 @@ def test_answer_reminders_follow_the_visit_and_stop_with_the_answer(app, ctx) ->
     assert _reminders(app, household.id) == []
 
 
+def test_a_deadline_on_a_closed_day_keeps_its_date_and_the_reminders_give_the_last_open_day(app, ctx) -> None:
+    """A visit on 31 December: the answer is due on Sunday 10 January (the charter's date, kept). The office is
+    closed that day, so the reminders say so and give the last open day: Friday 8 January, or the day they are
+    sent when that is later (never a day after the deadline)."""
+    household = make_household(language="fr")
+    proposal = make_proposal(household, visit_on=date(2026, 12, 31), status="visited")
+    _sync(app, household.id)
+    reminders = _reminders(app, household.id)
+    assert [r.kind for r in reminders] == ["answer_office_closed", "answer_office_closed"]
+    three, one = reminders
+    assert _local(three.send_after).date() == date(2027, 1, 7)
+    assert "fin le 10/01/2027, bureau fermé" in three.body and "Réponse au plus tard le 08/01/2027" in three.body
+    sent_on = _local(one.send_after).date()
+    assert date(2027, 1, 8) <= sent_on <= date(2027, 1, 10)
+    assert f"au plus tard le {max(sent_on, date(2027, 1, 8)):%d/%m/%Y}" in one.body, one.body
+    assert three.link_target == f"/my/proposals/{proposal.id}"
+
+
+def test_a_weekday_deadline_keeps_the_plain_reminders(app, ctx) -> None:
+    household = make_household(language="en")
+    make_proposal(household, visit_on=date(2027, 1, 1), status="visited")  # answer by Monday 11 January
+    _sync(app, household.id)
+    kinds = [r.kind for r in _reminders(app, household.id)]
+    assert kinds == ["answer_3_days", "answer_1_day"], kinds
+
+
 def test_documents_courtesy_visits_and_survey(app, ctx) -> None:
     """Courtesy visits are appointments (guide/features/after_move/service.py) with their own reminders: the move date
     itself only yields the survey invitation, whose link opens the survey page."""

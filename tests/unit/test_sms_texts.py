@@ -20,7 +20,7 @@ BASE = "https://www.relogement-npru.lillemetropole.fr"
 # the longest realistic values; the personal link is the base, "/k/" and a token as sign-in makes it
 LONGEST = {"code": "123456", "reference": "MED-20261122-7K2Q",
            "link": f"{BASE}/k/{new_link_token()}", "site": BASE,
-           "date": "30/09/2026", "time": "14:30", "count": "12",
+           "date": "30/09/2026", "open_date": "28/09/2026", "time": "14:30", "count": "12",
            # the language menu names every language in itself (inbound.py builds it the same way)
            "choices": "\n".join(f"{n} {language.name}" for n, language in enumerate(LANGUAGES.values(), 1))}
 BUDGET = {"fr": 1, "en": 1, "tr": 1, "pt": 1, "ar": 2}
@@ -113,7 +113,8 @@ def test_links_and_codes_survive_transliteration(lang: str) -> None:
 
 # what the household receives without having written first: with a one-way sender nobody can answer these, so
 # each must carry its personal link and none may ask for a reply by SMS
-UNPROMPTED = ("appointment_day_before", "appointment_soon", "answer_3_days", "answer_1_day", "documents_due",
+UNPROMPTED = ("appointment_day_before", "appointment_soon", "answer_3_days", "answer_1_day", "answer_office_closed",
+              "documents_due",
               "courtesy_visit", "survey", "request_receipt")
 
 

@@ -41,7 +41,7 @@ from guide.messaging.texts import texts
 from guide.models import Appointment, Household, HouseholdPhone, Proposal, SmsMessage
 from guide.models.proposal import AppointmentStatus, ProposalStatus
 from guide.models.sms import SmsStatus
-from guide.rules import deadlines
+from guide.rules import deadlines, open_days
 from guide.rules.reminders import (
     QuietHours,
     ReminderKind,
@@ -94,10 +94,10 @@ class _Texts:
     """
 
     def __init__(self, link_length: int) -> None:
-        self.dummy = {"date": "00/00/0000", "time": "00:00", "link": "x" * link_length}
+        self.dummy = {"date": "00/00/0000", "time": "00:00", "open_date": "00/00/0000", "link": "x" * link_length}
         self.cache: dict[tuple[str, str], tuple[str, int, str]] = {}
 
-    def body(self, lang: str, kind: str, day: str = "", hour: str = "") -> tuple[str, int, str]:
+    def body(self, lang: str, kind: str, day: str = "", hour: str = "", open_day: str = "") -> tuple[str, int, str]:
         found = self.cache.get((lang, kind))
         if found is None:
             template = texts(lang).get(kind) or texts("fr")[kind]
@@ -107,7 +107,8 @@ class _Texts:
             _, count = prepare(prepared.format(**self.dummy), lang)
             found = self.cache[(lang, kind)] = (prepared, count.segments, count.encoding)
         prepared, segments, encoding = found
-        return prepared.replace("{date}", day).replace("{time}", hour), segments, encoding
+        body = prepared.replace("{date}", day).replace("{time}", hour).replace("{open_date}", open_day)
+        return body, segments, encoding
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
@@ -146,7 +147,7 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
     # many households share a slot or a date: each rule runs once per distinct moment
     plans: dict[tuple, list[tuple[str, str, datetime]]] = {}
     labels: dict[tuple[date, str], str] = {}
-    texts_for: dict[tuple[str, str, str, str], tuple[str, int, str]] = {}
+    texts_for: dict[tuple[str, str, str, str, str], tuple[str, int, str]] = {}
 
     def plan(key: tuple, compute) -> list[tuple[str, str, datetime]]:  # type: ignore[no-untyped-def]
         found = plans.get(key)
@@ -161,16 +162,21 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
         return found
 
     def add(household_id: int, subject: str, reminders: list[tuple[str, str, datetime]], target: str,
-            day: date | None = None, hour: str = "") -> None:
+            day: date | None = None, hour: str = "", closed_deadline: bool = False) -> None:
         household = households.get(household_id)
         if household is None or not reminders:
             return
         lang = household.language or "fr"
         day_label = label(day, lang) if day else ""
-        for kind_value, kind, send_at in reminders:
-            filled = texts_for.get((lang, kind, day_label, hour))
+        for kind_value, text_kind, send_at in reminders:
+            kind, open_label = text_kind, ""
+            if closed_deadline and day is not None:  # the office is closed on the deadline: say when to answer
+                advised = open_days.advised_answer_day(day, quiet.local(send_at).date())
+                kind, open_label = "answer_office_closed", label(advised or day, lang)
+            filled = texts_for.get((lang, kind, day_label, hour, open_label))
             if filled is None:
-                filled = texts_for[(lang, kind, day_label, hour)] = bodies.body(lang, kind, day_label, hour)
+                filled = texts_for[(lang, kind, day_label, hour, open_label)] = bodies.body(
+                    lang, kind, day_label, hour, open_label)
             body, segments, encoding = filled
             for number in phones[household_id]:
                 result.append(Wanted(f"{subject}:{kind_value}:{number}", household_id, number, kind, send_at, body,
@@ -203,7 +209,7 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
         answer_by = deadlines.decision_deadline(visit_on)
         add(household_id, f"prop:{proposal_id}@{answer_by:%Y%m%d}",
             plan(("answer", answer_by), lambda d=answer_by: answer_deadline_reminders(d, now, quiet)),
-            f"/my/proposals/{proposal_id}", answer_by)
+            f"/my/proposals/{proposal_id}", answer_by, closed_deadline=not open_days.office_open(answer_by))
 
     for household in households.values():
         if household.documents_updated_on is not None:
