@@ -60,7 +60,9 @@ KIND_LABELS = {
     "request_receipt": _l("Accusé de réception d'une demande écrite"),
     "appointment_day_before": _l("Rappel de rendez-vous (la veille)"),
     "appointment_soon": _l("Rappel de rendez-vous"), "answer_3_days": _l("Rappel : répondre à une proposition"),
-    "answer_1_day": _l("Rappel : répondre à une proposition"), "answer_office_closed": _l("Rappel : répondre à une proposition"), "documents_due": _l("Rappel : papiers à mettre à jour"),
+    "answer_1_day": _l("Rappel : répondre à une proposition"),
+    "answer_office_closed": _l("Rappel : répondre à une proposition"),
+    "documents_due": _l("Rappel : papiers à mettre à jour"),
     "courtesy_visit": _l("Visite après le déménagement"), "survey": _l("Enquête de satisfaction"),
     REPLY_KIND: _l("Réponse d'un agent"),
 }
