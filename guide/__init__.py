@@ -103,14 +103,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from guide import features
 
     for feature in FEATURES:
-        app.register_blueprint(importlib.import_module(f"{features.__name__}.{feature}").bp)
-    from guide.features.privacy import consent
+        app.register_blueprint(importlib.import_module(f"{features.__name__}.{feature}.blueprint").bp)
+    from guide.features.phones import service as household_phones
     from guide.features.reminders import service as schedule
     from guide.features.signin import service as signin
     from guide.messaging import outbox
 
     # the outbox imports no feature: what it needs from them is handed in here
-    outbox.install(app, outbox.OutboxHooks(mint_link=signin.mint_link, record_opt_out=consent.record_opt_out))
+    outbox.install(app, outbox.OutboxHooks(mint_link=signin.mint_link, record_opt_out=household_phones.record_opt_out))
     schedule.install()  # reminders written and withdrawn in the transaction that changes their cause
 
     from guide.cli import register_cli

@@ -21,7 +21,6 @@ from twilio.request_validator import RequestValidator
 
 from guide.core.extensions import db
 from guide.core.i18n import LANGUAGES
-from guide.features.guide.flows import Flow, FlowState, walk
 from guide.features.signin import service as signin
 from guide.features.sms_replies import conversation
 from guide.messaging import outbox, texts
@@ -36,6 +35,7 @@ from guide.models import (
     SmsSession,
     WrittenRequest,
 )
+from guide.rules.flows import Flow, FlowState, walk
 from tests.factories import make_appointment, make_household, make_plan_item, make_proposal
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
 from tests.sms.conftest import MONDAY_10, drain

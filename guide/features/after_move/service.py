@@ -17,7 +17,7 @@ from guide.core import audit, content
 from guide.core.extensions import db
 from guide.core.timeutil import from_local
 from guide.core.uploads import CleanPhoto
-from guide.features.standing.affordability import ZERO, budget_of
+from guide.features.standing.service import ZERO, budget_of
 from guide.features.survey import service as survey
 from guide.models import (
     Appointment,

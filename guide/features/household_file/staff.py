@@ -227,7 +227,7 @@ def delete_phone(household_id: int, phone_id: int) -> ResponseReturnValue:
     phone = db.session.get(HouseholdPhone, phone_id)
     if phone is None or phone.household_id != found.id:
         abort(404)
-    from guide.features.requests.forms import ConfirmForm
+    from guide.core.forms import ConfirmForm
 
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -13,11 +13,11 @@ from guide.core import audit
 from guide.core.auth import staff_required
 from guide.core.extensions import db
 from guide.core.forms import add_error, filled
+from guide.core.labels import MOTIVE_LABELS
 from guide.core.permissions import SEE_MEDIATION, can, household_condition
 from guide.core.timeutil import from_local, local, today
 from guide.core.versioned import save_if_current
-from guide.features.household_file.forms import MediationUpdateForm
-from guide.features.requests.forms import MOTIVE_LABELS
+from guide.features.mediation.forms import MediationUpdateForm
 from guide.features.requests.letters import letter_html, letter_pdf
 from guide.models import (
     Appointment,

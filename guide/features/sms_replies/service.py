@@ -25,6 +25,7 @@ from guide.core.phones import normalize as normalize_phone
 from guide.core.timeutil import local, today
 from guide.core.versioned import save_if_current
 from guide.features.appointments import service as appointments
+from guide.features.phones import service as household_phones
 from guide.features.requests.service import ask_mediation, receipts_of
 from guide.features.signin import service as signin
 from guide.features.sms_replies import conversation
@@ -256,9 +257,7 @@ def _change_language(incoming: Incoming, code: str) -> None:
 
 def _set_consent(incoming: Incoming, given: bool) -> None:
     """Mirror an opt-out or opt-in on every record of this number (Twilio blocks or unblocks it on its side)."""
-    from guide.features.privacy.consent import set_sms_consent
-
-    for phone in set_sms_consent(incoming.row.from_number, given, incoming.now):
+    for phone in household_phones.set_sms_consent(incoming.row.from_number, given, incoming.now):
         audit.record("household", phone.household_id, "sms_opt_in" if given else "sms_opt_out",
                      household_id=phone.household_id, entity="household_phone", entity_id=phone.id, channel="sms")
 
