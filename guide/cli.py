@@ -33,7 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def register_cli(app: Flask) -> None:
     register_privacy(app)
+    _register_demo(app)
+    _register_sms(app)
+    _register_staff(app)
+    _register_backup(app)
+    _register_translate(app)
 
+
+def _register_demo(app: Flask) -> None:
     @app.cli.command("demo")
     def demo() -> None:
         """Bring the schema up to date, load demo staff and households, and print how to sign in as each."""
@@ -53,6 +60,8 @@ def register_cli(app: Flask) -> None:
             if "@" not in how:
                 click.echo(f"  {who:40} [{lang}] {how}")
 
+
+def _register_sms(app: Flask) -> None:
     sms_group = click.Group("sms", help="The SMS channel.")
     app.cli.add_command(sms_group)
 
@@ -83,6 +92,8 @@ def register_cli(app: Flask) -> None:
                    f"{result.withdrawn} withdrawn, {result.unchanged} unchanged "
                    f"({time.perf_counter() - started:.2f} s)")
 
+
+def _register_staff(app: Flask) -> None:
     staff_group = click.Group("staff", help="Staff accounts.")
     app.cli.add_command(staff_group)
 
@@ -107,6 +118,8 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"created {role} {email}")
 
+
+def _register_backup(app: Flask) -> None:
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
     def backup(path: Path) -> None:
@@ -114,6 +127,8 @@ def register_cli(app: Flask) -> None:
         kind = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
         click.echo(f"{kind} backup written to {path}")
 
+
+def _register_translate(app: Flask) -> None:
     @app.cli.group("translate")
     def translate() -> None:
         """Interface strings: extract, update and compile the gettext catalogues."""

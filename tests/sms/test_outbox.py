@@ -530,6 +530,27 @@ class Killed(BaseException):
     """A dispatcher process killed mid-round (SIGKILL, OOM, a deploy): nothing after it runs, nothing is committed."""
 
 
+def _dispatch_until_none_pending(app, gateway: TwilioGateway, deadline: float,  # type: ignore[no-untyped-def]
+                                 errors: list[BaseException]) -> None:
+    """One dispatcher, started again after each kill: rounds of dispatch_once until no row waits to be sent."""
+    try:
+        while time.perf_counter() < deadline:
+            claimed: list[int] = []
+            with app.app_context():  # a fresh session each round, as a restarted process
+                try:
+                    claimed = outbox.dispatch_once(gateway).claimed  # the clock: Friday 13:00, sending hours
+                except Killed:
+                    pass  # the session is thrown away with the context: nothing it had not committed stays
+                pending = db.session.scalar(select(func.count()).select_from(SmsMessage).where(
+                    SmsMessage.status.in_(["queued", "sending", "unknown"])))
+            if not pending:
+                return
+            if not claimed:
+                time.sleep(0.05)  # as `flask sms dispatch` waits between empty rounds
+    except BaseException as error:  # noqa: BLE001 - reported below
+        errors.append(error)
+
+
 def test_fifty_identical_texts_to_one_number_arrive_once_each_despite_faults_and_kills(sms_app, fake,
                                                                                        monkeypatch) -> None:
     """50 identical texts to one number; 30 % of Twilio requests fail (answers lost after acceptance, connections
@@ -571,22 +592,7 @@ def test_fifty_identical_texts_to_one_number_arrive_once_each_despite_faults_and
     def work() -> None:
         gateway = KilledNowAndThen(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
                                    sender=config["TWILIO_FROM"], api_url=config["TWILIO_API_URL"])
-        try:
-            while time.perf_counter() < deadline:
-                claimed: list[int] = []
-                with sms_app.app_context():  # a fresh session each round, as a restarted process
-                    try:
-                        claimed = outbox.dispatch_once(gateway).claimed  # the clock: Friday 13:00, sending hours
-                    except Killed:
-                        pass  # the session is thrown away with the context: nothing it had not committed stays
-                    pending = db.session.scalar(select(func.count()).select_from(SmsMessage).where(
-                        SmsMessage.status.in_(["queued", "sending", "unknown"])))
-                if not pending:
-                    return
-                if not claimed:
-                    time.sleep(0.05)  # as `flask sms dispatch` waits between empty rounds
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+        _dispatch_until_none_pending(sms_app, gateway, deadline, errors)
 
     threads = [threading.Thread(target=work) for _ in range(2)]
     for thread in threads:
