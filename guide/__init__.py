@@ -103,14 +103,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from guide import features
 
     for feature in FEATURES:
-        app.register_blueprint(importlib.import_module(f"{features.__name__}.{feature}").bp)
-    from guide.features.privacy import consent
+        app.register_blueprint(importlib.import_module(f"{features.__name__}.{feature}.blueprint").bp)
+    from guide.features.phones import service as household_phones
     from guide.features.reminders import service as schedule
     from guide.features.signin import service as signin
     from guide.messaging import outbox
 
     # the outbox imports no feature: what it needs from them is handed in here
-    outbox.install(app, outbox.OutboxHooks(mint_link=signin.mint_link, record_opt_out=consent.record_opt_out))
+    outbox.install(app, outbox.OutboxHooks(mint_link=signin.mint_link, record_opt_out=household_phones.record_opt_out))
     schedule.install()  # reminders written and withdrawn in the transaction that changes their cause
 
     from guide.cli import register_cli
@@ -169,6 +169,13 @@ def _without_nul(values: Any) -> ImmutableMultiDict:
 
 
 def _register_hooks(app: Flask) -> None:
+    _register_request_hooks(app)
+    _register_template_context(app)
+    _register_response_hooks(app)
+    _register_error_pages(app)
+
+
+def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def start_timer() -> None:
         if app.config["SERVER_TIMING"]:
@@ -191,14 +198,8 @@ def _register_hooks(app: Flask) -> None:
 
     app.before_request(note_activity)  # who is signed in: the session record the cookie names, checked each request
 
-    @app.after_request
-    def server_timing(response: Response) -> Response:
-        """Time spent in the app, for benchmarks (GUIDE_SERVER_TIMING=true); off by default: it tells every visitor
-        how long each page took, which can hint at what the server found (a known number, a valid code)."""
-        if app.config["SERVER_TIMING"] and "started" in g:
-            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
-        return response
 
+def _register_template_context(app: Flask) -> None:
     @app.context_processor
     def language_context() -> dict[str, Any]:
         from guide.core.auth import current_household, current_staff
@@ -212,6 +213,16 @@ def _register_hooks(app: Flask) -> None:
                     db.session.refresh(signed_in)
         return {"language": current_language(), "languages": enabled_languages(),
                 "signed_in_household": household, "signed_in_staff": staff}
+
+
+def _register_response_hooks(app: Flask) -> None:
+    @app.after_request
+    def server_timing(response: Response) -> Response:
+        """Time spent in the app, for benchmarks (GUIDE_SERVER_TIMING=true); off by default: it tells every visitor
+        how long each page took, which can hint at what the server found (a known number, a valid code)."""
+        if app.config["SERVER_TIMING"] and "started" in g:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
+        return response
 
     @app.after_request
     def private_pages_not_kept(response: Response) -> Response:
@@ -242,6 +253,8 @@ def _register_hooks(app: Flask) -> None:
             response.vary.update(("Cookie", "Accept-Language"))
         return response
 
+
+def _register_error_pages(app: Flask) -> None:
     def error_page(code: int) -> Callable[[Exception], ResponseReturnValue]:
         def handler(_error: Exception) -> ResponseReturnValue:
             if code == 500:

@@ -8,28 +8,42 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
+from guide.core.extensions import db
 from guide.core.i18n import SOURCE_LANGUAGE, TRANSLATIONS_DIR, compile_catalogues, configured_languages, language
-from guide.models import Role
+from guide.core.phones import normalize
+from guide.core.security import hash_password
+from guide.demo import load_demo
+from guide.features.guide.public import today
+from guide.features.privacy.cli import register as register_privacy
+from guide.features.reminders.service import sync
+from guide.messaging.outbox import dispatch_once
+from guide.models import Role, StaffUser
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def register_cli(app: Flask) -> None:
-    from guide.features.privacy.cli import register as register_privacy
-
     register_privacy(app)
+    _register_demo(app)
+    _register_sms(app)
+    _register_staff(app)
+    _register_backup(app)
+    _register_translate(app)
 
+
+def _register_demo(app: Flask) -> None:
     @app.cli.command("demo")
     def demo() -> None:
         """Bring the schema up to date, load demo staff and households, and print how to sign in as each."""
-        from guide.demo import load_demo
-        from guide.features.guide.public import today
 
         upgrade()
         base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
@@ -46,6 +60,8 @@ def register_cli(app: Flask) -> None:
             if "@" not in how:
                 click.echo(f"  {who:40} [{lang}] {how}")
 
+
+def _register_sms(app: Flask) -> None:
     sms_group = click.Group("sms", help="The SMS channel.")
     app.cli.add_command(sms_group)
 
@@ -54,9 +70,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--interval", default=5.0, help="Seconds between rounds when running continuously.")
     def sms_dispatch(once: bool, interval: float) -> None:
         """Send due SMS from the outbox (safe to run as several processes)."""
-        import time
-
-        from guide.messaging.outbox import dispatch_once
 
         while True:
             result = dispatch_once()
@@ -71,10 +84,6 @@ def register_cli(app: Flask) -> None:
     @sms_group.command("schedule")
     def sms_schedule() -> None:
         """Recompute every household's reminders (also done on each change; run it nightly as a safety net)."""
-        import time
-
-        from guide.core.extensions import db
-        from guide.features.reminders.service import sync
 
         started = time.perf_counter()
         result = sync()
@@ -83,6 +92,8 @@ def register_cli(app: Flask) -> None:
                    f"{result.withdrawn} withdrawn, {result.unchanged} unchanged "
                    f"({time.perf_counter() - started:.2f} s)")
 
+
+def _register_staff(app: Flask) -> None:
     staff_group = click.Group("staff", help="Staff accounts.")
     app.cli.add_command(staff_group)
 
@@ -94,12 +105,6 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def staff_create(email: str, name: str, role: str, phone: str | None, password: str) -> None:
         """Create a staff account (the password is stored as an argon2 hash)."""
-        from sqlalchemy import select
-
-        from guide.core.extensions import db
-        from guide.core.phones import normalize
-        from guide.core.security import hash_password
-        from guide.models import StaffUser
 
         if len(password) < 12:
             raise click.BadParameter("use at least 12 characters", param_hint="password")
@@ -113,6 +118,8 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"created {role} {email}")
 
+
+def _register_backup(app: Flask) -> None:
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
     def backup(path: Path) -> None:
@@ -120,6 +127,8 @@ def register_cli(app: Flask) -> None:
         kind = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
         click.echo(f"{kind} backup written to {path}")
 
+
+def _register_translate(app: Flask) -> None:
     @app.cli.group("translate")
     def translate() -> None:
         """Interface strings: extract, update and compile the gettext catalogues."""
@@ -158,7 +167,6 @@ def backup_database(database_uri: str, path: Path) -> str:
     go on meanwhile), written beside `path` then renamed, so `path` is never half a database.
     PostgreSQL: `pg_dump --format=custom` (a snapshot too), restored with `pg_restore --clean --if-exists -d URL`.
     """
-    from sqlalchemy.engine import make_url
 
     url = make_url(database_uri)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from guide.core.extensions import db
 from guide.core.security import hash_password
+from guide.features.after_move.service import plan_courtesy_visits
 from guide.models import (
     Appointment,
     BudgetFacts,
@@ -99,8 +100,6 @@ def _create(today: date) -> None:
                                    with_whom=household.officer.name))
         _sms_history(household, index)
         if household.moved_on is not None:
-            from guide.features.after_move.service import plan_courtesy_visits
-
             db.session.flush()
             plan_courtesy_visits(household)
 

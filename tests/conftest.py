@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+import time_machine
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
@@ -18,6 +19,7 @@ from flask.testing import FlaskClient
 from guide import create_app
 from guide.core.extensions import db, limiter
 from guide.core.i18n import LANGUAGES
+from tests import factories
 
 ALL_LANGUAGES = list(LANGUAGES)
 
@@ -39,8 +41,6 @@ def pytest_configure(config: pytest.Config) -> None:
     Unset, the real clock. (Processes the tests start, gunicorn and dispatchers, keep the real clock.)"""
     when = os.environ.get("GUIDE_TEST_CLOCK")
     if when:
-        import time_machine
-
         traveller = time_machine.travel(when, tick=True)
         traveller.start()
         _TEST_CLOCK.append(traveller)
@@ -97,7 +97,6 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture()
 def ctx(app: Flask) -> None:
     """Lets the factories (tests/factories.py) write to this app's database."""
-    from tests import factories
 
     factories.APP = app
 

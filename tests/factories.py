@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask import session
+
+from guide.core import auth
 from guide.core.extensions import db
 from guide.core.security import hash_password
 from guide.models import (
@@ -14,12 +17,16 @@ from guide.models import (
     BudgetFacts,
     Household,
     HouseholdPhone,
+    MoveExpense,
     Operation,
+    PlanChange,
+    PlanItem,
     Proposal,
     ProposalStatus,
     Role,
     StaffUser,
 )
+from guide.rules.deadlines import refund_deadline
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -90,7 +97,6 @@ def make_budget(household: Household, **overrides: Any) -> BudgetFacts:
 
 def make_plan_item(household: Household, kind: str, data: dict[str, Any], **overrides: Any) -> Any:
     """A plan item at version 1 with its creation in the history, as the service writes it."""
-    from guide.models import PlanChange, PlanItem
 
     with APP.app_context():
         values = {"rank": overrides.pop("rank", 1), "removed": False, "version": 1, "updated_by_kind": "household",
@@ -110,8 +116,6 @@ def make_plan_item(household: Household, kind: str, data: dict[str, Any], **over
 
 def make_move_expense(household: Household, **overrides: Any) -> Any:
     """A cost to refund with a tiny clean PNG as its invoice photo; the refund date follows the invoice date."""
-    from guide.models import MoveExpense
-    from guide.rules.deadlines import refund_deadline
 
     values = {"kind": "mail_forwarding", "idempotency_key": f"{next(_counter):032x}", "amount": Decimal("35.90"),
               "invoice_on": date(2026, 11, 2),
@@ -125,9 +129,6 @@ def make_move_expense(household: Household, **overrides: Any) -> Any:
 def signed_in(client: Any, *, household_id: int | None = None, staff_id: int | None = None, app: Any = None) -> None:
     """What a successful sign-in leaves behind, through guide.core.auth itself: a session record and a cookie naming it
     (the sign-in forms are tested elsewhere; most tests only need someone signed in)."""
-    from flask import session
-
-    from guide.core import auth
 
     with (app or APP).test_request_context():
         if household_id is not None:

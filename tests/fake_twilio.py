@@ -684,23 +684,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         fake: FakeTwilio = self.server.fake  # type: ignore[attr-defined]
-        parsed = urllib.parse.urlsplit(self.path)
-        path = parsed.path
-        query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""  # read it all before any fault, as Twilio would
-        form = dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True)) if raw else {}
-        record = RecordedRequest(
-            method=self.command,
-            path=path,
-            endpoint="other",
-            query=query,
-            form=form,
-            headers=dict(self.headers.items()),
-            authenticated=fake._authenticated(self.headers.get("Authorization")),
-        )
-        fake._record(record)
-
+        record = self._read_and_record(fake)
+        path, form = record.path, record.form
         create, fetch = _MESSAGES.match(path), _MESSAGE.match(path)
         if create and self.command == "POST":
             record.endpoint = "create"
@@ -708,41 +693,16 @@ class _Handler(BaseHTTPRequestHandler):
             record.endpoint = "fetch"
         elif create and self.command == "GET":
             record.endpoint = "list"
-
-        if not record.authenticated:
-            self._reply(
-                record, 401, _error_body(401, 20003, "Authenticate"), {"WWW-Authenticate": 'Basic realm="Twilio API"'}
-            )
-            return
         match = create or fetch
-        if record.endpoint == "other" or match is None:
-            if match is not None:
-                self._reply(record, 405, _error_body(405, 20004, "Method not allowed"))
-            else:
-                self._reply(record, 404, _error_body(404, 20404, f"The requested resource {path} was not found"))
+        if self._refused(fake, record, match):
             return
-        account = match.group("account")
-        if account != fake.account_sid:
-            self._reply(record, 404, _error_body(404, 20404, f"The requested resource {path} was not found"))
-            return
+        account = match.group("account")  # type: ignore[union-attr]
 
         if record.endpoint == "create":
             fake._meet()
         fault = fake._next_fault(record.endpoint, form.get("To"))
-        if fault is not None:
-            record.fault = fault.label
-            if fault.kind == "delay":
-                time.sleep(fault.delay)
-            elif fault.kind == "http":
-                assert fault.status is not None and fault.code is not None
-                text = fault.message or _PERMANENT_MESSAGES.get(fault.code, f"Twilio error {fault.code}")
-                extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-                body = _error_body(fault.status, fault.code, text.format(to=form.get("To", "")))
-                self._reply(record, fault.status, body, extra)
-                return
-            elif fault.kind in ("drop", "reset"):
-                self._hang_up(reset=fault.kind == "reset")
-                return
+        if fault is not None and self._faulted(record, fault):
+            return
 
         if record.endpoint == "create":
             status, body, sid = fake._create(account, form)
@@ -753,8 +713,63 @@ class _Handler(BaseHTTPRequestHandler):
         elif record.endpoint == "fetch":
             status, body = fake._fetch(account, fetch.group("sid"), path)  # type: ignore[union-attr]
         else:
-            status, body = fake._list(account, path, query)
+            status, body = fake._list(account, path, record.query)
         self._reply(record, status, body)
+
+    def _read_and_record(self, fake: FakeTwilio) -> RecordedRequest:
+        """The request as the fake records it (its endpoint still "other": the caller names it)."""
+        parsed = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""  # read it all before any fault, as Twilio would
+        form = dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True)) if raw else {}
+        record = RecordedRequest(
+            method=self.command,
+            path=parsed.path,
+            endpoint="other",
+            query=query,
+            form=form,
+            headers=dict(self.headers.items()),
+            authenticated=fake._authenticated(self.headers.get("Authorization")),
+        )
+        fake._record(record)
+        return record
+
+    def _refused(self, fake: FakeTwilio, record: RecordedRequest, match: re.Match[str] | None) -> bool:
+        """Answer what Twilio refuses before looking at the message (credentials, method, path, account)."""
+        if not record.authenticated:
+            self._reply(
+                record, 401, _error_body(401, 20003, "Authenticate"), {"WWW-Authenticate": 'Basic realm="Twilio API"'}
+            )
+            return True
+        not_found = _error_body(404, 20404, f"The requested resource {record.path} was not found")
+        if record.endpoint == "other" or match is None:
+            if match is not None:
+                self._reply(record, 405, _error_body(405, 20004, "Method not allowed"))
+            else:
+                self._reply(record, 404, not_found)
+            return True
+        if match.group("account") != fake.account_sid:
+            self._reply(record, 404, not_found)
+            return True
+        return False
+
+    def _faulted(self, record: RecordedRequest, fault: Fault) -> bool:
+        """Play the planned fault; True when it ended the exchange (an error answer, a dropped connection)."""
+        record.fault = fault.label
+        if fault.kind == "delay":
+            time.sleep(fault.delay)
+        elif fault.kind == "http":
+            assert fault.status is not None and fault.code is not None
+            text = fault.message or _PERMANENT_MESSAGES.get(fault.code, f"Twilio error {fault.code}")
+            extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            body = _error_body(fault.status, fault.code, text.format(to=record.form.get("To", "")))
+            self._reply(record, fault.status, body, extra)
+            return True
+        elif fault.kind in ("drop", "reset"):
+            self._hang_up(reset=fault.kind == "reset")
+            return True
+        return False
 
     def _reply(
         self, record: RecordedRequest, status: int, body: dict[str, Any], headers: dict[str, str] | None = None

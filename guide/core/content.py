@@ -22,6 +22,7 @@ from flask import current_app, has_app_context
 
 from guide.core.i18n import SOURCE_LANGUAGE
 from guide.core.readability import EMPTY, Readability, measure
+from guide.rules.flows import build_flow
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 MORE_MARKER = "<!-- more -->"
@@ -269,8 +270,6 @@ class ContentStore:
     """All languages' content, loaded once at start-up; French fills any gap (the tests forbid gaps)."""
 
     def __init__(self, languages: list[str], root: Path = CONTENT_DIR) -> None:
-        from guide.features.guide.flows import build_flow
-
         self.root = root
         self.journey = load_journey(root)
         self.flows = {fid: build_flow(fid, data) for fid, data in load_flow_structures(root).items()}

@@ -1,6 +1,7 @@
 """Shared form pieces: choices for WTForms select, radio and checkbox fields, the checkbox-list field, the one
-reader of amounts in euros (`parse_amount`) with the WTForms field built on it (`AmountField`), and typed helpers
-for views (`filled`, `add_error`).
+reader of amounts in euros (`parse_amount`) with the WTForms field built on it (`AmountField`), the confirmation
+button (`ConfirmForm`), the base of the forms that carry a record's version (`VersionedForm`), and typed helpers for
+views (`filled`, `add_error`).
 
 WTForms 3.3 deprecates choices given as (value, label) tuples and drops them in 3.4; `SelectChoice` is the form
 that stays. Every choice list goes through `options`, so the forms keep working on the next WTForms release.
@@ -19,8 +20,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, Field
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, Field, HiddenField
 from wtforms.fields import SelectChoice, SelectMultipleField  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks 3.3's SelectChoice
+from wtforms.validators import DataRequired, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 
@@ -130,6 +133,17 @@ class AmountField(DecimalField):
         except BadFigure as bad:
             self.data = None
             raise ValueError(str(self.messages.get(bad.code, self.messages["invalid"]))) from bad
+
+
+IDEMPOTENCY = r"^[0-9a-f]{32}$"  # the key a household form carries so that sending it twice writes once
+
+
+class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
+    """A button only: CSRF-protected confirmation."""
+
+
+class VersionedForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
+    version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])  # a stale or forged page: refused
 
 
 T = TypeVar("T")

@@ -87,3 +87,15 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(appointment_kind=appointment_kind, appointment_status=appointment_status,
                                  proposal_status=proposal_status, role_label=role_label,
                                  mediation_status=mediation_status)
+
+# why a household refuses a proposal (written requests, the mediation letter)
+MOTIVE_LABELS = {
+    "flat_state": _l("L'état du logement"),
+    "rent_charges": _l("Le loyer et les charges sont trop chers"),
+    "distance_work": _l("Trop loin de mon travail"),
+    "distance_school": _l("Trop loin de l'école des enfants"),
+    "distance_care": _l("Trop loin de mes soins"),
+    "accessibility": _l("Pas accessible (escaliers, handicap, santé)"),
+    "size": _l("Pas la bonne taille"),
+    "other": _l("Autre raison"),
+}

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 MAX_SIDE = 2000
@@ -263,3 +264,20 @@ def _redraw(image: Image.Image, stream: _StrictStream, data: bytes) -> CleanPhot
         upright.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
         content_type = "image/jpeg"
     return CleanPhoto(data=out.getvalue(), content_type=content_type, width=upright.width, height=upright.height)
+
+
+BUSY_HEADERS = {"Retry-After": "60"}  # a burst of photos: the form comes back with its text, to send again later
+
+
+def photo_message(code: str, filename: str) -> str:
+    """What to tell the person about a refused photo (PhotoError.code); the same words on every form."""
+    if code == "busy":
+        return str(_("Beaucoup de photos arrivent en ce moment. Attendez une minute. "
+                     "Puis choisissez la photo une nouvelle fois et envoyez."))
+    messages: dict[str, str] = {
+        "too_large": _("La photo %(name)s est trop lourde : 5 Mo au plus.", name=filename),
+        "not_an_image": _("Le fichier %(name)s n'est pas une photo.", name=filename),
+        "unsupported_type": _("La photo %(name)s doit être en JPEG ou en PNG.", name=filename),
+        "too_many_pixels": _("La photo %(name)s est trop grande.", name=filename),
+    }
+    return messages.get(code, messages["not_an_image"])

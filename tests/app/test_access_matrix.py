@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from flask import url_for
 from sqlalchemy import select
 
 from guide.core.extensions import db
-from guide.models import AuditEntry, Role
+from guide.core.uploads import clean_photo
+from guide.features.after_move.service import plan_courtesy_visits
+from guide.features.requests import service as written
+from guide.models import (
+    Appointment,
+    AuditEntry,
+    CourtesyVisit,
+    Household,
+    HouseholdPhone,
+    MediationCase,
+    MoveExpense,
+    PlanChange,
+    PlanItem,
+    Proposal,
+    RequestAddition,
+    Role,
+    SmsInbound,
+    SmsMessage,
+    SurveyAnswer,
+    SurveyInvitation,
+    WrittenRequest,
+)
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
+from tests.app.test_written_requests import _jpeg_with_location
 from tests.conftest import csrf_token, get_page
-from tests.factories import make_appointment, make_household, make_plan_item, make_proposal, make_staff
+from tests.factories import (
+    make_appointment,
+    make_household,
+    make_move_expense,
+    make_plan_item,
+    make_proposal,
+    make_staff,
+)
 
 ID_ARGS = {"household_id", "proposal_id", "appointment_id", "phone_id", "reference", "case_id", "photo_id", "item_id"}
 ID_ARGS |= {"inbound_id"}  # an SMS in the staff inbox
@@ -30,13 +62,6 @@ def _records(app):
            "appointment_id": make_appointment(theirs).id,
            "item_id": make_plan_item(theirs, "action", {"what": "Leur action", "status": "todo"}).id, **OTHER_ARGS}
     with app.test_request_context():
-        from datetime import date
-
-        from guide.core.uploads import clean_photo
-        from guide.features.requests import service as written
-        from guide.models import Household, HouseholdPhone, MediationCase
-        from tests.app.test_written_requests import _jpeg_with_location
-
         ids["phone_id"] = db.session.scalars(select(HouseholdPhone.id).where(
             HouseholdPhone.household_id == theirs.id)).first()
         sent = written.ask_mediation(db.session.get(Household, theirs.id), "Texte", "", "",
@@ -51,12 +76,6 @@ def _records(app):
 
 
 def _their_expense_and_visit(theirs) -> tuple[int, int]:
-    from datetime import date
-
-    from guide.features.after_move.service import plan_courtesy_visits
-    from guide.models import Household
-    from tests.factories import make_move_expense
-
     household = db.session.get(Household, theirs.id)
     household.moved_on = date(2026, 11, 2)
     visits = plan_courtesy_visits(household)
@@ -65,8 +84,6 @@ def _their_expense_and_visit(theirs) -> tuple[int, int]:
 
 
 def _their_inbound_sms(household_id: int) -> int:
-    from guide.models import SmsInbound
-
     inbound = SmsInbound(message_sid="SM-matrix", from_number="+33600000000", household_id=household_id,
                          body="Texte", inbox_status="open")
     db.session.add(inbound)
@@ -76,24 +93,6 @@ def _their_inbound_sms(household_id: int) -> int:
 
 def _snapshot(app):
     with app.app_context():
-        from guide.models import (
-            Appointment,
-            CourtesyVisit,
-            Household,
-            HouseholdPhone,
-            MediationCase,
-            MoveExpense,
-            PlanChange,
-            PlanItem,
-            Proposal,
-            RequestAddition,
-            SmsInbound,
-            SmsMessage,
-            SurveyAnswer,
-            SurveyInvitation,
-            WrittenRequest,
-        )
-
         return [(m.__name__, sorted((r.id, getattr(r, "version", None), getattr(r, "status", None),
                                      getattr(r, "inbox_status", None), getattr(r, "visited_on", None),
                                      getattr(r, "answered", None))
@@ -153,8 +152,6 @@ def test_refused_reads_leave_no_read_entry(client, app, ctx) -> None:
 
 def _build(app, rule, ids) -> str:
     with app.test_request_context():
-        from flask import url_for
-
         return url_for(rule.endpoint, **{k: ids[k] for k in rule.arguments})
 
 

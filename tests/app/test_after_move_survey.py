@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 from sqlalchemy import inspect, select
 
 from guide.core.content import CONTENT_DIR
@@ -92,7 +93,6 @@ def test_missing_answers_are_pointed_out_and_the_given_ones_kept(client, app, ct
     partial = {k: v for k, v in ANSWERS.items() if k not in ("flat", "overall")}
     response = _answer(client, partial, lang="pt")
     assert response.status_code == 422
-    from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert [a["href"] for a in soup.select(".error-summary a")] == ["#flat-0", "#overall-0"]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from guide.core.extensions import db
+from guide.features.phones import service as household_phones
 from guide.models import AuditEntry, Household, HouseholdPhone, Role
 from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page
@@ -57,7 +59,6 @@ def test_one_bad_row_imports_nothing_and_names_each_problem(client, app, ctx) ->
     response = _upload(client, rows.encode())
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(page, "html.parser")
     lines = [(tr["data-line"], tr.select("td")[1].get_text()) for tr in soup.select("tr[data-line]")]
@@ -118,7 +119,6 @@ def test_a_number_already_on_a_file_or_twice_in_the_file_imports_nothing(client,
     before = _count(app)
     response = _upload(client, rows.encode())
     assert response.status_code == 422
-    from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     errors: dict[str, str] = {}
@@ -136,7 +136,6 @@ def test_a_number_already_on_a_file_or_twice_in_the_file_imports_nothing(client,
 def test_a_number_put_on_a_file_while_the_import_is_checked_imports_nothing(client, app, ctx, monkeypatch) -> None:
     """The rows were checked against the files before another officer's save landed: the database refuses, and
     the import says so and saves nothing (no error page)."""
-    from guide.features.phones import service as household_phones
 
     officer = make_staff()
     make_household(phone="+33612340066")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from guide.core.extensions import db
 from guide.features.signin import service as signin
-from guide.models import Appointment, AppointmentStatus, ProposalStatus, Role
+from guide.models import Appointment, AppointmentStatus, Household, ProposalStatus, Role
 from tests.conftest import csrf_token, get_page
 from tests.factories import make_appointment, make_budget, make_household, make_proposal, make_staff, signed_in
 
@@ -26,8 +26,6 @@ def frozen_today(monkeypatch):
 
 def sign_in_as(client, app, household) -> None:
     with app.test_request_context():
-        from guide.models import Household
-
         token = signin.create_link(db.session.get(Household, household.id))
         db.session.commit()
     page = get_page(client, f"/k/{token}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 
 from guide.core.extensions import db
 from guide.features.signin import service as signin
-from guide.models import AuditEntry, SignInCode, SignInLink, SignInTry, SmsMessage
+from guide.models import AuditEntry, Household, SignInCode, SignInLink, SignInTry, SmsMessage
 from tests.conftest import csrf_token, get_page
 from tests.factories import make_household
 
@@ -130,7 +131,6 @@ def test_five_wrong_tries_spend_the_code(client, app, ctx) -> None:
 def test_wrong_tries_sent_at_the_same_moment_all_count(client, app, ctx) -> None:
     """Ten guesses racing on ten connections (as on several processes) share one count: 5 tries from this address,
     then even the right code is refused here."""
-    import threading
 
     make_household(phone="+33612345674")
     _ask_code(client, "0612345674")
@@ -215,8 +215,6 @@ def test_code_page_without_a_pending_number_goes_back(client) -> None:
 
 def _make_link(app, household_id: int, target: str = "/my") -> str:
     with app.test_request_context():
-        from guide.models import Household
-
         token = signin.create_link(db.session.get(Household, household_id), target)
         db.session.commit()
     return token

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
 
+from guide import create_app
 from guide.core.extensions import db
+from tests.conftest import TEST_CONFIG
+from tests.factories import make_household
 
 
 def test_models_and_migrations_agree(app) -> None:
@@ -18,13 +27,6 @@ def test_models_and_migrations_agree(app) -> None:
 def test_the_one_number_migration_stops_on_shared_numbers_with_a_list_then_passes(app, ctx) -> None:
     """A database where a number is on two files: the upgrade to 0009 changes nothing and names the files for an
     administrator (the number masked); once the number is taken off the wrong file, it goes through."""
-    import flask_migrate
-    import pytest
-    from alembic import command
-    from sqlalchemy import inspect as sa_inspect
-    from sqlalchemy import text
-
-    from tests.factories import make_household
 
     with app.app_context():
         flask_migrate.downgrade(revision="0008")
@@ -65,11 +67,6 @@ def test_0011_keeps_a_shared_twilio_message_on_one_row_and_shows_the_others_as_n
     """Before 0011 the look-up of a lost answer could give two identical texts to one number the same Twilio
     message: the first row keeps it, the others go to staff review (the household file says they did not arrive),
     and the unique index can then be built. Runs from an empty database (a fresh schema on PostgreSQL)."""
-    import flask_migrate
-    import sqlalchemy as sa
-
-    from guide import create_app
-    from tests.conftest import TEST_CONFIG
 
     url, schema = f"sqlite:///{tmp_path / 'before_0011.sqlite3'}", None
     if database_url.startswith("postgresql"):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from guide import create_app
 from guide.core.content import load_flow_structures, load_journey, load_language
 from tests.conftest import ALL_LANGUAGES, get_page, visible_text
 
@@ -92,8 +93,6 @@ def test_not_found_texts_differ_by_language(client) -> None:
 
 
 def test_server_error_page_is_translated(database_url: str) -> None:
-    from guide import create_app
-
     app = create_app({"TESTING": False, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"})
 
     @app.get("/_boom")

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from guide.core import permissions as perms
 from guide.core.extensions import db
+from guide.features.requests import service as written
 from guide.models import Household, Role, StaffUser
-from tests.factories import make_household
+from tests.factories import make_household, signed_in
 from tests.security.helpers import _staff
 
 HOUSEHOLD_ACTIONS = sorted(perms.ACTIONS)
@@ -28,8 +29,6 @@ def world(app, ctx) -> dict[str, Any]:
     in_mediation = make_household(officer_id=staff["officer2"].id)
     nobodys = make_household()
     with app.test_request_context():
-        from guide.features.requests import service as written
-
         written.ask_mediation(db.session.get(Household, in_mediation.id), "Texte", "", "", [], "p" * 32, date.today())
         db.session.commit()
     return {"staff": {name: s.id for name, s in staff.items()},
@@ -125,8 +124,6 @@ PAGES_BY_HAND = {  # the links each role sees, written out: templates ask can(),
 
 
 def test_each_role_sees_the_links_it_saw_before(app, world) -> None:
-    from tests.factories import signed_in
-
     for name, expected in PAGES_BY_HAND.items():
         client = app.test_client()
         signed_in(client, staff_id=world["staff"][name], app=app)

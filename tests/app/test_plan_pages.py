@@ -6,14 +6,18 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from guide.core.extensions import db
-from guide.models import AuditEntry, PlanChange, PlanItem, Role
+from guide.features.plan import service
+from guide.features.plan.service import suggestion
+from guide.models import AuditEntry, Consent, PlanChange, PlanItem, Role
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.conftest import ALL_LANGUAGES, csrf_token, get_page
-from tests.factories import make_household, make_plan_item, make_staff
+from tests.factories import make_appointment, make_household, make_plan_item, make_staff
 
 
 @pytest.fixture()
@@ -47,7 +51,6 @@ def test_household_pages_in_every_language(client, app, pair, lang) -> None:
         get_page(client, url, lang)
     board = get_page(client, "/my/plan", lang)
     assert "Le loyer me fait peur" in board.text("#brakes")
-    from guide.features.plan.service import suggestion
 
     assert suggestion(lang, "money-1").what in board.text("#actions")  # an unadapted suggestion reads in my language
     assert len(get_page(client, "/my/plan/visits", lang).soup.select("[data-compare] thead th")) == 3
@@ -105,7 +108,6 @@ def test_a_stale_save_shows_both_texts_and_each_choice_works(client, app, pair) 
                       data=fields(theirs_page, "Visiter Lomme mardi")).status_code == 303
     response = client.post(f"/my/plan/items/{action.id}", data=fields(mine_page, "Visiter Lomme avec ma fille"))
     assert response.status_code == 409
-    from bs4 import BeautifulSoup
 
     conflict = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert "Visiter Lomme avec ma fille" in conflict.select_one("[data-conflict]").get_text()
@@ -127,8 +129,6 @@ def test_keep_mine_saves_my_text_over_theirs(client, app, pair) -> None:
     action = make_plan_item(household, "action", {"what": "A", "who": "household", "status": "todo"})
     page = get_page(client, f"/my/plan/items/{action.id}")
     with app.app_context():
-        from guide.features.plan import service
-
         item = db.session.get(PlanItem, action.id)
         service.save_item(item, 1, {**item.data, "what": "B"}, service.Actor("staff", None))
         db.session.commit()
@@ -136,7 +136,6 @@ def test_keep_mine_saves_my_text_over_theirs(client, app, pair) -> None:
     data.update({"item-what": "C", "item-who": "household", "item-status": "todo", "item-brake_id": ""})
     response = client.post(f"/my/plan/items/{action.id}", data=data)
     assert response.status_code == 409
-    from bs4 import BeautifulSoup
 
     keep = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one("#keep-mine")
     assert client.post(keep["action"], data={i["name"]: i["value"] for i in keep.select("input")}).status_code == 303
@@ -246,8 +245,6 @@ def test_the_project_reaches_the_officer_only_with_the_households_consent(client
     shared = get_page(office, project_url)
     assert "أخاف من الوحدة" in shared.text("#project") and shared.soup.select_one("#sharing form") is None
     with app.app_context():
-        from guide.models import Consent
-
         consent = db.session.scalars(select(Consent).where(Consent.kind == "plan_sharing")).one()
         assert consent.recorded_by_id is None and consent.withdrawn_on is None
         assert db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == officer.id,
@@ -261,10 +258,6 @@ def test_the_project_reaches_the_officer_only_with_the_households_consent(client
 
 
 def test_impressions_after_a_planned_neighbourhood_visit(client, app, pair) -> None:
-    from datetime import UTC, datetime
-
-    from tests.factories import make_appointment
-
     household, _mediator, _staff = pair
     visit = make_appointment(household, kind="neighbourhood_visit", place="Lomme, quartier du Marais",
                              starts_at=datetime(2026, 12, 3, 13, 0, tzinfo=UTC))
@@ -305,8 +298,6 @@ def test_updates_of_another_households_item_are_refused(client, app, pair) -> No
 
 
 def test_live_update_polls_do_not_keep_an_idle_session_alive(client, app, pair) -> None:
-    import time_machine
-
     with time_machine.travel(datetime.now(UTC), tick=False) as clock:
         get_page(client, "/my/plan")
         clock.shift(timedelta(minutes=14))  # idle for 14 minutes, the page still open and polling

@@ -15,9 +15,11 @@ from collections import Counter
 
 import pytest
 import requests
+from flask import session
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from guide.core import auth
 from guide.core.extensions import db
 from guide.models import PlanChange, PlanItem, Role
 from tests.factories import make_household, make_plan_item, make_staff
@@ -40,9 +42,6 @@ def server(app):
 
 def _session_cookie(app, values: dict) -> str:
     """A signed-in session's cookie: the session record and cookie values made by guide.core.auth's own sign-in."""
-    from flask import session
-
-    from guide.core import auth
 
     with app.test_request_context():
         if "household_id" in values:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import flask_migrate
 import pytest
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
+from guide import create_app
 from guide.core import audit
 from guide.core.extensions import db
 from guide.core.security import keyed_hash
@@ -37,7 +40,7 @@ from guide.models import (
 )
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
-from tests.conftest import csrf_token, get_page
+from tests.conftest import TEST_CONFIG, csrf_token, get_page
 from tests.factories import (
     make_appointment,
     make_budget,
@@ -377,11 +380,6 @@ def test_cli_export_erase_and_retention(app, two) -> None:
 
 def test_migration_pseudonymises_existing_log_entries(tmp_path) -> None:
     """Upgrading from 0007 turns the plain ids already in the log into the pseudonyms the app now writes."""
-    import flask_migrate
-    import sqlalchemy as sa
-
-    from guide import create_app
-    from tests.conftest import TEST_CONFIG
 
     old = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
     with old.app_context():

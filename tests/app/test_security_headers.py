@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.app.test_household_home import sign_in_as
+from tests.factories import make_household, make_staff
+from tests.security.helpers import signed_in_as_staff
+
 
 @pytest.mark.parametrize("url", ["/", "/journey/visit", "/flows/proposal", "/nope"])
 def test_security_headers(client, url: str) -> None:
@@ -34,8 +38,6 @@ def test_health_endpoint_checks_the_database(client) -> None:
 
 def test_pages_of_a_signed_in_household_are_not_kept_in_the_browser_cache(client, app, ctx) -> None:
     """A shared phone: after "not my phone", the back button must not bring the household's file back."""
-    from tests.app.test_household_home import sign_in_as
-    from tests.factories import make_household
 
     assert "no-store" not in client.get("/journey/visit").headers.get("Cache-Control", "")
     sign_in_as(client, app, make_household())
@@ -46,9 +48,6 @@ def test_pages_of_a_signed_in_household_are_not_kept_in_the_browser_cache(client
 
 
 def test_staff_pages_are_not_kept_in_the_browser_cache(client, app, ctx) -> None:
-    from tests.factories import make_staff
-    from tests.security.helpers import signed_in_as_staff
-
     signed_in_as_staff(client, make_staff().id)
     response = client.get("/staff/")
     assert response.status_code == 200

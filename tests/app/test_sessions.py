@@ -12,6 +12,7 @@ import time_machine
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
+from guide.core import sessions
 from guide.core.extensions import db
 from guide.core.timeutil import as_utc
 from guide.features.privacy import retention
@@ -260,8 +261,6 @@ def test_a_staff_form_sent_after_an_admin_ended_the_session_leads_to_login(app, 
     page = get_page(desk, f"/staff/households/{household.id}")
     token = csrf_token(page.soup)
     with app.test_request_context():
-        from guide.core import sessions
-
         sessions.end_all(staff_id=officer.id)
         db.session.commit()
     response = desk.post(f"/staff/households/{household.id}/notes",

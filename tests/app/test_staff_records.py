@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from guide.core.extensions import db
+from guide.features.phones import service as household_phones
+from guide.features.signin import service as signin
+from guide.features.sms_replies import service as inbound
 from guide.models import Appointment, BudgetFacts, Consent, Household, HouseholdPhone, Proposal
 from tests.app.test_staff import _post_form, log_in
 from tests.conftest import csrf_token, get_page
@@ -177,8 +182,6 @@ def _holders(app, number: str) -> list[int]:
 def test_the_reproduced_case_a_number_stays_on_one_household(app, ctx) -> None:
     """Officer A adds household 2's number to household 1 (refused, without naming household 2); officer B deletes
     and re-adds it on household 2: sign-in and inbound SMS land in household 2, not in household 1."""
-    from guide.features.signin import service as signin
-    from guide.features.sms_replies import service as inbound
 
     officer_a, officer_b = make_staff(), make_staff()
     first = make_household(officer_id=officer_a.id)
@@ -221,7 +224,6 @@ def test_someone_who_may_open_the_other_file_is_told_which_one(client, app, ctx)
 def test_two_officers_adding_one_number_at_once_the_database_decides(client, app, ctx, monkeypatch) -> None:
     """Both look the number up before either saves: the unique number refuses the second save with the same
     message, no error page, nothing of that request saved (as if the other officer's row was not yet visible)."""
-    from guide.features.phones import service as household_phones
 
     officer = make_staff()
     first = make_household(officer_id=officer.id, phone="+33752000014")
@@ -245,9 +247,6 @@ def test_two_officers_adding_one_number_at_once_the_database_decides(client, app
 
 
 def test_the_database_itself_refuses_a_number_on_two_households(app, ctx) -> None:
-    import pytest
-    from sqlalchemy.exc import IntegrityError
-
     first = make_household(phone="+33752000005")
     second = make_household()
     with app.app_context():

@@ -15,6 +15,8 @@ from sqlalchemy import event
 
 from guide.core.extensions import db
 from guide.models import Role
+from guide.models.sms import InboxStatus, SmsInbound
+from tests import factories
 from tests.factories import (
     make_appointment,
     make_budget,
@@ -66,7 +68,6 @@ def render_queries(app) -> Iterator[RenderQueries]:  # type: ignore[no-untyped-d
 
 def _household_with_everything(officer_id: int, **overrides):  # type: ignore[no-untyped-def]
     """A moved household with a proposal, an appointment, a budget, a plan, a cost to refund and an SMS waiting."""
-    from guide.models.sms import InboxStatus, SmsInbound
 
     household = make_household(stage="my-answer", officer_id=officer_id,
                                moved_on=date.today() - timedelta(days=70), **overrides)
@@ -75,7 +76,6 @@ def _household_with_everything(officer_id: int, **overrides):  # type: ignore[no
     make_budget(household)
     make_plan_item(household, "action", {"text": "Appeler la CAF"})
     make_move_expense(household, invoice_on=date.today() - timedelta(days=60))
-    from tests import factories
 
     with factories.APP.app_context():
         db.session.add(SmsInbound(message_sid=f"SM{household.id:032d}", household_id=household.id,

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from guide.core import uploads
@@ -20,6 +21,7 @@ from guide.models import (
     RequestPhoto,
     Role,
     SmsMessage,
+    StaffUser,
     WrittenRequest,
 )
 from tests.app.test_household_home import sign_in_as
@@ -231,7 +233,6 @@ def test_script_is_shown_as_text_everywhere(client, app, household) -> None:
         assert WORDS in BeautifulSoup(body, "html.parser").get_text(), url  # kept exactly (emoji, Arabic, Turkish)
     pdf = client.get(f"/my/requests/{reference}/letter.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
-    from pypdf import PdfReader
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages).replace("\x00", "")
     assert 'alert("x")' in text, "the script appears as plain text in the PDF"
@@ -304,7 +305,6 @@ def test_officer_sees_the_refusal_on_the_household_page(client, app, household) 
     _answer(client, proposal.id, "refuse", ["size"], "Trop petit")
     with app.app_context():
         officer_id = db.session.get(type(household), household.id).officer_id
-        from guide.models import StaffUser
 
         officer = db.session.get(StaffUser, officer_id)
         db.session.expunge(officer)

@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from guide.core.extensions import db
-from guide.models import ProposalStatus, SmsMessage
+from guide.models import Appointment, ProposalStatus, SmsMessage
 from guide.rules.deadlines import decision_deadline
 from tests.factories import PASSWORD, make_appointment, make_budget, make_household, make_proposal, make_staff
 
@@ -70,8 +70,6 @@ def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, la
 
 
 def _first_appointment(app, household_id: int) -> int:
-    from guide.models import Appointment
-
     with app.app_context():
         return db.session.scalars(select(Appointment.id).where(Appointment.household_id == household_id)).first()
 

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from guide.models import ProposalStatus, Role
+from guide.core.extensions import db
+from guide.features.signin import service as signin
+from guide.models import Household, ProposalStatus, Role
 from tests.factories import PASSWORD, make_household, make_proposal, make_staff
 
 AXE = Axe()
@@ -27,9 +29,6 @@ def test_refuse_then_ask_for_mediation(phone_ctx, app, ctx, live_server, lang: s
     second = make_proposal(household, rank=2, status=ProposalStatus.VISITED, visit_on=date.today() - timedelta(days=1))
     page = phone_ctx(lang)
     # sign in through a personal link, as from an SMS
-    from guide.core.extensions import db
-    from guide.features.signin import service as signin
-    from guide.models import Household
 
     with app.test_request_context():
         token = signin.create_link(db.session.get(Household, household.id))

@@ -8,7 +8,12 @@ from datetime import date, timedelta
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
+from guide.core.extensions import db
+from guide.features.after_move import service as after_move
+from guide.features.signin import service as signin
+from guide.features.survey import service as survey
 from guide.features.survey.service import QUESTIONS
+from guide.models import Household, Role, SurveyAnswer
 from tests.factories import PASSWORD, make_household, make_move_expense, make_staff
 
 AXE = Axe()
@@ -21,9 +26,6 @@ def _violations(page) -> list[str]:
 
 def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None:
     household = make_household(language="pt", stage="after-move", moved_on=date.today() - timedelta(days=200))
-    from guide.core.extensions import db
-    from guide.features.signin import service as signin
-    from guide.models import Household, SurveyAnswer
 
     with app.test_request_context():
         token = signin.create_link(db.session.get(Household, household.id), target="/my/survey")
@@ -59,11 +61,6 @@ def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None
 
 
 def test_staff_after_move_and_survey_results_pages_on_a_phone(phone_ctx, app, ctx) -> None:
-    from guide.core.extensions import db
-    from guide.features.after_move import service as after_move
-    from guide.features.survey import service as survey
-    from guide.models import Household, Role
-
     officer = make_staff(password=PASSWORD)
     admin = make_staff(role=Role.ADMIN, password=PASSWORD)
     household = make_household(officer_id=officer.id, moved_on=date.today() - timedelta(days=70))

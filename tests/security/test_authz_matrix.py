@@ -28,12 +28,16 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from flask import Flask, url_for
+from flask import Flask, Response, url_for
 from sqlalchemy import select
 
+from guide import CSP
 from guide.core import permissions as perms
 from guide.core.auth import HOUSEHOLD_KEY, STAFF_KEY
 from guide.core.extensions import db, limiter
+from guide.core.uploads import clean_photo
+from guide.features.after_move.service import plan_courtesy_visits
+from guide.features.requests import service as written
 from guide.models import (
     AuditEntry,
     Household,
@@ -44,6 +48,7 @@ from guide.models import (
     SmsInbound,
     WrittenRequest,
 )
+from tests.app.test_written_requests import _jpeg_with_location
 from tests.factories import (
     make_appointment,
     make_household,
@@ -286,11 +291,6 @@ def _world(app: Flask) -> dict[str, Any]:
                            "expense_id": make_move_expense(a).id,
                            "staff_id": _staff(Role.OFFICER).id}  # whose sessions an admin ends: nobody of the roles
     with app.test_request_context():
-        from guide.core.uploads import clean_photo
-        from guide.features.after_move.service import plan_courtesy_visits
-        from guide.features.requests import service as written
-        from tests.app.test_written_requests import _jpeg_with_location
-
         household = db.session.get(Household, a.id)
         sent = written.ask_mediation(household, "Texte de A", "", "", [clean_photo(_jpeg_with_location())],
                                      "a" * 32, date.today())
@@ -527,8 +527,6 @@ def mediation_world(app, ctx) -> dict[str, Any]:
     group = _staff(Role.MEDIATION_GROUP)
     m, r = make_household(display_name="Famille Médiation"), make_household(display_name=SECRET_NAME)
     with app.test_request_context():
-        from guide.features.requests import service as written
-
         refs = {}
         for name, household in (("m", m), ("r", r)):
             found = db.session.get(Household, household.id)
@@ -560,10 +558,6 @@ def test_mediation_group_opens_requests_of_households_in_mediation_only(app, med
 @pytest.mark.parametrize("html", [b"<script>alert(1)</script>", b"<p style='color:red'>x</p>", b"<style>p{}</style>",
                                   b'<a href="/" onclick="x()">x</a>', b"<SCRIPT type=module>x</SCRIPT>"])
 def test_the_inline_check_catches_inline_markup(html: bytes) -> None:
-    from flask import Response
-
-    from guide import CSP
-
     policy = "; ".join(f"{key} {value}" for key, value in CSP.items())
     fine = Response(b'<script src="/static/x.js"></script><p class="style">on=1</p>',
                     headers={"Content-Security-Policy": policy}, mimetype="text/html")

@@ -14,6 +14,7 @@ from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from guide.core.extensions import csrf
 from guide.core.i18n import LANGUAGES
 from tests.security.test_authz_matrix import (
     ACCESS,
@@ -82,7 +83,6 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_token(app, ctx)
 
 def test_the_signed_webhooks_are_the_only_routes_without_a_token(app) -> None:
     """What flask-wtf was told to leave alone: exactly the two Twilio webhooks, which check a signature instead."""
-    from guide.core.extensions import csrf
 
     exempt = {f"{view}" for view in csrf._exempt_views} | set(csrf._exempt_blueprints)
     exempt_rules = {r.rule for r in app.url_map.iter_rules()

@@ -17,6 +17,7 @@ from twilio.request_validator import RequestValidator
 from guide.core.i18n import LANGUAGES
 from guide.features.sms_replies import keywords
 from guide.features.sms_replies.keywords import Intent, Parsed, normalize, parse
+from tests.factories import make_appointment, make_household, make_proposal
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from tests.security.helpers import FUZZ, NASTY, arabic_text, control_text, fuzz_text
 
@@ -105,8 +106,6 @@ def inbound_params(draw: st.DrawFn) -> dict[str, str]:
 
 
 def test_random_signed_bodies_never_break_the_webhook(sms_app, ctx) -> None:
-    from tests.factories import make_appointment, make_household, make_proposal
-
     household = make_household("+33612345678", language="ar")
     make_appointment(household)
     make_proposal(household)

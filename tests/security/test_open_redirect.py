@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from urllib.parse import quote, urlencode, urljoin, urlsplit
+from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
@@ -102,7 +102,6 @@ def test_the_corpus_is_big_enough() -> None:
 @pytest.mark.parametrize("payload", CORPUS)
 def test_no_payload_is_a_same_site_path_once_decoded_as_a_server_would(payload: str) -> None:
     """What reaches safe_next is the payload with its %-escapes decoded once (a query argument) or not at all."""
-    from urllib.parse import unquote
 
     kept = [value for value in (payload, unquote(payload)) if same_site_path(value) is not None]
     for value in kept:

@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 
 from guide import create_app
 from guide.core.auth import HOUSEHOLD_KEY, STAFF_KEY
-from guide.core.extensions import db, limiter
+from guide.core.extensions import db, limiter, talisman
 from guide.features.signin import service as signin
-from guide.models import SignInCode, StaffUser
+from guide.models import Household, SignInCode, SignInTry, SmsMessage, StaffUser
+from tests import factories
 from tests.conftest import TEST_CONFIG, csrf_token
 from tests.factories import PASSWORD, make_household, make_staff, signed_in
 from tests.security.test_authz_matrix import check_csp
@@ -169,7 +170,6 @@ def test_known_and_unknown_numbers_take_the_same_time(app, ctx, monkeypatch) -> 
             durations[kind].append(time.perf_counter() - started)
             assert response.status_code == 303
     limiter.reset()
-    from guide.models import SmsMessage
 
     with app.app_context():
         assert len(db.session.scalars(select(SmsMessage)).all()) == 20
@@ -265,8 +265,6 @@ def _sign_ins(app: Flask, base_url: str) -> dict[str, object]:
     posted as a browser would post them (behind TLS, flask-wtf also wants the Referer of our own page)."""
     household = make_household()
     with app.test_request_context():
-        from guide.models import Household
-
         token = signin.create_link(db.session.get(Household, household.id))
         db.session.commit()
     client = app.test_client()
@@ -295,9 +293,6 @@ def test_session_cookies_are_httponly_and_samesite_lax(app, ctx) -> None:
 
 
 def test_behind_tls_every_cookie_is_secure(app, database_url) -> None:
-    from guide.core.extensions import talisman
-    from tests import factories
-
     settings = dict(vars(talisman))  # one Talisman for the process: the last app built sets its options
     secure = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "FORCE_HTTPS": True})
     factories.APP = secure
@@ -321,8 +316,6 @@ def test_a_sign_in_starts_a_new_session(app, ctx) -> None:
     """No fixation: what an attacker planted in a session before the sign-in does not survive it."""
     household = make_household()
     with app.test_request_context():
-        from guide.models import Household
-
         token = signin.create_link(db.session.get(Household, household.id))
         db.session.commit()
     client = app.test_client()
@@ -342,8 +335,6 @@ def test_a_personal_link_works_on_a_phone_whose_old_session_went_idle(app, ctx, 
     """The old session ends while the link's page is drawn: the form on that page must still post (not a 400)."""
     household = make_household()
     with app.test_request_context():
-        from guide.models import Household
-
         token = signin.create_link(db.session.get(Household, household.id))
         db.session.commit()
     client = app.test_client()
@@ -381,8 +372,6 @@ class Browser:
 
 
 def _codes_sent_to(app: Flask, number: str) -> list[str]:
-    from guide.models import SmsMessage
-
     with app.app_context():
         bodies = db.session.scalars(select(SmsMessage.body).where(SmsMessage.to_number == number)
                                     .order_by(SmsMessage.id)).all()
@@ -480,8 +469,6 @@ def test_wrong_tries_in_all_are_limited_per_number_whatever_the_addresses(app, c
     assert refused.status_code == 422 and not _signed_in(owner.client)
     assert "Trop d'essais avec ce numéro. Vous pourrez réessayer" in _soup(refused).get_text()
     with app.app_context():
-        from guide.models import SignInTry
-
         assert db.session.scalar(select(func.count()).select_from(SignInTry)) == in_all
 
 

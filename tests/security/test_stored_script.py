@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from pypdf import PdfReader
 
 from guide.core.extensions import db
-from guide.models import SmsInbound
+from guide.models import Household, SmsInbound
 from tests.factories import make_proposal
 from tests.security.helpers import PHONE, World, csrf, make_world, read_form, soup_of, submit_mediation
 
@@ -135,7 +136,6 @@ def _write_everywhere(world: World, payload: str) -> dict[str, object]:
 
 
 def _household(world: World):  # type: ignore[no-untyped-def]
-    from guide.models import Household
 
     with world.app.app_context():
         found = db.session.get(Household, world.household_id)
@@ -190,7 +190,6 @@ def test_payload_is_shown_as_text_everywhere(app, ctx, names) -> None:
 
 def test_letters_as_pdf_keep_the_payloads_as_text(app, ctx) -> None:
     """One PDF (WeasyPrint is slow): every payload at once, read back as text with pypdf."""
-    from pypdf import PdfReader
 
     world = make_world(app)
     everything = "\n".join(PAYLOADS.values())

@@ -12,6 +12,7 @@ import time_machine
 from flask import Flask
 
 from guide import create_app
+from guide.messaging import outbox
 from tests.conftest import TEST_CONFIG
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
 
@@ -50,7 +51,6 @@ def sms_app(app: Flask, database_url: str, fake: FakeTwilio) -> Iterator[Flask]:
 def drain(now: datetime | None = None) -> int:
     """Dispatch rounds until one claims nothing, as `flask sms dispatch --once`; how many SMS went out. (A round
     sends at most one SMS per number: two due to one number go in two rounds.)"""
-    from guide.messaging import outbox
 
     sent = 0
     while (result := outbox.dispatch_once(now=now)).claimed:

@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from guide.core.events import record_changed
 from guide.core.extensions import db
+from guide.core.versioned import save_if_current
+from guide.features.reminders import service as schedule
 from guide.messaging import outbox
 from guide.models import Appointment, Household, SmsMessage
 from tests.factories import make_appointment, make_household
@@ -94,8 +96,6 @@ def test_a_reminder_whose_household_is_gone_is_cancelled(sms_app, fake) -> None:
 
 
 def test_a_versioned_save_announces_the_change(app, ctx) -> None:
-    from guide.core.versioned import save_if_current
-
     household = make_household()
     appointment = make_appointment(household)
     heard: list[tuple[type, int]] = []
@@ -113,8 +113,6 @@ def test_a_versioned_save_announces_the_change(app, ctx) -> None:
 
 def test_reminders_do_not_move_when_the_versioned_save_rolls_back(app, ctx) -> None:
     """The reminders follow the event in the change's transaction: rolled back with it."""
-    from guide.core.versioned import save_if_current
-    from guide.features.reminders import service as schedule
 
     household = make_household()
     make_appointment(household)

@@ -21,7 +21,7 @@ from twilio.request_validator import RequestValidator
 
 from guide.core.extensions import db
 from guide.core.i18n import LANGUAGES
-from guide.features.guide.flows import Flow, FlowState, walk
+from guide.core.timeutil import today
 from guide.features.signin import service as signin
 from guide.features.sms_replies import conversation
 from guide.messaging import outbox, texts
@@ -29,6 +29,7 @@ from guide.messaging.encoding import prepare
 from guide.models import (
     Appointment,
     AppointmentStatus,
+    Consent,
     Household,
     HouseholdPhone,
     SmsInbound,
@@ -36,6 +37,7 @@ from guide.models import (
     SmsSession,
     WrittenRequest,
 )
+from guide.rules.flows import Flow, FlowState, walk
 from tests.factories import make_appointment, make_household, make_plan_item, make_proposal
 from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
 from tests.sms.conftest import MONDAY_10, drain
@@ -368,8 +370,6 @@ def test_start_gives_consent_back_with_its_date(sms_app, household, word: str) -
 
 
 def _sms_consents(app: Flask, household_id: int) -> list[tuple]:
-    from guide.models import Consent
-
     with app.app_context():
         return [tuple(row) for row in db.session.execute(
             select(Consent.given_on, Consent.withdrawn_on, Consent.recorded_by_id)
@@ -378,8 +378,6 @@ def _sms_consents(app: Flask, household_id: int) -> list[tuple]:
 
 def test_the_households_consent_record_follows_stop_and_start(sms_app, household) -> None:
     """The phone's flag (what sending obeys) and the household's dated consent rows never disagree."""
-    from guide.core.timeutil import today
-    from guide.models import Consent
 
     with sms_app.app_context():
         db.session.add(Consent(household_id=household.id, kind="sms", given_on=date(2026, 9, 1)))
@@ -392,8 +390,6 @@ def test_the_households_consent_record_follows_stop_and_start(sms_app, household
 
 
 def test_a_stop_from_one_phone_keeps_the_consent_of_the_others(sms_app, household) -> None:
-    from guide.models import Consent
-
     with sms_app.app_context():
         db.session.add(HouseholdPhone(household_id=household.id, number="+33622222222", sms_consent=True))
         db.session.add(Consent(household_id=household.id, kind="sms", given_on=date(2026, 9, 1)))

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from guide.core.extensions import db
 from guide.messaging import outbox
 from guide.messaging.gateway import TwilioGateway
-from guide.models import HouseholdPhone, SmsMessage
+from guide.models import Consent, HouseholdPhone, SmsMessage
+from tests.app.test_staff import log_in
 from tests.conftest import get_page
-from tests.factories import make_household
+from tests.factories import make_household, make_staff
 from tests.fake_twilio import Fault
 from tests.sms.conftest import MONDAY_10
 
@@ -82,8 +86,6 @@ def test_a_permanent_error_is_not_retried(sms_app, fake, code: int) -> None:
 def test_unsubscribed_at_twilio_is_mirrored_locally(sms_app, app, ctx, fake) -> None:
     household = make_household(phone="+33611111111")
     with sms_app.app_context():
-        from guide.models import Consent
-
         db.session.add(Consent(household_id=household.id, kind="sms", given_on=date(2026, 9, 1)))
         db.session.commit()
     fake.inject(Fault.permanent(21610))
@@ -92,7 +94,6 @@ def test_unsubscribed_at_twilio_is_mirrored_locally(sms_app, app, ctx, fake) -> 
     with sms_app.app_context():
         assert not db.session.scalars(select(HouseholdPhone).where(HouseholdPhone.number == "+33611111111")
                                       ).one().sms_consent
-        from guide.models import Consent
 
         assert db.session.scalars(select(Consent.withdrawn_on).where(Consent.household_id == household.id)).all() \
             == [date(2026, 11, 23)], "the household's consent record says the same (MONDAY_10's date)"
@@ -136,8 +137,6 @@ def test_a_dropped_connection_before_acceptance_is_sent_later_once(sms_app, fake
     datetime(2026, 12, 25, 11, 0),  # Christmas, a Friday
 ])
 def test_nothing_is_sent_in_quiet_hours(sms_app, fake, when: datetime) -> None:
-    from zoneinfo import ZoneInfo
-
     message_id = _queue(sms_app)
     when = when.replace(tzinfo=ZoneInfo("Europe/Paris"))
     assert _message(sms_app, message_id).send_after.replace(tzinfo=UTC) <= when, "due then: only the hour holds it"
@@ -277,7 +276,6 @@ def deliver_5000(sms_app, fake, seed: int = 7, count: int = 5000) -> Delivery:
     """The reliability scenario (also run by bench/sms_exactly_once.py): `count` messages, one in ten to a number that
     said STOP, 30 % of the sends failing (5xx, 429, connections dropped or reset), nothing sent on a Sunday, then
     two dispatchers at once. Retries go at once (`outbox.backoff` patched by the caller): time is not the test."""
-    from zoneinfo import ZoneInfo
 
     fake.fail_randomly(0.30, seed=seed)
     _bulk_queue(sms_app, count)
@@ -431,8 +429,6 @@ def test_a_message_given_up_shows_on_the_household_file_as_not_arrived(sms_app, 
     """A reminder written 40 days before it was due, tried for more than 6 hours: given up, and the household's
     officer sees it on top of the file with the advice to call (the notice counted 30 days from when it was written,
     so it missed such a reminder)."""
-    from tests.app.test_staff import log_in
-    from tests.factories import make_staff
 
     officer = make_staff()
     household = make_household(phone="+33655555555", officer_id=officer.id)
@@ -472,8 +468,6 @@ def test_two_identical_texts_to_one_number_are_two_messages(sms_app, fake) -> No
 
 
 def test_one_twilio_message_settles_at_most_one_row(sms_app) -> None:
-    from sqlalchemy.exc import IntegrityError
-
     first, second = _queue(sms_app), _queue(sms_app)
     with sms_app.app_context():
         db.session.execute(update(SmsMessage).where(SmsMessage.id == first).values(status="sent", provider_id="SM1"))
@@ -536,12 +530,32 @@ class Killed(BaseException):
     """A dispatcher process killed mid-round (SIGKILL, OOM, a deploy): nothing after it runs, nothing is committed."""
 
 
+def _dispatch_until_none_pending(app, gateway: TwilioGateway, deadline: float,  # type: ignore[no-untyped-def]
+                                 errors: list[BaseException]) -> None:
+    """One dispatcher, started again after each kill: rounds of dispatch_once until no row waits to be sent."""
+    try:
+        while time.perf_counter() < deadline:
+            claimed: list[int] = []
+            with app.app_context():  # a fresh session each round, as a restarted process
+                try:
+                    claimed = outbox.dispatch_once(gateway).claimed  # the clock: Friday 13:00, sending hours
+                except Killed:
+                    pass  # the session is thrown away with the context: nothing it had not committed stays
+                pending = db.session.scalar(select(func.count()).select_from(SmsMessage).where(
+                    SmsMessage.status.in_(["queued", "sending", "unknown"])))
+            if not pending:
+                return
+            if not claimed:
+                time.sleep(0.05)  # as `flask sms dispatch` waits between empty rounds
+    except BaseException as error:  # noqa: BLE001 - reported below
+        errors.append(error)
+
+
 def test_fifty_identical_texts_to_one_number_arrive_once_each_despite_faults_and_kills(sms_app, fake,
                                                                                        monkeypatch) -> None:
     """50 identical texts to one number; 30 % of Twilio requests fail (answers lost after acceptance, connections
     dropped or reset, 5xx, 429; look-ups too); two dispatchers, each killed now and then just before or just after a
     send or a look-up, then started again. Twilio gets the text 50 times, one message per row, none twice."""
-    import random
 
     number, body, count = "+33612345678", "Votre rendez-vous est confirmé lundi à 10 h.", 50
     for _ in range(count):
@@ -578,22 +592,7 @@ def test_fifty_identical_texts_to_one_number_arrive_once_each_despite_faults_and
     def work() -> None:
         gateway = KilledNowAndThen(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
                                    sender=config["TWILIO_FROM"], api_url=config["TWILIO_API_URL"])
-        try:
-            while time.perf_counter() < deadline:
-                claimed: list[int] = []
-                with sms_app.app_context():  # a fresh session each round, as a restarted process
-                    try:
-                        claimed = outbox.dispatch_once(gateway).claimed  # the clock: Friday 13:00, sending hours
-                    except Killed:
-                        pass  # the session is thrown away with the context: nothing it had not committed stays
-                    pending = db.session.scalar(select(func.count()).select_from(SmsMessage).where(
-                        SmsMessage.status.in_(["queued", "sending", "unknown"])))
-                if not pending:
-                    return
-                if not claimed:
-                    time.sleep(0.05)  # as `flask sms dispatch` waits between empty rounds
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+        _dispatch_until_none_pending(sms_app, gateway, deadline, errors)
 
     threads = [threading.Thread(target=work) for _ in range(2)]
     for thread in threads:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from guide.core.extensions import db
 from guide.core.security import keyed_hash
+from guide.core.versioned import save_if_current
 from guide.features.reminders import bulk
 from guide.features.reminders import service as schedule
 from guide.messaging import outbox
@@ -329,7 +330,6 @@ def test_reminders_wait_for_the_sending_hours_but_a_sign_in_code_does_not(sms_ap
 
 def test_a_versioned_save_moves_the_reminders_too(app, ctx) -> None:
     """Staff edits go through a conditional UPDATE (no ORM object): the reminders follow all the same."""
-    from guide.core.versioned import save_if_current
 
     household = make_household()
     appointment = make_appointment(household, starts_at=paris(2026, 11, 26, 14, 30))

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from guide.core.content import load_flow_structures
-from guide.features.guide.flows import FlowError, build_flow, parse_date, walk
+from guide.rules.flows import FlowError, build_flow, parse_date, walk
 
 TODAY = date(2026, 11, 22)  # a Sunday
 

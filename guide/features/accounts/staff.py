@@ -10,8 +10,8 @@ from sqlalchemy import select
 from guide.core import audit, sessions
 from guide.core.auth import staff_may
 from guide.core.extensions import db
+from guide.core.forms import ConfirmForm
 from guide.core.permissions import MANAGE_ACCOUNTS
-from guide.features.requests.forms import ConfirmForm
 from guide.models import StaffUser
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")

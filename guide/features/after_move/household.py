@@ -17,13 +17,11 @@ from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from guide.core.auth import household_required
 from guide.core.extensions import db, limiter
-from guide.core.forms import AmountField, filled, options
+from guide.core.forms import IDEMPOTENCY, AmountField, filled, options
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
-from guide.core.uploads import PhotoError, clean_photo
+from guide.core.uploads import BUSY_HEADERS, PhotoError, clean_photo, photo_message
 from guide.features.after_move import service
-from guide.features.requests.forms import IDEMPOTENCY
-from guide.features.requests.household import BUSY_HEADERS, _photo_message
 from guide.models import Household, MoveExpense
 from guide.models.after_move import REFUNDABLE_KINDS
 from guide.rules import deadlines
@@ -89,7 +87,7 @@ def after_move() -> ResponseReturnValue:
             try:
                 photo = clean_photo(upload.read())
             except PhotoError as error:
-                form.photo.errors = [_photo_message(error.code, upload.filename or "")]
+                form.photo.errors = [photo_message(error.code, upload.filename or "")]
                 busy = error.code == "busy"
         if valid and photo is not None:
             try:
@@ -122,9 +120,3 @@ def expense_photo(expense_id: int) -> ResponseReturnValue:
         abort(404)
     # no-store: a shared phone keeps no copy once the household signs out
     return Response(expense.photo, mimetype=expense.photo_type, headers={"Cache-Control": "no-store"})
-
-
-def after_move_status(household: Household) -> dict[str, object]:
-    """For the "where I stand" view (household/views.py home): the after-move card, as of today."""
-    return service.home_status(household, today())
-

@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from guide.core import audit, content
 from guide.core.extensions import db
-from guide.core.timeutil import from_local
+from guide.core.timeutil import as_utc, from_local
 from guide.core.uploads import CleanPhoto
-from guide.features.standing.affordability import ZERO, budget_of
+from guide.core.versioned import save_if_current
+from guide.features.standing.service import ZERO, budget_of
 from guide.features.survey import service as survey
 from guide.models import (
     Appointment,
@@ -90,7 +91,6 @@ def late_refunds(household_ids: list[int] | None, today: date) -> list[MoveExpen
 def mark_refunded(staff: StaffUser, expense: MoveExpense, seen_version: int, refunded_on: date,
                   cheque_number: str) -> bool:
     """Record the cheque sent, only over the version the person saw; False when it changed meanwhile."""
-    from guide.core.versioned import save_if_current
 
     saved = save_if_current(MoveExpense, expense.id, seen_version,
                             {"refunded_on": refunded_on, "cheque_number": cheque_number,
@@ -161,8 +161,6 @@ def plan_courtesy_visits(household: Household, actor: StaffUser | None = None) -
 
 
 def _as_naive_utc(moment: datetime) -> datetime:
-    from guide.core.timeutil import as_utc
-
     return as_utc(moment).replace(tzinfo=None)
 
 

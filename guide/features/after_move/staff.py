@@ -153,8 +153,3 @@ def late_refunds() -> ResponseReturnValue:
                            words=service.checklist("fr"), today=today())
     db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
     return page
-
-
-def after_move_summary(household: Household) -> dict[str, int]:
-    """For the household file view (staff/views.py): late refunds and flagged courtesy visits, as of today."""
-    return service.file_summary(household, today())

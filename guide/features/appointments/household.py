@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 
 from guide.core.auth import household_required
 from guide.core.extensions import db
+from guide.core.forms import ConfirmForm
 from guide.core.labels import appointment_kind
 from guide.features.appointments import service as appointments
 from guide.features.appointments.calendar import calendar_file
-from guide.features.requests.forms import ChangeRequestForm, ConfirmForm
+from guide.features.appointments.forms import ChangeRequestForm
 from guide.models import Appointment
 
 bp = Blueprint("household", __name__)

@@ -34,6 +34,7 @@ KNOWN = ("reference", "nom", "langue", "personnes", "telephone", "accord_sms", "
 MAX_ROWS = 5000
 YES = {"oui", "o", "yes", "y", "1", "vrai", "true", "x"}
 NO = {"non", "n", "no", "0", "faux", "false", ""}
+Report = Callable[[str, str], None]  # records an error of the row being checked: (column, message)
 
 
 @dataclass
@@ -70,27 +71,14 @@ def _parse_date(text: str) -> date | None:
 def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> ImportResult:
     """Check every row; when all are right, add them to the session (the caller commits), else add nothing."""
     result = ImportResult()
-    try:
-        text = _decode(raw)
-    except ValueError:
-        result.errors.append(RowError(1, "", _("Le fichier n'est pas lisible. Enregistrez-le en CSV UTF-8.")))
+    reader = _reader(raw, result.errors)
+    if reader is None:
         return result
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in headers]
-    if missing:
-        result.errors.append(RowError(1, ", ".join(missing), _("Colonnes obligatoires absentes.")))
-        return result
-    stages = {s["slug"] for s in load_journey()}
-    languages = configured_languages()
-    staff_by_email = {s.email.lower(): s for s in db.session.scalars(select(StaffUser))}
-    existing = set(db.session.scalars(select(Household.reference)))
-    numbers_on_files = household_phones.numbers_on_files()  # one number, one household
-    number_lines: dict[str, int] = {}  # a number of this file -> the first line that has it
-    seen: set[str] = set()
-    operations: dict[tuple[str, str], Operation] = {}
+    check = _Check(staff=staff, region=region, stages={s["slug"] for s in load_journey()},
+                   languages=configured_languages(),
+                   staff_by_email={s.email.lower(): s for s in db.session.scalars(select(StaffUser))},
+                   existing=set(db.session.scalars(select(Household.reference))),
+                   numbers_on_files=household_phones.numbers_on_files())  # one number, one household
     pending: list[Household] = []
     for index, raw_row in enumerate(reader, start=2):
         if index - 1 > MAX_ROWS:
@@ -99,88 +87,159 @@ def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> Impor
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items() if k}
         if not any(row.values()):
             continue
-        errors_before = len(result.errors)
-
-        def error(column: str, message: str, line: int = index) -> None:
-            result.errors.append(RowError(line, column, message))
-
-        reference = row.get("reference", "")
-        if not reference:
-            error("reference", _("La référence est obligatoire."))
-        elif len(reference) > 40:
-            error("reference", _("40 signes au plus."))
-        elif reference in existing:
-            error("reference", _("Ce ménage existe déjà."))
-        elif reference in seen:
-            error("reference", _("Cette référence est en double dans le fichier."))
-        seen.add(reference)
-        name = row.get("nom", "")
-        if not name or len(name) > 120:
-            error("nom", _("Le nom est obligatoire (120 signes au plus)."))
-        language = (row.get("langue") or "fr").lower()
-        if language not in languages:
-            error("langue", _("Langue inconnue. Langues possibles : %(codes)s.", codes=", ".join(languages)))
-        try:
-            occupants = int(row.get("personnes") or "1")
-            if not 1 <= occupants <= 20:
-                raise ValueError
-        except ValueError:
-            error("personnes", _("Un nombre de personnes entre 1 et 20."))
-            occupants = 1
-        phones = []
-        pieces = [p for p in row.get("telephone", "").split("|") if p.strip()]
-        for piece in pieces:
-            e164 = normalize(piece, region)
-            if e164 is None:
-                error("telephone", _("Numéro invalide : %(number)s", number=piece))
-            elif e164 in numbers_on_files:
-                error("telephone", _("%(number)s est déjà dans le dossier d'un autre ménage. "
-                                     "Demandez à un administrateur.", number=piece.strip()))
-            elif number_lines.setdefault(e164, index) != index:
-                error("telephone", _("%(number)s est aussi à la ligne %(line)s. Un numéro va dans un seul dossier.",
-                                     number=piece.strip(), line=number_lines[e164]))
-            else:
-                phones.append(e164)
-        if not pieces:
-            error("telephone", _("Au moins un numéro de téléphone."))
-        consent_text = row.get("accord_sms", "").lower()
-        if consent_text not in YES | NO:
-            error("accord_sms", _("Écrivez oui ou non."))
-        stage = row.get("etape") or "informed"
-        if stage not in stages:
-            error("etape", _("Étape inconnue."))
-        documents_on = None
-        if row.get("papiers_le"):
-            documents_on = _parse_date(row["papiers_le"])
-            if documents_on is None:
-                error("papiers_le", _("Date invalide : écrivez JJ/MM/AAAA."))
-        officer = _staff(row.get("charge_email", ""), Role.OFFICER, staff_by_email, staff, error, "charge_email")
-        mediator = _staff(row.get("mediateur_email", ""), Role.MEDIATOR, staff_by_email, None, error,
-                          "mediateur_email")
-        # officers import only their own households (guide/core/permissions.py, asked about the household to be)
-        if officer is not None and not can(staff, IMPORT_HOUSEHOLDS, Household(officer_id=officer.id)):
-            error("charge_email", _("Vous pouvez importer seulement vos propres ménages."))
-        if len(result.errors) > errors_before:
-            continue
-        operation = None
-        if row.get("operation"):
-            key = (row["operation"], row.get("commune", ""))
-            operation = operations.get(key) or db.session.scalars(select(Operation).where(
-                Operation.name == key[0], Operation.commune == key[1])).first()
-            if operation is None:
-                operation = Operation(name=key[0][:120], commune=key[1][:80], landlord="")
-            operations[key] = operation
-        household = Household(reference=reference, display_name=name, language=language, occupants=occupants,
-                              stage=stage, documents_updated_on=documents_on, operation=operation,
-                              officer_id=officer.id if officer else None,
-                              mediator_id=mediator.id if mediator else None)
-        consent = consent_text in YES
-        household.phones = [HouseholdPhone(number=n, sms_consent=consent,
-                                           consent_at=datetime.now(UTC) if consent else None)
-                            for n in dict.fromkeys(phones)]
-        pending.append(household)
+        household = _household(row, index, check, result.errors)
+        if household is not None:
+            pending.append(household)
     if result.errors:
         return result
+    return _add(pending, staff, result)
+
+
+def _reader(raw: bytes, errors: list[RowError]) -> csv.DictReader[str] | None:
+    """The rows of a readable file with the required columns; else None, and the error of line 1."""
+    try:
+        text = _decode(raw)
+    except ValueError:
+        errors.append(RowError(1, "", _("Le fichier n'est pas lisible. Enregistrez-le en CSV UTF-8.")))
+        return None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in headers]
+    if missing:
+        errors.append(RowError(1, ", ".join(missing), _("Colonnes obligatoires absentes.")))
+        return None
+    return reader
+
+
+@dataclass
+class _Check:
+    """What checking the rows of one file shares: the accepted values, and what earlier rows already used."""
+    staff: StaffUser
+    region: str
+    stages: set[str]
+    languages: list[str]
+    staff_by_email: dict[str, StaffUser]
+    existing: set[str]  # references already in the database
+    numbers_on_files: set[str]
+    number_lines: dict[str, int] = field(default_factory=dict)  # a number of this file -> the first line that has it
+    seen: set[str] = field(default_factory=set)  # references of this file
+    operations: dict[tuple[str, str], Operation] = field(default_factory=dict)
+
+
+def _household(row: dict[str, str], index: int, check: _Check, errors: list[RowError]) -> Household | None:
+    """The household of one row, or None when the row has errors (each added to `errors`, in column order)."""
+    errors_before = len(errors)
+
+    def error(column: str, message: str, line: int = index) -> None:
+        errors.append(RowError(line, column, message))
+
+    reference = _reference(row, check, error)
+    name = row.get("nom", "")
+    if not name or len(name) > 120:
+        error("nom", _("Le nom est obligatoire (120 signes au plus)."))
+    language = (row.get("langue") or "fr").lower()
+    if language not in check.languages:
+        error("langue", _("Langue inconnue. Langues possibles : %(codes)s.", codes=", ".join(check.languages)))
+    occupants = _occupants(row, error)
+    phones = _phones(row, index, check, error)
+    consent_text = row.get("accord_sms", "").lower()
+    if consent_text not in YES | NO:
+        error("accord_sms", _("Écrivez oui ou non."))
+    stage = row.get("etape") or "informed"
+    if stage not in check.stages:
+        error("etape", _("Étape inconnue."))
+    documents_on = _documents_on(row, error)
+    officer = _staff(row.get("charge_email", ""), Role.OFFICER, check.staff_by_email, check.staff, error,
+                     "charge_email")
+    mediator = _staff(row.get("mediateur_email", ""), Role.MEDIATOR, check.staff_by_email, None, error,
+                      "mediateur_email")
+    # officers import only their own households (guide/core/permissions.py, asked about the household to be)
+    if officer is not None and not can(check.staff, IMPORT_HOUSEHOLDS, Household(officer_id=officer.id)):
+        error("charge_email", _("Vous pouvez importer seulement vos propres ménages."))
+    if len(errors) > errors_before:
+        return None
+    household = Household(reference=reference, display_name=name, language=language, occupants=occupants,
+                          stage=stage, documents_updated_on=documents_on, operation=_operation(row, check),
+                          officer_id=officer.id if officer else None,
+                          mediator_id=mediator.id if mediator else None)
+    consent = consent_text in YES
+    household.phones = [HouseholdPhone(number=n, sms_consent=consent,
+                                       consent_at=datetime.now(UTC) if consent else None)
+                        for n in dict.fromkeys(phones)]
+    return household
+
+
+def _reference(row: dict[str, str], check: _Check, error: Report) -> str:
+    reference = row.get("reference", "")
+    if not reference:
+        error("reference", _("La référence est obligatoire."))
+    elif len(reference) > 40:
+        error("reference", _("40 signes au plus."))
+    elif reference in check.existing:
+        error("reference", _("Ce ménage existe déjà."))
+    elif reference in check.seen:
+        error("reference", _("Cette référence est en double dans le fichier."))
+    check.seen.add(reference)
+    return reference
+
+
+def _occupants(row: dict[str, str], error: Report) -> int:
+    try:
+        occupants = int(row.get("personnes") or "1")
+        if not 1 <= occupants <= 20:
+            raise ValueError
+    except ValueError:
+        error("personnes", _("Un nombre de personnes entre 1 et 20."))
+        occupants = 1
+    return occupants
+
+
+def _phones(row: dict[str, str], index: int, check: _Check, error: Report) -> list[str]:
+    phones = []
+    pieces = [p for p in row.get("telephone", "").split("|") if p.strip()]
+    for piece in pieces:
+        e164 = normalize(piece, check.region)
+        if e164 is None:
+            error("telephone", _("Numéro invalide : %(number)s", number=piece))
+        elif e164 in check.numbers_on_files:
+            error("telephone", _("%(number)s est déjà dans le dossier d'un autre ménage. "
+                                 "Demandez à un administrateur.", number=piece.strip()))
+        elif check.number_lines.setdefault(e164, index) != index:
+            error("telephone", _("%(number)s est aussi à la ligne %(line)s. Un numéro va dans un seul dossier.",
+                                 number=piece.strip(), line=check.number_lines[e164]))
+        else:
+            phones.append(e164)
+    if not pieces:
+        error("telephone", _("Au moins un numéro de téléphone."))
+    return phones
+
+
+def _documents_on(row: dict[str, str], error: Report) -> date | None:
+    documents_on = None
+    if row.get("papiers_le"):
+        documents_on = _parse_date(row["papiers_le"])
+        if documents_on is None:
+            error("papiers_le", _("Date invalide : écrivez JJ/MM/AAAA."))
+    return documents_on
+
+
+def _operation(row: dict[str, str], check: _Check) -> Operation | None:
+    """The row's operation: one already named by an earlier row or in the database, else a new one."""
+    if not row.get("operation"):
+        return None
+    key = (row["operation"], row.get("commune", ""))
+    operation = check.operations.get(key) or db.session.scalars(select(Operation).where(
+        Operation.name == key[0], Operation.commune == key[1])).first()
+    if operation is None:
+        operation = Operation(name=key[0][:120], commune=key[1][:80], landlord="")
+    check.operations[key] = operation
+    return operation
+
+
+def _add(pending: list[Household], staff: StaffUser, result: ImportResult) -> ImportResult:
+    """Every checked household into the session, each import audited; none when a number was taken meanwhile."""
     db.session.add_all(pending)
     try:
         db.session.flush()
@@ -196,8 +255,8 @@ def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> Impor
     return result
 
 
-def _staff(email: str, role: Role, by_email: dict[str, StaffUser], default: StaffUser | None,
-           error: Callable[[str, str], None],           column: str) -> StaffUser | None:
+def _staff(email: str, role: Role, by_email: dict[str, StaffUser], default: StaffUser | None, error: Report,
+           column: str) -> StaffUser | None:
     if not email:
         return default if default is not None and default.role == role else None
     found = by_email.get(email.lower())

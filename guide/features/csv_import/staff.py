@@ -8,10 +8,8 @@ from flask.typing import ResponseReturnValue
 from guide.core.auth import staff_may
 from guide.core.extensions import db
 from guide.core.permissions import IMPORT_HOUSEHOLDS
+from guide.features.csv_import.forms import ImportForm
 from guide.features.csv_import.service import KNOWN, import_households
-from guide.features.household_file.forms import (
-    ImportForm,
-)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 

@@ -19,9 +19,9 @@ from guide.core.content import ContentStore
 from guide.core.extensions import db, htmx
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
-from guide.features.guide.flows import FlowState, walk
 from guide.features.guide.forms import FeedbackForm
 from guide.models import PageFeedback
+from guide.rules.flows import FlowState, walk
 
 bp = Blueprint("public", __name__)
 

@@ -6,33 +6,25 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    EmailField,
-    HiddenField,
     IntegerField,
-    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from guide.core.forms import AmountField, options
+from guide.core.content import load_journey
+from guide.core.forms import AmountField, VersionedForm, options
 from guide.core.i18n import enabled_languages
 from guide.core.labels import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, PROPOSAL_STATUSES
 from guide.rules.budget import EXPENSE_KINDS
 
 REQUIRED = _l("Ce champ est obligatoire.")
 MAX_MONTHLY = 100000  # euros a month: far above any rent, and inside the database's NUMERIC(10, 2)
-
-
-class LoginForm(FlaskForm):
-    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
-    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
 class ProposalForm(FlaskForm):
@@ -68,20 +60,8 @@ class NoteForm(FlaskForm):
     text = TextAreaField(_l("Note"), validators=[Length(max=4000)])
 
 
-class ImportForm(FlaskForm):
-    file = FileField(_l("Fichier CSV des ménages"),
-                     validators=[FileRequired(_l("Choisissez un fichier.")),
-                                 FileAllowed(["csv", "txt"], _l("Un fichier .csv, s'il vous plaît."))])
-
-
 def _stage_choices() -> list[tuple[str, str]]:
-    from guide.core.content import load_journey
-
     return [(s["slug"], s["slug"]) for s in load_journey()]
-
-
-class VersionedForm(FlaskForm):
-    version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])  # a stale or forged page: refused
 
 
 class HouseholdFactsForm(VersionedForm):
@@ -142,14 +122,3 @@ class ProposalUpdateForm(VersionedForm):
 class AppointmentUpdateForm(VersionedForm):
     status = SelectField(_l("Statut"), choices=options(list(APPOINTMENT_STATUSES.items())))
     starts_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)])
-
-
-class MediationUpdateForm(VersionedForm):
-    status = SelectField(_l("Statut"), choices=options([("acknowledged", _l("Accusé de réception envoyé")),
-                                                       ("meeting_planned", _l("Réunion prévue")),
-                                                       ("concluded", _l("Conclue")), ("closed", _l("Close"))]))
-    meeting_at = DateTimeLocalField(_l("Date et heure de la réunion"), format="%Y-%m-%dT%H:%M",
-                                    validators=[Optional()])
-    meeting_place = StringField(_l("Lieu neutre de la réunion"), validators=[Length(max=200)])
-    outcome = TextAreaField(_l("Résultat de la médiation"), validators=[Length(max=5000)])
-    letter_text = TextAreaField(_l("Courrier après médiation (points essentiels)"), validators=[Length(max=10000)])

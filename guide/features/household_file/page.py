@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from guide.core.extensions import db
 from guide.core.timeutil import local, today
+from guide.features.after_move import service as after_move
 from guide.features.household_file.forms import (
     AppointmentForm,
     AppointmentUpdateForm,
@@ -21,6 +22,7 @@ from guide.features.household_file.forms import (
     ProposalForm,
     ProposalUpdateForm,
 )
+from guide.features.sms_replies.panel import sms_panel
 from guide.features.standing.service import standing
 from guide.models import (
     Appointment,
@@ -35,9 +37,6 @@ from guide.rules.budget import EXPENSE_KINDS
 
 def render_household(found: Household, **forms: object) -> tuple[str, int]:
     """The household file with every recording form; forms passed in (with errors) replace the blank ones."""
-    from guide.features.after_move.staff import after_move_summary  # both modules add their routes to this blueprint
-    from guide.features.sms_replies.panel import sms_panel  # its package's staff module imports this one
-
     budget = db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first()
     appointments = db.session.scalars(select(Appointment).where(Appointment.household_id == found.id)
                                       .order_by(Appointment.starts_at.desc())).all()
@@ -64,7 +63,7 @@ def render_household(found: Household, **forms: object) -> tuple[str, int]:
         "written_requests": db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == found.id)
                                                .order_by(WrittenRequest.id.desc())).all(),
         "sms": sms_panel(found),
-        "after": after_move_summary(found),
+        "after": after_move.file_summary(found, today()),
     }
     status = 422 if any(getattr(f, "errors", None) for f in forms.values()) else 200
     return render_template("staff/household.html", **context), status

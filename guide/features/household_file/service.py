@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from guide.core import audit
 from guide.core.extensions import db
 from guide.core.versioned import save_if_current
+from guide.features.after_move.service import plan_courtesy_visits
 from guide.features.phones import service as household_phones
 from guide.models import (
     Appointment,
@@ -106,7 +107,6 @@ def update_facts(household: Household, staff: StaffUser, seen_version: int, valu
     if not save_if_current(Household, household.id, seen_version, values):
         return False
     _log(household.id, staff, "update", "household", household.id)
-    from guide.features.after_move.service import plan_courtesy_visits
 
     plan_courtesy_visits(db.session.get_one(Household, household.id), staff)
     db.session.commit()

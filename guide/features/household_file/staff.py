@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from guide.core.auth import household_for_staff, staff_required
 from guide.core.extensions import db
-from guide.core.forms import add_error, filled
+from guide.core.forms import ConfirmForm, add_error, filled
 from guide.core.phones import normalize
 from guide.core.timeutil import from_local, local
 from guide.features.household_file import service as household_file
@@ -227,7 +227,6 @@ def delete_phone(household_id: int, phone_id: int) -> ResponseReturnValue:
     phone = db.session.get(HouseholdPhone, phone_id)
     if phone is None or phone.household_id != found.id:
         abort(404)
-    from guide.features.requests.forms import ConfirmForm
 
     if not ConfirmForm().validate_on_submit():
         abort(400)

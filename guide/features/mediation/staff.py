@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -13,11 +13,11 @@ from guide.core import audit
 from guide.core.auth import staff_required
 from guide.core.extensions import db
 from guide.core.forms import add_error, filled
+from guide.core.labels import MOTIVE_LABELS
 from guide.core.permissions import SEE_MEDIATION, can, household_condition
 from guide.core.timeutil import from_local, local, today
 from guide.core.versioned import save_if_current
-from guide.features.household_file.forms import MediationUpdateForm
-from guide.features.requests.forms import MOTIVE_LABELS
+from guide.features.mediation.forms import MediationUpdateForm
 from guide.features.requests.letters import letter_html, letter_pdf
 from guide.models import (
     Appointment,
@@ -134,8 +134,6 @@ def request_letter(reference: str) -> ResponseReturnValue:
 @bp.get("/requests/<reference>/letter.pdf")
 @staff_required()
 def request_letter_pdf(reference: str) -> ResponseReturnValue:
-    from flask import Response
-
     sent = _request_for_staff(reference)
     return Response(letter_pdf(sent, db.session.get_one(Household, sent.household_id)), mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename={sent.reference}.pdf"})

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from jinja2_fragments.flask import render_block
 
 from guide.core.extensions import db, htmx
-from guide.core.forms import filled
+from guide.core.forms import ConfirmForm, filled
 from guide.features.plan import service
 from guide.features.plan.forms import PlanForm, data_fields, form_to_data
 from guide.features.plan.pages import _board_context, _profile_context, _visits_context
@@ -27,7 +27,6 @@ from guide.features.plan.views import (
     _rows,
     purl,
 )
-from guide.features.requests.forms import ConfirmForm
 from guide.models import PlanItem
 
 

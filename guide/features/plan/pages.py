@@ -11,6 +11,7 @@ from jinja2_fragments.flask import render_block
 
 from guide.core.auth import not_activity
 from guide.core.extensions import db
+from guide.core.forms import ConfirmForm
 from guide.core.timeutil import local, today
 from guide.features.plan import service, sharing
 from guide.features.plan.forms import data_fields
@@ -23,7 +24,6 @@ from guide.features.plan.views import (
     _names,
     purl,
 )
-from guide.features.requests.forms import ConfirmForm
 
 
 def _board_context(**forms: Any) -> dict[str, Any]:

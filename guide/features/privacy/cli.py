@@ -12,6 +12,11 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from guide.core import audit
+from guide.core.extensions import db
+from guide.features.privacy.retention import run_retention
+from guide.features.privacy.service import erase_household, export_household
+
 if TYPE_CHECKING:
     from guide.models import Household
 
@@ -21,9 +26,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(group)
 
     def _find(reference: str) -> Household:
-        from guide.core.extensions import db
-        from guide.models import Household
-
         household = db.session.scalars(select(Household).where(Household.reference == reference.strip())).first()
         if household is None:
             raise click.ClickException(f"no household with reference {reference!r}")
@@ -33,7 +35,6 @@ def register(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Count what would go, change nothing.")
     def retention(dry_run: bool) -> None:
         """Anonymise households past the retention period; purge old codes, links, sessions, SMS texts, log entries."""
-        from guide.features.privacy.retention import run_retention
 
         result = run_retention(datetime.now(UTC), dry_run=dry_run)
         verb = "would be" if dry_run else "were"
@@ -53,9 +54,6 @@ def register(app: Flask) -> None:
     @click.argument("reference")
     def export(reference: str) -> None:
         """Print a household's data as JSON (right of access); the export is written to the access log."""
-        from guide.core import audit
-        from guide.core.extensions import db
-        from guide.features.privacy.service import export_household
 
         household = _find(reference)
         with app.test_request_context(base_url=app.config["PUBLIC_BASE_URL"]):
@@ -70,8 +68,6 @@ def register(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Confirm: the erasure cannot be undone.")
     def erase(reference: str, yes: bool) -> None:
         """Erase a household, keeping only anonymous statistics (one transaction)."""
-        from guide.core.extensions import db
-        from guide.features.privacy.service import erase_household
 
         household = _find(reference)
         if not yes:

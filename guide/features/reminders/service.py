@@ -22,7 +22,7 @@ is sent, so it has not expired by then.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -132,7 +132,6 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
     """Every reminder that should be queued now for these households (all of them when None)."""
     quiet = quiet_hours()
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    bodies = _Texts(len(f"{base}/k/") + LINK_TOKEN_CHARS)
     phones: dict[int, list[str]] = defaultdict(list)
     for household_id, number in _rows(select(HouseholdPhone.household_id, HouseholdPhone.number)
                                       .where(HouseholdPhone.sms_consent.is_(True)),
@@ -143,51 +142,69 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
     households = {row.id: row for row in _rows(
         select(Household.id, Household.language, Household.documents_updated_on, Household.moved_on),
         household_ids, Household.id) if row.id in phones}
-    result: list[Wanted] = []
-    # many households share a slot or a date: each rule runs once per distinct moment
-    plans: dict[tuple, list[tuple[str, str, datetime]]] = {}
-    labels: dict[tuple[date, str], str] = {}
-    texts_for: dict[tuple[str, str, str, str, str], tuple[str, int, str]] = {}
+    collected = _Collected(households, phones, _Texts(len(f"{base}/k/") + LINK_TOKEN_CHARS))
+    _add_appointments(collected, household_ids, now, quiet)
+    _add_answers(collected, household_ids, now, quiet)
+    _add_documents_and_survey(collected, now, quiet)
+    return collected.result
 
-    def plan(key: tuple, compute) -> list[tuple[str, str, datetime]]:  # type: ignore[no-untyped-def]
-        found = plans.get(key)
+
+class _Collected:
+    """The reminders wanted so far. Many households share a slot or a date: each rule runs once per distinct
+    moment, each text is filled once per language, day and hour."""
+
+    def __init__(self, households: dict[int, Any], phones: dict[int, list[str]], bodies: _Texts) -> None:
+        self.households, self.phones, self.bodies = households, phones, bodies
+        self.result: list[Wanted] = []
+        self._plans: dict[tuple[object, ...], list[tuple[str, str, datetime]]] = {}
+        self._labels: dict[tuple[date, str], str] = {}
+        self._texts: dict[tuple[str, str, str, str, str], tuple[str, int, str]] = {}
+
+    def plan(self, key: tuple[object, ...], compute: Callable[..., Iterable[Any]]) -> list[tuple[str, str, datetime]]:
+        found = self._plans.get(key)
         if found is None:
-            found = plans[key] = [(r.kind.value, _TEXT_OF[r.kind], r.send_at.astimezone(UTC)) for r in compute()]
+            found = self._plans[key] = [(r.kind.value, _TEXT_OF[r.kind], r.send_at.astimezone(UTC))
+                                        for r in compute()]
         return found
 
-    def label(day: date, lang: str) -> str:
-        found = labels.get((day, lang))
+    def label(self, day: date, lang: str) -> str:
+        found = self._labels.get((day, lang))
         if found is None:
-            found = labels[(day, lang)] = sms_date(day, lang)
+            found = self._labels[(day, lang)] = sms_date(day, lang)
         return found
 
-    def add(household_id: int, subject: str, reminders: list[tuple[str, str, datetime]], target: str,
-            day: date | None = None, hour: str = "", closed_deadline: bool = False) -> None:
-        household = households.get(household_id)
+    def add(self, household_id: int, subject: str, reminders: list[tuple[str, str, datetime]], target: str,
+            day: date | None = None, hour: str = "", closed_on: QuietHours | None = None) -> None:
+        """`closed_on`: given when the office is closed on the deadline `day`: the text then says so and gives the
+        last open day before it, or the day it is sent when that is later (rules/open_days.py)."""
+        household = self.households.get(household_id)
         if household is None or not reminders:
             return
         lang = household.language or "fr"
-        day_label = label(day, lang) if day else ""
+        day_label = self.label(day, lang) if day else ""
         for kind_value, text_kind, send_at in reminders:
             kind, open_label = text_kind, ""
-            if closed_deadline and day is not None:  # the office is closed on the deadline: say when to answer
-                advised = open_days.advised_answer_day(day, quiet.local(send_at).date())
-                kind, open_label = "answer_office_closed", label(advised or day, lang)
-            filled = texts_for.get((lang, kind, day_label, hour, open_label))
+            if closed_on is not None and day is not None:
+                advised = open_days.advised_answer_day(day, closed_on.local(send_at).date())
+                kind, open_label = "answer_office_closed", self.label(advised or day, lang)
+            key = (lang, kind, day_label, hour, open_label)
+            filled = self._texts.get(key)
             if filled is None:
-                filled = texts_for[(lang, kind, day_label, hour, open_label)] = bodies.body(
-                    lang, kind, day_label, hour, open_label)
+                filled = self._texts[key] = self.bodies.body(lang, kind, day_label, hour, open_label)
             body, segments, encoding = filled
-            for number in phones[household_id]:
-                result.append(Wanted(f"{subject}:{kind_value}:{number}", household_id, number, kind, send_at, body,
-                                     segments, encoding, target))
+            for number in self.phones[household_id]:
+                self.result.append(Wanted(f"{subject}:{kind_value}:{number}", household_id, number, kind, send_at,
+                                          body, segments, encoding, target))
 
+
+def _add_appointments(collected: _Collected, household_ids: list[int] | None, now: datetime,
+                      quiet: QuietHours) -> None:
     slots: dict[datetime, tuple[str, date, str]] = {}
     appointments = _rows(select(Appointment.id, Appointment.household_id, Appointment.starts_at)
                          .where(Appointment.status.in_(_ACTIVE_APPOINTMENT), Appointment.starts_at >= now),
                          household_ids, Appointment.household_id)
     for appointment_id, household_id, starts_at in appointments:
-        if household_id not in households:
+        if household_id not in collected.households:
             continue
         slot = slots.get(starts_at)
         if slot is None:
@@ -195,11 +212,13 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
             local = quiet.local(aware)
             slot = slots[starts_at] = (f"{aware.astimezone(UTC):%Y%m%d%H%M}", local.date(), f"{local:%H:%M}")
         stamp, day, hour = slot
-        add(household_id, f"appt:{appointment_id}@{stamp}",
-            plan(("appt", stamp), lambda s=starts_at: appointment_reminders(
-                s if s.tzinfo else s.replace(tzinfo=UTC), now, quiet)),
-            "/my", day, hour)
+        collected.add(household_id, f"appt:{appointment_id}@{stamp}",
+                      collected.plan(("appt", stamp), lambda s=starts_at: appointment_reminders(
+                          s if s.tzinfo else s.replace(tzinfo=UTC), now, quiet)),
+                      "/my", day, hour)
 
+
+def _add_answers(collected: _Collected, household_ids: list[int] | None, now: datetime, quiet: QuietHours) -> None:
     proposals = _rows(select(Proposal.id, Proposal.household_id, Proposal.visit_on)
                       .where(Proposal.visit_on.is_not(None), Proposal.answer_on.is_(None),
                              Proposal.status.in_((ProposalStatus.RECEIVED, ProposalStatus.VISIT_PLANNED,
@@ -207,22 +226,26 @@ def wanted(household_ids: list[int] | None, now: datetime) -> list[Wanted]:
                       household_ids, Proposal.household_id)
     for proposal_id, household_id, visit_on in proposals:
         answer_by = deadlines.decision_deadline(visit_on)
-        add(household_id, f"prop:{proposal_id}@{answer_by:%Y%m%d}",
-            plan(("answer", answer_by), lambda d=answer_by: answer_deadline_reminders(d, now, quiet)),
-            f"/my/proposals/{proposal_id}", answer_by, closed_deadline=not open_days.office_open(answer_by))
+        collected.add(household_id, f"prop:{proposal_id}@{answer_by:%Y%m%d}",
+                      collected.plan(("answer", answer_by), lambda d=answer_by: answer_deadline_reminders(d, now,
+                                                                                                          quiet)),
+                      f"/my/proposals/{proposal_id}", answer_by,
+                      closed_on=None if open_days.office_open(answer_by) else quiet)
 
-    for household in households.values():
+
+def _add_documents_and_survey(collected: _Collected, now: datetime, quiet: QuietHours) -> None:
+    for household in collected.households.values():
         if household.documents_updated_on is not None:
             due = deadlines.documents_refresh_due(household.documents_updated_on)
-            add(household.id, f"docs:{household.id}@{due:%Y%m%d}",
-                plan(("docs", due), lambda d=due: documents_reminder(d, now, quiet)), "/my", due)
+            collected.add(household.id, f"docs:{household.id}@{due:%Y%m%d}",
+                          collected.plan(("docs", due), lambda d=due: documents_reminder(d, now, quiet)), "/my", due)
         if household.moved_on is not None:
             # courtesy visits are appointments (guide/features/after_move/service.py): their own reminders above
             moved_on = household.moved_on
             subject = f"move:{household.id}@{moved_on:%Y%m%d}"
-            add(household.id, subject, plan(("survey", moved_on), lambda d=moved_on: survey_invitation(d, now, quiet)),
-                "/my/survey")
-    return result
+            collected.add(household.id, subject,
+                          collected.plan(("survey", moved_on), lambda d=moved_on: survey_invitation(d, now, quiet)),
+                          "/my/survey")
 
 
 def sync(household_ids: Iterable[int] | None = None, now: datetime | None = None) -> SyncResult:

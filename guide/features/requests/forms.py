@@ -1,4 +1,4 @@
-"""Forms of the household space."""
+"""The household's forms for written requests: an answer to a proposal, a mediation request, an addition."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -7,47 +7,13 @@ from wtforms import (
     HiddenField,
     MultipleFileField,
     RadioField,
-    StringField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, Length, Regexp
 
-from guide.core.forms import MultiCheckboxField, options
-
-
-class PhoneForm(FlaskForm):
-    phone = StringField(_l("Votre numéro de téléphone portable"),
-                        validators=[DataRequired(message=_l("Écrivez votre numéro de téléphone.")),
-                                    Length(max=30, message=_l("Ce numéro est trop long."))])
-
-
-class CodeForm(FlaskForm):
-    code = StringField(_l("Le code reçu par SMS"),
-                       validators=[DataRequired(message=_l("Écrivez le code à 6 chiffres.")),
-                                   Regexp(r"^\s*\d(\s*\d){5}\s*$", message=_l("Le code a 6 chiffres."))])
-
-
-class ConfirmForm(FlaskForm):
-    """A button only: CSRF-protected confirmation."""
-
-
-class ChangeRequestForm(FlaskForm):
-    note = TextAreaField(_l("Pourquoi voulez-vous changer ? Quels jours vous vont ?"),
-                         validators=[Length(max=1000, message=_l("1000 signes au plus."))])
-
-
-IDEMPOTENCY = r"^[0-9a-f]{32}$"
-MOTIVE_LABELS = {
-    "flat_state": _l("L'état du logement"),
-    "rent_charges": _l("Le loyer et les charges sont trop chers"),
-    "distance_work": _l("Trop loin de mon travail"),
-    "distance_school": _l("Trop loin de l'école des enfants"),
-    "distance_care": _l("Trop loin de mes soins"),
-    "accessibility": _l("Pas accessible (escaliers, handicap, santé)"),
-    "size": _l("Pas la bonne taille"),
-    "other": _l("Autre raison"),
-}
+from guide.core.forms import IDEMPOTENCY, MultiCheckboxField, options
+from guide.core.labels import MOTIVE_LABELS
 
 
 class AnswerForm(FlaskForm):

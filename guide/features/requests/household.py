@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from guide.core.auth import household_required, own_proposal
 from guide.core.extensions import db, limiter
 from guide.core.forms import filled
+from guide.core.labels import MOTIVE_LABELS
 from guide.core.timeutil import today
-from guide.core.uploads import PhotoError, clean_photo
+from guide.core.uploads import BUSY_HEADERS, PhotoError, clean_photo, photo_message
 from guide.features.requests import service
-from guide.features.requests.forms import MOTIVE_LABELS, AdditionForm, AnswerForm, MediationForm
+from guide.features.requests.forms import AdditionForm, AnswerForm, MediationForm
 from guide.features.requests.letters import letter_html, letter_pdf
 from guide.models import MediationCase, RequestPhoto, WrittenRequest
 from guide.rules import deadlines, open_days
@@ -100,9 +101,9 @@ def ask_mediation() -> ResponseReturnValue:
                 photos.append(clean_photo(upload.read()))
             except PhotoError as error:
                 if error.code == "busy":  # one message for the whole form, not one per photo
-                    busy, problems = True, [_photo_message(error.code, "")]
+                    busy, problems = True, [photo_message(error.code, "")]
                     break
-                problems.append(_photo_message(error.code, upload.filename or ""))
+                problems.append(photo_message(error.code, upload.filename or ""))
         if problems:
             form.photos.errors = problems
         else:
@@ -117,23 +118,6 @@ def ask_mediation() -> ResponseReturnValue:
         return render_template("household/mediation.html", form=form), 503, BUSY_HEADERS
     status = 422 if form.errors else 200
     return render_template("household/mediation.html", form=form), status
-
-
-BUSY_HEADERS = {"Retry-After": "60"}  # a burst of photos: the form comes back with its text, to send again later
-
-
-def _photo_message(code: str, filename: str) -> str:
-    """What to tell the person about a refused photo (PhotoError.code); the same words on every form."""
-    if code == "busy":
-        return _("Beaucoup de photos arrivent en ce moment. Attendez une minute. "
-                 "Puis choisissez la photo une nouvelle fois et envoyez.")
-    messages = {
-        "too_large": _("La photo %(name)s est trop lourde : 5 Mo au plus.", name=filename),
-        "not_an_image": _("Le fichier %(name)s n'est pas une photo.", name=filename),
-        "unsupported_type": _("La photo %(name)s doit être en JPEG ou en PNG.", name=filename),
-        "too_many_pixels": _("La photo %(name)s est trop grande.", name=filename),
-    }
-    return messages.get(code, messages["not_an_image"])
 
 
 @bp.route("/my/requests/<reference>", methods=["GET", "POST"])

@@ -9,8 +9,8 @@ from flask import render_template, request
 from flask_babel import force_locale
 
 from guide.core.i18n import language
+from guide.core.labels import MOTIVE_LABELS
 from guide.core.pdf import html_to_pdf, letter_stylesheet
-from guide.features.requests.forms import MOTIVE_LABELS
 from guide.models import Household, WrittenRequest
 from guide.rules import deadlines
 

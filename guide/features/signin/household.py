@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from guide.core import audit
 from guide.core.auth import current_household, safe_next, sign_in_household, sign_out
 from guide.core.extensions import db, limiter
-from guide.core.forms import add_error, filled
+from guide.core.forms import ConfirmForm, add_error, filled
 from guide.core.phones import normalize
 from guide.core.timeutil import local, today
-from guide.features.requests.forms import CodeForm, ConfirmForm, PhoneForm
 from guide.features.signin import service as signin
+from guide.features.signin.forms import CodeForm, PhoneForm
 from guide.models import Household
 
 bp = Blueprint("household", __name__)

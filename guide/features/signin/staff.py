@@ -12,13 +12,10 @@ from sqlalchemy import func, select, update
 from guide.core import audit
 from guide.core.auth import current_staff, safe_next, sign_in_staff, sign_out
 from guide.core.extensions import db, limiter
-from guide.core.forms import add_error, filled
+from guide.core.forms import ConfirmForm, add_error, filled
 from guide.core.security import check_password
 from guide.core.timeutil import as_utc
-from guide.features.household_file.forms import (
-    LoginForm,
-)
-from guide.features.requests.forms import ConfirmForm
+from guide.features.signin.forms import LoginForm
 from guide.models import (
     StaffUser,
 )

@@ -4,7 +4,7 @@ Where a number stands is one `SmsSession` row ("language", "guide", or "flow:<id
 URL-encoded). `answer` reads a bare number (or a typed date) as the next answer and says what to send back; it never
 touches a household: the caller (guide/features/sms_replies/service.py) changes the language or sends the help
 menu when asked. The guided questions reuse the public guide's channel-neutral engine
-(`guide.features.guide.flows.walk`), and a result points to the same public result page, its answers carried in
+(`guide.rules.flows.walk`), and a result points to the same public result page, its answers carried in
 the link.
 
 A conversation left alone for more than a day starts again from its beginning rather than taking a late "1" as an
@@ -23,11 +23,11 @@ from flask import current_app
 from guide.core.extensions import db
 from guide.core.i18n import language
 from guide.core.timeutil import as_utc
-from guide.features.guide.flows import Flow, FlowState, walk
 from guide.features.sms_replies.keywords import Parsed
 from guide.messaging import texts
 from guide.messaging.encoding import prepare
 from guide.models import SmsSession
+from guide.rules.flows import Flow, FlowState, walk
 
 SESSION_TTL = timedelta(hours=24)  # a conversation untouched this long starts again
 LANGUAGE_MENU, GUIDE_MENU, FLOW = "language", "guide", "flow:"

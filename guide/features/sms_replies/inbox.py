@@ -13,7 +13,7 @@ from guide.core import audit
 from guide.core.auth import current_staff
 from guide.core.extensions import db
 from guide.core.permissions import HANDLE_SMS, Reach, household_condition, reach
-from guide.features.sms_replies.labels import REPLY_KIND
+from guide.messaging.labels import REPLY_KIND
 from guide.messaging.outbox import enqueue
 from guide.models import Household, HouseholdPhone, SmsInbound, SmsMessage, StaffUser
 from guide.models.sms import InboxStatus

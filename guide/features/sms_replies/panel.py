@@ -24,8 +24,8 @@ from guide.core.extensions import db
 from guide.core.forms import options
 from guide.core.i18n import SOURCE_LANGUAGE, is_latin, language
 from guide.core.timeutil import as_utc
-from guide.features.sms_replies.labels import FAILED_STATES, STATES, kind_label, shown_body
 from guide.messaging.encoding import SegmentCount, prepare
+from guide.messaging.labels import FAILED_STATES, STATES, kind_label, shown_body
 from guide.models import Household, HouseholdPhone, SmsInbound, SmsMessage, StaffUser
 from guide.models.sms import InboxStatus, SmsStatus
 

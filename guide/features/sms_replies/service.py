@@ -25,6 +25,10 @@ from guide.core.phones import normalize as normalize_phone
 from guide.core.timeutil import local, today
 from guide.core.versioned import save_if_current
 from guide.features.appointments import service as appointments
+from guide.features.phones import service as household_phones
+from guide.features.plan.service import next_actions
+from guide.features.reminders import service as schedule
+from guide.features.reminders.service import sms_date  # the reminders' date format, so every SMS writes dates alike
 from guide.features.requests.service import ask_mediation, receipts_of
 from guide.features.signin import service as signin
 from guide.features.sms_replies import conversation
@@ -118,8 +122,6 @@ def _answered_lately(number: str, kind: str, now: datetime) -> bool:
 
 
 def _sms_date(day: date, lang: str) -> str:
-    from guide.features.reminders.service import sms_date  # the reminders' date format, so every SMS writes dates alike
-
     return sms_date(day, lang)
 
 
@@ -193,7 +195,6 @@ def _next_actions_text(household: Household) -> str:
     The actions' own words stay on the site (they may say private things); without a plan, the next step of
     "where I stand".
     """
-    from guide.features.plan.service import next_actions
 
     lang = household.language or "fr"
     actions = next_actions(household, limit=100)
@@ -247,7 +248,6 @@ def _change_language(incoming: Incoming, code: str) -> None:
         return
     audit.record("household", household.id, "language_changed", household_id=household.id, channel="sms",
                  language=code)
-    from guide.features.reminders import service as schedule
 
     schedule.sync([household.id])  # queued reminders now speak the new language (a Core UPDATE: no flush hook)
     conversation.end(incoming.row.from_number)
@@ -256,9 +256,7 @@ def _change_language(incoming: Incoming, code: str) -> None:
 
 def _set_consent(incoming: Incoming, given: bool) -> None:
     """Mirror an opt-out or opt-in on every record of this number (Twilio blocks or unblocks it on its side)."""
-    from guide.features.privacy.consent import set_sms_consent
-
-    for phone in set_sms_consent(incoming.row.from_number, given, incoming.now):
+    for phone in household_phones.set_sms_consent(incoming.row.from_number, given, incoming.now):
         audit.record("household", phone.household_id, "sms_opt_in" if given else "sms_opt_out",
                      household_id=phone.household_id, entity="household_phone", entity_id=phone.id, channel="sms")
 

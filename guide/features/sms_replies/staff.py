@@ -13,10 +13,9 @@ from sqlalchemy import select
 from guide.core import phones as phone_numbers
 from guide.core.auth import household_for_staff, safe_next, staff_required
 from guide.core.extensions import db, htmx
-from guide.core.forms import add_error
+from guide.core.forms import ConfirmForm, add_error
 from guide.core.permissions import HANDLE_SMS, Reach, can, reach
 from guide.features.household_file.page import render_household
-from guide.features.requests.forms import ConfirmForm
 from guide.features.sms_replies import inbox
 from guide.features.sms_replies.panel import MAX_SEGMENTS, ReplyForm, count, phone_choices, send_language, sms_panel
 from guide.messaging.encoding import prepare

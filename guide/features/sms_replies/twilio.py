@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
 from guide.core.extensions import csrf, db
+from guide.features.sms_replies import service as conversation
 from guide.models import SmsMessage
 from guide.models.sms import SmsStatus
 
@@ -20,7 +22,6 @@ _ORDER = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered": 3, "
 
 def signature_valid() -> bool:
     """Twilio signs the public URL it called: rebuild it from our configured base URL (we may sit behind a proxy)."""
-    from twilio.request_validator import RequestValidator
 
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     if not token:
@@ -61,7 +62,6 @@ def inbound() -> ResponseReturnValue:
 
     The TwiML answer is empty on purpose: a reply written here would bypass the outbox and its delivery tracking.
     """
-    from guide.features.sms_replies import service as conversation
 
     if not signature_valid():
         abort(403)

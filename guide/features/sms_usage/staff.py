@@ -16,7 +16,7 @@ from guide.core.auth import staff_may
 from guide.core.extensions import db
 from guide.core.permissions import SEE_SMS_USAGE
 from guide.core.timeutil import zone
-from guide.features.sms_replies.labels import KIND_FAMILIES, OUTCOMES, kind_family, kind_label
+from guide.messaging.labels import KIND_FAMILIES, OUTCOMES, kind_family, kind_label
 from guide.models import SmsMessage
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")

@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from guide.core.auth import household_required, own_proposal
 from guide.core.extensions import db
+from guide.core.forms import ConfirmForm
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
+from guide.features.after_move import service as after_move
 from guide.features.plan import service as plan
-from guide.features.requests.forms import ConfirmForm
 from guide.features.simulator.service import figures, reason_words, verdict_words
-from guide.features.standing.affordability import affordability, budget_of
-from guide.features.standing.service import standing
+from guide.features.standing.service import affordability, budget_of, standing
 from guide.models import WrittenRequest
 
 bp = Blueprint("household", __name__)
@@ -30,10 +30,8 @@ def home() -> ResponseReturnValue:
     stage_page = content.stage(negotiate_language(), household.stage) if household.stage in slugs else None
     requests = db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == household.id)
                                   .order_by(WrittenRequest.id.desc()).limit(10)).all()
-    from guide.features.after_move.household import after_move_status  # it registers its routes on this blueprint
-
     return render_template("household/home.html", household=household, view=view, confirm_form=ConfirmForm(),
-                           requests=requests, after=after_move_status(household),
+                           requests=requests, after=after_move.home_status(household, today()),
                            plan_actions=plan.next_actions(household, 3, lang=negotiate_language()),
                            stage_page=stage_page, stage_number=slugs.index(household.stage) + 1 if stage_page else 0,
                            stage_total=len(slugs))

@@ -1,16 +1,19 @@
-"""'Where I stand': what a household sees first — its stage, the next thing to do, proposals, contacts. Read-only."""
+"""'Where I stand': what a household sees first — its stage, the next thing to do, proposals, contacts, and a
+proposal's affordability. Read-only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from guide.core.extensions import db
 from guide.core.timeutil import as_utc
-from guide.models import Appointment, AppointmentStatus, Household, Proposal, ProposalStatus, StaffUser
+from guide.models import Appointment, AppointmentStatus, BudgetFacts, Household, Proposal, ProposalStatus, StaffUser
 from guide.rules import deadlines, open_days
+from guide.rules.budget import EXPENSE_KINDS, Assessment, Situation, assess_move, total_expenses
 
 DOCUMENTS_WARNING_DAYS = 30
 
@@ -100,3 +103,33 @@ def _next_action(view: Standing, today: date) -> NextAction:
     if view.documents_due_on is not None and (view.documents_due_on - today).days <= DOCUMENTS_WARNING_DAYS:
         return NextAction("refresh_documents", view.documents_due_on)
     return NextAction("follow_stage")
+
+
+# --- a proposal's affordability under the charter's money rules (§7.1), from the household's budget facts ---
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class Affordability:
+    before: Situation
+    after: Situation
+    assessment: Assessment
+
+
+def budget_of(household: Household) -> BudgetFacts | None:
+    return db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == household.id)).first()
+
+
+def affordability(household: Household, proposal: Proposal, budget: BudgetFacts | None) -> Affordability | None:
+    """Before (today's flat) and after (the proposal), or None while the budget facts are incomplete."""
+    if budget is None or budget.monthly_resources is None or budget.rent is None:
+        return None
+    expenses = total_expenses({k: Decimal(str(v)) for k, v in (budget.expenses or {}).items()
+                               if k in EXPENSE_KINDS})
+    occupants = max(1, household.occupants)
+    before = Situation(budget.rent, budget.charges or ZERO, budget.housing_benefit or ZERO,
+                       budget.monthly_resources, expenses, occupants)
+    after = Situation(proposal.rent, proposal.charges, proposal.housing_benefit or ZERO, budget.monthly_resources,
+                      expenses, occupants)
+    return Affordability(before, after, assess_move(before, after))

@@ -7,9 +7,9 @@ from flask.typing import ResponseReturnValue
 
 from guide.core.auth import household_required
 from guide.core.extensions import db, limiter
+from guide.core.forms import ConfirmForm
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
-from guide.features.requests.forms import ConfirmForm
 from guide.features.survey import service
 from guide.models import Household
 

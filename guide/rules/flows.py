@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from guide.rules import deadlines
 
@@ -115,7 +116,7 @@ COMPUTATIONS: dict[str, Callable[[Mapping[str, date], date], dict[str, object]]]
 # --- loading and checking ---------------------------------------------------------------------
 
 
-def build_flow(flow_id: str, data: Mapping) -> Flow:
+def build_flow(flow_id: str, data: Mapping[str, Any]) -> Flow:
     """Turn a structure file into a Flow, checking every link so a broken file fails at start-up."""
     steps: dict[str, Step] = {}
     for step_id, raw in (data.get("steps") or {}).items():

@@ -1,0 +1,9 @@
+"""The simulator feature's blueprint: one child blueprint per audience module. Only create_app imports this
+module, so importing the feature's service never loads its routes (nor, through them, other features)."""
+
+from flask import Blueprint
+
+from guide.features.simulator import public
+
+bp = Blueprint("simulator", __name__)
+bp.register_blueprint(public.bp)

@@ -1,0 +1,10 @@
+"""The survey feature's blueprint: one child blueprint per audience module. Only create_app imports this
+module, so importing the feature's service never loads its routes (nor, through them, other features)."""
+
+from flask import Blueprint
+
+from guide.features.survey import household, staff
+
+bp = Blueprint("survey", __name__)
+bp.register_blueprint(household.bp)
+bp.register_blueprint(staff.bp)
