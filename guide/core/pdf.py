@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import mimetypes
 import threading
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
+from xml.etree.ElementTree import Element
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -59,6 +61,55 @@ class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships n
         return path
 
 
+# Elements whose text does not count for their parent's dir="auto" (HTML's rule), besides those with a dir.
+_OWN_DIRECTION = frozenset({"bdi", "script", "style", "textarea"})
+
+
+def _strong_direction(text: str) -> str | None:
+    """'ltr' or 'rtl' after the first strongly directional character of `text`; None if there is none."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return None
+
+
+def _first_strong_direction(element: Element) -> str | None:
+    """The direction dir="auto" gives `element`: its first strong character, skipping nested elements that
+    have a direction of their own (and script, style, textarea)."""
+    found = _strong_direction(element.text or "") if isinstance(element.tag, str) else None
+    if found:
+        return found
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _OWN_DIRECTION and child.get("dir") is None:
+            found = _first_strong_direction(child)
+            if found:
+                return found
+        found = _strong_direction(child.tail or "")
+        if found:
+            return found
+    return None
+
+
+def resolve_auto_directions(element: Element, inherited: str = "ltr") -> None:
+    """Write the direction browsers compute for dir="auto" (and a <bdi> without dir) as dir="ltr" or "rtl".
+
+    WeasyPrint's stylesheet knows only dir="ltr" and dir="rtl": a paragraph of Arabic typed by a household
+    inside a French letter would otherwise be set left to right, its full stop on the wrong side. Without
+    any strong character the element keeps its parent's direction.
+    """
+    value = (element.get("dir") or "").strip().lower()
+    if value == "auto" or (element.tag == "bdi" and value not in ("ltr", "rtl")):
+        value = _first_strong_direction(element) or inherited
+        element.set("dir", value)
+    direction = value if value in ("ltr", "rtl") else inherited
+    for child in element:
+        if isinstance(child.tag, str):
+            resolve_auto_directions(child, direction)
+
+
 def letter_stylesheet() -> Path:
     """The A4 stylesheet for letters (also readable on a phone screen)."""
     return STATIC_DIR / "css" / "letter.css"
@@ -68,10 +119,11 @@ def html_to_pdf(html: str, base_url: str | None = None, stylesheets: Sequence[st
     """The PDF of an HTML page; relative URLs resolve against `base_url`, by default the static folder.
 
     `stylesheets` are paths of CSS files on disk (the app's own, trusted); whatever they or the page point
-    to still goes through StaticOnlyFetcher.
+    to still goes through StaticOnlyFetcher. Elements with dir="auto" get the direction a browser gives them.
     """
     fetcher = StaticOnlyFetcher()
     document = HTML(string=html, base_url=base_url or STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
+    resolve_auto_directions(document.etree_element)
     with _RENDER_LOCK:
         sheets = [CSS(filename=str(sheet), url_fetcher=fetcher, font_config=FONT_CONFIG) for sheet in stylesheets]
         pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=FONT_CONFIG)

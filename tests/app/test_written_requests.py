@@ -28,6 +28,7 @@ from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page
 from tests.factories import make_household, make_proposal, make_staff
+from tests.unit.test_pdf import assert_runs_right_to_left, pdftotext
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 WORDS = "Trop loin de l'école 🏫 — بعيد جدا عن المدرسة — çok uzak"
@@ -264,6 +265,33 @@ def test_letter_has_the_french_text_and_the_households_language_copy(client, hou
     assert [c["lang"] for c in copies] == ["fr", "tr"]
     assert "Objet : demande de médiation" in copies[0].get_text()
     assert "médiation" not in copies[1].select_one(".subject").get_text().lower()
+
+
+def test_households_arabic_reads_back_exactly_and_runs_right_to_left(client, household) -> None:
+    """Lam-alef and alef maksura come back as their letters from the PDF's text layer (pdftotext, as search and
+    copy do); the household's paragraph takes its direction from its own text, in the page and in the PDF."""
+    words = "أذهب إلى المدرسة ولا أريد هذا الطابق."
+    response = _mediation(client, wish=words)
+    reference = response.headers["Location"].rsplit("/", 1)[1]
+    page = _soup(client.get(f"/my/requests/{reference}/letter"))
+    own = [p for p in page.select("article.letter")[0].select(".own-words") if p.get_text() == words]
+    assert len(own) == 1 and own[0]["dir"] == "auto"
+    pdf = client.get(f"/my/requests/{reference}/letter.pdf").data
+    lines = [line.strip(".") for line in pdftotext(pdf).splitlines()]  # see tests/unit/test_pdf.py on the stop
+    assert lines.count(words.rstrip(".")) == 2  # the French letter and the Turkish copy
+    assert_runs_right_to_left(pdf, 1, "أذهب")
+    assert_runs_right_to_left(pdf, 2, "أذهب")
+
+
+def test_an_addition_in_arabic_is_a_paragraph_of_its_own(client, app, household) -> None:
+    response = _mediation(client, what_happened="Premier texte")
+    url = response.headers["Location"]
+    page = get_page(client, url)
+    client.post(url, data={"csrf_token": csrf_token(page.soup), "text": "لا أستطيع صعود الدرج."})
+    letter = _soup(client.get(url + "/letter"))
+    added = letter.select("article.letter")[0].select(".own-words")[-1]
+    assert added.get_text() == "لا أستطيع صعود الدرج." and added["dir"] == "auto"
+    assert added.find_previous_sibling("p")["class"] == ["addition-date"]
 
 
 # --- staff -----------------------------------------------------------------------------------------

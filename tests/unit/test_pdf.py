@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import base64
 import io
+import re
+import shutil
 import socket
+import subprocess
+import unicodedata
 from html import escape
 
 import pytest
+import tinyhtml5
 from pypdf import PdfReader
 
-from guide.core.pdf import STATIC_DIR, ResourceRefused, StaticOnlyFetcher, html_to_pdf, letter_stylesheet
+from guide.core.pdf import (
+    STATIC_DIR,
+    ResourceRefused,
+    StaticOnlyFetcher,
+    html_to_pdf,
+    letter_stylesheet,
+    resolve_auto_directions,
+)
 
 TYPED_BY_HOUSEHOLD = "<script>alert(1)</script>"
 TINY_PNG = base64.b64decode(
@@ -46,6 +58,16 @@ def render(html: str) -> bytes:
 
 def text_of(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def pdftotext(data: bytes, *options: str) -> str:
+    """What poppler's pdftotext reads (as search, copy and many screen readers do), NFC, without the bidi
+    embedding marks it puts around each line and each left-to-right run."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext not found: install the Debian package 'poppler-utils' (bin/test does)")
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", *options, "-", "-"], input=data, capture_output=True,
+                         check=True).stdout.decode()
+    return unicodedata.normalize("NFC", re.sub("[\u202a-\u202e]", "", out))
 
 
 def font_names(data: bytes) -> set[str]:
@@ -120,7 +142,95 @@ def test_arabic_copy_is_set_in_an_arabic_font(letter_pdf):
     copy = PdfReader(io.BytesIO(letter_pdf)).pages[1].extract_text()
 
     assert "أرفض عرض السكن لأن التدفئة لم يتم إصلاحها" in copy
-    assert any("Noto-Sans-Arabic" in name for name in font_names(letter_pdf))
+    assert any("Noto-Naskh-Arabic" in name for name in font_names(letter_pdf))
+
+
+# Lam-alef (لا لأ لإ لآ), alef maksura after lam (إلى) and the word Allah: Noto Sans Arabic draws each with one
+# ligature glyph, which pdftotext read back reversed ("إىل", "وال", "ال"); the sentences end their paragraph
+# (pdftotext sets a comma or full stop inside a right-to-left line on the wrong side of the space).
+LIGATURE_SENTENCES = (
+    "أذهب إلى المدرسة ولا أريد هذا الطابق.",
+    "لا أستطيع صعود الدرج إلى الطابق العاشر.",
+    "للأسف لإخوتي لآخر مرة بلا مصعد.",
+    "الحمد لله إن شاء الله.",
+)
+
+
+@pytest.fixture(scope="module")
+def ligatures_pdf() -> bytes:
+    paragraphs = "".join(f'<p class="own-words" dir="auto">{sentence}</p>' for sentence in LIGATURE_SENTENCES)
+    return render(f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>x</title></head><body>
+<article class="letter" lang="fr" dir="ltr"><h2>Avec mes mots</h2>{paragraphs}</article>
+<article class="letter-copy" lang="ar" dir="rtl"><p>{"</p><p>".join(LIGATURE_SENTENCES)}</p></article>
+</body></html>""")
+
+
+def test_arabic_ligatures_read_back_as_their_letters_with_pdftotext(ligatures_pdf):
+    french_letter, copy = pdftotext(ligatures_pdf).split("\f")[:2]
+
+    for sentence in LIGATURE_SENTENCES:
+        sentence = unicodedata.normalize("NFC", sentence)
+        # the copy's page is right to left: pdftotext reads each line whole, full stop included
+        assert sentence in copy.splitlines(), sentence
+        # on a page pdftotext reads left to right the full stop (a neutral) may come first: the words don't move
+        assert sentence.rstrip(".") in [line.strip(".") for line in french_letter.splitlines()], sentence
+
+
+def test_arabic_ligatures_read_back_as_their_letters_with_pypdf(ligatures_pdf):
+    words = {word.strip(".") for word in unicodedata.normalize("NFC", text_of(ligatures_pdf)).split()}
+
+    for sentence in LIGATURE_SENTENCES:
+        assert set(sentence.rstrip(".").split()) <= words, sentence
+
+
+def line_boxes(data: bytes, page: int, first_word: str) -> list[tuple[float, float, str]]:
+    """(x min, x max, text) of the words on the line of the page that holds `first_word` (right to left:
+    pdftotext -bbox gives each word's letters in visual order), with the page's left margin as a last item
+    (the x min of its leftmost word)."""
+    boxes = [(float(x0), float(y0), float(x1), word) for x0, y0, x1, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>([^<]+)<',
+        pdftotext(data, "-f", str(page), "-l", str(page), "-bbox"))]
+    y = next(y0 for x0, y0, x1, word in boxes if word[::-1] == first_word)
+    return sorted((x0, x1, word) for x0, y0, x1, word in boxes if abs(y0 - y) < 5) + [
+        (min(x0 for x0, y0, x1, word in boxes), 0.0, "")]
+
+
+def assert_runs_right_to_left(data: bytes, page: int, first_word: str) -> None:
+    """The line starts at the right margin and its full stop is at its left end, after the last word."""
+    *words, (left_margin, _, _) = line_boxes(data, page, first_word)
+    assert words[-1][2][::-1] == first_word and abs(words[-1][1] - (595.28 - left_margin)) < 3, words
+    assert words[0][2].startswith("."), words
+
+
+def test_households_arabic_in_a_french_letter_runs_right_to_left(ligatures_pdf):
+    """dir="auto" (which WeasyPrint ignores) is resolved: each paragraph of the household's words in the French
+    letter starts at the right margin and ends with its full stop on the left."""
+    for sentence in LIGATURE_SENTENCES:
+        assert_runs_right_to_left(ligatures_pdf, 1, sentence.split()[0])
+
+
+@pytest.mark.parametrize(("markup", "expected"), [
+    ('<p dir="auto">بعيد جدا عن المدرسة.</p>', "rtl"),
+    ('<p dir="auto">Trop loin, بعيد</p>', "ltr"),
+    ('<p dir="auto">« 12, 3 » بعيد</p>', "rtl"),
+    ('<p dir="auto"><span dir="ltr">Ref. 12</span> بعيد</p>', "rtl"),
+    ('<p dir="auto"><bdi>Nadia</bdi> بعيد</p>', "rtl"),
+    ('<p dir="auto"><strong>Trop</strong> بعيد</p>', "ltr"),
+    ('<p dir="AUTO">12345</p>', "ltr"),
+])
+def test_auto_direction_follows_the_first_strong_character(markup, expected):
+    root = tinyhtml5.parse(f"<html><body>{markup}</body></html>", namespace_html_elements=False)
+    resolve_auto_directions(root)
+
+    assert root.find(".//p").get("dir") == expected
+
+
+def test_auto_direction_without_strong_character_keeps_the_parents():
+    root = tinyhtml5.parse('<html><body><div dir="rtl"><p dir="auto">12 345</p><bdi>99</bdi></div></body></html>',
+                           namespace_html_elements=False)
+    resolve_auto_directions(root)
+
+    assert root.find(".//p").get("dir") == "rtl" and root.find(".//bdi").get("dir") == "rtl"
 
 
 def test_remote_image_is_not_fetched_and_the_letter_still_renders(no_network, fetched):
