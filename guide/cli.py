@@ -27,6 +27,7 @@ from guide.features.privacy.cli import register as register_privacy
 from guide.features.reminders.service import sync
 from guide.messaging.outbox import dispatch_once
 from guide.models import Role, StaffUser
+from guide.models.staff import TITLE_LENGTH
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,8 +103,11 @@ def _register_staff(app: Flask) -> None:
     @click.option("--name", required=True)
     @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
     @click.option("--phone", default=None, help="Work number shown to households.")
+    @click.option("--title", default=None, help='Shown beside the name, in French: "chargée de relogement", '
+                  '"médiateur"... (default: the role\'s label).')
     @click.password_option()
-    def staff_create(email: str, name: str, role: str, phone: str | None, password: str) -> None:
+    def staff_create(email: str, name: str, role: str, phone: str | None, title: str | None,
+                     password: str) -> None:
         """Create a staff account (the password is stored as an argon2 hash)."""
 
         if len(password) < 12:
@@ -113,10 +117,24 @@ def _register_staff(app: Flask) -> None:
         e164 = normalize(phone) if phone else None
         if phone and e164 is None:
             raise click.BadParameter("not a valid phone number", param_hint="phone")
-        db.session.add(StaffUser(email=email.lower(), name=name, role=role, phone=e164,
+        db.session.add(StaffUser(email=email.lower(), name=name, role=role, phone=e164, title=clean_title(title),
                                  password_hash=hash_password(password)))
         db.session.commit()
         click.echo(f"created {role} {email}")
+
+    @staff_group.command("title")
+    @click.argument("email")
+    @click.argument("title", required=False, default="")
+    def staff_title(email: str, title: str) -> None:
+        """Set the title EMAIL's person uses beside their name, in French ("chargée de relogement",
+        "médiateur"...): letters, the households' contacts. Without TITLE: back to the role's label."""
+        member = db.session.scalars(select(StaffUser).where(StaffUser.email == email.lower())).first()
+        if member is None:
+            raise click.BadParameter("no account with this email", param_hint="email")
+        member.title = clean_title(title)
+        db.session.commit()
+        click.echo(f"{member.name}, {member.title}" if member.title else
+                   f"{member.name}: no title, the label of the role {member.role} is shown")
 
 
 def _register_backup(app: Flask) -> None:
@@ -158,6 +176,14 @@ def _register_translate(app: Flask) -> None:
     def compile_() -> None:
         """Compile the catalogues (the app also does it at start when a .po is newer)."""
         click.echo("compiled: " + (", ".join(compile_catalogues()) or "nothing to do"))
+
+
+def clean_title(title: str | None) -> str | None:
+    """A staff title as stored: spaces trimmed, None when empty; too long is refused."""
+    cleaned = " ".join((title or "").split())
+    if len(cleaned) > TITLE_LENGTH:
+        raise click.BadParameter(f"at most {TITLE_LENGTH} characters", param_hint="title")
+    return cleaned or None
 
 
 def backup_database(database_uri: str, path: Path) -> str:

@@ -32,12 +32,13 @@ from guide.models import (
 from guide.models.sms import InboxStatus, SmsStatus
 
 DEMO_PASSWORD = "demo-relogement-2026"
+# email, name, role, phone, title (the person's own words beside their name)
 STAFF = [
-    ("officer@demo.test", "Nadia Benali", Role.OFFICER, "+33600000101"),
-    ("officer2@demo.test", "Julien Caron", Role.OFFICER, "+33600000102"),
-    ("mediator@demo.test", "Sophie Lefebvre", Role.MEDIATOR, "+33600000103"),
-    ("mediation@demo.test", "Groupe de médiation Lille", Role.MEDIATION_GROUP, None),
-    ("admin@demo.test", "Administratrice", Role.ADMIN, None),
+    ("officer@demo.test", "Nadia Benali", Role.OFFICER, "+33600000101", "chargée de relogement"),
+    ("officer2@demo.test", "Julien Caron", Role.OFFICER, "+33600000102", "chargé de relogement"),
+    ("mediator@demo.test", "Sophie Lefebvre", Role.MEDIATOR, "+33600000103", "médiatrice"),
+    ("mediation@demo.test", "Groupe de médiation Lille", Role.MEDIATION_GROUP, None, "groupe de médiation"),
+    ("admin@demo.test", "Administratrice", Role.ADMIN, None, "administratrice"),
 ]
 # reference, name, language, occupants, stage, phone, proposals (rank, status, days since visit or None)
 HOUSEHOLDS = [
@@ -55,16 +56,16 @@ def load_demo(today: date) -> list[tuple[str, str, str]]:
     if db.session.scalars(select(StaffUser).where(StaffUser.email == STAFF[0][0])).first() is None:
         _create(today)
         db.session.commit()
-    rows = [(f"{name} ({role.value})", "fr", f"{email} / {DEMO_PASSWORD}") for email, name, role, _p in STAFF]
+    rows = [(f"{name} ({role.value})", "fr", f"{email} / {DEMO_PASSWORD}") for email, name, role, _p, _t in STAFF]
     rows += [(f"{name} [{reference}]", lang, phone) for reference, name, lang, _o, _s, phone, _p in HOUSEHOLDS]
     return rows
 
 
 def _create(today: date) -> None:
     staff = {}
-    for email, name, role, phone in STAFF:
-        staff[email] = StaffUser(email=email, name=name, role=role, phone=phone, password_hash=hash_password(
-            DEMO_PASSWORD))
+    for email, name, role, phone, title in STAFF:
+        staff[email] = StaffUser(email=email, name=name, role=role, phone=phone, title=title,
+                                 password_hash=hash_password(DEMO_PASSWORD))
         db.session.add(staff[email])
     operation = Operation(name="Résidence des Tilleuls", commune="Lille", landlord="Bailleur démolisseur",
                           opened_on=today - timedelta(days=200))

@@ -6,7 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from guide.core.i18n import SOURCE_LANGUAGE
+from guide.models import StaffUser
 
 
 def _label(table: Mapping[str, Any], code: str) -> str:
@@ -82,11 +86,21 @@ def role_label(code: str) -> str:
     return _label(ROLES, code)
 
 
+def staff_title(member: StaffUser) -> str:
+    """What a staff member is beside their name: in French, the title they chose ("chargée de relogement",
+    "médiateur"), their own words; in another language, or without a title, their role's translated label
+    (no one has written a translation of a person's own title)."""
+    locale = get_locale()
+    if member.title and (locale is None or locale.language == SOURCE_LANGUAGE):
+        return member.title
+    return role_label(member.role)
+
+
 def register(app: Flask) -> None:
     """Make the labels available in every template."""
     app.jinja_env.globals.update(appointment_kind=appointment_kind, appointment_status=appointment_status,
                                  proposal_status=proposal_status, role_label=role_label,
-                                 mediation_status=mediation_status)
+                                 staff_title=staff_title, mediation_status=mediation_status)
 
 # why a household refuses a proposal (written requests, the mediation letter)
 MOTIVE_LABELS = {

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from guide.models.base import Model, utcnow
 
+TITLE_LENGTH = 80
+
 
 class Role(StrEnum):
     OFFICER = "officer"  # chargé de relogement
@@ -26,6 +28,9 @@ class StaffUser(Model):
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(20))  # work number shown to households, E.164
     role: Mapped[str] = mapped_column(String(20))
+    # The words the person uses beside their name, in French: "chargée de relogement", "médiateur". None: the
+    # role's label (guide/core/labels.py staff_title). Set with `flask --app guide staff title`.
+    title: Mapped[str | None] = mapped_column(String(TITLE_LENGTH))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
