@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
@@ -16,9 +15,7 @@ from guide.core import audit
 from guide.core.extensions import db
 from guide.features.privacy.retention import run_retention
 from guide.features.privacy.service import erase_household, export_household
-
-if TYPE_CHECKING:
-    from guide.models import Household
+from guide.models import Household
 
 
 def register(app: Flask) -> None:
