@@ -29,9 +29,9 @@ ANSWERS = {"support": "very_satisfied", "information": "satisfied", "move_day": 
 
 
 def _freeze(monkeypatch, day: date) -> None:
-    """The survey page and the after-move card of "Where I stand" read today's date."""
+    """The survey page and "Where I stand" (its after-move card) read today's date."""
     monkeypatch.setattr("guide.features.survey.household.today", lambda: day)
-    monkeypatch.setattr("guide.features.after_move.household.today", lambda: day)
+    monkeypatch.setattr("guide.features.standing.household.today", lambda: day)
 
 
 @pytest.fixture()
