@@ -6,7 +6,10 @@ The rule (who commits): nobody but this module. Every request runs its view insi
 (add, flush, conditional UPDATEs, their audit entry and their outbox rows); the unit commits once when the view
 has returned (after the page is rendered: a commit expires what the page shows), and rolls everything back when
 it raises. A service that is a whole change is decorated with `atomic`: inside a request it joins the request's
-unit; called alone (a CLI command, a test) it is a unit of its own and commits itself.
+unit; called alone (a CLI command, a test) it is a unit of its own and commits itself. The exceptions, outside
+views: the loops that keep each item's work apart (the outbox dispatcher, the retention job) and the CLI commit
+per item; the note of a session's activity (core/auth.py `note_activity`) is committed before the view, on its
+own, and skipped when the database is busy.
 
 Busy database: SQLite's write lock still taken after its timeout (or a snapshot that went stale under another
 writer), a PostgreSQL deadlock or serialization failure. The outermost unit then rolls back and runs the whole
