@@ -5,7 +5,18 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    after_this_request,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -24,10 +35,15 @@ bp = Blueprint("household", __name__)
 
 
 def _pad_response_time(started: float) -> None:
-    """Answer after the same minimum delay whatever happened, so timing reveals nothing."""
-    remaining = current_app.config["SIGNIN_MIN_RESPONSE_SECONDS"] - (time.perf_counter() - started)
-    if remaining > 0:
-        time.sleep(remaining)
+    """Answer after the same minimum delay whatever happened, so timing reveals nothing: counted once the
+    request's transaction is committed (the answer is padded after this view and its commit)."""
+
+    @after_this_request
+    def padded(response: Response) -> Response:
+        remaining = current_app.config["SIGNIN_MIN_RESPONSE_SECONDS"] - (time.perf_counter() - started)
+        if remaining > 0:
+            time.sleep(remaining)
+        return response
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
