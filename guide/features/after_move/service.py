@@ -1,8 +1,7 @@
 """After the move: costs refunded (§3.2) and courtesy visits (§4 step 13); the satisfaction survey (§4 step 14)
 is its own feature (guide/features/survey/), invited here when the move date is known.
 
-Each change is one unit of work (`atomic`, guide/core/transaction.py): inside a request it joins the request's
-transaction, which commits once after the view.
+Each change is one unit of work (`atomic`, guide/core/transaction.py): in a request, the request's transaction.
 """
 
 from __future__ import annotations
@@ -65,8 +64,7 @@ def record_expense(household: Household, kind: str, amount: Decimal, invoice_on:
         db.session.flush()
     except IntegrityError:  # the same form sent twice: the first one is kept (the request's first write)
         db.session.rollback()
-        existing = find_expense(household, key)
-        if existing is None:
+        if (existing := find_expense(household, key)) is None:
             raise
         return existing
     audit.record("household", household.id, "create", household_id=household.id, entity="move_expense",
