@@ -104,6 +104,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for feature in FEATURES:
         app.register_blueprint(importlib.import_module(f"{features.__name__}.{feature}.blueprint").bp)
+    from guide.core import transaction
+
+    transaction.install(app)  # one transaction per request, retried when the database is busy
     from guide.features.phones import service as household_phones
     from guide.features.reminders import service as schedule
     from guide.features.signin import service as signin

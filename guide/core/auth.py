@@ -13,6 +13,7 @@ from guide.core import permissions, sessions
 from guide.core.extensions import db
 from guide.core.permissions import EDIT_HOUSEHOLD, SEE_HOUSEHOLD, can
 from guide.core.security import same_site_path
+from guide.core.transaction import atomic
 from guide.models import Household, Proposal, Role, StaffUser, UserSession
 
 HOUSEHOLD_KEY = "household_id"
@@ -34,6 +35,7 @@ def not_activity(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
+@atomic  # committed (with the request's unit) before the cookie that names the record leaves with this answer
 def _start(*, household_id: int | None = None, staff_id: int | None = None) -> None:
     """A fresh session: the cookie is emptied (no fixation), the previous session record ended, a new one named."""
     previous = session.get(SESSION_KEY)
@@ -41,11 +43,11 @@ def _start(*, household_id: int | None = None, staff_id: int | None = None) -> N
     if previous:
         sessions.end(previous)
     session[SESSION_KEY] = sessions.start(household_id=household_id, staff_id=staff_id)
-    db.session.commit()  # the record exists before the cookie that names it leaves with this answer
     for name in ("signed_in", "household", "staff"):
         g.pop(name, None)
 
 
+@atomic
 def sign_out(everywhere: bool = False) -> None:
     """End this session (and with `everywhere`, every session of the same account), then empty the cookie."""
     found = _signed_in()
@@ -54,7 +56,6 @@ def sign_out(everywhere: bool = False) -> None:
         sessions.end_all(household_id=found.household_id, staff_id=found.staff_id)
     elif token:
         sessions.end(token)
-    db.session.commit()
     session.clear()
     for name in ("signed_in", "household", "staff"):
         g.pop(name, None)

@@ -12,6 +12,7 @@ from guide.core.auth import staff_may
 from guide.core.extensions import db
 from guide.core.forms import ConfirmForm
 from guide.core.permissions import MANAGE_ACCOUNTS
+from guide.features.accounts import service
 from guide.models import StaffUser
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -26,7 +27,6 @@ def accounts() -> ResponseReturnValue:
     context = {"members": members, "open_sessions": sessions.open_by_staff(), "ended": ended}
     audit.record("staff", g.staff.id, "read_staff_accounts")
     page = render_template("staff/accounts.html", **context)
-    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
     return page
 
 
@@ -38,7 +38,5 @@ def end_sessions(staff_id: int) -> ResponseReturnValue:
     member = db.session.get(StaffUser, staff_id)
     if member is None:
         abort(404)
-    count = sessions.end_all(staff_id=member.id)
-    audit.record("staff", g.staff.id, "end_staff_sessions", entity="staff_user", entity_id=member.id, sessions=count)
-    db.session.commit()
+    service.end_sessions(g.staff, member)
     return redirect(url_for("accounts.staff.accounts", ended=member.id), code=303)

@@ -11,7 +11,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
 from wtforms import DateField, FileField, HiddenField, RadioField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Regexp
 
@@ -89,17 +88,9 @@ def after_move() -> ResponseReturnValue:
             except PhotoError as error:
                 form.photo.errors = [photo_message(error.code, upload.filename or "")]
                 busy = error.code == "busy"
-        if valid and photo is not None:
-            try:
-                expense = service.record_expense(household, form.kind.data, filled(form.amount.data),
-                                                 filled(form.invoice_on.data), photo, filled(form.key.data), today())
-                db.session.commit()
-            except IntegrityError:  # the same form sent twice: the first one is kept, shown as sent
-                db.session.rollback()
-                found = service.find_expense(household, filled(form.key.data))
-                if found is None:
-                    raise
-                expense = found
+        if valid and photo is not None:  # the same form sent twice: the first one is kept, shown as sent
+            expense = service.record_expense(household, form.kind.data, filled(form.amount.data),
+                                             filled(form.invoice_on.data), photo, filled(form.key.data), today())
             return redirect(url_for("after_move.household.after_move", added=expense.id, _anchor="expenses"), code=303)
         if photo is not None:  # a browser cannot keep a chosen file across pages: say so plainly
             form.photo.errors = [_("Choisissez la photo une nouvelle fois.")]

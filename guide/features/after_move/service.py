@@ -1,7 +1,7 @@
 """After the move: costs refunded (§3.2) and courtesy visits (§4 step 13); the satisfaction survey (§4 step 14)
 is its own feature (guide/features/survey/), invited here when the move date is known.
 
-Each operation works in the caller's transaction and only flushes; the view commits once.
+Each change is one unit of work (`atomic`, guide/core/transaction.py): in a request, the request's transaction.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from guide.core import audit, content
 from guide.core.extensions import db
 from guide.core.timeutil import as_utc, from_local
+from guide.core.transaction import atomic
 from guide.core.uploads import CleanPhoto
 from guide.core.versioned import save_if_current
 from guide.features.standing.service import ZERO, budget_of
@@ -44,20 +46,27 @@ def checklist(lang: str) -> dict[str, Any]:
 
 # --- refunds (§3.2) ------------------------------------------------------------------------------------------------
 
+@atomic
 def record_expense(household: Household, kind: str, amount: Decimal, invoice_on: date, photo: CleanPhoto,
                    key: str, shown_on: date) -> MoveExpense:
     """A cost advanced by the household, its invoice photo and its refund date: 8 days after the day the invoice is
     shown (`shown_on`, the day the household sends it here; §3.2), whatever the invoice's own date.
 
     `key` comes with the form: a second submission of the same form hits a unique constraint (IntegrityError)
-    and the view shows the expense already stored.
+    and the expense already stored is returned.
     """
     expense = MoveExpense(household_id=household.id, kind=kind, idempotency_key=key, amount=amount,
                           invoice_on=invoice_on,
                           due_on=deadlines.refund_deadline(shown_on), photo=photo.data,
                           photo_type=photo.content_type)
     db.session.add(expense)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same form sent twice: the first one is kept (the request's first write)
+        db.session.rollback()
+        if (existing := find_expense(household, key)) is None:
+            raise
+        return existing
     audit.record("household", household.id, "create", household_id=household.id, entity="move_expense",
                  entity_id=expense.id)
     return expense
@@ -88,6 +97,7 @@ def late_refunds(household_ids: list[int] | None, today: date) -> list[MoveExpen
     return list(db.session.scalars(query.order_by(MoveExpense.due_on, MoveExpense.id)))
 
 
+@atomic
 def mark_refunded(staff: StaffUser, expense: MoveExpense, seen_version: int, refunded_on: date,
                   cheque_number: str) -> bool:
     """Record the cheque sent, only over the version the person saw; False when it changed meanwhile."""
@@ -199,6 +209,7 @@ class VisitFacts:
     note: str
 
 
+@atomic
 def record_visit(staff: StaffUser, household: Household, visit: CourtesyVisit, facts: VisitFacts) -> CourtesyVisit:
     """The short record of a courtesy visit; flags a "reste à vivre" at the threshold or worse than before."""
     # the figure noted when the visits were planned (the budget facts may since describe the new flat)

@@ -87,7 +87,6 @@ def _page(household: Household, refund_forms: dict[int, RefundForm] | None = Non
 def after_move(household_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     audit.record("staff", g.staff.id, "read", household_id=found.id, entity="after_move", entity_id=found.id)
-    db.session.commit()
     return _page(found)
 
 
@@ -100,10 +99,8 @@ def mark_refunded(household_id: int, expense_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _page(found, refund_forms={expense.id: form})
     if not service.mark_refunded(g.staff, expense, int(filled(form.version.data)), filled(form.refunded_on.data),
-                                 (form.cheque_number.data or "").strip()):
-        db.session.rollback()
+                                 (form.cheque_number.data or "").strip()):  # refused: nothing was written
         return _page(found, conflict=True)
-    db.session.commit()
     return redirect(url_for("after_move.staff.after_move", household_id=found.id, _anchor="expenses"), code=303)
 
 
@@ -113,7 +110,6 @@ def expense_photo(household_id: int, expense_id: int) -> ResponseReturnValue:
     found = household_for_staff(household_id)
     expense = _own_expense(found, expense_id)
     audit.record("staff", g.staff.id, "read", household_id=found.id, entity="move_expense", entity_id=expense.id)
-    db.session.commit()
     return Response(expense.photo, mimetype=expense.photo_type, headers={"Cache-Control": "private, no-store"})
 
 
@@ -129,7 +125,6 @@ def record_visit(household_id: int, visit_id: int) -> ResponseReturnValue:
         visited_on=filled(form.visited_on.data), flat_ok=form.flat_ok.data == "yes",
         neighbourhood_ok=form.neighbourhood_ok.data == "yes", support_needed=form.support_needed.data == "yes",
         reste_a_vivre_now=form.reste_a_vivre.data, note=form.note.data or ""))
-    db.session.commit()
     return redirect(url_for("after_move.staff.after_move", household_id=found.id, _anchor=f"visit-{visit.id}"),
                     code=303)
 
@@ -151,5 +146,4 @@ def late_refunds() -> ResponseReturnValue:
     audit.record("staff", g.staff.id, "read_late_refunds")
     page = render_template("staff/after_move_refunds.html", late=late, households=households,
                            words=service.checklist("fr"), today=today())
-    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
     return page

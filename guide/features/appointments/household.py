@@ -46,8 +46,7 @@ def confirm_appointment(appointment_id: int) -> ResponseReturnValue:
     appointment = _own_appointment(appointment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if appointments.confirm(g.household, appointment):
-        db.session.commit()
+    appointments.confirm(g.household, appointment)
     return redirect(url_for("standing.household.home", _anchor="appointment"), code=303)
 
 
@@ -58,7 +57,6 @@ def change_appointment(appointment_id: int) -> ResponseReturnValue:
     form = ChangeRequestForm()
     if form.validate_on_submit():
         appointments.ask_change(g.household, appointment, form.note.data or "")
-        db.session.commit()
         return redirect(url_for("standing.household.home", changed=1, _anchor="appointment"), code=303)
     status = 422 if form.errors else 200
     return render_template("household/change_appointment.html", form=form, appointment=appointment), status

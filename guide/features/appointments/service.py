@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from guide.core import audit
+from guide.core.transaction import atomic
 from guide.models import Appointment, AppointmentStatus, Household
 
 
+@atomic
 def confirm(household: Household, appointment: Appointment, channel: str = "web") -> bool:
-    """Mark a planned (or change-asked) appointment confirmed; True when it changed. The caller commits."""
+    """Mark a planned (or change-asked) appointment confirmed; True when it changed."""
     if appointment.status not in (AppointmentStatus.PLANNED, AppointmentStatus.CHANGE_ASKED):
         return False
     appointment.status = AppointmentStatus.CONFIRMED
@@ -17,8 +19,9 @@ def confirm(household: Household, appointment: Appointment, channel: str = "web"
     return True
 
 
+@atomic
 def ask_change(household: Household, appointment: Appointment, note: str = "", channel: str = "web") -> None:
-    """Record that the household asks for another date (the officer calls back). The caller commits."""
+    """Record that the household asks for another date (the officer calls back)."""
     appointment.status = AppointmentStatus.CHANGE_ASKED
     appointment.change_note = note
     appointment.version += 1

@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 
 from guide.core import audit
 from guide.core.auth import current_staff, staff_required
-from guide.core.extensions import db
 from guide.core.timeutil import today
 from guide.features.caseload.service import caseload, officer_load
 
@@ -23,5 +22,4 @@ def caseload_page() -> ResponseReturnValue:
     rows, total = caseload(staff, today(), page=page)
     audit.record("staff", staff.id, "read_caseload", page=page)
     shown = render_template("staff/caseload.html", rows=rows, total=total, page=page, load=officer_load(staff))
-    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
     return shown

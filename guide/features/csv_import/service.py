@@ -25,6 +25,7 @@ from guide.core.i18n import configured_languages
 from guide.core.labels import role_label
 from guide.core.permissions import IMPORT_HOUSEHOLDS, can
 from guide.core.phones import normalize
+from guide.core.transaction import atomic
 from guide.features.phones import service as household_phones
 from guide.models import Household, HouseholdPhone, Operation, Role, StaffUser
 
@@ -68,6 +69,7 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
+@atomic
 def import_households(raw: bytes, staff: StaffUser, region: str = "FR") -> ImportResult:
     """Check every row; when all are right, add them to the session (the caller commits), else add nothing."""
     result = ImportResult()

@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, g, render_template
 from flask.typing import ResponseReturnValue
 
 from guide.core.auth import staff_may
-from guide.core.extensions import db
 from guide.core.permissions import IMPORT_HOUSEHOLDS
 from guide.features.csv_import.forms import ImportForm
 from guide.features.csv_import.service import KNOWN, import_households
@@ -21,10 +20,7 @@ def import_csv() -> ResponseReturnValue:
     form = ImportForm()
     result = None
     if form.validate_on_submit():
+        # nothing is saved unless every row is right (the service writes only then)
         result = import_households(form.file.data.read(), g.staff, current_app.config["DEFAULT_REGION"])
-        if result.errors:
-            db.session.rollback()
-        else:
-            db.session.commit()
     status = 422 if form.errors or (result and result.errors) else 200
     return render_template("staff/import.html", form=form, result=result, columns=KNOWN), status

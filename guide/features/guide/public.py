@@ -12,15 +12,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
-from sqlalchemy.exc import SQLAlchemyError
 
+from guide.core import transaction
 from guide.core.auth import safe_next
 from guide.core.content import ContentStore
-from guide.core.extensions import db, htmx
+from guide.core.extensions import htmx
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
+from guide.features.guide import service
 from guide.features.guide.forms import FeedbackForm
-from guide.models import PageFeedback
 from guide.rules.flows import FlowState, walk
 
 bp = Blueprint("public", __name__)
@@ -169,8 +169,7 @@ def feedback() -> ResponseReturnValue:
     form = FeedbackForm()
     page_key = form.page.data or ""
     if form.validate_on_submit() and _page_exists(page_key):
-        db.session.add(PageFeedback(page=page_key, lang=negotiate_language(), useful=form.useful.data == "yes"))
-        db.session.commit()
+        service.record_feedback(page_key, negotiate_language(), form.useful.data == "yes")
         if htmx:
             return render_block("components/feedback.html", "feedback", feedback=form, thanks=True)
         return render_template("public/feedback_done.html", back=_page_url(page_key))
@@ -199,11 +198,9 @@ def _page_url(page_key: str) -> str:
 def healthz() -> ResponseReturnValue:
     """For the proxy or the orchestrator: 200 when this process can reach the database, 503 when it cannot.
     The rate-limit storage is not checked: without Redis each process counts in its own memory and still serves."""
-    try:
-        db.session.execute(db.text("SELECT 1"))
-    except SQLAlchemyError as error:
-        db.session.rollback()
-        log.warning("health check: database unreachable (%s)", type(error).__name__)
+    problem = transaction.database_problem()
+    if problem is not None:
+        log.warning("health check: database unreachable (%s)", problem)
         return {"status": "unavailable", "reason": "database"}, 503, {"Cache-Control": "no-store"}
     return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
 

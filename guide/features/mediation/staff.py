@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,13 +15,11 @@ from guide.core.extensions import db
 from guide.core.forms import add_error, filled
 from guide.core.labels import MOTIVE_LABELS
 from guide.core.permissions import SEE_MEDIATION, can, household_condition
-from guide.core.timeutil import from_local, local, today
-from guide.core.versioned import save_if_current
+from guide.core.timeutil import local, today
+from guide.features.mediation import service
 from guide.features.mediation.forms import MediationUpdateForm
 from guide.features.requests.letters import letter_html, letter_pdf
 from guide.models import (
-    Appointment,
-    AppointmentKind,
     Household,
     MediationCase,
     MediationStatus,
@@ -50,7 +48,6 @@ def mediation_inbox() -> ResponseReturnValue:
     rows = [{"case": c, "days": (now - _local_date(c.opened_at)).days,
              "overdue": rules.overdue(c.status, _local_date(c.opened_at), now)} for c in cases]
     audit.record("staff", staff.id, "read_mediation_inbox")
-    db.session.commit()
     return render_template("staff/mediation_inbox.html", rows=rows)
 
 
@@ -70,7 +67,6 @@ def mediation_case(case_id: int) -> ResponseReturnValue:
         form = MediationUpdateForm(formdata=None, prefix="case", obj=case)
         audit.record("staff", g.staff.id, "read", household_id=case.household_id, entity="mediation_case",
                      entity_id=case.id)
-        db.session.commit()
     elif form.validate_on_submit():
         target = form.status.data
         if target != case.status and not rules.can_move(case.status, target):
@@ -79,26 +75,10 @@ def mediation_case(case_id: int) -> ResponseReturnValue:
             add_error(form.meeting_at, _("Donnez la date de la réunion."))
         elif target == MediationStatus.CONCLUDED and not (form.outcome.data or "").strip():
             add_error(form.outcome, _("Écrivez le résultat de la médiation."))
+        elif service.update_case(g.staff, case, int(filled(form.version.data)), target, form.outcome.data or "",
+                                 form.letter_text.data or "", form.meeting_at.data, form.meeting_place.data or ""):
+            return redirect(url_for("mediation.staff.mediation_case", case_id=case.id), code=303)
         else:
-            values: dict[str, object] = {"status": target, "outcome": form.outcome.data or "",
-                                         "letter_text": form.letter_text.data or ""}
-            if target == MediationStatus.ACKNOWLEDGED and case.acknowledged_at is None:
-                values["acknowledged_at"] = datetime.now(UTC)
-            if target == MediationStatus.CLOSED:
-                values["closed_at"] = datetime.now(UTC)
-            if target == MediationStatus.MEETING_PLANNED and form.meeting_at.data is not None:
-                meeting = Appointment(household_id=case.household_id, kind=AppointmentKind.MEDIATION_MEETING,
-                                      starts_at=from_local(form.meeting_at.data), place=form.meeting_place.data or "",
-                                      with_whom=_("Groupe de médiation"))
-                db.session.add(meeting)
-                db.session.flush()
-                values["appointment_id"] = meeting.id
-            if save_if_current(MediationCase, case.id, int(filled(form.version.data)), values):
-                audit.record("staff", g.staff.id, "update", household_id=case.household_id,
-                             entity="mediation_case", entity_id=case.id, status=target)
-                db.session.commit()
-                return redirect(url_for("mediation.staff.mediation_case", case_id=case.id), code=303)
-            db.session.rollback()
             add_error(form.version, _("Quelqu'un a modifié ce dossier entre-temps. Rechargez la page."))
     requests = db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == case.household_id)
                                   .order_by(WrittenRequest.id)).all()
@@ -120,7 +100,6 @@ def _request_for_staff(reference: str) -> WrittenRequest:
         abort(404)
     audit.record("staff", g.staff.id, "read", household_id=household.id, entity="written_request",
                  entity_id=sent.id)
-    db.session.commit()
     return sent
 
 

@@ -7,7 +7,7 @@ from flask import abort, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from jinja2_fragments.flask import render_block
 
-from guide.core.extensions import db, htmx
+from guide.core.extensions import htmx
 from guide.core.forms import ConfirmForm, filled
 from guide.features.plan import service
 from guide.features.plan.forms import PlanForm, data_fields, form_to_data
@@ -41,7 +41,6 @@ def add(kind: str) -> ResponseReturnValue:
         return render_template(f"plan/{page}.html", **context), 422
     item = service.add_item(g.plan_household.id, kind, form_to_data(form), g.plan_actor)
     _log("create", item.id)
-    db.session.commit()
     return redirect(purl(PAGE_OF[kind]) + f"#{ANCHOR[kind]}", code=303)
 
 
@@ -53,11 +52,9 @@ def _edit_page(item: PlanItem | None, kind: str, form: PlanForm, status: int = 2
 def _save_outcome(outcome: service.Saved | service.Conflict, form: PlanForm, kind: str,
                   action_url: str) -> ResponseReturnValue:
     if isinstance(outcome, service.Conflict):
-        db.session.commit()  # nothing of theirs or mine was changed; the refusal itself writes nothing
         return _conflict_page(outcome, form, kind, action_url)
     if outcome.changed:
         _log("update", outcome.item.id)
-    db.session.commit()
     return redirect(_back_to(outcome.item) if kind not in SINGLE else purl("profile") + f"#{ANCHOR[kind]}",
                     code=303)
 
@@ -73,7 +70,6 @@ def edit_item(item_id: int) -> ResponseReturnValue:
             return _save_outcome(outcome, form, item.kind, purl("edit_item", item_id=item.id))
         return _edit_page(item, item.kind, form, 422)
     _log("read", item.id)
-    db.session.commit()
     return _edit_page(item, item.kind, _form(item.kind, "item", item))
 
 
@@ -90,7 +86,6 @@ def edit_single(kind: str) -> ResponseReturnValue:
         return _edit_page(item, kind, form, 422)
     if item is not None:
         _log("read", item.id)
-        db.session.commit()
     return _edit_page(item, kind, _form(kind, "item", item))
 
 
@@ -102,13 +97,11 @@ def remove_item(item_id: int) -> ResponseReturnValue:
         abort(400)
     outcome = service.remove_item(item, version, g.plan_actor)
     if isinstance(outcome, service.Conflict):
-        db.session.commit()
         return render_template("plan/conflict.html", **_context(
             conflict=outcome, rows=_rows(_form(item.kind, "item", item), outcome), removing=True,
             names=_names([outcome.by] if outcome.by else []),
             back=_back_to(item), action=purl("remove_item", item_id=item.id))), 409
     _log("remove", item.id)
-    db.session.commit()
     return redirect(_back_to(item), code=303)
 
 
@@ -116,7 +109,6 @@ def item_history(item_id: int) -> ResponseReturnValue:
     item = _item(item_id)
     changes = service.history(item.id)
     _log("read", item.id)
-    db.session.commit()
     form = _form(item.kind, "item", item)
     return render_template("plan/history.html", **_context(
         item=item, changes=changes, names=_names(changes), fields=data_fields(form),
@@ -133,10 +125,8 @@ def restore(item_id: int) -> ResponseReturnValue:
     if outcome is None:
         abort(404)
     if isinstance(outcome, service.Conflict):
-        db.session.commit()
         return redirect(purl("item_history", item_id=item.id, stale=1), code=303)
     _log("restore", item.id)
-    db.session.commit()
     return redirect(purl("item_history", item_id=item.id, restored=to), code=303)
 
 
@@ -147,14 +137,12 @@ def move_item(item_id: int) -> ResponseReturnValue:
         abort(400)
     try:
         moved = service.move(item, direction, g.plan_actor)
-    except service.OrderBusy:  # nothing saved; show the order as it is now
-        db.session.rollback()
+    except service.OrderBusy:  # nothing saved (the service rolled its tries back); show the order as it is now
         moved, item_id = False, 0
         if not htmx:
             return redirect(purl("board", busy=1) + "#brakes", code=303)
     if moved:
         _log("move", item.id)
-    db.session.commit()
     if htmx:
         context = _board_context()
         board_html = render_block("plan/board.html", "board", **context, moved=(item_id, direction))
@@ -170,5 +158,4 @@ def accept_suggestion(key: str) -> ResponseReturnValue:
     if action is None:
         abort(404)
     _log("create", action.id)
-    db.session.commit()
     return redirect(purl("edit_item", item_id=action.id), code=303)

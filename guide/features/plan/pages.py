@@ -10,7 +10,6 @@ from flask.typing import ResponseReturnValue
 from jinja2_fragments.flask import render_block
 
 from guide.core.auth import not_activity
-from guide.core.extensions import db
 from guide.core.forms import ConfirmForm
 from guide.core.timeutil import local, today
 from guide.features.plan import service, sharing
@@ -43,7 +42,6 @@ def _board_context(**forms: Any) -> dict[str, Any]:
 def board() -> ResponseReturnValue:
     """The plan: ranked brakes, suggestions, and the actions (Quoi ? Qui ? Quand ?)."""
     _log("read", g.plan_household.id, "plan")
-    db.session.commit()
     return render_template("plan/board.html", **_board_context())
 
 
@@ -61,7 +59,6 @@ def _profile_context(**forms: Any) -> dict[str, Any]:
 def profile() -> ResponseReturnValue:
     """The mobility profile: phases, daily trips, attachments, wishes."""
     _log("read", g.plan_household.id, "plan")
-    db.session.commit()
     return render_template("plan/profile.html", **_profile_context())
 
 
@@ -83,7 +80,6 @@ def _visits_context(**forms: Any) -> dict[str, Any]:
 def visits() -> ResponseReturnValue:
     """Visits of neighbourhoods and meetings with relocated tenants, with impressions side by side."""
     _log("read", g.plan_household.id, "plan")
-    db.session.commit()
     return render_template("plan/visits.html", **_visits_context())
 
 
@@ -104,7 +100,6 @@ def updates() -> ResponseReturnValue:
     if not changes and new_rev == rev:
         return "", 204
     _log("read", item_id or hid, "plan_item" if item_id else "plan")
-    db.session.commit()
     template = {"board": "plan/board.html", "profile": "plan/profile.html", "visits": "plan/visits.html"}.get(
         page, "plan/item.html")
     context = {"board": _board_context, "profile": _profile_context, "visits": _visits_context}.get(
@@ -120,7 +115,6 @@ def project() -> ResponseReturnValue:
     """Phase 4: the relocation project on one printable page, from profile, wishes, brakes, plan and visits."""
     hid = g.plan_household.id
     _log("read", hid, "plan_project")
-    db.session.commit()
     wishes = service.single(hid, "wishes")
     return render_template("plan/project.html", **_context(
         phases=service.single(hid, "phases"), wishes=wishes, wishes_fields=data_fields(_form("wishes", "wishes")),
@@ -139,5 +133,4 @@ def share(choice: str) -> ResponseReturnValue:
         _log("consent", consent.id, "consent")
     elif sharing.withdraw_sharing(hid, today()):
         _log("consent_withdrawn", hid, "consent")
-    db.session.commit()
     return redirect(purl("project") + "#sharing", code=303)

@@ -1,21 +1,18 @@
 """What the plan's pages share on both sides (the household's /my/plan and the mediator's
-/staff/households/<id>/plan): the side's URLs, the access log, the forms, the page context, the conflict screen and
-the retry of a request the database was only too busy for. The pages are guide/features/plan/pages.py, the item
-edits guide/features/plan/items.py; guide/features/plan/household.py and staff.py say who is here.
+/staff/households/<id>/plan): the side's URLs, the access log, the forms, the page context and the conflict
+screen. The pages are guide/features/plan/pages.py, the item edits guide/features/plan/items.py;
+guide/features/plan/household.py and staff.py say who is here.
 
-Views parse and authorise; guide/features/plan/service.py saves; one commit per request."""
+Views parse and authorise; guide/features/plan/service.py saves; the request's unit of work
+(guide/core/transaction.py) commits once, and runs the request again when the database was only busy."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from guide.core import audit
 from guide.core.extensions import db
@@ -131,33 +128,3 @@ def _conflict_page(conflict: service.Conflict, form: PlanForm, kind: str, action
     return render_template("plan/conflict.html", **_context(
         conflict=conflict, rows=rows, form=merge_form, hidden=hidden, action=action_url, back=back,
         names=_names([conflict.by] if conflict.by else []), removing=False)), 409
-
-
-# --- a request the database was too busy for is run again ---------------------------------------------------
-
-WRITE_RETRIES = 4
-
-
-def _transient(error: OperationalError) -> bool:
-    """SQLite's write lock still busy after its timeout, or a PostgreSQL deadlock or serialization failure."""
-    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-    return "database is locked" in str(error.orig) or code in ("40P01", "40001")
-
-
-def _retrying(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the whole request again when the database was only busy: nothing was committed, and every save is
-    conditional on the version the person saw, so a second try can neither duplicate nor overwrite anything."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        for attempt in range(WRITE_RETRIES):
-            try:
-                return view(*args, **kwargs)
-            except OperationalError as error:
-                db.session.rollback()
-                if not _transient(error) or attempt == WRITE_RETRIES - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    return wrapped

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 
 from guide.core import audit, labels
 from guide.core.auth import household_required
-from guide.core.extensions import db
 from guide.core.i18n import language, negotiate_language
 from guide.features.privacy.service import collect_household, export_household
 
@@ -93,7 +92,6 @@ def my_data() -> ResponseReturnValue:
     household = g.household
     data = collect_household(household)
     audit.record("household", household.id, "read_own_data", household_id=household.id)
-    db.session.commit()
     response = Response(render_template("household/data.html", data=data, **data_labels()))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -105,7 +103,6 @@ def my_data_json() -> ResponseReturnValue:
     household = g.household
     body = json.dumps(export_household(household), ensure_ascii=False, indent=2)
     audit.record("household", household.id, "export_own_data", household_id=household.id)
-    db.session.commit()
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="mes-donnees-{household.id}.json"',
         "Cache-Control": "no-store"})

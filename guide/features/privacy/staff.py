@@ -54,7 +54,6 @@ def household_data(household_id: int) -> ResponseReturnValue:
     audit.record("staff", g.staff.id, "read_data", household_id=household.id, entity="household",
                  entity_id=household.id)
     page = render_template("staff/privacy_data.html", household=household, data=data, **data_labels())
-    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
     return page
 
 
@@ -65,7 +64,6 @@ def household_data_json(household_id: int) -> ResponseReturnValue:
     body = json.dumps(export_household(household), ensure_ascii=False, indent=2)
     audit.record("staff", g.staff.id, "export", household_id=household.id, entity="household",
                  entity_id=household.id)
-    db.session.commit()
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="menage-{household.id}.json"', "Cache-Control": "no-store"})
 
@@ -83,7 +81,6 @@ def erase(household_id: int) -> ResponseReturnValue:
         else:
             reference = household.reference
             erase_household(household, "staff", g.staff.id, reason="request")
-            db.session.commit()
             return redirect(url_for("privacy.staff.access_log", reference=reference, erased=1), code=303)
     counts = {
         "proposals": db.session.scalar(select(func.count()).select_from(Proposal)
@@ -110,5 +107,4 @@ def access_log() -> ResponseReturnValue:
                  searched=bool(reference), shown=len(entries))
     page = render_template("staff/access_log.html", entries=entries, names=names, reference=reference,
                            household=household, erased=request.args.get("erased"), limit=LOG_PAGE)
-    db.session.commit()  # after rendering: a commit expires what the page shows, which it would then read again
     return page

@@ -12,7 +12,6 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from guide.core.auth import household_required, own_proposal
 from guide.core.extensions import db, limiter
@@ -42,15 +41,6 @@ def _own_request(reference: str) -> WrittenRequest:
     return found
 
 
-def _after_duplicate(key: str, error: IntegrityError) -> ResponseReturnValue:
-    """Two submissions raced: the first one won; show its receipt (any other integrity error is a real one)."""
-    db.session.rollback()
-    existing = service.find_existing(g.household, key)
-    if existing is None:
-        raise error
-    return redirect(url_for("requests.household.receipt", reference=existing.reference), code=303)
-
-
 @bp.route("/my/proposals/<int:proposal_id>/answer", methods=["GET", "POST"])
 @household_required
 @limiter.limit("30 per hour", methods=["POST"])
@@ -68,13 +58,9 @@ def answer(proposal_id: int) -> ResponseReturnValue:
     late = answer_by is not None and today() > answer_by
     if request.method == "POST" and step != "edit" and form.validate_on_submit():
         if step == "send":
-            try:
-                sent = service.answer_proposal(g.household, proposal, form.decision.data == "accept",
-                                               form.motives.data or [], form.text.data or "", filled(form.key.data),
-                                               today())
-                db.session.commit()
-            except IntegrityError as error:
-                return _after_duplicate(filled(form.key.data), error)
+            sent = service.answer_proposal(g.household, proposal, form.decision.data == "accept",
+                                           form.motives.data or [], form.text.data or "", filled(form.key.data),
+                                           today())
             return redirect(url_for("requests.household.receipt", reference=sent.reference), code=303)
         return render_template("household/answer_review.html", form=form, proposal=proposal, answer_by=answer_by,
                                late=late, motives=[MOTIVE_LABELS[m] for m in form.motives.data or []])
@@ -107,12 +93,8 @@ def ask_mediation() -> ResponseReturnValue:
         if problems:
             form.photos.errors = problems
         else:
-            try:
-                sent = service.ask_mediation(g.household, form.what_happened.data or "", form.disagreement.data or "",
-                                             form.wish.data or "", photos, filled(form.key.data), today())
-                db.session.commit()
-            except IntegrityError as error:
-                return _after_duplicate(filled(form.key.data), error)
+            sent = service.ask_mediation(g.household, form.what_happened.data or "", form.disagreement.data or "",
+                                         form.wish.data or "", photos, filled(form.key.data), today())
             return redirect(url_for("requests.household.receipt", reference=sent.reference), code=303)
     if busy:
         return render_template("household/mediation.html", form=form), 503, BUSY_HEADERS
@@ -127,7 +109,6 @@ def receipt(reference: str) -> ResponseReturnValue:
     form = AdditionForm()
     if request.method == "POST" and form.validate_on_submit():
         service.add_to_request(g.household, sent, filled(form.text.data))
-        db.session.commit()
         return redirect(url_for("requests.household.receipt", reference=reference, added=1, _anchor="additions"),
                         code=303)
     status = 422 if form.errors else 200

@@ -1,21 +1,26 @@
 """Written requests: answering a proposal, refusing with reasons, asking for mediation; receipts and additions.
 
 Each operation stores the request (with its reference and timestamp), its audit entry, the SMS acknowledgement and
-any mediation case in the caller's single transaction. A repeated submission (same idempotency key) returns the
-request already stored instead of creating a second one.
+any mediation case in one transaction (`atomic`: the request's, inside a request). A repeated submission (same
+idempotency key) returns the request already stored instead of creating a second one, also when both raced.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import wraps
+from inspect import signature
+from typing import ParamSpec
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from guide.core import audit
 from guide.core.extensions import db
+from guide.core.transaction import atomic
 from guide.core.uploads import CleanPhoto
 from guide.features.signin import service as signin
 from guide.messaging import texts
@@ -48,6 +53,28 @@ def find_existing(household: Household, key: str) -> WrittenRequest | None:
                                                            WrittenRequest.idempotency_key == key)).first()
 
 
+P = ParamSpec("P")
+
+
+def _once_per_key(store: Callable[P, WrittenRequest]) -> Callable[P, WrittenRequest]:
+    """Two submissions of one form raced: the first one won (a unique key); return it. The request's first write,
+    so the rollback loses nothing else. Any other integrity error is a real one."""
+
+    @wraps(store)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> WrittenRequest:
+        try:
+            return store(*args, **kwargs)
+        except IntegrityError:
+            db.session.rollback()
+            given = signature(store).bind(*args, **kwargs).arguments
+            existing = find_existing(given["household"], given["key"])
+            if existing is None:
+                raise
+            return existing
+
+    return wrapped
+
+
 def _unique_reference(kind: RequestKind, today: date) -> str:
     for _attempt in range(20):
         reference = new_reference(kind, today)
@@ -61,6 +88,8 @@ def answerable(proposal: Proposal) -> bool:
     return proposal.status in (ProposalStatus.RECEIVED, ProposalStatus.VISIT_PLANNED, ProposalStatus.VISITED)
 
 
+@atomic
+@_once_per_key
 def answer_proposal(household: Household, proposal: Proposal, accept: bool, motives: Sequence[str], text: str,
                     key: str, today: date) -> WrittenRequest:
     """Record the household's written answer; after a second refusal a mediation case opens by itself."""
@@ -97,6 +126,8 @@ def open_case(household: Household) -> MediationCase | None:
         MediationCase.household_id == household.id, MediationCase.status != MediationStatus.CLOSED)).first()
 
 
+@atomic
+@_once_per_key
 def ask_mediation(household: Household, what_happened: str, disagreement: str, wish: str,
                   photos: Sequence[CleanPhoto], key: str, today: date, channel: str = "web") -> WrittenRequest:
     """Record a written mediation request to the project pilot, with its photos, and open (or join) a case."""
@@ -123,6 +154,7 @@ def ask_mediation(household: Household, what_happened: str, disagreement: str, w
     return request
 
 
+@atomic
 def add_to_request(household: Household, request: WrittenRequest, text: str) -> RequestAddition:
     """A dated addition: the request itself never changes once sent."""
     addition = RequestAddition(request_id=request.id, text=text)

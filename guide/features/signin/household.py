@@ -5,7 +5,18 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    after_this_request,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -24,10 +35,15 @@ bp = Blueprint("household", __name__)
 
 
 def _pad_response_time(started: float) -> None:
-    """Answer after the same minimum delay whatever happened, so timing reveals nothing."""
-    remaining = current_app.config["SIGNIN_MIN_RESPONSE_SECONDS"] - (time.perf_counter() - started)
-    if remaining > 0:
-        time.sleep(remaining)
+    """Answer after the same minimum delay whatever happened, so timing reveals nothing: counted once the
+    request's transaction is committed (the answer is padded after this view and its commit)."""
+
+    @after_this_request
+    def padded(response: Response) -> Response:
+        remaining = current_app.config["SIGNIN_MIN_RESPONSE_SECONDS"] - (time.perf_counter() - started)
+        if remaining > 0:
+            time.sleep(remaining)
+        return response
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -43,7 +59,6 @@ def sign_in() -> ResponseReturnValue:
             add_error(form.phone, _invalid_phone())
         else:
             asked = signin.request_code(e164, signin.address_key(request.remote_addr))
-            db.session.commit()
             session["pending_phone"] = e164
             session["pending_next"] = safe_next(request.args.get("next"), url_for("standing.household.home"))
             if asked.retry_at is None:
@@ -104,7 +119,6 @@ def enter_code() -> ResponseReturnValue:
     too_many = False
     if form.validate_on_submit():
         result = signin.check_code(e164, filled(form.code.data), signin.address_key(request.remote_addr))
-        db.session.commit()  # wrong tries count even when the answer is "no"
         if result.status is signin.CodeCheck.OK and result.household_id is not None:
             target = safe_next(session.get("pending_next"), url_for("standing.household.home"))
             sign_in_household(result.household_id, _language_of(result.household_id))
@@ -127,7 +141,6 @@ def personal_link(token: str) -> ResponseReturnValue:
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         link = signin.use_link(token)
-        db.session.commit()
         if link is not None:
             sign_in_household(link.household_id, _language_of(link.household_id))
             return redirect(safe_next(link.target, url_for("standing.household.home")), code=303)
@@ -146,7 +159,7 @@ def sign_out_view() -> ResponseReturnValue:
     if household is not None:
         audit.record("household", household.id, "sign_out_everywhere" if everywhere else "sign_out",
                      household_id=household.id)
-    sign_out(everywhere=everywhere)  # ends the session record(s) and commits with the log entry
+    sign_out(everywhere=everywhere)  # ends the session record(s), in one transaction with the log entry
     return redirect(url_for("signin.household.signed_out", everywhere=1 if everywhere and household else None),
                     code=303)
 

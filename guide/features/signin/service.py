@@ -18,17 +18,18 @@ from enum import StrEnum
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from guide.core import audit
 from guide.core.extensions import db
-from guide.core.security import keyed_hash, new_code, new_link_token, same
+from guide.core.security import check_password, keyed_hash, new_code, new_link_token, same
 from guide.core.timeutil import as_utc
+from guide.core.transaction import atomic
 from guide.features.phones import service as household_phones
 from guide.messaging import texts
 from guide.messaging.outbox import enqueue
-from guide.models import Household, SignInCode, SignInGuard, SignInLink, SignInTry
+from guide.models import Household, SignInCode, SignInGuard, SignInLink, SignInTry, StaffUser
 
 
 class CodeCheck(StrEnum):
@@ -109,6 +110,7 @@ def _window() -> timedelta:
     return timedelta(hours=current_app.config["SIGNIN_WINDOW_HOURS"])
 
 
+@atomic
 def request_code(e164: str, address: str) -> CodeRequest:
     """Make a code for the number and send it when the number belongs to a household, within the per-number limits
     (codes asked from this address, codes in all, over the window); past them nothing is made or sent, and the
@@ -136,9 +138,11 @@ def request_code(e164: str, address: str) -> CodeRequest:
     return CodeRequest(made=True)
 
 
+@atomic
 def check_code(e164: str, code: str, address: str) -> CodeResult:
     """Sign in with any unexpired, unused code sent to the number; wrong tries are limited per number and address
-    and per number in all, over the window (the caller commits: wrong tries count even when the answer is no).
+    and per number in all, over the window (wrong tries count even when the answer is no: the request's unit commits
+    them with the refusal).
 
     A try is counted whether or not the number is known, so "too many" looks the same for every number."""
     config, now = current_app.config, _now()
@@ -189,6 +193,7 @@ def find_link(token: str) -> SignInLink | None:
     return link
 
 
+@atomic
 def use_link(token: str) -> SignInLink | None:
     """Spend a link (single use) and return it, or None when it is unknown, used or expired."""
     link = find_link(token)
@@ -203,3 +208,31 @@ def use_link(token: str) -> SignInLink | None:
         return None
     audit.record("household", link.household_id, "sign_in", household_id=link.household_id, method="link")
     return link
+
+
+# --- staff: email and password -------------------------------------------------------------------------------
+
+@atomic
+def staff_sign_in(email: str, password: str, max_failures: int, lock_minutes: int) -> StaffUser | None:
+    """The active, unlocked account whose password this is (its failure count reset, the sign-in logged), or None.
+
+    A wrong password counts against a known, unlocked account, in the database (failures sent at once to several
+    processes all count); at `max_failures` the account is locked for `lock_minutes`."""
+    staff = db.session.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())).first()
+    now = _now()
+    locked = staff is not None and staff.locked_until is not None and as_utc(staff.locked_until) > now
+    if check_password(staff.password_hash if staff else None, password) and staff and staff.active and not locked:
+        staff.failed_logins = 0
+        staff.locked_until = None
+        audit.record("staff", staff.id, "staff_sign_in")
+        return staff
+    if staff is not None and not locked:
+        failures = db.session.scalar(update(StaffUser).where(StaffUser.id == staff.id)
+                                     .values(failed_logins=StaffUser.failed_logins + 1)
+                                     .returning(StaffUser.failed_logins)
+                                     .execution_options(synchronize_session=False))
+        if (failures or 0) >= max_failures:
+            db.session.execute(update(StaffUser).where(StaffUser.id == staff.id).values(
+                failed_logins=0, locked_until=now + timedelta(minutes=lock_minutes))
+                .execution_options(synchronize_session=False))
+    return None

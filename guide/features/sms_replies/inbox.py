@@ -1,6 +1,6 @@
-"""What staff do on the SMS channel, each in one transaction committed here: a reply sent (the household's open
-messages are then handled by it), an inbound message marked handled, the inbox read (in the access log). And which
-open messages a person may handle (guide/core/permissions.py)."""
+"""What staff do on the SMS channel, each one unit of work (`atomic`: the request's transaction): a reply sent
+(the household's open messages are then handled by it), an inbound message marked handled, the inbox read (in the
+access log). And which open messages a person may handle (guide/core/permissions.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from guide.core import audit
 from guide.core.auth import current_staff
 from guide.core.extensions import db
 from guide.core.permissions import HANDLE_SMS, Reach, household_condition, reach
+from guide.core.transaction import atomic
 from guide.messaging.labels import REPLY_KIND
 from guide.messaging.outbox import enqueue
 from guide.models import Household, HouseholdPhone, SmsInbound, SmsMessage, StaffUser
@@ -23,6 +24,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@atomic
 def send_reply(household: Household, staff: StaffUser, phone: HouseholdPhone, text: str,
                language: str) -> SmsMessage:
     """Queue a staff reply (kind staff_reply) to one of the household's consenting numbers; its open inbound
@@ -35,23 +37,22 @@ def send_reply(household: Household, staff: StaffUser, phone: HouseholdPhone, te
         inbox_status=InboxStatus.DONE, handled_by_id=staff.id, handled_at=_now(), reply_id=message.id))).rowcount
     audit.record("staff", staff.id, "create", household_id=household.id, entity="sms_message", entity_id=message.id,
                  segments=message.segments, inbound_done=handled)
-    db.session.commit()
     return message
 
 
+@atomic
 def mark_done(item: SmsInbound, staff: StaffUser) -> None:
     """An inbound message handled ("traité"); once only (a second click changes nothing)."""
     if item.inbox_status != InboxStatus.DONE:
         item.inbox_status, item.handled_by_id, item.handled_at = InboxStatus.DONE, staff.id, _now()
         audit.record("staff", staff.id, "update", household_id=item.household_id, entity="sms_inbound",
                      entity_id=item.id, inbox_status=InboxStatus.DONE)
-    db.session.commit()
 
 
+@atomic
 def log_inbox_read(staff: StaffUser, shown: int) -> None:
-    """The inbox was read: in the access log. Called once the page is rendered (a commit expires what it shows)."""
+    """The inbox was read: in the access log."""
     audit.record("staff", staff.id, "read_sms_inbox", shown=shown)
-    db.session.commit()
 
 
 # --- who may handle which open message ------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """SMS a household (or anyone) sends us: stored once per Twilio MessageSid, understood, answered through the outbox.
 
-`receive` runs in the webhook's transaction (the view commits): the incoming row, what it changes (an appointment
+`receive` is one unit of work (the webhook request's transaction): the incoming row, what it changes (an appointment
 confirmed, consent withdrawn, a mediation request) and the reply rows are written together. Replies are outbox
 rows whose kind starts with "reply_", so the dispatcher sends them even in quiet hours: they answer the person's
 own message. What the parser does not understand goes to the household's SMS inbox for staff (`inbox_status`
@@ -23,6 +23,7 @@ from guide.core import audit
 from guide.core.extensions import db
 from guide.core.phones import normalize as normalize_phone
 from guide.core.timeutil import local, today
+from guide.core.transaction import atomic
 from guide.core.versioned import save_if_current
 from guide.features.appointments import service as appointments
 from guide.features.phones import service as household_phones
@@ -37,7 +38,7 @@ from guide.features.standing.service import standing
 from guide.messaging import texts
 from guide.messaging.outbox import enqueue
 from guide.models import Household, SmsInbound, SmsMessage
-from guide.models.sms import InboxStatus
+from guide.models.sms import InboxStatus, SmsStatus
 
 ACK_EVERY = timedelta(hours=24)  # at most one automatic "message received" (or neutral answer) per number
 
@@ -62,11 +63,36 @@ class Incoming:
         return self.household
 
 
+# --- delivery status callbacks ----------------------------------------------------------------------------------
+
+_ORDER = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3,
+          "read": 3}
+
+
+@atomic
+def record_delivery_status(sid: str, new: str, error_code: str, now: datetime | None = None) -> bool:
+    """Twilio's news about a message we sent (idempotent: a late or repeated callback never takes a final state
+    back); False when nothing changed."""
+    message = db.session.scalars(select(SmsMessage).where(SmsMessage.provider_id == sid)).first()
+    if message is None or new not in _ORDER:
+        return False
+    current = message.status
+    if current in SmsStatus.FINAL or _ORDER.get(new, 0) < _ORDER.get(current, 0):
+        return False
+    message.status = {"read": "delivered", "accepted": "sent", "queued": "sent", "sending": "sent"}.get(new, new)
+    if new in ("delivered", "read"):
+        message.delivered_at = now or datetime.now(UTC)
+    if error_code:
+        message.error_code = error_code[:20]
+    return True
+
+
 # --- entry point -------------------------------------------------------------------------------------------------
 
+@atomic
 def receive(message_sid: str, from_number: str, to_number: str, body: str,
             now: datetime | None = None) -> SmsInbound | None:
-    """Store and answer one SMS; None when this MessageSid is stored already (Twilio retried). The caller commits."""
+    """Store and answer one SMS; None when this MessageSid is stored already (Twilio retried)."""
     now = now or datetime.now(UTC)
     if db.session.scalar(select(SmsInbound.id).where(SmsInbound.message_sid == message_sid)) is not None:
         return None

@@ -1,6 +1,6 @@
 """The staff side of the SMS channel: a household's reply box (sent, counted live, filled from a template) and the
 inbox of messages waiting for a person. What the household page shows of SMS is guide/features/sms_replies/panel.py;
-the writes are guide/features/sms_replies/inbox.py (one transaction each)."""
+the writes are guide/features/sms_replies/inbox.py (one unit of work each)."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def sms_inbox() -> ResponseReturnValue:
     rows = [{"item": i, "household": households.get(i.household_id or 0), "number": _safe_number(i.from_number)}
             for i in items]
     page = render_template("staff/sms_inbox.html", rows=rows)
-    inbox.log_inbox_read(g.staff, len(rows))  # after rendering: a commit expires what the page shows
+    inbox.log_inbox_read(g.staff, len(rows))
     return page
 
 

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, Response, abort, current_app, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from guide.core.extensions import csrf, db
-from guide.features.sms_replies import service as conversation
-from guide.models import SmsMessage
-from guide.models.sms import SmsStatus
+from guide.core.extensions import csrf
+from guide.features.sms_replies import service
 
 bp = Blueprint("twilio", __name__, url_prefix="/sms")
-
-_ORDER = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3,
-          "read": 3}
 
 
 def signature_valid() -> bool:
@@ -36,19 +28,8 @@ def signature_valid() -> bool:
 def status_callback() -> ResponseReturnValue:
     if not signature_valid():
         abort(403)
-    sid, new = request.form.get("MessageSid", ""), (request.form.get("MessageStatus") or "").lower()
-    message = db.session.scalars(select(SmsMessage).where(SmsMessage.provider_id == sid)).first()
-    if message is None or new not in _ORDER:
-        return "", 204
-    current = message.status
-    if current in SmsStatus.FINAL or _ORDER.get(new, 0) < _ORDER.get(current, 0):
-        return "", 204  # a late or repeated callback: the final state stays
-    message.status = {"read": "delivered", "accepted": "sent", "queued": "sent", "sending": "sent"}.get(new, new)
-    if new in ("delivered", "read"):
-        message.delivered_at = datetime.now(UTC)
-    if request.form.get("ErrorCode"):
-        message.error_code = request.form["ErrorCode"][:20]
-    db.session.commit()
+    service.record_delivery_status(request.form.get("MessageSid", ""),
+                                   (request.form.get("MessageStatus") or "").lower(), request.form.get("ErrorCode", ""))
     return "", 204
 
 
@@ -72,6 +53,5 @@ def inbound() -> ResponseReturnValue:
     sid = text("MessageSid") or text("SmsSid")
     if not sid:
         abort(400)
-    conversation.receive(sid[:64], text("From"), text("To"), text("Body"))
-    db.session.commit()
+    service.receive(sid[:64], text("From"), text("To"), text("Body"))
     return Response(EMPTY_TWIML, mimetype="text/xml")

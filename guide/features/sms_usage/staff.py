@@ -94,7 +94,6 @@ def usage(now: datetime) -> tuple[list[UsageMonth], UsageMonth, dict[str, Tally]
 def sms_usage() -> ResponseReturnValue:
     months, total, kinds = usage(_now())
     audit.record("staff", g.staff.id, "read_sms_usage")
-    db.session.commit()
     return render_template("staff/sms_usage.html", months=months, total=total, kinds=kinds,
                            outcomes={k: label for k, (_states, label) in OUTCOMES.items()},
                            families=KIND_FAMILIES, kind_label=kind_label,

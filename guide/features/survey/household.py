@@ -6,7 +6,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 
 from guide.core.auth import household_required
-from guide.core.extensions import db, limiter
+from guide.core.extensions import limiter
 from guide.core.forms import ConfirmForm
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
@@ -32,8 +32,7 @@ def survey() -> ResponseReturnValue:
             abort(400)
         given, missing = service.validate_answers(request.form)
         if not missing:
-            if service.submit_survey(household, given, today()):
-                db.session.commit()
+            service.submit_survey(household, given, today())  # False: answered already, nothing stored
             return redirect(url_for("survey.household.survey", done=1), code=303)
     status = 422 if missing else 200
     return render_template("household/survey.html", household=household, words=words, state=state, form=form,

@@ -19,6 +19,7 @@ from sqlalchemy import CursorResult, select, update
 
 from guide.core import content
 from guide.core.extensions import db
+from guide.core.transaction import atomic
 from guide.models import Household, SurveyAnswer, SurveyInvitation
 from guide.rules import deadlines
 
@@ -87,6 +88,7 @@ def quarter(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
+@atomic
 def submit_survey(household: Household, answers: dict[str, str], today: date) -> bool:
     """Store one anonymous answer set; False when this household has already answered (one answer each).
 

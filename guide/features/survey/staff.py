@@ -12,7 +12,6 @@ from flask.typing import ResponseReturnValue
 
 from guide.core import audit
 from guide.core.auth import staff_may
-from guide.core.extensions import db
 from guide.core.permissions import SEE_SURVEY
 from guide.features.survey import service
 
@@ -24,7 +23,6 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 def survey_results() -> ResponseReturnValue:
     results = service.survey_results()
     audit.record("staff", g.staff.id, "read_survey_results")
-    db.session.commit()
     return render_template("staff/survey.html", results=results, words=service.survey_words("fr"),
                            options=dict(service.QUESTIONS), min_group=service.MIN_GROUP)
 
@@ -49,7 +47,6 @@ def survey_export() -> ResponseReturnValue:
         for group in results.groups:
             writer.writerow(["groupe", group.name, "overall", "satisfied", group.answers, group.satisfaction_rate])
     audit.record("staff", g.staff.id, "export_survey_results")
-    db.session.commit()
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=enquete-satisfaction.csv"})
 
