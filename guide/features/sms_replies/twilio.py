@@ -72,6 +72,6 @@ def inbound() -> ResponseReturnValue:
     sid = text("MessageSid") or text("SmsSid")
     if not sid:
         abort(400)
-    conversation.receive(sid[:64], text("From"), text("To"), text("Body"))
+    conversation.receive(sid[:64], text("From"), text("To"), text("Body"), opt_out_type=text("OptOutType"))
     db.session.commit()
     return Response(EMPTY_TWIML, mimetype="text/xml")
