@@ -8,10 +8,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from guide.core.extensions import db
-from guide.messaging import texts
+from guide.messaging import outbox, texts
 from guide.models import Appointment, AppointmentStatus, Household, HouseholdPhone
 from tests.factories import make_appointment, make_household
 from tests.fake_twilio import DEFAULT_KEYWORDS
+from tests.sms.conftest import MONDAY_10
 from tests.sms.test_inbound import PHONE, get, last_reply, replies, send, stored
 
 
@@ -109,9 +110,6 @@ def test_a_polite_opt_out_withdraws_consent_and_says_how_to_block_everything(sms
 
 
 def test_the_polite_opt_out_answer_itself_goes_out(sms_app, household, fake) -> None:
-    from guide.messaging import outbox
-    from tests.sms.conftest import MONDAY_10
-
     send(sms_app, "stop svp")
     with sms_app.app_context():
         outbox.dispatch_once(now=MONDAY_10)

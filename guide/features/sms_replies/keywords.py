@@ -48,6 +48,7 @@ Two reserved words are also answers to a reminder:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -165,28 +166,10 @@ def build(files: dict[str, dict]) -> Keywords:
 def _with_sentences(table: Keywords, files: dict[str, dict]) -> Keywords:
     """Add the phrases read inside a short SMS, the polite and "no" words, and the words a typo may reach."""
     sentences = {phrase: intent for phrase, intent in table.phrases.items() if intent in IN_SENTENCES}
-    polite: set[str] = set()
-    no: set[str] = set()
     for lang, data in files.items():
         for intent_name, listed in (data.get("phrases") or {}).items():
-            intent = Intent(intent_name)
-            if intent not in IN_SENTENCES:
-                raise KeywordError(f"{lang}.phrases: {intent} is not read inside a sentence")
-            for word in listed or ():
-                phrase = normalize(str(word))
-                if not phrase:
-                    raise KeywordError(f"{lang}.phrases.{intent}: {word!r} is empty once normalised")
-                if phrase in TWILIO_RESERVED and phrase not in RESERVED_MEANING.get(intent, ()):
-                    raise KeywordError(f"{lang}.phrases.{intent}: {word!r} means something else to Twilio")
-                if sentences.get(phrase, intent) is not intent:
-                    raise KeywordError(f"{lang}.phrases.{intent}: {word!r} already means {sentences[phrase]}")
-                sentences[phrase] = intent
-        for key, into in (("polite", polite), ("no_words", no)):
-            for word in data.get(key) or ():
-                normalized = normalize(str(word))
-                if not normalized or " " in normalized:
-                    raise KeywordError(f"{lang}.{key}: {word!r} must be one word")
-                into.add(normalized)
+            _add_phrases(sentences, lang, Intent(intent_name), listed or ())
+    polite, no = _one_words(files, "polite"), _one_words(files, "no_words")
     for word in polite | no:
         if word in sentences:
             raise KeywordError(f"{word!r} is a polite or 'no' word and a phrase ({sentences[word]})")
@@ -205,11 +188,38 @@ def _with_sentences(table: Keywords, files: dict[str, dict]) -> Keywords:
     for phrase, intent in sentences.items():
         for word in phrase.split():
             meanings.setdefault(word, set()).add(intent)
-    return Keywords(table.phrases, table.languages, sentences, frozenset(polite), frozenset(no),
+    return Keywords(table.phrases, table.languages, sentences, polite, no,
                     max((len(phrase.split()) for phrase in sentences), default=1),
                     tuple(reachable),
                     {key: found[0] for key, found in spelled.items() if len(found) == 1},
                     {word: frozenset(found) for word, found in meanings.items()})
+
+
+def _add_phrases(sentences: dict[str, Intent], lang: str, intent: Intent, listed: Iterable[object]) -> None:
+    """One `phrases:` list into the table; refuse a phrase of two meanings or a Twilio word of another meaning."""
+    if intent not in IN_SENTENCES:
+        raise KeywordError(f"{lang}.phrases: {intent} is not read inside a sentence")
+    for word in listed:
+        phrase = normalize(str(word))
+        if not phrase:
+            raise KeywordError(f"{lang}.phrases.{intent}: {word!r} is empty once normalised")
+        if phrase in TWILIO_RESERVED and phrase not in RESERVED_MEANING.get(intent, ()):
+            raise KeywordError(f"{lang}.phrases.{intent}: {word!r} means something else to Twilio")
+        if sentences.get(phrase, intent) is not intent:
+            raise KeywordError(f"{lang}.phrases.{intent}: {word!r} already means {sentences[phrase]}")
+        sentences[phrase] = intent
+
+
+def _one_words(files: dict[str, dict], key: str) -> frozenset[str]:
+    """The `polite:` or `no_words:` words of every language, each one word once normalised."""
+    found = set()
+    for lang, data in files.items():
+        for word in data.get(key) or ():
+            normalized = normalize(str(word))
+            if not normalized or " " in normalized:
+                raise KeywordError(f"{lang}.{key}: {word!r} must be one word")
+            found.add(normalized)
+    return frozenset(found)
 
 
 def load(root: Path | None = None, languages: tuple[str, ...] | None = None) -> Keywords:
