@@ -279,6 +279,35 @@ def num_segments(body: str) -> int:
     return -(-units // multi)
 
 
+# --------------------------------------------------------------------------------------------------------------------
+# What Twilio posts to the incoming-message webhook
+
+# Twilio's default keywords (twilio.com/docs/messaging/tutorials/advanced-opt-out; support article 223134027): a
+# message that is one of them (one word, any case, spaces around it ignored) makes Twilio block, unblock or answer
+# the number, and Twilio still forwards it to the webhook; with Advanced Opt-Out on the Messaging Service, the
+# forwarded request carries OptOutType (STOP, START or HELP). A deployment may add keywords of its own there.
+DEFAULT_KEYWORDS = {
+    "STOP": ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"),
+    "START": ("START", "YES", "UNSTOP"),
+    "HELP": ("HELP", "INFO"),
+}
+
+
+def inbound_form(body: str, from_: str, to: str, sid: str, account_sid: str = DEFAULT_ACCOUNT_SID, *,
+                 advanced_opt_out: bool = False,
+                 keywords: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
+    """The form Twilio posts for an incoming SMS; OptOutType when Advanced Opt-Out is on and the body is a keyword
+    (`keywords`: the Messaging Service's lists, Twilio's defaults unless given)."""
+    form = {"MessageSid": sid, "SmsSid": "", "AccountSid": account_sid, "From": from_, "To": to, "Body": body,
+            "NumMedia": "0", "NumSegments": str(num_segments(body))}
+    if advanced_opt_out:
+        word = body.strip().upper()
+        for kind, words in (keywords or DEFAULT_KEYWORDS).items():
+            if word in words:
+                form["OptOutType"] = kind
+    return form
+
+
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages\.json$")
 _MESSAGE = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>[^/]+)\.json$")

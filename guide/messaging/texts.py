@@ -15,7 +15,7 @@ KINDS = ("sign_in_code", "request_receipt", "appointment_day_before", "appointme
          "reply_todo_answer", "reply_todo_confirm", "reply_todo_documents", "reply_todo_none", "reply_plan_next",
          "reply_plan_count", "reply_help",
          "help_one_way", "reply_ack", "reply_unknown", "reply_language_menu", "reply_language_done",
-         "reply_mediation_empty",
+         "reply_mediation_empty", "reply_choose", "reply_stopped_words",
          # the guided questions by SMS: pieces of longer messages (capped at FLOW_MAX_SEGMENTS once assembled)
          "guide_menu", "flow_date", "flow_back", "flow_retry", "flow_step_long", "flow_result")
 # a menu naming every language in its own script: sent as UCS-2 whatever the household's language

@@ -39,7 +39,7 @@ from guide.models import (
 )
 from guide.rules.flows import Flow, FlowState, walk
 from tests.factories import make_appointment, make_household, make_plan_item, make_proposal
-from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
+from tests.fake_twilio import DEFAULT_AUTH_TOKEN, FakeTwilio, inbound_form
 from tests.sms.conftest import MONDAY_10, drain
 
 PHONE = "+33611111111"
@@ -47,17 +47,18 @@ URL = "http://localhost/sms/inbound"
 _sids = itertools.count(1)
 
 
-def _params(body: str, from_: str = PHONE, sid: str | None = None) -> dict[str, str]:
-    return {"MessageSid": sid or f"SM{next(_sids):032d}", "SmsSid": "", "AccountSid": DEFAULT_ACCOUNT_SID,
-            "From": from_, "To": "+33700000000", "Body": body, "NumMedia": "0", "NumSegments": "1"}
+def _params(body: str, from_: str = PHONE, sid: str | None = None, **twilio: object) -> dict[str, str]:
+    return inbound_form(body, from_, "+33700000000", sid or f"SM{next(_sids):032d}", **twilio)  # type: ignore[arg-type]
 
 
 def _signed(params: dict[str, str], url: str = URL, token: str = DEFAULT_AUTH_TOKEN) -> dict[str, str]:
     return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, params)}
 
 
-def send(app: Flask, body: str, from_: str = PHONE, sid: str | None = None):  # type: ignore[no-untyped-def]
-    params = _params(body, from_, sid)
+def send(app: Flask, body: str, from_: str = PHONE, sid: str | None = None,  # type: ignore[no-untyped-def]
+         **twilio: object):
+    """Post an incoming SMS as Twilio does (`twilio`: `advanced_opt_out=True`, `keywords=...`, see inbound_form)."""
+    params = _params(body, from_, sid, **twilio)
     response = app.test_client().post("/sms/inbound", data=params, headers=_signed(params))
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "text/xml"

@@ -12,6 +12,7 @@ from guide.features.sms_replies.keywords import (
     TWILIO_RESERVED,
     Intent,
     KeywordError,
+    as_twilio_did,
     build,
     load,
     normalize,
@@ -61,7 +62,9 @@ def test_the_reserved_list_is_twilios_documented_list() -> None:
 def test_twilios_words_are_recognised_as_reserved(word: str) -> None:
     parsed = parse(word.lower().capitalize() + ".")
     assert parsed.reserved
-    expected = {"START": Intent.RESTART, "YES": Intent.RESTART, "UNSTOP": Intent.RESTART, "HELP": Intent.HELP,
+    # YES is Twilio's opt-in word and a household's "yes" to a reminder: a reserved confirmation (the service gives
+    # consent back when the number had opted out, and confirms otherwise)
+    expected = {"START": Intent.RESTART, "YES": Intent.CONFIRM, "UNSTOP": Intent.RESTART, "HELP": Intent.HELP,
                 "INFO": Intent.HELP}.get(word, Intent.STOP)
     assert parsed.intent is expected
 
@@ -128,10 +131,88 @@ def test_bare_numbers_are_kept_for_conversations() -> None:
     assert parse("1").number == 1 and parse("1").intent is Intent.CONFIRM
 
 
-@pytest.mark.parametrize("text", ["OK merci", "1 merci", "oui mais je ne serai pas là", "Bonjour",
-                                  "Je voudrais savoir quand on déménage", "STOP PLEASE", "arrêt de bus", ""])
-def test_a_sentence_is_not_a_keyword(text: str) -> None:
+@pytest.mark.parametrize("text", ["Bonjour", "Je voudrais savoir quand on déménage", "arrêt de bus", "",
+                                  "Merci", "non", "oui mais pas jeudi", "cancel my appointment", "stop by the office",
+                                  "je ne sais pas", "top", "step", "stap", "pas ok", "non merci"])
+def test_a_sentence_with_a_word_we_do_not_know_goes_to_a_person(text: str) -> None:
     assert parse(text).intent is Intent.OTHER  # a person reads it
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("OK merci", Intent.CONFIRM), ("1 merci", Intent.CONFIRM), ("oui je serai là", Intent.CONFIRM),
+    ("Yes please", Intent.CONFIRM), ("Tamam teşekkürler", Intent.CONFIRM), ("Sim, confirmo", Intent.CONFIRM),
+    ("👍", Intent.CONFIRM), ("✅", Intent.CONFIRM), ("ouiiii", Intent.CONFIRM), ("نعم شكرا", Intent.CONFIRM),
+    ("autre date svp", Intent.CHANGE), ("je veux changer de date", Intent.CHANGE),
+    ("another date please", Intent.CHANGE), ("c'est quand mon rdv", Intent.APPOINTMENT),
+    ("when is my appointment", Intent.APPOINTMENT), ("متى موعدي؟", Intent.APPOINTMENT),
+    ("RANDEVUM NE ZAMAN", Intent.APPOINTMENT), ("R.D.V", Intent.APPOINTMENT),
+    ("STOP SVP", Intent.STOP), ("STOP PLEASE", Intent.STOP), ("arrêtez les sms", Intent.STOP),
+    ("je ne veux plus de sms", Intent.STOP), ("lütfen stop", Intent.STOP), ("não quero mais mensagens", Intent.STOP),
+    ("لا أريد رسائل", Intent.STOP),
+])
+def test_phrases_with_polite_words_around_them(text: str, intent: Intent) -> None:
+    parsed = parse(text)
+    assert parsed.intent is intent and not parsed.reserved
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("confirmr", Intent.CONFIRM), ("confrim", Intent.CONFIRM), ("comfirm", Intent.CONFIRM),
+    ("ETAPPE", Intent.STANDING), ("chnager", Intent.CHANGE), ("Tamamm", Intent.CONFIRM), ("Yess", Intent.CONFIRM),
+    ("cofirmo", Intent.CONFIRM), ("تغير الموعد", Intent.CHANGE),
+])
+def test_small_typos_in_long_enough_words(text: str, intent: Intent) -> None:
+    assert parse(text).intent is intent
+
+
+@pytest.mark.parametrize("text", ["top", "step", "stp", "sotp svp", "arete", "arret de bus", "pare de bus",
+                                  "durdr", "arretz les sms"])
+def test_an_opt_out_is_never_guessed_from_a_typo(text: str) -> None:
+    assert parse(text).intent is not Intent.STOP
+
+
+@pytest.mark.parametrize(("text", "meaning"), [("gelmiyorum", "I am not coming"), ("gelemiyorum", "I cannot come"),
+                                               ("gelmeyeceğim", "I will not come")])
+def test_a_typo_never_adds_a_letter_so_a_turkish_negation_never_confirms(text: str, meaning: str) -> None:
+    assert parse(text).intent is not Intent.CONFIRM, meaning
+
+
+@pytest.mark.parametrize(("text", "choices"), [
+    ("oui non", (Intent.CONFIRM,)), ("1 2", (Intent.CONFIRM, Intent.CHANGE)), ("١ ٢", (Intent.CONFIRM, Intent.CHANGE)),
+    ("oui mais je voudrais changer de date", (Intent.CONFIRM, Intent.CHANGE)),
+    ("oui mais je ne serai pas là", (Intent.CONFIRM, Intent.CHANGE)), ("ok stop", (Intent.CONFIRM, Intent.STOP)),
+    ("yes no", (Intent.CONFIRM,)), ("👍 👎", (Intent.CONFIRM,)),
+])
+def test_two_meanings_are_asked_back(text: str, choices: tuple[Intent, ...]) -> None:
+    parsed = parse(text)
+    assert parsed.intent is Intent.AMBIGUOUS and parsed.choices == choices
+
+
+def test_a_number_with_polite_words_stays_a_number_for_menus() -> None:
+    assert parse("1 merci").number == 1 and parse("٢ من فضلك").number == 2
+    assert parse("1 2").number is None and parse("oui merci").number is None
+
+
+@pytest.mark.parametrize(("text", "opt_out_type", "intent"), [
+    ("STOP", "STOP", Intent.STOP), ("ARRET", "STOP", Intent.STOP), ("YES", "START", Intent.CONFIRM),
+    ("START", "START", Intent.RESTART), ("HELP", "HELP", Intent.HELP), ("oui", "", Intent.CONFIRM),
+    ("stop svp", "", Intent.STOP), ("oui", "bogus", Intent.CONFIRM),
+])
+def test_what_twilio_did_wins(text: str, opt_out_type: str, intent: Intent) -> None:
+    """With Advanced Opt-Out, Twilio's OptOutType says it matched one of its (or the deployment's) keywords."""
+    parsed = as_twilio_did(parse(text), opt_out_type)
+    assert parsed.intent is intent
+    assert parsed.reserved is (opt_out_type in ("STOP", "START", "HELP") or text in ("STOP", "YES", "START", "HELP"))
+
+
+def test_phrase_lists_refuse_a_twilio_word_of_another_meaning_and_a_phrase_of_two_meanings() -> None:
+    with pytest.raises(KeywordError, match="Twilio"):
+        build({"en": {"phrases": {"confirm": ["STOP"]}}})
+    with pytest.raises(KeywordError, match="already means"):
+        build({"en": {"confirm": ["OK"], "phrases": {"change": ["OK"]}}})
+    with pytest.raises(KeywordError, match="polite"):
+        build({"en": {"confirm": ["OK"], "polite": ["OK"]}})
+    with pytest.raises(KeywordError, match="one word"):
+        build({"en": {"polite": ["THANK YOU"]}})
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -33,11 +33,11 @@ from guide.features.reminders.service import sms_date  # the reminders' date for
 from guide.features.requests.service import ask_mediation, receipts_of
 from guide.features.signin import service as signin
 from guide.features.sms_replies import conversation
-from guide.features.sms_replies.keywords import Intent, Parsed, parse
+from guide.features.sms_replies.keywords import Intent, Parsed, as_twilio_did, parse
 from guide.features.standing.service import standing
 from guide.messaging import texts
 from guide.messaging.outbox import enqueue
-from guide.models import Household, SmsInbound, SmsMessage
+from guide.models import AppointmentStatus, Household, HouseholdPhone, SmsInbound, SmsMessage
 from guide.models.sms import InboxStatus, SmsStatus
 
 ACK_EVERY = timedelta(hours=24)  # at most one automatic "message received" (or neutral answer) per number
@@ -91,8 +91,11 @@ def record_delivery_status(sid: str, new: str, error_code: str, now: datetime | 
 
 @atomic
 def receive(message_sid: str, from_number: str, to_number: str, body: str,
-            now: datetime | None = None) -> SmsInbound | None:
-    """Store and answer one SMS; None when this MessageSid is stored already (Twilio retried)."""
+            now: datetime | None = None, opt_out_type: str = "") -> SmsInbound | None:
+    """Store and answer one SMS; None when this MessageSid is stored already (Twilio retried).
+
+    `opt_out_type`: Twilio's OptOutType parameter (STOP, START or HELP) when its Advanced Opt-Out matched a keyword.
+    """
     now = now or datetime.now(UTC)
     if db.session.scalar(select(SmsInbound.id).where(SmsInbound.message_sid == message_sid)) is not None:
         return None
@@ -106,7 +109,7 @@ def receive(message_sid: str, from_number: str, to_number: str, body: str,
     except IntegrityError:
         db.session.rollback()
         return None
-    incoming = Incoming(row, household, parse(body), now)
+    incoming = Incoming(row, household, as_twilio_did(parse(body), opt_out_type), now)
     row.intent = incoming.parsed.intent.value
     if household is None:
         _from_unknown_number(incoming)
@@ -155,8 +158,8 @@ def _sms_date(day: date, lang: str) -> str:
 
 def _from_unknown_number(incoming: Incoming) -> None:
     """A number we do not know: nothing about anyone, only where the guide is; staff admins may read it."""
-    if incoming.parsed.intent in (Intent.STOP, Intent.RESTART) and incoming.parsed.reserved:
-        return  # Twilio has answered; nothing of ours to mirror
+    if incoming.parsed.intent in (Intent.STOP, Intent.RESTART, Intent.CONFIRM) and incoming.parsed.reserved:
+        return  # Twilio has answered (STOP, START, YES); nothing of ours to mirror
     incoming.row.inbox_status = InboxStatus.OPEN
     if not _answered_lately(incoming.row.from_number, "reply_unknown", incoming.now):
         _reply(incoming, "reply_unknown", lang="fr", site=_base())
@@ -166,7 +169,7 @@ def _one_way(incoming: Incoming) -> None:
     """A one-way deployment (alphanumeric sender) cannot answer: keep consent right, let staff read the rest."""
     if incoming.parsed.intent is Intent.STOP:
         _set_consent(incoming, False)
-    elif incoming.parsed.intent is Intent.RESTART:
+    elif incoming.parsed.intent is Intent.RESTART or _twilio_yes(incoming):
         _set_consent(incoming, True)
     else:
         incoming.row.inbox_status = InboxStatus.OPEN
@@ -174,9 +177,29 @@ def _one_way(incoming: Incoming) -> None:
 
 # --- intents -----------------------------------------------------------------------------------------------------
 
+def _twilio_yes(incoming: Incoming) -> bool:
+    """YES: a Twilio opt-in word (Twilio unblocks the number and answers), and a "yes" to our reminder."""
+    return incoming.parsed.intent is Intent.CONFIRM and incoming.parsed.reserved
+
+
+def _opted_out(number: str) -> bool:
+    withdrawn = select(HouseholdPhone.id).where(HouseholdPhone.number == number, HouseholdPhone.sms_consent.is_(False))
+    return db.session.scalar(withdrawn.limit(1)) is not None
+
+
 def _confirm(incoming: Incoming) -> None:
     household = incoming.sender
     appointment = standing(household, today()).next_appointment
+    if _twilio_yes(incoming) and _opted_out(incoming.row.from_number):
+        # the number had said STOP: for Twilio this YES is an opt-in, so it is one here too (consent back); an
+        # appointment awaiting an answer is not confirmed on a word that meant "send me SMS again": we say how
+        _set_consent(incoming, True)
+        if appointment is not None and appointment.status in (AppointmentStatus.PLANNED,
+                                                              AppointmentStatus.CHANGE_ASKED):
+            moment = local(appointment.starts_at)
+            _reply(incoming, "reply_appointment", date=_sms_date(moment.date(), incoming.lang),
+                   time=f"{moment:%H:%M}", link=_personal_link(household))
+        return
     if appointment is None:
         _reply(incoming, "reply_no_appointment", link=_personal_link(household))
         return
@@ -290,7 +313,11 @@ def _set_consent(incoming: Incoming, given: bool) -> None:
 def _stop(incoming: Incoming) -> None:
     _set_consent(incoming, False)
     conversation.end(incoming.row.from_number)
-    if not incoming.parsed.reserved:  # ARRET and the like are ours; Twilio answers STOP itself
+    if incoming.parsed.reserved:
+        return  # Twilio has blocked the number and answered STOP itself
+    if incoming.parsed.phrase:  # "stop svp", "arrêtez les sms": Twilio blocked nothing; say how to block it all
+        _reply(incoming, "reply_stopped_words")
+    else:  # ARRET and the like are ours
         _reply(incoming, "reply_stopped", body=texts.fill("stopped", incoming.lang))
 
 
@@ -311,6 +338,15 @@ def _mediation(incoming: Incoming) -> None:
     receipts = receipts_of(request)
     to_sender = [m for m in receipts if m.to_number == incoming.row.from_number]
     incoming.row.reply_id = (to_sender or receipts)[0].id if receipts else None
+
+
+def _ambiguous(incoming: Incoming) -> None:
+    """Two meanings in one SMS ("oui non", "1 2"): ask back with the numbered choices rather than guess; without an
+    appointment to answer about, a person reads it."""
+    if standing(incoming.sender, today()).next_appointment is None:
+        _other(incoming)
+        return
+    _reply(incoming, "reply_choose")
 
 
 def _other(incoming: Incoming) -> None:
@@ -356,6 +392,7 @@ HANDLERS = {
     Intent.RESTART: _restart,
     Intent.MEDIATION: _mediation,
     Intent.GUIDE: _guide,
+    Intent.AMBIGUOUS: _ambiguous,
     Intent.OTHER: _other,
 }
 

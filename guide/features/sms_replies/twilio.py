@@ -53,5 +53,5 @@ def inbound() -> ResponseReturnValue:
     sid = text("MessageSid") or text("SmsSid")
     if not sid:
         abort(400)
-    service.receive(sid[:64], text("From"), text("To"), text("Body"))
+    service.receive(sid[:64], text("From"), text("To"), text("Body"), opt_out_type=text("OptOutType"))
     return Response(EMPTY_TWIML, mimetype="text/xml")
