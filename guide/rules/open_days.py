@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import holidays
+from guide.rules.reminders import french_public_holidays
 
 CLOSED_WEEKDAYS = frozenset({5, 6})  # Saturday, Sunday
 _SEARCH_DAYS = 14  # no run of closed days is that long (a weekend and a holiday make four at most)
@@ -17,7 +17,7 @@ _SEARCH_DAYS = 14  # no run of closed days is that long (a weekend and a holiday
 
 def office_open(day: date) -> bool:
     """Whether the office is open on this day."""
-    return day.weekday() not in CLOSED_WEEKDAYS and day not in holidays.country_holidays("FR", years=day.year)
+    return day.weekday() not in CLOSED_WEEKDAYS and day not in french_public_holidays(day.year)
 
 
 def last_open_day(day: date) -> date:
