@@ -1,5 +1,6 @@
-"""What staff record in a household's file: proposals and decisions, appointments, notes, facts, budget,
-consents and phones. Shared rows are saved only over the version the person saw (no silent overwrite)."""
+"""The staff household page (`render_household`): the file, its forms and its SMS panel, built whole by the view so
+the template queries nothing. The file's own routes render it, and other staff routes re-render it with their
+form's errors (a named API beside the service: see the import-linter contract)."""
 
 from __future__ import annotations
 
