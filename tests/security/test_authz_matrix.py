@@ -251,6 +251,7 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
     "/staff/mediation/<int:case_id>": MEDIATION,
     "/staff/requests/<reference>/letter": MEDIATION,
     "/staff/requests/<reference>/letter.pdf": MEDIATION,
+    "/staff/requests/<reference>/photos/<int:photo_id>": MEDIATION,
     # Twilio webhooks
     "/sms/inbound": WEBHOOK,
     "/sms/status": WEBHOOK,
@@ -506,6 +507,7 @@ BY_HAND = {  # who among the staff may use these routes, written out here, not r
     ("/staff/accounts/<int:staff_id>/end-sessions", "POST"): {ADMIN},
     ("/staff/mediation/<int:case_id>", "GET"): {OFFICER_IN, MEDIATOR_IN, GROUP, ADMIN},
     ("/staff/requests/<reference>/letter", "GET"): {OFFICER_IN, MEDIATOR_IN, GROUP, ADMIN},
+    ("/staff/requests/<reference>/photos/<int:photo_id>", "GET"): {OFFICER_IN, MEDIATOR_IN, GROUP, ADMIN},
     ("/staff/import", "GET"): {OFFICER_IN, OFFICER_OUT, ADMIN},
     ("/staff/sms/usage", "GET"): {GROUP, ADMIN},
     ("/staff/survey", "GET"): {GROUP, ADMIN},

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask import render_template
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from guide.core.extensions import db
 from guide.core.timeutil import local, today
@@ -31,9 +32,15 @@ from guide.models import (
     Consent,
     ContactNote,
     Household,
+    RequestPhoto,
     WrittenRequest,
 )
 from guide.rules.budget import EXPENSE_KINDS
+
+# The photos of the written requests, as thumbnails link to them: ids and sizes, not their bytes (one statement,
+# only when the household has requests).
+REQUEST_PHOTOS = selectinload(WrittenRequest.photos).load_only(RequestPhoto.id, RequestPhoto.request_id,
+                                                               RequestPhoto.width, RequestPhoto.height)
 
 
 def render_household(found: Household, **forms: object) -> tuple[str, int]:
@@ -62,6 +69,7 @@ def render_household(found: Household, **forms: object) -> tuple[str, int]:
         "proposal_update": lambda p: ProposalUpdateForm(formdata=None, prefix=f"proposal-{p.id}", obj=p),
         "update_errors": forms.get("update_errors"),
         "written_requests": db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == found.id)
+                                               .options(REQUEST_PHOTOS)
                                                .order_by(WrittenRequest.id.desc())).all(),
         "sms": sms_panel(found),
         "after": after_move.file_summary(found, today()),

@@ -7,12 +7,13 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from guide.core.forms import VersionedForm, options
+from guide.core.labels import MEDIATION_STATUSES
 
 
 class MediationUpdateForm(VersionedForm):
-    status = SelectField(_l("Statut"), choices=options([("acknowledged", _l("Accusé de réception envoyé")),
-                                                       ("meeting_planned", _l("Réunion prévue")),
-                                                       ("concluded", _l("Conclue")), ("closed", _l("Close"))]))
+    # every status, the case's own included: the list opens on where the case stands (obj=case), so saving a
+    # date or a text alone never moves the case to the next status
+    status = SelectField(_l("Statut"), choices=options(MEDIATION_STATUSES.items()))
     meeting_at = DateTimeLocalField(_l("Date et heure de la réunion"), format="%Y-%m-%dT%H:%M",
                                     validators=[Optional()])
     meeting_place = StringField(_l("Lieu neutre de la réunion"), validators=[Length(max=200)])
