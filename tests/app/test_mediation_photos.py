@@ -19,6 +19,8 @@ from guide.core.extensions import db
 from guide.core.uploads import clean_photo
 from guide.features.requests import service as written
 from guide.models import Appointment, AuditEntry, Household, MediationCase, RequestPhoto, Role, StaffUser
+from tests.app.test_template_queries import RenderQueries, _assert_no_render_queries
+from tests.app.test_template_queries import render_queries as render_queries  # the fixture
 from tests.conftest import csrf_token, get_page
 from tests.factories import make_household, make_staff, signed_in
 
@@ -164,6 +166,13 @@ def test_the_pages_load_the_photos_facts_not_their_bytes(app, world) -> None:
     photo_reads = [s for s in statements if "FROM request_photo" in s]
     assert photo_reads, "the photos were not read at all"
     assert not any(re.search(r"request_photo\.data\b", s) for s in photo_reads), photo_reads
+
+
+def test_the_pages_with_photos_read_no_database_while_rendering(app, world, render_queries: RenderQueries) -> None:
+    client = _as(app, world["officer_a"])
+    _assert_no_render_queries(client, render_queries, [
+        f"/staff/mediation/{world['case_id']}", f"/staff/households/{world['a'].id}",
+        f"/staff/requests/{world['reference']}/letter"])
 
 
 def _letter_page(app, world, staff: StaffUser):

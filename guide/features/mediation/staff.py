@@ -102,9 +102,11 @@ def mediation_case(case_id: int) -> ResponseReturnValue:
         else:
             add_error(form.version, _("Quelqu'un a modifié ce dossier entre-temps. Rechargez la page."))
     requests = db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == case.household_id)
-                                  .options(PHOTO_FACTS).order_by(WrittenRequest.id)).all()
+                                  .options(PHOTO_FACTS, selectinload(WrittenRequest.additions))
+                                  .order_by(WrittenRequest.id)).all()
     status = 422 if form.errors else 200
-    return render_template("staff/mediation_case.html", case=case, form=form, requests=requests,
+    return render_template("staff/mediation_case.html", case=case, meeting=case.appointment, form=form,
+                           requests=requests,
                            motive_labels=MOTIVE_LABELS, overdue=rules.overdue(case.status,
                                                                               _local_date(case.opened_at),
                                                                               today())), status

@@ -39,6 +39,7 @@ def _copies(sent: WrittenRequest, household: Household, level: int = 1) -> list[
     """The letter body in French, then in the household's language when it is another one; `level` is the heading
     level of each copy's subject (2 inside a page that has its own title)."""
     languages = ["fr"] + ([household.language] if household.language != "fr" else [])
+    sent.additions, sent.photos, sent.proposal  # noqa: B018  # loaded here: templates read no database
     answer_by = None
     if sent.proposal is not None and sent.proposal.visit_on is not None:
         answer_by = deadlines.decision_deadline(sent.proposal.visit_on)

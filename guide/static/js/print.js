@@ -4,6 +4,8 @@
   if (typeof window.print !== "function") { return; }
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
+    if (button.dataset.ready) { return; }  // set up once, however often this file runs
+    button.dataset.ready = "1";
     button.addEventListener("click", function () { window.print(); });
   });
 }());
