@@ -40,6 +40,7 @@ PHOTO_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options":
 PHOTO_FACTS = selectinload(WrittenRequest.photos).load_only(RequestPhoto.id, RequestPhoto.request_id,
                                                             RequestPhoto.width, RequestPhoto.height)
 
+
 def _local_date(moment: datetime) -> date:
     return local(moment).date()
 
@@ -105,11 +106,9 @@ def mediation_case(case_id: int) -> ResponseReturnValue:
                                   .options(PHOTO_FACTS, selectinload(WrittenRequest.additions))
                                   .order_by(WrittenRequest.id)).all()
     status = 422 if form.errors else 200
+    overdue = rules.overdue(case.status, _local_date(case.opened_at), today())
     return render_template("staff/mediation_case.html", case=case, meeting=case.appointment, form=form,
-                           requests=requests,
-                           motive_labels=MOTIVE_LABELS, overdue=rules.overdue(case.status,
-                                                                              _local_date(case.opened_at),
-                                                                              today())), status
+                           requests=requests, motive_labels=MOTIVE_LABELS, overdue=overdue), status
 
 
 def _visible_request(reference: str) -> tuple[WrittenRequest, Household]:
