@@ -166,3 +166,18 @@ def test_an_item_removed_meanwhile_is_asked_about_not_edited_silently(client, ap
     response = _post_edit(client, "/my/plan", action.id, stale, status="done")
     assert response.status_code == 409 and 'data-field="removed"' in response.get_data(as_text=True)
     assert _item(app, action.id).removed, "an edit of a removed item silently put it back"
+
+
+def test_wishes_each_side_filled_differently_are_merged_and_the_profile_says_so(client, app, pair) -> None:  # noqa: F811
+    household, _mediator, staff = pair
+    mine = get_page(client, "/my/plan/edit/wishes")  # neither side has written the wishes yet
+    theirs = get_page(staff, f"/staff/households/{household.id}/plan/edit/wishes")
+    assert staff.post(f"/staff/households/{household.id}/plan/edit/wishes",
+                      data={**_form_data(theirs.soup), "item-garden": "must"}).status_code == 303
+    response = client.post("/my/plan/edit/wishes", data={**_form_data(mine.soup), "item-places": "Lille\nLomme"})
+    assert response.status_code == 303, "the two sides wrote different fields: nothing to choose"
+    with app.app_context():
+        wishes = db.session.scalars(select(PlanItem).where(PlanItem.kind == "wishes")).one()
+        assert (wishes.data["places"], wishes.data["garden"]) == ("Lille\nLomme", "must")
+    profile = get_page(client, response.headers["Location"].split("#")[0])
+    assert "Jardin" in profile.text("[data-kept]") and "Samir Haddad" in profile.text("[data-kept]")

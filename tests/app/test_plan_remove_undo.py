@@ -138,3 +138,17 @@ def test_the_notice_and_the_list_read_in_every_language(client, app, pair, lang)
     assert "Appeler l'école" in board.text("[data-removed]") and board.soup.select_one("#removed-actions")
     undo = {"fr": "Annuler", "en": "Undo", "ar": "تراجع", "pt": "Anular", "tr": "Geri al"}[lang]
     assert undo in board.text("[data-undo]"), f"the undo button does not read in {lang}"
+
+
+def test_removing_what_the_other_side_just_changed_asks_first(client, app, pair) -> None:  # noqa: F811
+    household, _mediator, staff = pair
+    action = make_plan_item(household, "action", ACTION)
+    stale = get_page(client, f"/my/plan/items/{action.id}")
+    edit = get_page(staff, f"/staff/households/{household.id}/plan/items/{action.id}")
+    assert staff.post(f"/staff/households/{household.id}/plan/items/{action.id}",
+                      data={**_form_data(edit.soup), "item-status": "done"}).status_code == 303
+    selector = f"form[action$='/items/{action.id}/remove']"
+    response = client.post(stale.soup.select_one(selector)["action"], data=_form_data(stale.soup, selector))
+    assert response.status_code == 409 and not _item(app, action.id).removed
+    text = response.get_data(as_text=True)
+    assert "Où en est-on ?" in text and "Retirer quand même" in text, "the screen does not show what changed"

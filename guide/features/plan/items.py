@@ -10,7 +10,7 @@ from jinja2_fragments.flask import render_block
 from guide.core.extensions import htmx
 from guide.core.forms import ConfirmForm, filled
 from guide.features.plan import service
-from guide.features.plan.forms import PlanForm, data_fields, form_to_data
+from guide.features.plan.forms import PlanForm, blank_data, data_fields, form_to_data
 from guide.features.plan.pages import _board_context, _profile_context, _visits_context
 from guide.features.plan.views import (
     ANCHOR,
@@ -85,7 +85,7 @@ def edit_single(kind: str) -> ResponseReturnValue:
         form = _form(kind, "item", formdata=True)
         if form.validate_on_submit():
             outcome = service.save_single(g.plan_household.id, kind, int(filled(form.version.data)), form_to_data(form),
-                                          g.plan_actor)
+                                          g.plan_actor, blank=blank_data(_form(kind, "item")))
             return _save_outcome(outcome, form, kind, purl("edit_single", kind=kind))
         return _edit_page(item, kind, form, 422)
     if item is not None:

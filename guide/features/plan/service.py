@@ -167,10 +167,11 @@ def _last_change(item_id: int) -> PlanChange | None:
                               .order_by(PlanChange.version.desc())).first()
 
 
-def _base(item_id: int, version: int) -> dict[str, Any] | None:
-    """What the item held at `version` (version 0: not written yet, so nothing); None if unknown."""
+def _base(item_id: int, version: int, blank: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """What the item held at `version`; None if unknown. Version 0 is "not written yet": the person started from
+    the blank form (`blank`, what it sends untouched: a list's first choice is a value too)."""
     if version == 0:
-        return {"data": {}, "removed": False}
+        return {"data": dict(blank or {}), "removed": False}
     return snapshot_at(item_id, version)
 
 
@@ -182,9 +183,10 @@ def _other_change(item_id: int, after_version: int) -> PlanChange | None:
                               .order_by(PlanChange.version.desc())).first()
 
 
-def _conflict(item_id: int, mine: dict[str, Any], seen_version: int) -> Conflict:
+def _conflict(item_id: int, mine: dict[str, Any], seen_version: int,
+              blank: dict[str, Any] | None = None) -> Conflict:
     current = _fresh(item_id)
-    base = _base(item_id, seen_version)
+    base = _base(item_id, seen_version, blank)
     base_data = None if base is None else dict(base.get("data") or {})
     theirs = dict(current.data or {})
     return Conflict(item=current, mine=mine, theirs=theirs, base=base_data, current_version=current.version,
@@ -192,7 +194,7 @@ def _conflict(item_id: int, mine: dict[str, Any], seen_version: int) -> Conflict
 
 
 def _apply(item_id: int, seen_version: int, data: dict[str, Any], removed: bool, action: str,
-           actor: Actor, merge: bool = False) -> Saved | Conflict:
+           actor: Actor, merge: bool = False, blank: dict[str, Any] | None = None) -> Saved | Conflict:
     """Save `data` over the version the person saw; never a silent overwrite.
 
     If the item changed since: a move alone is no one's words, the save lands; with `merge` (an edit), the fields
@@ -203,15 +205,15 @@ def _apply(item_id: int, seen_version: int, data: dict[str, Any], removed: bool,
         target, to_save, by = seen_version, data, None
         kept: tuple[str, ...] = ()
         if current.version != seen_version:
-            base = _base(item_id, seen_version)
+            base = _base(item_id, seen_version, blank)
             if base is None or base.get("removed", False) != current.removed:  # removed or put back meanwhile
-                return _conflict(item_id, data, seen_version)
+                return _conflict(item_id, data, seen_version, blank)
             if base.get("data") != current.data:  # someone else's words changed since
                 if not merge:
-                    return _conflict(item_id, data, seen_version)
+                    return _conflict(item_id, data, seen_version, blank)
                 outcome = three_way(base.get("data") or {}, data, current.data or {})
                 if outcome.conflicts:
-                    return _conflict(item_id, data, seen_version)
+                    return _conflict(item_id, data, seen_version, blank)
                 to_save, kept, by = outcome.merged, outcome.theirs_only, _other_change(item_id, seen_version)
             target = current.version
         before = current.snapshot()
@@ -225,7 +227,7 @@ def _apply(item_id: int, seen_version: int, data: dict[str, Any], removed: bool,
             db.session.flush()
             return Saved(saved, kept=kept, by=by)
         # changed between the read and the write: look again (a move is fine, new words are merged or refused)
-    return _conflict(item_id, data, seen_version)
+    return _conflict(item_id, data, seen_version, blank)
 
 
 def save_item(item: PlanItem, seen_version: int, data: dict[str, Any], actor: Actor) -> Saved | Conflict:
@@ -265,8 +267,9 @@ def put_back(item: PlanItem, actor: Actor) -> Saved:
 
 
 def save_single(household_id: int, kind: str, seen_version: int, data: dict[str, Any],
-                actor: Actor) -> Saved | Conflict:
-    """Save the phases or the wishes; the first save creates them (version 0 = "not written yet")."""
+                actor: Actor, blank: dict[str, Any] | None = None) -> Saved | Conflict:
+    """Save the phases or the wishes; the first save creates them (version 0 = "not written yet"). If the other
+    side wrote them first, the two are merged from `blank`: what the blank form sends untouched."""
     if kind not in SINGLE_KINDS:
         raise ValueError(f"not a single kind: {kind}")
     existing = single(household_id, kind)
@@ -280,13 +283,13 @@ def save_single(household_id: int, kind: str, seen_version: int, data: dict[str,
             db.session.rollback()  # the first write of the request: nothing else is lost
             existing = single(household_id, kind)
             assert existing is not None
-            return _apply(existing.id, 0, data, False, "update", actor, merge=True)
+            return _apply(existing.id, 0, data, False, "update", actor, merge=True, blank=blank)
         _record(item, 1, "create", actor, None, item.snapshot())
         db.session.flush()
         return Saved(item)
     if existing is None:
         raise LookupError(kind)
-    return _apply(existing.id, seen_version, data, False, "update", actor, merge=True)
+    return _apply(existing.id, seen_version, data, False, "update", actor, merge=True, blank=blank)
 
 
 def move(item: PlanItem, direction: int, actor: Actor) -> bool:
