@@ -1,7 +1,8 @@
 """The Citéo mobility plan: phases, profile (trips, attachments, wishes), ranked brakes, actions, visits.
 
 Every editable piece is one `PlanItem` row with a version, co-edited by the household and its mediator: a save
-based on an older version is refused (see guide/features/plan/service.py). Each accepted change writes a `PlanChange`
+based on an older version is merged with the changes made since, field by field, and refused only where both
+changed the same field (see guide/features/plan/service.py). Each accepted change writes a `PlanChange`
 (who, when, before and after), so nothing typed is ever lost and any earlier state can be restored.
 """
 

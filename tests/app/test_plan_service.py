@@ -121,3 +121,45 @@ def test_plan_words_exist_in_every_language_with_the_same_codes() -> None:
             assert all(s["who"] in service.WHO and s["what"].strip() for s in words["brakes"][code]["suggestions"])
         for table in ("purposes", "modes", "frequencies", "attachments"):
             assert words[table].keys() == french[table].keys(), f"{lang} {table}"
+
+
+def test_an_edit_from_an_older_version_merges_fields_only_one_side_changed(household) -> None:
+    item = service.add_item(household.id, "action", {"what": "A", "status": "todo", "who": "household"}, HOUSEHOLD)
+    service.save_item(item, 1, {"what": "A", "status": "done", "who": "household"}, HOUSEHOLD)
+    outcome = service.save_item(item, 1, {"what": "B", "status": "todo", "who": "household"}, STAFF)
+    db.session.commit()
+    assert isinstance(outcome, service.Saved), "only the status and only the what changed: no conflict"
+    assert outcome.kept == ("status",) and outcome.by.actor_kind == "household"
+    assert db.session.get(PlanItem, item.id).data == {"what": "B", "status": "done", "who": "household"}
+    assert _versions(item.id) == [1, 2, 3]
+
+
+def test_a_conflict_says_which_fields_and_resolves_only_those(household) -> None:
+    item = service.add_item(household.id, "action", {"what": "A", "status": "todo", "who": "household"}, HOUSEHOLD)
+    service.save_item(item, 1, {"what": "theirs", "status": "done", "who": "household"}, STAFF)
+    outcome = service.save_item(item, 1, {"what": "mine", "status": "todo", "who": "mediator"}, HOUSEHOLD)
+    assert isinstance(outcome, service.Conflict) and outcome.merge.conflicts == ("what",)
+    assert outcome.resolved("mine") == {"what": "mine", "status": "done", "who": "mediator"}
+    assert outcome.resolved("theirs") == {"what": "theirs", "status": "done", "who": "mediator"}
+
+
+def test_two_first_saves_of_the_wishes_merge_what_each_wrote(household) -> None:
+    service.save_single(household.id, "wishes", 0, {"places": "Lille", "garden": ""}, HOUSEHOLD)
+    outcome = service.save_single(household.id, "wishes", 0, {"places": "", "garden": "wish"}, STAFF)
+    db.session.commit()
+    assert isinstance(outcome, service.Saved)
+    assert service.single(household.id, "wishes").data == {"places": "Lille", "garden": "wish"}
+
+
+def test_put_back_restores_a_removed_item_once_and_records_it(household) -> None:
+    item = service.add_item(household.id, "action", {"what": "A", "status": "todo"}, HOUSEHOLD)
+    service.remove_item(item, 1, HOUSEHOLD)
+    assert [i.id for i in service.removed(household.id, "action")] == [item.id]
+    back = service.put_back(item, STAFF)
+    again = service.put_back(item, HOUSEHOLD)
+    db.session.commit()
+    assert back.changed and not again.changed, "putting back twice must record one change"
+    assert not db.session.get(PlanItem, item.id).removed and service.removed(household.id, "action") == []
+    last = service.history(item.id)[0]
+    assert (last.action, last.actor_kind, last.actor_id, last.after["data"]) == ("restore", "staff", 7, {
+        "what": "A", "status": "todo"})

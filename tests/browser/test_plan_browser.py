@@ -126,3 +126,51 @@ def test_a_change_on_one_phone_appears_on_the_other_without_wiping_a_form(phone_
     assert mine.locator("textarea[name='item-what']").input_value() == "Mon texte à moi"
     problems = _violations(mine)
     assert not problems, "\n".join(problems)
+
+
+def _box_heights(page, selector: str) -> list[float]:
+    return [box["height"] for box in (page.locator(selector).nth(i).bounding_box()
+                                       for i in range(page.locator(selector).count())) if box]
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_the_status_set_on_one_phone_survives_an_edit_started_before_on_the_other(phone_ctx, app, ctx,
+                                                                                   lang: str) -> None:
+    """The issue's case in a browser: the household sets "Fait"; the mediator, whose page was open before, saves
+    only a new "Quoi ?": both land, no conflict screen, and the mediator is told the household's change was kept."""
+    mediator, household, action = _setup(lang)
+    mine = _household_phone(phone_ctx, app, household, lang)
+    theirs = _mediator_phone(phone_ctx, mediator)
+    theirs.goto(f"/staff/households/{household.id}/plan/items/{action.id}")  # opened first
+    mine.goto(f"/my/plan/items/{action.id}")
+    mine.locator("select[name='item-status']").select_option("done")
+    mine.locator("#item-form button[type=submit]").click()
+    theirs.locator("textarea[name='item-what']").fill("Visiter Lomme mardi matin")
+    theirs.locator("#item-form button[type=submit]").click()
+    assert theirs.locator("[data-conflict]").count() == 0, "a change of different fields reached the conflict screen"
+    assert "le ménage" in theirs.locator("[data-kept]").inner_text()
+    with app.app_context():
+        item = db.session.get(PlanItem, action.id)
+        assert (item.data["status"], item.data["what"]) == ("done", "Visiter Lomme mardi matin")
+    problems = _violations(theirs)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_remove_then_undo_on_a_phone(phone_ctx, app, ctx, lang: str) -> None:
+    _mediator, household, action = _setup(lang)
+    mine = _household_phone(phone_ctx, app, household, lang)
+    mine.goto(f"/my/plan/items/{action.id}")
+    mine.locator(f"form[action$='/items/{action.id}/remove'] button").click()
+    notice = mine.locator("[data-removed]")
+    assert notice.get_attribute("role") == "status" and "Visiter Lomme" in notice.inner_text()
+    assert mine.locator("#removed-actions li").count() == 1
+    problems = _violations(mine)
+    heights = _box_heights(mine, "[data-removed] button, #removed-actions button")
+    assert heights and min(heights) >= 44, f"undo and put-back buttons must be 44 px tall: {heights}"
+    assert mine.evaluate("document.documentElement.scrollWidth") <= 360
+    mine.locator("[data-undo]").click()
+    assert "Visiter Lomme" in mine.locator("[data-put-back]").inner_text()
+    assert "Visiter Lomme" in mine.locator("#actions").inner_text() and mine.locator("#removed-actions").count() == 0
+    problems += _violations(mine)
+    assert not problems, "\n".join(problems)

@@ -194,6 +194,7 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
     "/my/plan/items/<int:item_id>": MY_RECORD,
     "/my/plan/items/<int:item_id>/history": MY_RECORD,
     "/my/plan/items/<int:item_id>/move": MY_RECORD,
+    "/my/plan/items/<int:item_id>/put-back": MY_RECORD,
     "/my/plan/items/<int:item_id>/remove": MY_RECORD,
     "/my/plan/items/<int:item_id>/restore": MY_RECORD,
     # staff: pages of their own
@@ -245,6 +246,7 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
     "/staff/households/<int:household_id>/plan/items/<int:item_id>": PLAN,
     "/staff/households/<int:household_id>/plan/items/<int:item_id>/history": PLAN,
     "/staff/households/<int:household_id>/plan/items/<int:item_id>/move": PLAN,
+    "/staff/households/<int:household_id>/plan/items/<int:item_id>/put-back": PLAN,
     "/staff/households/<int:household_id>/plan/items/<int:item_id>/remove": PLAN,
     "/staff/households/<int:household_id>/plan/items/<int:item_id>/restore": PLAN,
     # staff: mediation

@@ -102,3 +102,18 @@ def iso_date(raw: str | None) -> str:
 def upper_first(text: str) -> str:
     """"le ménage" → "Le ménage"; a name keeps its capitals ("Samir Haddad")."""
     return text[:1].upper() + text[1:]
+
+
+def title(item: PlanItem, lang: str) -> str:
+    """An item in a few words, to name it in a notice or a list: an action's "what", a brake, a place."""
+    data = item.data or {}
+    if item.kind == "action":
+        return what(item, lang)
+    if item.kind == "brake":
+        return brake_title(item, lang)
+    if item.kind == "attachment":
+        return data.get("words") or plan_words.label(lang, "attachments", data.get("category"))
+    if item.kind == "trip":
+        purpose = plan_words.label(lang, "purposes", data.get("purpose"))
+        return f"{purpose} – {data['place']}" if data.get("place") else purpose
+    return str(data.get("place") or "")

@@ -189,6 +189,19 @@ def form_to_data(form: PlanForm) -> dict[str, Any]:
     return data
 
 
+def blank_data(form: PlanForm) -> dict[str, Any]:
+    """What a blank form sends when nothing is touched: `form_to_data`, except that a drop-down list whose value is
+    not one of its choices sends its first choice (what the browser shows selected)."""
+    data = form_to_data(form)
+    for f in data_fields(form):
+        if isinstance(f, SelectField) and not isinstance(f, SelectMultipleField):
+            # WTForms 3.3's SelectChoice objects (types-WTForms 3.2 says tuples)
+            values = [str(choice.value) for choice in f.iter_choices()]  # type: ignore[attr-defined]
+            if values and data[f.short_name] not in values:
+                data[f.short_name] = values[0]
+    return data
+
+
 @cache
 def _probe(form_class: type[PlanForm]) -> tuple[Field, ...]:
     """The data fields of a form class, built once (only their types and names are read)."""

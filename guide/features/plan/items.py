@@ -10,7 +10,7 @@ from jinja2_fragments.flask import render_block
 from guide.core.extensions import htmx
 from guide.core.forms import ConfirmForm, filled
 from guide.features.plan import service
-from guide.features.plan.forms import PlanForm, data_fields, form_to_data
+from guide.features.plan.forms import PlanForm, blank_data, data_fields, form_to_data
 from guide.features.plan.pages import _board_context, _profile_context, _visits_context
 from guide.features.plan.views import (
     ANCHOR,
@@ -55,6 +55,10 @@ def _save_outcome(outcome: service.Saved | service.Conflict, form: PlanForm, kin
         return _conflict_page(outcome, form, kind, action_url)
     if outcome.changed:
         _log("update", outcome.item.id)
+    if outcome.kept:  # someone else's change was merged in: the page says so, and whose
+        notice = {"kept": outcome.item.id, "by": outcome.by.id if outcome.by else None, "f": list(outcome.kept)}
+        return redirect(_back_to(outcome.item, **notice) if kind not in SINGLE
+                        else purl("profile", **notice) + "#plan-notice", code=303)
     return redirect(_back_to(outcome.item) if kind not in SINGLE else purl("profile") + f"#{ANCHOR[kind]}",
                     code=303)
 
@@ -81,7 +85,7 @@ def edit_single(kind: str) -> ResponseReturnValue:
         form = _form(kind, "item", formdata=True)
         if form.validate_on_submit():
             outcome = service.save_single(g.plan_household.id, kind, int(filled(form.version.data)), form_to_data(form),
-                                          g.plan_actor)
+                                          g.plan_actor, blank=blank_data(_form(kind, "item")))
             return _save_outcome(outcome, form, kind, purl("edit_single", kind=kind))
         return _edit_page(item, kind, form, 422)
     if item is not None:
@@ -98,11 +102,26 @@ def remove_item(item_id: int) -> ResponseReturnValue:
     outcome = service.remove_item(item, version, g.plan_actor)
     if isinstance(outcome, service.Conflict):
         return render_template("plan/conflict.html", **_context(
-            conflict=outcome, rows=_rows(_form(item.kind, "item", item), outcome), removing=True,
+            conflict=outcome, rows=_rows(_form(item.kind, "item", item), outcome, outcome.merge.theirs_only),
+            removing=True, kept=[],
             names=_names([outcome.by] if outcome.by else []),
             back=_back_to(item), action=purl("remove_item", item_id=item.id))), 409
     _log("remove", item.id)
-    return redirect(_back_to(item), code=303)
+    return redirect(_back_to(item, removed=item.id), code=303)
+
+
+def put_back(item_id: int) -> ResponseReturnValue:
+    """Undo a removal (from the notice, the removed list or the item's page): the item is back as it was."""
+    item = _item(item_id)
+    if not ConfirmForm().validate_on_submit() or item.kind in SINGLE:
+        abort(400)
+    try:
+        outcome = service.put_back(item, g.plan_actor)
+    except service.OrderBusy:  # it kept changing under us: nothing saved; the page says try again
+        return redirect(purl(PAGE_OF[item.kind], busy=1), code=303)
+    if outcome.changed:
+        _log("restore", item.id)
+    return redirect(_back_to(item, back=item.id), code=303)
 
 
 def item_history(item_id: int) -> ResponseReturnValue:

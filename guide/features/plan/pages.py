@@ -21,6 +21,7 @@ from guide.features.plan.views import (
     _lang,
     _log,
     _names,
+    _notices,
     purl,
 )
 
@@ -32,6 +33,7 @@ def _board_context(**forms: Any) -> dict[str, Any]:
     every_action = service.items(hid, "action", include_removed=True)
     return _context(
         brakes=brakes, actions=[a for a in every_action if not a.removed],
+        removed_actions=[a for a in every_action if a.removed], removed_brakes=service.removed(hid, "brake"),
         suggestions=service.suggestions(hid, _lang(), brakes=brakes, actions=every_action),
         phases=service.single(hid, "phases"), rev=service.revision(hid),
         brake_form=forms.get("brake") or _form("brake", "new-brake"),
@@ -42,7 +44,7 @@ def _board_context(**forms: Any) -> dict[str, Any]:
 def board() -> ResponseReturnValue:
     """The plan: ranked brakes, suggestions, and the actions (Quoi ? Qui ? Quand ?)."""
     _log("read", g.plan_household.id, "plan")
-    return render_template("plan/board.html", **_board_context())
+    return render_template("plan/board.html", **_board_context(), notices=_notices())
 
 
 def _profile_context(**forms: Any) -> dict[str, Any]:
@@ -59,7 +61,7 @@ def _profile_context(**forms: Any) -> dict[str, Any]:
 def profile() -> ResponseReturnValue:
     """The mobility profile: phases, daily trips, attachments, wishes."""
     _log("read", g.plan_household.id, "plan")
-    return render_template("plan/profile.html", **_profile_context())
+    return render_template("plan/profile.html", **_profile_context(), notices=_notices())
 
 
 def _visits_context(**forms: Any) -> dict[str, Any]:
@@ -80,7 +82,7 @@ def _visits_context(**forms: Any) -> dict[str, Any]:
 def visits() -> ResponseReturnValue:
     """Visits of neighbourhoods and meetings with relocated tenants, with impressions side by side."""
     _log("read", g.plan_household.id, "plan")
-    return render_template("plan/visits.html", **_visits_context())
+    return render_template("plan/visits.html", **_visits_context(), notices=_notices())
 
 
 @not_activity  # polls do not keep an idle session alive

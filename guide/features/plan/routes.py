@@ -16,6 +16,7 @@ def add_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/items/<int:item_id>/remove", "remove_item", items.remove_item, methods=["POST"])
     bp.add_url_rule("/items/<int:item_id>/history", "item_history", items.item_history, methods=["GET"])
     bp.add_url_rule("/items/<int:item_id>/restore", "restore", items.restore, methods=["POST"])
+    bp.add_url_rule("/items/<int:item_id>/put-back", "put_back", items.put_back, methods=["POST"])
     bp.add_url_rule("/items/<int:item_id>/move", "move_item", items.move_item, methods=["POST"])
     bp.add_url_rule("/suggestions/<key>", "accept_suggestion", items.accept_suggestion, methods=["POST"])
     bp.add_url_rule("/updates", "updates", pages.updates, methods=["GET"])

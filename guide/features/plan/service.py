@@ -1,9 +1,12 @@
 """The Citéo plan, co-edited by a household and its mediator without ever losing an edit.
 
 Every save goes through one conditional UPDATE on the version the person saw (guide/core/versioned.py): an
-accepted save bumps the version and writes a `PlanChange` (before and after) in the same transaction; a save over
-a newer version is refused and returns a `Conflict` carrying both texts. Moving a brake up or down changes only
-the order, so it never blocks a text edit made meanwhile. Services flush; the view commits (one transaction).
+accepted save bumps the version and writes a `PlanChange` (before and after) in the same transaction. An edit over
+a newer version is merged field by field with what the other person saved meanwhile (guide/rules/merge.py, the
+base being the version the person started from, read back from the history): a field only one side changed is
+kept; only fields both changed to different values are refused, as a `Conflict` carrying both texts. Moving a
+brake up or down changes only the order, so it never blocks a text edit made meanwhile. Services flush; the view
+commits (one transaction).
 
 The plan's words (content/<lang>/plan.yaml) are guide/features/plan/words.py; the consent to share the
 relocation project with the officer is guide/features/plan/sharing.py.
@@ -25,6 +28,7 @@ from guide.features.plan.words import Suggestion, action_text, suggestion, words
 from guide.models import Appointment, Household, PlanChange, PlanItem, PlanItemKind
 from guide.models.base import utcnow
 from guide.models.plan import SINGLE_KINDS
+from guide.rules.merge import Merge, three_way
 
 ACTION_STATUSES = ("todo", "done", "dropped")
 WHO = ("household", "mediator", "officer", "partner")
@@ -41,7 +45,10 @@ class Actor:
 
 @dataclass
 class Conflict:
-    """A refused save: the person's text, the stored one, and the version to save over if they still want theirs."""
+    """A refused save: the person's text, the stored one, and the version to save over if they still want theirs.
+
+    `merge` says which fields both sides changed to different values (the only ones to choose), and holds every
+    other field already merged: what only one side changed is kept."""
 
     item: PlanItem
     mine: dict[str, Any]
@@ -49,12 +56,20 @@ class Conflict:
     base: dict[str, Any] | None  # what the person started from (None if unknown)
     current_version: int
     by: PlanChange | None  # the change that made the stored version
+    merge: Merge
+
+    def resolved(self, keep: str) -> dict[str, Any]:
+        """What to save when the person keeps their own version ("mine") or the stored one ("theirs"): only the
+        conflicting fields differ between the two; every field only one side changed keeps that change."""
+        return self.merge.resolved(self.mine, keep)
 
 
 @dataclass
 class Saved:
     item: PlanItem
     changed: bool = True
+    kept: tuple[str, ...] = ()  # fields someone else changed meanwhile, kept beside this save
+    by: PlanChange | None = None  # their (latest) change
 
 
 # --- reading -------------------------------------------------------------------------------------------------
@@ -70,6 +85,11 @@ def items(household_id: int, kind: str | None = None, include_removed: bool = Fa
     if not include_removed:
         query = query.where(PlanItem.removed.is_(False))
     return list(db.session.scalars(query.order_by(PlanItem.rank, PlanItem.id)))
+
+
+def removed(household_id: int, kind: str) -> list[PlanItem]:
+    """The household's removed items of one kind, in their old order (they can be put back)."""
+    return [i for i in items(household_id, kind, include_removed=True) if i.removed]
 
 
 def single(household_id: int, kind: str) -> PlanItem | None:
@@ -92,6 +112,12 @@ def snapshot_at(item_id: int, version: int) -> dict[str, Any] | None:
     change = db.session.scalars(select(PlanChange).where(PlanChange.item_id == item_id,
                                                          PlanChange.version == version)).first()
     return change.after if change else None
+
+
+def change_of(item_id: int, change_id: int) -> PlanChange | None:
+    """One change of this item (None if it is not one of its changes)."""
+    found = db.session.get(PlanChange, change_id) if change_id else None
+    return found if found is not None and found.item_id == item_id else None
 
 
 def revision(household_id: int) -> int:
@@ -141,42 +167,71 @@ def _last_change(item_id: int) -> PlanChange | None:
                               .order_by(PlanChange.version.desc())).first()
 
 
-def _conflict(item_id: int, mine: dict[str, Any], seen_version: int) -> Conflict:
+def _base(item_id: int, version: int, blank: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """What the item held at `version`; None if unknown. Version 0 is "not written yet": the person started from
+    the blank form (`blank`, what it sends untouched: a list's first choice is a value too)."""
+    if version == 0:
+        return {"data": dict(blank or {}), "removed": False}
+    return snapshot_at(item_id, version)
+
+
+def _other_change(item_id: int, after_version: int) -> PlanChange | None:
+    """The latest change of the item's words since `after_version` (moves left out)."""
+    return db.session.scalars(select(PlanChange).where(PlanChange.item_id == item_id,
+                                                       PlanChange.version > after_version,
+                                                       PlanChange.action != "move")
+                              .order_by(PlanChange.version.desc())).first()
+
+
+def _conflict(item_id: int, mine: dict[str, Any], seen_version: int,
+              blank: dict[str, Any] | None = None) -> Conflict:
     current = _fresh(item_id)
-    base = snapshot_at(item_id, seen_version)
-    return Conflict(item=current, mine=mine, theirs=dict(current.data or {}), base=(base or {}).get("data"),
-                    current_version=current.version, by=_last_change(item_id))
+    base = _base(item_id, seen_version, blank)
+    base_data = None if base is None else dict(base.get("data") or {})
+    theirs = dict(current.data or {})
+    return Conflict(item=current, mine=mine, theirs=theirs, base=base_data, current_version=current.version,
+                    by=_last_change(item_id), merge=three_way(base_data, mine, theirs))
 
 
 def _apply(item_id: int, seen_version: int, data: dict[str, Any], removed: bool, action: str,
-           actor: Actor) -> Saved | Conflict:
-    """Save `data` over the version the person saw, or refuse with both texts; never a silent overwrite."""
-    base_version = seen_version
+           actor: Actor, merge: bool = False, blank: dict[str, Any] | None = None) -> Saved | Conflict:
+    """Save `data` over the version the person saw; never a silent overwrite.
+
+    If the item changed since: a move alone is no one's words, the save lands; with `merge` (an edit), the fields
+    each side changed are merged (guide/rules/merge.py) and only fields both changed differently are refused;
+    otherwise (remove, restore) any change of words is refused. A refusal carries both texts."""
     for _ in range(MOVE_RETRIES):
         current = _fresh(item_id)
-        target = base_version
-        if current.version != base_version:
-            base = snapshot_at(item_id, base_version)
-            only_moved = (base is not None and base.get("data") == current.data
-                          and base.get("removed") == current.removed)
-            if not only_moved:  # someone else's words changed since: the person must choose
-                return _conflict(item_id, data, base_version)
-            target = current.version  # only the order changed meanwhile: no one's words are at stake
+        target, to_save, by = seen_version, data, None
+        kept: tuple[str, ...] = ()
+        if current.version != seen_version:
+            base = _base(item_id, seen_version, blank)
+            if base is None or base.get("removed", False) != current.removed:  # removed or put back meanwhile
+                return _conflict(item_id, data, seen_version, blank)
+            if base.get("data") != current.data:  # someone else's words changed since
+                if not merge:
+                    return _conflict(item_id, data, seen_version, blank)
+                outcome = three_way(base.get("data") or {}, data, current.data or {})
+                if outcome.conflicts:
+                    return _conflict(item_id, data, seen_version, blank)
+                to_save, kept, by = outcome.merged, outcome.theirs_only, _other_change(item_id, seen_version)
+            target = current.version
         before = current.snapshot()
-        if before["data"] == data and before["removed"] == removed:
-            return Saved(current, changed=False)
-        values = {"data": dict(data), "removed": removed, "updated_by_kind": actor.kind, "updated_by_id": actor.id}
+        if before["data"] == to_save and before["removed"] == removed:
+            return Saved(current, changed=False, kept=kept, by=by)
+        values = {"data": dict(to_save), "removed": removed, "updated_by_kind": actor.kind,
+                  "updated_by_id": actor.id}
         if save_if_current(PlanItem, item_id, target, values):
             saved = _fresh(item_id)
             _record(saved, saved.version, action, actor, before, saved.snapshot())
             db.session.flush()
-            return Saved(saved)
-        # changed between the read and the write: look again (a move is fine, new words are a conflict)
-    return _conflict(item_id, data, base_version)
+            return Saved(saved, kept=kept, by=by)
+        # changed between the read and the write: look again (a move is fine, new words are merged or refused)
+    return _conflict(item_id, data, seen_version, blank)
 
 
 def save_item(item: PlanItem, seen_version: int, data: dict[str, Any], actor: Actor) -> Saved | Conflict:
-    return _apply(item.id, seen_version, data, False, "update", actor)
+    return _apply(item.id, seen_version, data, False, "update", actor, merge=True)
 
 
 def remove_item(item: PlanItem, seen_version: int, actor: Actor) -> Saved | Conflict:
@@ -195,9 +250,26 @@ def restore_version(item: PlanItem, version: int, seen_version: int, actor: Acto
     return _apply(item.id, seen_version, dict(old.get("data") or {}), False, "restore", actor)
 
 
+def put_back(item: PlanItem, actor: Actor) -> Saved:
+    """Bring a removed item back on the plan as it is (its words untouched), recorded as a restore."""
+    for _ in range(MOVE_RETRIES):
+        current = _fresh(item.id)
+        if not current.removed:
+            return Saved(current, changed=False)  # already back (the other side was quicker)
+        before = current.snapshot()
+        if save_if_current(PlanItem, item.id, current.version, {"removed": False, "updated_by_kind": actor.kind,
+                                                                "updated_by_id": actor.id}):
+            saved = _fresh(item.id)
+            _record(saved, saved.version, "restore", actor, before, saved.snapshot())
+            db.session.flush()
+            return Saved(saved)
+    raise OrderBusy(item.id)
+
+
 def save_single(household_id: int, kind: str, seen_version: int, data: dict[str, Any],
-                actor: Actor) -> Saved | Conflict:
-    """Save the phases or the wishes; the first save creates them (version 0 = "not written yet")."""
+                actor: Actor, blank: dict[str, Any] | None = None) -> Saved | Conflict:
+    """Save the phases or the wishes; the first save creates them (version 0 = "not written yet"). If the other
+    side wrote them first, the two are merged from `blank`: what the blank form sends untouched."""
     if kind not in SINGLE_KINDS:
         raise ValueError(f"not a single kind: {kind}")
     existing = single(household_id, kind)
@@ -207,17 +279,17 @@ def save_single(household_id: int, kind: str, seen_version: int, data: dict[str,
         db.session.add(item)
         try:
             db.session.flush()
-        except IntegrityError:  # the other side created it at the same moment: compare with theirs
+        except IntegrityError:  # the other side created it at the same moment: merge with theirs
             db.session.rollback()  # the first write of the request: nothing else is lost
             existing = single(household_id, kind)
             assert existing is not None
-            return _conflict(existing.id, data, 0)
+            return _apply(existing.id, 0, data, False, "update", actor, merge=True, blank=blank)
         _record(item, 1, "create", actor, None, item.snapshot())
         db.session.flush()
         return Saved(item)
     if existing is None:
         raise LookupError(kind)
-    return _apply(existing.id, seen_version, data, False, "update", actor)
+    return _apply(existing.id, seen_version, data, False, "update", actor, merge=True, blank=blank)
 
 
 def move(item: PlanItem, direction: int, actor: Actor) -> bool:

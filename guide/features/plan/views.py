@@ -85,8 +85,32 @@ def _context(**extra: Any) -> dict[str, Any]:
             "lang": _lang(), "poll_seconds": current_app.config.get("PLAN_POLL_SECONDS", 10), **extra}
 
 
-def _back_to(item: PlanItem) -> str:
-    return purl(PAGE_OF[item.kind]) + f"#{ANCHOR[item.kind]}"
+def _back_to(item: PlanItem, **notice: Any) -> str:
+    """The page an item is listed on, at its list; `notice` asks that page for a notice (see `_notices`)."""
+    return purl(PAGE_OF[item.kind], **notice) + (f"#{ANCHOR[item.kind]}" if not notice else "#plan-notice")
+
+
+def _notices() -> dict[str, Any]:
+    """The notices a redirect asked for (query arguments, so they need no session and survive no reload wrongly):
+    an edit merged with someone else's change (`kept`), an item just removed (`removed`, with its undo) or put
+    back (`back`). Each is shown only while still true: a removal already undone shows nothing."""
+    hid, args = g.plan_household.id, request.args
+    found: dict[str, Any] = {}
+    kept = service.item_of(hid, args.get("kept", type=int) or 0)
+    if kept is not None:
+        labels = {f.short_name: str(f.label.text) for f in data_fields(_form(kept.kind, "item", kept))}
+        change = service.change_of(kept.id, args.get("by", type=int) or 0)
+        found["kept"] = {"labels": [labels[k] for k in args.getlist("f") if k in labels], "by": change,
+                         "mine": change is not None and (change.actor_kind, change.actor_id) == (
+                             g.plan_actor.kind, g.plan_actor.id),
+                         "names": _names([change] if change else [])}
+    removed = service.item_of(hid, args.get("removed", type=int) or 0)
+    if removed is not None and removed.removed:
+        found["removed"] = removed
+    back = service.item_of(hid, args.get("back", type=int) or 0)
+    if back is not None and not back.removed:
+        found["back"] = back
+    return found
 
 
 # --- conflicts and names -------------------------------------------------------------------------------------
@@ -98,10 +122,10 @@ def _names(changes: list[PlanChange]) -> dict[int, str]:
     return {s.id: s.name for s in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))}
 
 
-def _rows(form: PlanForm, conflict: service.Conflict) -> list[dict[str, Any]]:
+def _rows(form: PlanForm, conflict: service.Conflict, keys: tuple[str, ...]) -> list[dict[str, Any]]:
     rows = []
     for f in data_fields(form):
-        if f.type == "HiddenField":
+        if f.type == "HiddenField" or f.short_name not in keys:
             continue
         mine = display.value(f, conflict.mine.get(f.short_name))
         theirs = display.value(f, conflict.theirs.get(f.short_name))
@@ -109,22 +133,21 @@ def _rows(form: PlanForm, conflict: service.Conflict) -> list[dict[str, Any]]:
     return rows
 
 
-def merged(conflict: service.Conflict) -> dict[str, Any]:
-    """A first draft of the merge: each field takes the side that changed it; where both did, the person's own."""
-    base = conflict.base or {}
-    out = {}
-    for key in set(conflict.mine) | set(conflict.theirs):
-        mine, theirs = conflict.mine.get(key), conflict.theirs.get(key)
-        out[key] = theirs if (mine == base.get(key) and key in base) else mine
-    return out
+def _hidden(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A whole version as the edit form's fields, to post it again as it is."""
+    return [(f"item-{key}", v) for key, value in data.items() for v in (value if isinstance(value, list) else [value])]
 
 
 def _conflict_page(conflict: service.Conflict, form: PlanForm, kind: str, action_url: str) -> ResponseReturnValue:
-    merge_form = _form(kind, "item", data=merged(conflict), version=conflict.current_version)
-    rows = _rows(merge_form, conflict)
+    """Only the fields both changed are asked about; "keep mine" and "keep theirs" save everything else merged
+    (what only one person changed is kept either way) and differ only on those fields."""
+    merge_form = _form(kind, "item", data=conflict.resolved("mine"), version=conflict.current_version)
+    rows = _rows(merge_form, conflict, conflict.merge.conflicts)
+    kept = [str(f.label.text) for f in data_fields(merge_form) if f.type != "HiddenField"
+            and f.short_name in conflict.merge.theirs_only + conflict.merge.mine_only]
     back = _back_to(conflict.item) if kind not in SINGLE else purl("profile") + f"#{ANCHOR[kind]}"
-    hidden = [(f"item-{key}", v) for key, value in conflict.mine.items()
-              for v in (value if isinstance(value, list) else [value])]
     return render_template("plan/conflict.html", **_context(
-        conflict=conflict, rows=rows, form=merge_form, hidden=hidden, action=action_url, back=back,
-        names=_names([conflict.by] if conflict.by else []), removing=False)), 409
+        conflict=conflict, rows=rows, kept=kept, form=merge_form, action=action_url, back=back,
+        hidden_mine=_hidden(conflict.resolved("mine")), hidden_theirs=_hidden(conflict.resolved("theirs")),
+        removed_meanwhile=conflict.item.removed, names=_names([conflict.by] if conflict.by else []),
+        removing=False)), 409
