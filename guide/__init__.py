@@ -96,6 +96,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from guide.core import labels
 
     labels.register(app)
+    from guide.core import bidi
+
+    bidi.register(app)
     from guide.core.permissions import template_can
 
     app.jinja_env.globals["can"] = template_can  # who may do what (guide/core/permissions.py), without a query
