@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (household, staff, public, twilio): endpoints read "<feature>.<audience>.<view>".
 FEATURES = ("guide", "simulator", "signin", "standing", "appointments", "requests", "mediation", "plan",
             "after_move", "survey", "privacy", "household_file", "caseload", "csv_import", "accounts", "sms_replies",
-            "sms_usage")
+            "sms_usage", "legal")
 
 CSP = {
     "default-src": "'self'",

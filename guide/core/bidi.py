@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask import Flask, current_app
 from flask_babel import format_currency, get_locale
@@ -28,10 +28,16 @@ def bdi(value: object) -> Markup:
     return Markup("<bdi>{}</bdi>").format(value if isinstance(value, Markup) else escape(str(value)))
 
 
-def money(value: Decimal | float | int | None, currency: str = "EUR") -> Markup:
-    """An amount in the page's language ("2 300,00 €" in French), isolated; None gives "–"."""
-    if value is None:
+def money(value: Decimal | float | int | str | None, currency: str = "EUR") -> Markup:
+    """An amount in the page's language ("2 300,00 €" in French, not "2300.00 €"), isolated; None gives "–".
+    A stored string ("2300.00") is read as a number; one that is not a number is shown as it is."""
+    if value is None or value == "":
         return Markup("–")
+    if isinstance(value, str):
+        try:
+            value = Decimal(value)
+        except InvalidOperation:
+            return bdi(value)
     return bdi(format_currency(value, currency))
 
 

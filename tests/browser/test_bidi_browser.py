@@ -3,8 +3,6 @@ link opens in the household's language, read-aloud says why it is missing."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from guide.core.extensions import db
 from guide.features.signin import service as signin
 from guide.models import Household
@@ -34,7 +32,7 @@ def test_an_address_reads_in_its_own_order_in_arabic(phone_ctx, app, ctx) -> Non
     proposal = make_proposal(household, rank=1, address="12 rue des Tilleuls", commune="Lille")
     page = phone_ctx()  # the browser asks for nothing in particular: the link alone chooses Arabic
     page.goto(_link(app, household.id))
-    assert page.locator("html").get_attribute("lang") == "ar", "the personal link did not open in the household's language"
+    assert page.locator("html").get_attribute("lang") == "ar", "the personal link ignored the household's language"
     assert page.locator("html").get_attribute("dir") == "rtl"
     page.locator("main form button[type=submit]").click()
     page.goto(f"/my/proposals/{proposal.id}")
