@@ -57,8 +57,10 @@ def test_a_case_opened_today_says_today(client, app, ctx) -> None:
 def test_amounts_on_plan_pages_are_written_the_french_way(client, app, ctx) -> None:
     mediator = make_staff(role="mediator")  # the mediator works on the plan with the household
     household = make_household(mediator_id=mediator.id)
-    make_plan_item(household, "trip", {"purpose": "work", "modes": ["bus"], "monthly_cost": "2300.00"})
+    trip = make_plan_item(household, "trip", {"purpose": "work", "modes": ["bus"], "monthly_cost": "2300.00"})
     log_in(client, mediator)
+    history = visible_text(get_page(client, f"/staff/households/{household.id}/plan/items/{trip.id}/history").soup)
+    assert "2 300,00 €" in history and "2300.00" not in history, "the item's history shows the stored figure"
     text = visible_text(get_page(client, f"/staff/households/{household.id}/plan/profile").soup)
     assert "2 300,00 €" in text and "2300.00" not in text, "the amount is not in French format"  # spaces: visible_text
 
