@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (household, staff, public, twilio): endpoints read "<feature>.<audience>.<view>".
 FEATURES = ("guide", "simulator", "signin", "standing", "appointments", "requests", "mediation", "plan",
             "after_move", "survey", "privacy", "household_file", "caseload", "csv_import", "accounts", "sms_replies",
-            "sms_usage")
+            "sms_usage", "legal")
 
 CSP = {
     "default-src": "'self'",
@@ -96,6 +96,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from guide.core import labels
 
     labels.register(app)
+    from guide.core import bidi
+
+    bidi.register(app)
     from guide.core.permissions import template_can
 
     app.jinja_env.globals["can"] = template_can  # who may do what (guide/core/permissions.py), without a query

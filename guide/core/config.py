@@ -20,6 +20,18 @@ class Config:
     CONTENT_DIR = str(ROOT / "content")  # the guide's words as data (content/README.md)
     TRANSLATIONS_DIR = str(ROOT / "translations")  # interface strings (gettext catalogues)
     DEFAULT_LANGUAGE = "fr"
+    # The legal pages (features/legal): who publishes the site, how to reach them, who hosts it. The host is
+    # not known to the code: GUIDE_LEGAL_HOST must be set before going live (the page says "not given" until then).
+    LEGAL_PUBLISHER = "Métropole européenne de Lille (MEL)"
+    LEGAL_ADDRESS = "2 boulevard des Cités Unies, CS 70043, 59040 Lille Cedex"
+    LEGAL_PHONE = "+33320212223"
+    LEGAL_EMAIL = ""
+    LEGAL_DIRECTOR = "Le président de la Métropole européenne de Lille"
+    LEGAL_HOST = ""
+    # RGAA: without an audit the site is "non conforme"; after one, its rate (e.g. 78.5) makes it "partiellement
+    # conforme" (50 % or more) or "totalement conforme" (100 %), and the footer says so.
+    ACCESSIBILITY_AUDIT_RATE: float | None = None
+    ACCESSIBILITY_STATEMENT_DATE = "2026-12-07"
     LANGUAGE_COOKIE = "lang"
     LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
     FORCE_HTTPS = False  # True in production behind TLS

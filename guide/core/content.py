@@ -20,6 +20,7 @@ import nh3
 import yaml
 from flask import current_app, has_app_context
 
+from guide.core.bidi import mark_french, words_of
 from guide.core.i18n import SOURCE_LANGUAGE
 from guide.core.readability import EMPTY, Readability, measure
 from guide.rules.flows import build_flow
@@ -277,6 +278,20 @@ class ContentStore:
         if SOURCE_LANGUAGE not in self.languages:
             self.languages[SOURCE_LANGUAGE] = load_language(SOURCE_LANGUAGE, root)
         self._html_cache: dict[tuple[str, str], str] = {}
+        self._words: dict[str, frozenset[str]] = {}
+
+    def words_for(self, lang: str) -> frozenset[str]:
+        """Every word of a language's content, what it quotes in brackets or quotes left out (to tell a French
+        passage quoted in brackets from the language's own words: `bidi.mark_french`)."""
+        if lang not in self._words:
+            content = self._lang(lang)
+            texts = [*household_texts(content).values(), *detail_texts(content).values()]
+            self._words[lang] = words_of(texts, unquoted=lang != SOURCE_LANGUAGE)
+        return self._words[lang]
+
+    @property
+    def french_words(self) -> frozenset[str]:
+        return self.words_for(SOURCE_LANGUAGE)
 
     @classmethod
     def load(cls, languages: list[str], root: Path = CONTENT_DIR) -> ContentStore:
@@ -308,8 +323,10 @@ class ContentStore:
     def html(self, lang: str, text: str, glossary_url: str = "/glossary", cache: bool = True) -> str:
         """Markdown rendered, sanitised and linked to the glossary (cached: content does not change)."""
         key = (lang, text)
-        if not cache:
-            return link_terms(render_markdown(text), self.glossary(lang), glossary_url)
-        if key not in self._html_cache:
-            self._html_cache[key] = link_terms(render_markdown(text), self.glossary(lang), glossary_url)
+        if not cache or key not in self._html_cache:
+            linked = link_terms(render_markdown(text), self.glossary(lang), glossary_url)
+            html = mark_french(linked, lang, self.french_words, self.words_for(lang))
+            if not cache:
+                return html
+            self._html_cache[key] = html
         return self._html_cache[key]

@@ -17,6 +17,7 @@ from babel.core import get_global, parse_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, has_app_context, request, session
+from flask_babel import refresh
 
 from guide.core.config import Config
 
@@ -124,6 +125,15 @@ def negotiate_language() -> str:
     code = request.accept_languages.best_match(enabled) or current_app.config["DEFAULT_LANGUAGE"]
     g.lang_code = code
     return code
+
+
+def prefer_language(code: str | None) -> None:
+    """This page speaks `code` (the household's own language, on a page reached from their SMS), not the
+    browser's: only a language chosen in the address (?lang=) wins over it."""
+    enabled: list[str] = current_app.config["LANGUAGES"]
+    if code in enabled and request.args.get("lang") not in enabled:
+        g.lang_code = code
+        refresh()
 
 
 def current_language() -> Language:

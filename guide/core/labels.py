@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
-from flask import Flask
-from flask_babel import get_locale
+from babel import Locale, UnknownLocaleError
+from flask import Flask, current_app
+from flask_babel import format_timedelta, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from guide.core.i18n import SOURCE_LANGUAGE
@@ -96,11 +99,60 @@ def staff_title(member: StaffUser) -> str:
     return role_label(member.role)
 
 
+CONSENT_KINDS = {
+    "sms": _l("accepte les SMS"),
+    "sharing": _l("accepte le partage avec les partenaires"),
+    "sharing_refused": _l("refus signé du partage"),
+    "plan_sharing": _l("montre son projet de relogement au chargé de relogement"),
+}
+
+
+def consent_kind(code: str) -> str:
+    return _label(CONSENT_KINDS, code)
+
+
+def stage_label(slug: str | None) -> str:
+    """A stage's title in the reader's language ("Le premier rendez-vous"), not its code ("first-meeting")."""
+    if not slug:
+        return "–"
+    locale = get_locale()
+    page = current_app.extensions["content"].stage(locale.language if locale else SOURCE_LANGUAGE, slug)
+    return page.title if page is not None else slug
+
+
+def language_label(code: str | None) -> str:
+    """A language's name in the reader's language ("Arabe" on a French page), not its code ("ar")."""
+    if not code:
+        return "–"
+    try:
+        name = Locale.parse(code).get_display_name(get_locale() or SOURCE_LANGUAGE) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+def days_ago(days: int | None) -> str:
+    """How long ago, in words: "aujourd'hui", "hier", "il y a 3 jours", "il y a 2 mois"."""
+    if days is None:
+        return "–"
+    if days <= 0:
+        return str(_("aujourd'hui"))
+    if days == 1:
+        return str(_("hier"))
+    return str(format_timedelta(timedelta(days=-days), granularity="day", add_direction=True))
+
+
+def since(day: date | None, today: date) -> str:
+    return days_ago(None if day is None else (today - day).days)
+
+
 def register(app: Flask) -> None:
     """Make the labels available in every template."""
     app.jinja_env.globals.update(appointment_kind=appointment_kind, appointment_status=appointment_status,
                                  proposal_status=proposal_status, role_label=role_label,
-                                 staff_title=staff_title, mediation_status=mediation_status)
+                                 staff_title=staff_title, mediation_status=mediation_status,
+                                 consent_kind=consent_kind, stage_label=stage_label, language_label=language_label,
+                                 days_ago=days_ago)
 
 # why a household refuses a proposal (written requests, the mediation letter)
 MOTIVE_LABELS = {

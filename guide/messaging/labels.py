@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from guide.core.security import mask_personal_links
+from guide.messaging.outbox import LINK
 from guide.models import SmsMessage
 from guide.models.sms import SmsStatus
 
@@ -81,4 +82,5 @@ def shown_body(message: SmsMessage) -> str:
     """The text as staff may read it: sign-in codes hidden, personal links cut (both would let a reader in)."""
     if message.kind in HIDDEN_KINDS:
         return _("(code de connexion, caché)")
-    return mask_personal_links(message.body)  # a personal link lets its holder in: never shown to staff
+    # a personal link lets its holder in: never shown to staff; one not minted yet (a queued text) is named
+    return mask_personal_links(message.body).replace(LINK, _("[lien personnel]"))

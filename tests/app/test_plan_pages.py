@@ -189,7 +189,7 @@ def test_live_updates_answer_204_until_the_other_side_changes_something(client, 
     household, _mediator, staff = pair
     action = make_plan_item(household, "action", {"what": "A", "who": "household", "status": "todo"})
     page = get_page(client, "/my/plan")
-    poll = page.soup.select_one("#plan-live")["hx-get"]
+    poll = page.soup.select_one("#plan-live")["data-hx-get"]
     assert client.get(poll).status_code == 204
     edit = get_page(staff, f"/staff/households/{household.id}/plan/items/{action.id}")
     data = {i["name"]: i.get("value", "") for i in edit.soup.select("#item-form input")}
@@ -198,7 +198,7 @@ def test_live_updates_answer_204_until_the_other_side_changes_something(client, 
     response = client.get(poll, headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Samir Haddad" in html and "Nouveau texte" in html
-    assert 'hx-swap-oob="true"' in html and "<form" not in html.split('id="plan-board"')[0]
+    assert 'data-hx-swap-oob="true"' in html and "<form" not in html.split('id="plan-board"')[0]
 
 
 def test_validation_errors_are_shown_with_422(client, app, pair) -> None:

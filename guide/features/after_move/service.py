@@ -7,7 +7,7 @@ Each change is one unit of work (`atomic`, guide/core/transaction.py): in a requ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -179,6 +179,21 @@ def visits_of(household_id: int) -> list[CourtesyVisit]:
                                    .order_by(CourtesyVisit.months)))
 
 
+WAITING = (AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHANGE_ASKED)
+
+
+def to_catch_up(household_id: int, now: datetime) -> set[int]:
+    """The courtesy visits whose date has passed without being done (a move date entered late puts them in the
+    past): still "planned", they must be caught up with a new date."""
+    late = set()
+    for visit in visits_of(household_id):
+        appointment = db.session.get(Appointment, visit.appointment_id) if visit.appointment_id else None
+        if (visit.visited_on is None and appointment is not None and appointment.status in WAITING
+                and as_utc(appointment.starts_at) < now):
+            late.add(visit.id)
+    return late
+
+
 def reste_a_vivre_before(household: Household) -> Decimal | None:
     """The "reste à vivre" (€ per person per day) from the budget facts noted before the move, if complete."""
     budget = budget_of(household)
@@ -246,4 +261,5 @@ def file_summary(household: Household, today: date) -> dict[str, int]:
     """For the staff household file: late refunds and courtesy visits flagged (a "reste à vivre" to watch)."""
     late = sum(1 for e in expenses_of(household.id) if refund_state(e, today) == "late")
     flagged = sum(1 for v in visits_of(household.id) if v.flags)
-    return {"late": late, "flagged": flagged, "moved": household.moved_on is not None}
+    catch_up = len(to_catch_up(household.id, datetime.combine(today, time.min, tzinfo=UTC)))
+    return {"late": late, "flagged": flagged, "moved": household.moved_on is not None, "catch_up": catch_up}

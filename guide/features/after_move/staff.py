@@ -3,6 +3,8 @@ satisfaction survey's results are guide/features/survey/staff.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, Response, abort, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -79,7 +81,8 @@ def _page(household: Household, refund_forms: dict[int, RefundForm] | None = Non
     status = 409 if conflict else 422 if errors else 200
     return render_template("staff/after_move.html", household=household, expenses=expenses, visits=visits,
                            words=service.checklist("fr"), before=service.reste_a_vivre_before(household),
-                           conflict=conflict, today=current), status
+                           conflict=conflict, today=current,
+                           catch_up=service.to_catch_up(household.id, datetime.now(UTC))), status
 
 
 @bp.get("/households/<int:household_id>/after-move")

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from guide.core.auth import household_for_staff, staff_required
@@ -65,7 +66,7 @@ def _shown(value: Any) -> str:
     if value is None or value == "":
         return "–"
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return str(format_decimal(value, format="#,##0.00"))  # "2 300,00" in French, not "2300.00"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import format_currency
 from flask_babel import gettext as _
-from wtforms import Field, SelectFieldBase
+from wtforms import DecimalField, Field, SelectFieldBase
 
 from guide.core.templating import date_full
 from guide.features.plan import service
@@ -66,6 +68,11 @@ def value(field: Field, raw: Any) -> str:
         if isinstance(raw, list):
             return ", ".join(names.get(str(r), str(r)) for r in raw)
         return names.get(str(raw), str(raw))
+    if isinstance(field, DecimalField):  # amounts: "2 300,00 €" in French, not "2300.00"
+        try:
+            return str(format_currency(Decimal(str(raw)), "EUR"))
+        except InvalidOperation:
+            return str(raw)
     if field.type == "DateField":
         try:
             return date_full(date.fromisoformat(str(raw)))

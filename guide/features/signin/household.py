@@ -24,6 +24,7 @@ from guide.core import audit
 from guide.core.auth import current_household, safe_next, sign_in_household, sign_out
 from guide.core.extensions import db, limiter
 from guide.core.forms import ConfirmForm, add_error, filled
+from guide.core.i18n import prefer_language
 from guide.core.phones import normalize
 from guide.core.timeutil import local, today
 from guide.features.signin import service as signin
@@ -144,7 +145,8 @@ def personal_link(token: str) -> ResponseReturnValue:
         if link is not None:
             sign_in_household(link.household_id, _language_of(link.household_id))
             return redirect(safe_next(link.target, url_for("standing.household.home")), code=303)
-    elif request.method == "GET" and signin.find_link(token) is not None:
+    elif request.method == "GET" and (found := signin.find_link(token)) is not None:
+        prefer_language(_language_of(found.household_id))
         return render_template("household/link.html", form=form, valid=True)
     return render_template("household/link.html", form=form, valid=False), 410
 

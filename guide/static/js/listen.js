@@ -1,9 +1,19 @@
 // Read aloud with the browser's own speech synthesis, in the page's language.
-// The button stays hidden when the browser has no voice for that language. No server, no external service.
+// When the browser has no voice for that language (common for Arabic and Turkish on budget phones), the button
+// stays hidden and the short message after it says why. No server, no external service.
 (function () {
   "use strict";
   var synth = window.speechSynthesis;
-  if (!synth || typeof window.SpeechSynthesisUtterance !== "function") { return; }
+
+  function explain(button, missing) {
+    var message = button.nextElementSibling;
+    if (message && message.classList.contains("listen-missing")) { message.hidden = !missing; }
+  }
+
+  if (!synth || typeof window.SpeechSynthesisUtterance !== "function") {
+    document.querySelectorAll("button.listen").forEach(function (b) { explain(b, true); });
+    return;
+  }
 
   function voiceFor(lang) {
     var voices = synth.getVoices() || [];
@@ -22,8 +32,9 @@
   function setUp(button) {
     var lang = button.getAttribute("data-lang");
     var voice = voiceFor(lang);
-    if (!voice) { button.hidden = true; return; }
+    if (!voice) { button.hidden = true; explain(button, true); return; }
     button.hidden = false;
+    explain(button, false);
     if (button.dataset.ready) { return; }
     button.dataset.ready = "1";
     button.setAttribute("aria-pressed", "false");
