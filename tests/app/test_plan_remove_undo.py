@@ -123,7 +123,7 @@ def test_the_other_side_sees_the_removed_list_in_a_live_update(client, app, pair
     household, _mediator, staff = pair
     action = make_plan_item(household, "action", ACTION)
     page = get_page(staff, f"/staff/households/{household.id}/plan")
-    poll = page.soup.select_one("#plan-live")["hx-get"]
+    poll = page.soup.select_one("#plan-live")["data-hx-get"]
     _remove(app, client, "/my/plan", action.id)
     html = staff.get(poll, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'id="removed-actions"' in html and "Appeler l&#39;école" in html, \
