@@ -22,13 +22,18 @@ process: nothing about a household leaves the server. This module is the one pla
 
 from __future__ import annotations
 
+import csv
 import importlib
+import importlib.util
+import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 # Monthly resources the APL counts, by kind → the OpenFisca variable (individual, monthly, taxable amounts).
@@ -124,6 +129,48 @@ def valid_depcom(text: str) -> bool:
     """A commune's INSEE code: 5 characters, digits (Corsica: 2A/2B then 3 digits)."""
     code = text.strip().upper()
     return len(code) == 5 and (code.isdigit() or (code[:2] in ("2A", "2B") and code[2:].isdigit()))
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, hyphens or apostrophes: "Villeneuve-d'Ascq" and "villeneuve d ascq" match."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+@lru_cache(maxsize=1)
+def _communes() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """INSEE code → name, and folded name → codes, from the model's APL zoning file (read without the model)."""
+    spec = importlib.util.find_spec("openfisca_france")
+    if spec is None or not spec.submodule_search_locations:
+        return {}, {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "assets" / "apl" / "20110914_zonage.csv"
+    names: dict[str, str] = {}
+    codes: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows):
+            names[row["CODGEO"]] = row["LIBCOM_2014"]
+            codes.setdefault(_fold(row["LIBCOM_2014"]), []).append(row["CODGEO"])
+    return names, codes
+
+
+def find_commune(text: str, department: str = "59") -> str | None:
+    """The INSEE code for what a person typed: a code ("59350") or a commune's name ("Lille", "villeneuve d'ascq").
+
+    A name found in several departments is taken in `department` (the Nord) when it is there. None: not found.
+    """
+    names, codes = _communes()
+    typed = text.strip().upper()
+    if typed in names:
+        return typed
+    found = codes.get(_fold(text), [])
+    local = [code for code in found if code.startswith(department)]
+    if len(local) == 1:
+        return local[0]
+    return found[0] if len(found) == 1 else None
+
+
+def commune_name(code: str | None) -> str | None:
+    return _communes()[0].get(code or "")
 
 
 def months_before(month: date, count: int) -> date:
@@ -242,6 +289,7 @@ def _load() -> None:
             zones.preload_zone_apl()
             _model["zones"] = zones.zone_apl_by_depcom
         _loaded.set()
+    _communes()
     if "system" in _model:  # the first simulation fills the model's caches (about 1 s): not on a page's time
         _cached(tuple([WARM_UP]), date.today().replace(day=1))
 

@@ -1,0 +1,94 @@
+"""The housing benefit estimate on the pages: the public simulator (and, below, a proposal on /my).
+
+Expected amounts come from the hand computation of tests/unit/test_housing_benefit.py (the published scale).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+
+from guide.core import housing_benefit as hb
+from tests.conftest import Page, get_page, visible_text
+from tests.unit.test_housing_benefit import by_hand
+
+# A couple with 2 children, 1 800 € of salaries, in a Lille HLM flat at 550 €, offered one in Roubaix at 600 €.
+COUPLE = {"people": "4", "resources": "1800", "adults": "2", "children": "2", "salary": "1800",
+          "rent_now": "550", "charges_now": "90", "commune_now": "Lille",
+          "rent_new": "600", "charges_new": "100", "commune_new": "roubaix", "hlm_new": "1"}
+
+
+def simulate(client, lang: str = "fr", **figures: str) -> Page:
+    return get_page(client, "/simulator?" + urlencode(figures), lang)
+
+
+def attr(page: Page, name: str) -> str:
+    found = page.soup.select_one(f"[data-{name}]")
+    assert found is not None, f"no element carries data-{name}"
+    return str(found[f"data-{name}"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def loaded() -> None:
+    hb.model()  # pages wait at most 0.25 s for the model; the tests load it first
+
+
+def test_the_estimate_feeds_the_verdict(client) -> None:
+    page = simulate(client, **COUPLE)
+    apl_now, rls_now = by_hand(2, 2, 550, "59350", True, salary=1800)
+    apl_new, rls_new = by_hand(2, 2, 600, "59512", True, salary=1800)
+    assert attr(page, "benefit-source-now") == "estimate"
+    assert Decimal(attr(page, "benefit-now")) == apl_now + rls_now, "APL + RLS counted for today's flat"
+    assert Decimal(attr(page, "benefit-new")) == apl_new + rls_new
+    assert Decimal(attr(page, "reste-a-charge-avant")) == 550 + 90 - apl_now - rls_now, "the RAC uses the estimate"
+    text = visible_text(page.soup)
+    assert f"Aide au logement estimée : {apl_now},00 € par mois" in text.replace("\u202f", " ").replace("\xa0", " ")
+    assert "Ce n'est pas une décision de la CAF" in text
+    assert page.soup.select_one(f'a[href="{hb.CAF_SIMULATOR}"]'), "the official CAF simulator is linked"
+
+
+def test_a_typed_figure_overrides_the_estimate_and_says_so(client) -> None:
+    page = simulate(client, **COUPLE, benefit_new="250")
+    assert attr(page, "benefit-source-new") == "typed" and attr(page, "benefit-new") == "250.00"
+    assert attr(page, "benefit-source-now") == "estimate"
+    assert "Il remplace l'estimation" in visible_text(page.soup)
+
+
+def test_without_a_commune_the_page_works_and_says_why(client) -> None:
+    figures = {k: v for k, v in COUPLE.items() if k != "commune_new"}
+    page = simulate(client, **figures)
+    assert page.status == 200
+    assert attr(page, "benefit-source-new") == "none" and attr(page, "benefit-new") == "0.00"
+    assert "écrivez la commune du logement" in visible_text(page.soup)
+    assert attr(page, "verdict"), "the verdict is still given, with the benefit left out"
+
+
+def test_an_unknown_commune_is_a_field_error(client) -> None:
+    page = simulate(client, **{**COUPLE, "commune_new": "Atlantis"})
+    assert page.soup.select_one("#field-commune-new-error"), "the commune field carries its error"
+    assert "Nous ne trouvons pas cette commune" in visible_text(page.soup)
+
+
+def test_resources_by_kind_are_needed(client) -> None:
+    figures = {k: v for k, v in COUPLE.items() if k != "salary"}
+    page = simulate(client, **figures)
+    assert attr(page, "benefit-source-now") == "none"
+    assert "vos ressources par type" in visible_text(page.soup)
+
+
+def test_a_model_not_ready_or_broken_is_no_500(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    def not_ready(wait: float | None = None) -> dict:
+        raise hb.Unavailable("loading")
+    monkeypatch.setattr(hb, "model", not_ready)
+    page = simulate(client, **COUPLE)
+    assert page.status == 200 and attr(page, "benefit-source-now") == "none"
+    assert "Rechargez la page dans un instant" in visible_text(page.soup)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "tr", "pt"])
+def test_the_estimate_is_said_in_every_language(client, lang: str) -> None:
+    page = simulate(client, lang, **COUPLE)
+    text = visible_text(page.soup)
+    assert "estimée" not in text and "décision de la CAF" not in text, f"French left on the {lang} page"
