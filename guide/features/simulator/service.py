@@ -430,7 +430,9 @@ def result(form: SimulatorForm) -> dict[str, object]:
         "verdict": assessment.verdict.value, "verdict_words": verdict_words(assessment, new is not None),
         "reasons": [reason_words(r) for r in assessment.reasons],
         "changes": change_words(now, new) if new is not None else [],
-        "benefits": benefits, "caf_simulator": housing_benefit.CAF_SIMULATOR,
+        "benefit_rows": [(_("Aujourd'hui") if side == "now" else _("Logement proposé"), side, line)
+                         for side, line in benefits.items()],
+        "caf_simulator": housing_benefit.CAF_SIMULATOR,
     }
 
 
