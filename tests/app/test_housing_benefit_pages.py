@@ -9,9 +9,15 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import select
 
 from guide.core import housing_benefit as hb
+from guide.core.extensions import db
+from guide.models import BudgetFacts, Household, Proposal, Role
+from tests.app.test_household_home import sign_in_as
+from tests.app.test_staff import _post_form, log_in
 from tests.conftest import Page, get_page, visible_text
+from tests.factories import make_budget, make_household, make_operation, make_proposal, make_staff
 from tests.unit.test_housing_benefit import by_hand
 
 # A couple with 2 children, 1 800 € of salaries, in a Lille HLM flat at 550 €, offered one in Roubaix at 600 €.
@@ -92,3 +98,86 @@ def test_the_estimate_is_said_in_every_language(client, lang: str) -> None:
     page = simulate(client, lang, **COUPLE)
     text = visible_text(page.soup)
     assert "estimée" not in text and "décision de la CAF" not in text, f"French left on the {lang} page"
+
+
+# --- a proposal on /my, and the staff household budget -------------------------------------------------------
+
+def _family(app):
+    """A couple with 2 children (8 and 5), 1 800 € of salaries, in a Lille HLM flat at 550 €; a Roubaix offer."""
+    with app.app_context():
+        operation = make_operation(commune="Lille", depcom="59350")
+        household = make_household(occupants=4, operation_id=operation.id)
+        make_budget(household, monthly_resources=Decimal("1800"), rent=Decimal("550"), charges=Decimal("90"),
+                    housing_benefit=None, adults=2, children_ages=[8, 5], resources_by_kind={"salary": "1800"})
+        proposal = make_proposal(household, rent=Decimal("600"), charges=Decimal("100"), commune="Roubaix",
+                                 housing_benefit=None)
+        return household, proposal
+
+
+def test_a_proposal_on_my_shows_both_estimates_in_its_verdict(client, app, ctx) -> None:
+    household, proposal = _family(app)
+    sign_in_as(client, app, household)
+    money = get_page(client, f"/my/proposals/{proposal.id}").soup.select_one("#money")
+    apl_now, rls_now = by_hand(2, 2, 550, "59350", True, salary=1800)
+    apl_new, rls_new = by_hand(2, 2, 600, "59512", True, salary=1800)
+    assert money.select_one("[data-benefit-source-now]")["data-benefit-source-now"] == "estimate"
+    assert Decimal(money.select_one("[data-reste-a-charge-avant]")["data-reste-a-charge-avant"]) == (
+        550 + 90 - apl_now - rls_now), "today's flat counts the estimate"
+    assert Decimal(money.select_one("[data-reste-a-charge-apres]")["data-reste-a-charge-apres"]) == (
+        600 + 100 - apl_new - rls_new), "the proposal (commune found from its name) counts its estimate"
+    assert "pas une décision de la CAF" in visible_text(money)
+
+
+def test_a_figure_typed_by_staff_wins_on_my(client, app, ctx) -> None:
+    household, proposal = _family(app)
+    with app.app_context():
+        db.session.get(Proposal, proposal.id).housing_benefit = Decimal("210")
+        db.session.commit()
+    sign_in_as(client, app, household)
+    money = get_page(client, f"/my/proposals/{proposal.id}").soup.select_one("#money")
+    assert money.select_one("[data-benefit-source-new]")["data-benefit-source-new"] == "typed"
+    assert money.select_one("[data-reste-a-charge-apres]")["data-reste-a-charge-apres"] == "490.00"
+
+
+def test_without_resources_by_kind_my_says_why(client, app, ctx) -> None:
+    household, proposal = _family(app)
+    with app.app_context():
+        db.session.scalars(select(BudgetFacts)).one().resources_by_kind = None
+        db.session.commit()
+    sign_in_as(client, app, household)
+    page = get_page(client, f"/my/proposals/{proposal.id}")
+    assert "vos ressources par type" in visible_text(page.soup.select_one("#money"))
+
+
+def test_staff_budget_records_people_and_resources_and_shows_the_estimates(client, app, ctx) -> None:
+    household, proposal = _family(app)
+    officer = make_staff()
+    with app.app_context():
+        db.session.get(Household, household.id).officer_id = officer.id
+        db.session.commit()
+    log_in(client, officer)
+    page = get_page(client, f"/staff/households/{household.id}")
+    version = page.soup.select_one("input[name='budget-version']")["value"]
+    assert page.soup.select_one("[data-benefit-source-now]")["data-benefit-source-now"] == "estimate"
+    assert page.soup.select_one(f"[data-benefit-source-proposal-{proposal.id}]")
+    response = _post_form(client, household.id, "budget", version=version, monthly_resources="1500", rent="550",
+                          charges="90", adults="1", children_ages="12, 3", resource_unemployment="900",
+                          resource_salary="600")
+    assert response.status_code == 303
+    with app.app_context():
+        budget = db.session.scalars(select(BudgetFacts)).one()
+        assert (budget.adults, budget.children_ages) == (1, [12, 3])
+        assert budget.resources_by_kind == {"salary": "600.00", "unemployment": "900.00"}
+        assert budget.housing_benefit is None, "left empty: the estimate is used"
+
+
+def test_staff_budget_refuses_unreadable_ages(client, app, ctx) -> None:
+    household, _proposal = _family(app)
+    officer = make_staff(role=Role.ADMIN) if hasattr(Role, "ADMIN") else make_staff()
+    with app.app_context():
+        db.session.get(Household, household.id).officer_id = officer.id
+        db.session.commit()
+    log_in(client, officer)
+    response = _post_form(client, household.id, "budget", version="1", children_ages="huit ans")
+    assert response.status_code == 422
+    assert "Écrivez les âges en nombres" in response.get_data(as_text=True)

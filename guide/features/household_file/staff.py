@@ -183,7 +183,7 @@ def update_budget(household_id: int) -> ResponseReturnValue:
     figures = {name: getattr(form, name).data for name in ("monthly_resources", "rent", "charges", "housing_benefit",
                                                            "adults")}
     figures["children_ages"] = read_ages(form.children_ages.data)
-    figures["resources_by_kind"] = {kind: str(getattr(form, f"resource_{kind}").data) for kind in RESOURCE_LABELS
+    figures["resources_by_kind"] = {kind: f"{getattr(form, f'resource_{kind}').data:.2f}" for kind in RESOURCE_LABELS
                                     if getattr(form, f"resource_{kind}").data is not None}
     saved, budget = household_file.update_budget(found, g.staff, int(filled(form.version.data)), figures,
                                                  {k: getattr(form, f"expense_{k}").data for k in EXPENSE_KINDS})
