@@ -27,8 +27,11 @@ import importlib
 import importlib.util
 import re
 import threading
+import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -377,13 +380,34 @@ def _cached(households: tuple[HousingInputs, ...], month: date) -> tuple[Estimat
         return tuple(_simulate(households, month))
 
 
+_pool: list[ThreadPoolExecutor] = []
+
+
+def _in_time(households: tuple[HousingInputs, ...], month: date, deadline: float | None) -> tuple[Estimate, ...]:
+    """The simulation, waited for until `deadline` at most (then it goes on in the background and fills the
+    cache, so the page asked again gets it); no deadline: computed here."""
+    if deadline is None:
+        return _cached(households, month)
+    if not _pool:
+        _pool.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="openfisca"))
+    future = _pool[0].submit(_cached, households, month)
+    try:
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        raise Unavailable("computing") from None
+
+
 def estimate_many(households: Sequence[HousingInputs], month: date,
                   wait: float | None = None) -> list[Estimate | Unavailable]:
     """One estimate (or the reason there is none) per flat, computed together in one simulation.
 
-    `month` is any day of the month estimated. `wait` bounds the wait for the model's warm-up (pages pass a
-    fraction of a second); a model error makes every flat `Unavailable("model_error")`, never an exception.
+    `month` is any day of the month estimated. `wait` bounds the whole wait, model warm-up and simulation (pages
+    pass a fraction of a second; None waits as long as needed). A model error makes every flat
+    `Unavailable("model_error")`, never an exception.
     """
+    if not households:
+        return []  # nothing asked: the model is not even looked at
+    deadline = None if wait is None else time.monotonic() + wait
     first = date(month.year, month.month, 1)
     try:
         zones = model(wait)["zones"]
@@ -401,10 +425,13 @@ def estimate_many(households: Sequence[HousingInputs], month: date,
             valid.append(home)
     if not valid:
         return answers
+    computed: Iterator[Estimate | Unavailable]
     try:
-        computed = iter(_cached(tuple(valid), first))
+        computed = iter(_in_time(tuple(valid), first, deadline))
+    except Unavailable as late:
+        computed = iter([late] * len(valid))
     except Exception:  # noqa: BLE001 - any model failure leaves the page with manual entry, never a 500
-        computed = iter([Unavailable("model_error")] * len(valid))  # type: ignore[list-item]
+        computed = iter([Unavailable("model_error")] * len(valid))
     return [next(computed) if isinstance(answer, Estimate) else answer for answer in answers]
 
 

@@ -41,6 +41,13 @@ def loaded() -> None:
     hb.model()  # pages wait at most 0.25 s for the model; the tests load it first
 
 
+@pytest.fixture(autouse=True)
+def patient(app) -> None:
+    """Pages wait for the estimate here (production: 0.25 s, then "not ready yet"), so that a busy test machine
+    does not change what they show; `test_a_slow_estimate_is_not_waited_for` checks the short wait."""
+    app.config["HOUSING_BENEFIT_WAIT"] = 60
+
+
 def test_the_estimate_feeds_the_verdict(client) -> None:
     page = simulate(client, **COUPLE)
     apl_now, rls_now = by_hand(2, 2, 550, "59350", True, salary=1800)
@@ -91,6 +98,25 @@ def test_a_model_not_ready_or_broken_is_no_500(client, monkeypatch: pytest.Monke
     page = simulate(client, **COUPLE)
     assert page.status == 200 and attr(page, "benefit-source-now") == "none"
     assert "Rechargez la page dans un instant" in visible_text(page.soup)
+
+
+def test_a_slow_estimate_is_not_waited_for(client, app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production's short wait: a simulation still running is shown as "not ready", and lands in the cache."""
+    release = __import__("threading").Event()
+    real = hb._simulate
+
+    def slow(households, month):
+        release.wait(10)
+        return real(households, month)
+    monkeypatch.setattr(hb, "_simulate", slow)
+    app.config["HOUSING_BENEFIT_WAIT"] = 0.05
+    figures = {**COUPLE, "salary": "1811"}  # inputs no other test computed
+    page = simulate(client, **figures)
+    assert page.status == 200 and attr(page, "benefit-source-now") == "none"
+    assert "Rechargez la page dans un instant" in visible_text(page.soup)
+    release.set()
+    hb._pool[0].submit(lambda: None).result(10)  # the background simulation has finished
+    assert attr(simulate(client, **figures), "benefit-source-now") == "estimate", "the next visit gets it"
 
 
 @pytest.mark.parametrize("lang", ["en", "ar", "tr", "pt"])

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -212,7 +213,7 @@ def benefits_of(form: SimulatorForm) -> dict[str, BenefitLine]:
     sides = ["now", "new"] if form.has_proposal else ["now"]
     asked = {side: estimate_inputs(form, side) for side in sides if not form.typed(f"benefit_{side}")}
     homes = {side: inputs for side, inputs in asked.items() if isinstance(inputs, housing_benefit.HousingInputs)}
-    answers = dict(zip(homes, housing_benefit.estimate_many(list(homes.values()), today(), wait=PAGE_WAIT),
+    answers = dict(zip(homes, housing_benefit.estimate_many(list(homes.values()), today(), wait=page_wait()),
                        strict=True))
     lines = {}
     for side in sides:
@@ -372,7 +373,10 @@ def change_words(now: Situation, new: Situation) -> list[str]:
 
 # --- the housing benefit: typed, or estimated by OpenFisca-France (guide/core/housing_benefit.py) -----------
 
-PAGE_WAIT = 0.25  # seconds a page waits for the model's warm-up; then it says "not ready" and offers manual entry
+def page_wait() -> float:
+    """Seconds a page waits for the model and the simulation (GUIDE_HOUSING_BENEFIT_WAIT); then it says "not
+    ready yet" and offers manual entry, while the result is computed into the cache."""
+    return float(current_app.config.get("HOUSING_BENEFIT_WAIT", 0.25))
 
 
 @dataclass(frozen=True)
@@ -394,6 +398,7 @@ def benefit_reason(code: str) -> str:
                                        "retraites, RSA."),
         "people_missing": _("Pour l'estimer, il faut savoir qui vit dans le foyer."),
         "loading": _("L'estimation n'est pas encore prête. Rechargez la page dans un instant."),
+        "computing": _("L'estimation n'est pas encore prête. Rechargez la page dans un instant."),
     }.get(code, _("L'estimation ne marche pas en ce moment. Vous pouvez écrire le montant de la CAF."))
 
 

@@ -13,7 +13,7 @@ from guide.core import housing_benefit
 from guide.core.extensions import db
 from guide.core.timeutil import as_utc
 from guide.core.timeutil import today as this_day
-from guide.features.simulator.service import PAGE_WAIT, BenefitLine, benefit_line
+from guide.features.simulator.service import BenefitLine, benefit_line, page_wait
 from guide.models import Appointment, AppointmentStatus, BudgetFacts, Household, Proposal, ProposalStatus, StaffUser
 from guide.rules import deadlines, open_days
 from guide.rules.budget import EXPENSE_KINDS, Assessment, Situation, assess_move, total_expenses
@@ -150,7 +150,7 @@ def housing_benefits(household: Household, budget: BudgetFacts | None,
                      proposals: list[Proposal]) -> dict[str, BenefitLine]:
     """The housing benefit of today's flat ("now") and of each proposal ("proposal-<id>"): typed, or estimated.
 
-    All the flats in one simulation; a page waits at most `PAGE_WAIT` for the model (then it says why).
+    All the flats in one simulation; a page waits at most `page_wait()` for the model (then it says why).
     """
     operation = household.operation
     asked: dict[str, housing_benefit.HousingInputs | str] = {}
@@ -165,7 +165,7 @@ def housing_benefits(household: Household, budget: BudgetFacts | None,
             asked[key] = _inputs(household, budget, proposal.rent, _depcom(proposal.depcom, proposal.commune),
                                  proposal.social_housing)
     homes = {key: inputs for key, inputs in asked.items() if isinstance(inputs, housing_benefit.HousingInputs)}
-    answers = dict(zip(homes, housing_benefit.estimate_many(list(homes.values()), this_day(), wait=PAGE_WAIT),
+    answers = dict(zip(homes, housing_benefit.estimate_many(list(homes.values()), this_day(), wait=page_wait()),
                        strict=True))
     return {key: benefit_line(None, amount) if amount is not None else
             benefit_line(answers.get(key) or housing_benefit.Unavailable(str(asked[key])), None)
