@@ -5,7 +5,12 @@ Expected amounts come from the hand computation of tests/unit/test_housing_benef
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -102,7 +107,7 @@ def test_a_model_not_ready_or_broken_is_no_500(client, monkeypatch: pytest.Monke
 
 def test_a_slow_estimate_is_not_waited_for(client, app, monkeypatch: pytest.MonkeyPatch) -> None:
     """Production's short wait: a simulation still running is shown as "not ready", and lands in the cache."""
-    release = __import__("threading").Event()
+    release = threading.Event()
     real = hb._simulate
 
     def slow(households, month):
@@ -207,3 +212,15 @@ def test_staff_budget_refuses_unreadable_ages(client, app, ctx) -> None:
     response = _post_form(client, household.id, "budget", version="1", children_ages="huit ans")
     assert response.status_code == 422
     assert "Écrivez les âges en nombres" in response.get_data(as_text=True)
+
+
+def test_the_model_is_not_loaded_at_app_start_nor_by_a_guide_page(tmp_path) -> None:
+    """Cold start unchanged: create_app and a guide page do not import OpenFisca (a fresh interpreter)."""
+    code = ("import sys; from guide import create_app; app = create_app(); c = app.test_client(); "
+            "assert c.get('/').status_code == 200; assert c.get('/simulator').status_code == 200; "
+            "print(sorted(m for m in sys.modules if m.startswith(('openfisca', 'numpy'))))")
+    env = {**os.environ, "GUIDE_DATABASE_URL": f"sqlite:///{tmp_path}/cold.db",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]", f"imported at start: {done.stdout[-500:]}"
