@@ -9,6 +9,8 @@ import os
 
 import gunicorn.http.wsgi
 
+from guide.core import housing_benefit
+
 # Where to listen. Behind a reverse proxy on the same host, keep the loopback default or use a unix socket that
 # only the proxy can open, e.g. GUIDE_BIND=unix:/run/guide/gunicorn.sock (nginx: proxy_pass
 # http://unix:/run/guide/gunicorn.sock). Never expose this port to clients when GUIDE_PROXY_HOPS > 0: whoever
@@ -70,6 +72,17 @@ forwarder_headers = ""
 # gunicorn >= 25 opens a control socket for `gunicornc` at one path per user ($HOME/.gunicorn/gunicorn.ctl): two
 # instances on a host (the site and a staging copy, the tests) would take it from each other. Not used here.
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Each worker loads OpenFisca-France (the housing benefit estimate) in a background thread once it is up.
+
+    Not in the master (preload_app): the app's start stays as fast as without the model, and a page never waits
+    for it (it waits 0.25 s at most, then says the estimate is not ready). About 5 s of one core and ~130 MB per
+    worker (bench/housing_benefit.py). GUIDE_HOUSING_BENEFIT_WARMUP=0 leaves it to the first page that asks.
+    """
+    if os.environ.get("GUIDE_HOUSING_BENEFIT_WARMUP", "1") != "0":
+        housing_benefit.warm_up()
 
 
 def _drop_server_banner() -> None:

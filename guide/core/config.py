@@ -89,6 +89,9 @@ class Config:
     QUIET_START_HOUR = 9
     QUIET_END_HOUR = 20  # SMS go out between 09:00 and 20:00, Monday to Saturday, public holidays excepted
     DEFAULT_REGION = "FR"  # phone numbers typed without +33
+    # the housing benefit estimate (guide/core/housing_benefit.py): how long a page waits for the model and the
+    # simulation together, in seconds; after that it says "not ready yet" and the result lands in the cache
+    HOUSING_BENEFIT_WAIT = 0.25
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # requests above 16 MB (three 5 MB photos and text) are refused
     # data protection (`flask --app guide privacy retention`, guide/features/privacy/retention.py)
     RETENTION_ANONYMISE_DAYS = 730  # a household file is anonymised this long after its last operation

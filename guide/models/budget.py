@@ -20,3 +20,8 @@ class BudgetFacts(Versioned, Model):
     charges: Mapped[Decimal | None] = mapped_column(MONEY)
     housing_benefit: Mapped[Decimal | None] = mapped_column(MONEY)
     expenses: Mapped[dict] = mapped_column(JSON, default=dict)  # unavoidable expense kind → "12.34"
+    # what the housing benefit estimate needs (core/housing_benefit.py): the claimant and a spouse (1 or 2), the
+    # ages of the other people in the home, and the monthly resources by kind (salary, unemployment, pension, rsa)
+    adults: Mapped[int | None] = mapped_column(Integer)
+    children_ages: Mapped[list | None] = mapped_column(JSON)
+    resources_by_kind: Mapped[dict | None] = mapped_column(JSON)  # kind → "1234.50"

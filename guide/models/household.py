@@ -19,6 +19,7 @@ class Operation(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     commune: Mapped[str] = mapped_column(String(80))
+    depcom: Mapped[str | None] = mapped_column(String(5))  # the commune's INSEE code (the APL zone of today's flats)
     landlord: Mapped[str] = mapped_column(String(120))
     opened_on: Mapped[date | None] = mapped_column(Date)  # opening to relocation: first interviews within 3 months
 

@@ -6,7 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guide.models.base import MONEY, Model, Versioned, utcnow
@@ -39,7 +50,10 @@ class Proposal(Versioned, Model):
     lift: Mapped[bool] = mapped_column(Boolean, default=False)
     rent: Mapped[Decimal] = mapped_column(MONEY)
     charges: Mapped[Decimal] = mapped_column(MONEY)
-    housing_benefit: Mapped[Decimal] = mapped_column(MONEY, default=0)
+    # typed by staff (CAF notice or simulation); None: not known, the estimate is shown (core/housing_benefit.py)
+    housing_benefit: Mapped[Decimal | None] = mapped_column(MONEY)
+    depcom: Mapped[str | None] = mapped_column(String(5))  # the commune's INSEE code (the APL zone)
+    social_housing: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     landlord: Mapped[str] = mapped_column(String(120))
     received_on: Mapped[date] = mapped_column(Date)
     visit_on: Mapped[date | None] = mapped_column(Date)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from guide.core.extensions import db
 from guide.features.phones import service as household_phones
-from guide.models import AuditEntry, Household, HouseholdPhone, Role
+from guide.models import AuditEntry, Household, HouseholdPhone, Operation, Role
 from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page
 from tests.factories import make_household, make_staff
@@ -149,3 +149,18 @@ def test_a_number_put_on_a_file_while_the_import_is_checked_imports_nothing(clie
     assert "Un numéro vient d'être ajouté à un autre dossier. Rien n'est importé." in response.get_data(as_text=True) \
         .replace("&#39;", "'")
     assert _count(app) == before and _count(app, HouseholdPhone) == 1, "nothing imported"
+
+
+def test_the_commune_code_is_imported_checked_or_found_from_the_name(client, app, ctx) -> None:
+    """The housing benefit estimate needs the commune's INSEE code (guide/core/housing_benefit.py)."""
+    officer = make_staff()
+    header = "reference;nom;telephone;operation;commune;code_commune\n"
+    log_in(client, officer)
+    bad = _upload(client, (header + "R-9;Famille C;0612345670;Le Parc;Roubaix;99999\n").encode())
+    assert "Code de commune inconnu" in bad.get_data(as_text=True) and _count(app) == 0
+    rows = (header + "R-1;Famille A;0612345671;Les Tilleuls;Lille;59350\n"
+            "R-2;Famille B;0612345672;Le Parc;Roubaix;\n")
+    assert _upload(client, rows.encode()).status_code == 200
+    with app.app_context():
+        codes = {o.name: o.depcom for o in db.session.scalars(select(Operation))}
+    assert codes == {"Les Tilleuls": "59350", "Le Parc": "59512"}, "given, or found from the commune's name"

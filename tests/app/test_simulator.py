@@ -112,8 +112,9 @@ def test_empty_form_has_one_labelled_field_per_figure(client) -> None:
     form = page.soup.select_one("form.sim-form")
     assert form["method"] == "get" and form["action"] == "/simulator"
     names = [i["name"] for i in form.select("input")]
-    assert names == ["people", "resources", "rent_now", "charges_now", "benefit_now", "rent_new", "charges_new",
-                     "benefit_new", *EXPENSE_KINDS]
+    assert names == ["people", "resources", "adults", "children", "salary", "unemployment", "pension", "rsa",
+                     "rent_now", "charges_now", "commune_now", "benefit_now", "rent_new", "charges_new", "commune_new",
+                     "benefit_new", "hlm_new", *EXPENSE_KINDS]
     assert not page.soup.select(".sim-result, .error, .error-summary, [aria-invalid]")
     assert not page.soup.select("form.sim-form input[name=csrf_token]"), "nothing is posted, no token needed"
 

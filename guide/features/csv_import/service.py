@@ -1,8 +1,10 @@
 """Import households from a spreadsheet export (CSV): every row checked first, then all saved or none.
 
 Columns (header row, any order; French Excel's ";" or ","; UTF-8 with or without BOM, or Windows-1252):
-reference, nom, langue, personnes, telephone, accord_sms, operation, commune, charge_email, mediateur_email,
-etape, papiers_le. Several phones go in one cell separated by "|". A number already on a household file, or on two
+reference, nom, langue, personnes, telephone, accord_sms, operation, commune, code_commune, charge_email,
+mediateur_email, etape, papiers_le. `code_commune` is the commune's INSEE code (59350 for Lille), which the housing
+benefit estimate needs; without it the code is looked up from the commune's name. Several phones go in one cell
+separated by "|". A number already on a household file, or on two
 rows of the file, is an error of its row (one number, one household: guide/features/phones/service.py).
 """
 
@@ -18,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from guide.core import audit
+from guide.core import audit, housing_benefit
 from guide.core.content import load_journey
 from guide.core.extensions import db
 from guide.core.i18n import configured_languages
@@ -31,7 +33,7 @@ from guide.models import Household, HouseholdPhone, Operation, Role, StaffUser
 
 REQUIRED = ("reference", "nom", "telephone")
 KNOWN = ("reference", "nom", "langue", "personnes", "telephone", "accord_sms", "operation", "commune",
-         "charge_email", "mediateur_email", "etape", "papiers_le")
+         "code_commune", "charge_email", "mediateur_email", "etape", "papiers_le")
 MAX_ROWS = 5000
 YES = {"oui", "o", "yes", "y", "1", "vrai", "true", "x"}
 NO = {"non", "n", "no", "0", "faux", "false", ""}
@@ -153,6 +155,7 @@ def _household(row: dict[str, str], index: int, check: _Check, errors: list[RowE
     if stage not in check.stages:
         error("etape", _("Étape inconnue."))
     documents_on = _documents_on(row, error)
+    depcom = _depcom(row, error)
     officer = _staff(row.get("charge_email", ""), Role.OFFICER, check.staff_by_email, check.staff, error,
                      "charge_email")
     mediator = _staff(row.get("mediateur_email", ""), Role.MEDIATOR, check.staff_by_email, None, error,
@@ -163,7 +166,8 @@ def _household(row: dict[str, str], index: int, check: _Check, errors: list[RowE
     if len(errors) > errors_before:
         return None
     household = Household(reference=reference, display_name=name, language=language, occupants=occupants,
-                          stage=stage, documents_updated_on=documents_on, operation=_operation(row, check),
+                          stage=stage, documents_updated_on=documents_on,
+                          operation=_operation(row, check, depcom),
                           officer_id=officer.id if officer else None,
                           mediator_id=mediator.id if mediator else None)
     consent = consent_text in YES
@@ -227,8 +231,23 @@ def _documents_on(row: dict[str, str], error: Report) -> date | None:
     return documents_on
 
 
-def _operation(row: dict[str, str], check: _Check) -> Operation | None:
-    """The row's operation: one already named by an earlier row or in the database, else a new one."""
+def _depcom(row: dict[str, str], error: Report) -> str | None:
+    """The commune's INSEE code: the column when given (checked), else found from the commune's name, if it can."""
+    typed = row.get("code_commune", "").strip()
+    if typed:
+        if not housing_benefit.valid_depcom(typed) or housing_benefit.find_commune(typed) is None:
+            error("code_commune", _("Code de commune inconnu : écrivez le code INSEE à 5 chiffres. "
+                                    "Par exemple : 59350 pour Lille."))
+            return None
+        return typed.upper()
+    return housing_benefit.find_commune(row["commune"]) if row.get("commune") else None
+
+
+def _operation(row: dict[str, str], check: _Check, depcom: str | None = None) -> Operation | None:
+    """The row's operation: one already named by an earlier row or in the database, else a new one.
+
+    Its commune code is set when the file gives one and the operation has none yet.
+    """
     if not row.get("operation"):
         return None
     key = (row["operation"], row.get("commune", ""))
@@ -236,6 +255,8 @@ def _operation(row: dict[str, str], check: _Check) -> Operation | None:
         Operation.name == key[0], Operation.commune == key[1])).first()
     if operation is None:
         operation = Operation(name=key[0][:120], commune=key[1][:80], landlord="")
+    if depcom and not operation.depcom:
+        operation.depcom = depcom
     check.operations[key] = operation
     return operation
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from guide.core.content import load_journey
 from guide.core.forms import AmountField, VersionedForm, options
@@ -39,8 +40,9 @@ class ProposalForm(FlaskForm):
                        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=MAX_MONTHLY)])
     charges = AmountField(_l("Charges (€ par mois)"), places=2,
                           validators=[InputRequired(REQUIRED), NumberRange(min=0, max=MAX_MONTHLY)])
-    housing_benefit = AmountField(_l("Aide au logement estimée (€ par mois)"), places=2, default=0,
+    housing_benefit = AmountField(_l("Aide au logement de la CAF (€ par mois ; vide : estimée)"), places=2,
                                   validators=[Optional(), NumberRange(min=0, max=MAX_MONTHLY)])
+    social_housing = BooleanField(_l("Logement social (HLM)"), default=True)
     landlord = StringField(_l("Bailleur"), validators=[DataRequired(REQUIRED), Length(max=120)])
     received_on = DateField(_l("Reçue le"), validators=[DataRequired(REQUIRED)])
     visit_on = DateField(_l("Visitée le"), validators=[Optional()])
@@ -89,11 +91,39 @@ def _money(label: str) -> AmountField:
     return AmountField(label, places=2, validators=[Optional(), NumberRange(min=0, max=100000)])
 
 
+def read_ages(text: str | None) -> list[int]:
+    """"8, 5 et 2" → [8, 5, 2]; ValueError when a figure is not an age under 21."""
+    ages = [int(part) for part in re.findall(r"\d+", text or "")]
+    if re.sub(r"[\d\s,;et/-]", "", text or "") or any(age > 20 for age in ages):
+        raise ValueError(text)
+    return ages
+
+
+def _ages(form: Any, field: StringField) -> None:
+    try:
+        read_ages(field.data)
+    except ValueError:
+        raise ValidationError(_l("Écrivez les âges en nombres, séparés par des virgules. Par exemple : 8, 5. "
+                                 "Seulement les enfants de moins de 21 ans.")) from None
+
+
+RESOURCE_LABELS = {  # by kind, for the housing benefit estimate (core/housing_benefit.py RESOURCE_KINDS)
+    "salary": _l("dont salaires (net imposable)"), "unemployment": _l("dont allocations chômage"),
+    "pension": _l("dont retraites"), "rsa": _l("dont RSA"),
+}
+
+
 class BudgetForm(VersionedForm):
     monthly_resources = _money(_l("Ressources par mois (moyenne des 3 derniers mois)"))
     rent = _money(_l("Loyer actuel"))
     charges = _money(_l("Charges actuelles"))
-    housing_benefit = _money(_l("Aide au logement actuelle"))
+    housing_benefit = _money(_l("Aide au logement actuelle (de la CAF ; vide : estimée)"))
+    adults = IntegerField(_l("Adultes qui demandent l'aide (1 ou 2)"), validators=[Optional(), NumberRange(1, 2)])
+    children_ages = StringField(_l("Âges des enfants de moins de 21 ans"), validators=[Length(max=100), _ages])
+
+
+for _kind, _label in RESOURCE_LABELS.items():
+    setattr(BudgetForm, f"resource_{_kind}", _money(_label))
 
 
 for _kind in EXPENSE_KINDS:

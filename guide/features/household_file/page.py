@@ -5,15 +5,19 @@ form's errors (a named API beside the service: see the import-linter contract)."
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from flask import render_template
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from guide.core import housing_benefit
 from guide.core.extensions import db
 from guide.core.timeutil import local, today
 from guide.features.after_move import service as after_move
 from guide.features.household_file.forms import (
+    RESOURCE_LABELS,
     AppointmentForm,
     AppointmentUpdateForm,
     BudgetForm,
@@ -25,13 +29,14 @@ from guide.features.household_file.forms import (
     ProposalUpdateForm,
 )
 from guide.features.sms_replies.panel import sms_panel
-from guide.features.standing.service import standing
+from guide.features.standing.service import housing_benefits, standing
 from guide.models import (
     Appointment,
     BudgetFacts,
     Consent,
     ContactNote,
     Household,
+    Proposal,
     RequestPhoto,
     WrittenRequest,
 )
@@ -46,11 +51,12 @@ REQUEST_PHOTOS = selectinload(WrittenRequest.photos).load_only(RequestPhoto.id, 
 def render_household(found: Household, **forms: object) -> tuple[str, int]:
     """The household file with every recording form; forms passed in (with errors) replace the blank ones."""
     budget = db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first()
+    view = standing(found, today())
     appointments = db.session.scalars(select(Appointment).where(Appointment.household_id == found.id)
                                       .order_by(Appointment.starts_at.desc())).all()
     context = {
         "household": found,
-        "view": standing(found, today()),
+        "view": view,
         "appointments": [(a, (forms.get("appointment_update") if getattr(forms.get("appointment_update"), "prefix", "")
                               == f"appointment-{a.id}-" else None) or AppointmentUpdateForm(
             formdata=None, prefix=f"appointment-{a.id}", status=a.status, version=a.version,
@@ -59,6 +65,8 @@ def render_household(found: Household, **forms: object) -> tuple[str, int]:
                                     .order_by(ContactNote.on.desc())).all(),
         "consents": db.session.scalars(select(Consent).where(Consent.household_id == found.id)).all(),
         "budget": budget,
+        "benefit_rows": benefit_rows(found, budget, [item.proposal for item in view.proposals]),
+        "caf_simulator": housing_benefit.CAF_SIMULATOR,
         "proposal_form": forms.get("proposal_form") or ProposalForm(formdata=None, prefix="new-proposal"),
         "appointment_form": forms.get("appointment_form") or AppointmentForm(formdata=None, prefix="new-appointment"),
         "note_form": forms.get("note_form") or NoteForm(formdata=None, prefix="note", on=today()),
@@ -85,4 +93,15 @@ def budget_form(budget: BudgetFacts | None) -> BudgetForm:
     for kind, amount in (budget.expenses or {}).items():
         if kind in EXPENSE_KINDS:
             getattr(form, f"expense_{kind}").data = Decimal(str(amount))
+    form.children_ages.data = ", ".join(str(age) for age in budget.children_ages or [])
+    for kind, amount in (budget.resources_by_kind or {}).items():
+        if kind in RESOURCE_LABELS:
+            getattr(form, f"resource_{kind}").data = Decimal(str(amount))
     return form
+
+
+def benefit_rows(found: Household, budget: BudgetFacts | None, proposals: list[Proposal]) -> list[Any]:
+    """Today's flat and each proposal with its housing benefit (typed by staff, else estimated)."""
+    lines = housing_benefits(found, budget, proposals)
+    return [(_("Logement actuel"), "now", lines["now"])] + [
+        (_("Proposition %(rank)s", rank=p.rank), f"proposal-{p.id}", lines[f"proposal-{p.id}"]) for p in proposals]

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from guide.core import housing_benefit
 from guide.core.auth import household_for_staff, staff_required
 from guide.core.extensions import db
 from guide.core.forms import ConfirmForm, add_error, filled
@@ -19,6 +20,7 @@ from guide.core.phones import normalize
 from guide.core.timeutil import from_local, local
 from guide.features.household_file import service as household_file
 from guide.features.household_file.forms import (
+    RESOURCE_LABELS,
     AppointmentForm,
     AppointmentUpdateForm,
     BudgetForm,
@@ -28,6 +30,7 @@ from guide.features.household_file.forms import (
     PhoneForm,
     ProposalForm,
     ProposalUpdateForm,
+    read_ages,
 )
 from guide.features.household_file.page import render_household
 from guide.features.phones import service as household_phones
@@ -80,8 +83,8 @@ def add_proposal(household_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in (
             "address", "commune", "flat_type", "surface", "floor", "lift", "rent", "charges", "landlord",
-            "received_on", "visit_on")}
-        values["housing_benefit"] = form.housing_benefit.data or 0
+            "received_on", "visit_on", "social_housing", "housing_benefit")}
+        values["depcom"] = housing_benefit.find_commune(form.commune.data or "")
         if household_file.add_proposal(found, g.staff, int(form.rank.data), values) is None:
             add_error(form.rank, _("Cette proposition existe déjà pour ce ménage."))
         else:
@@ -178,7 +181,11 @@ def update_budget(household_id: int) -> ResponseReturnValue:
     form = BudgetForm(prefix="budget")
     if not form.validate_on_submit():
         return render_household(found, budget_form=form)
-    figures = {name: getattr(form, name).data for name in ("monthly_resources", "rent", "charges", "housing_benefit")}
+    figures = {name: getattr(form, name).data for name in ("monthly_resources", "rent", "charges", "housing_benefit",
+                                                           "adults")}
+    figures["children_ages"] = read_ages(form.children_ages.data)
+    figures["resources_by_kind"] = {kind: f"{getattr(form, f'resource_{kind}').data:.2f}" for kind in RESOURCE_LABELS
+                                    if getattr(form, f"resource_{kind}").data is not None}
     saved, budget = household_file.update_budget(found, g.staff, int(filled(form.version.data)), figures,
                                                  {k: getattr(form, f"expense_{k}").data for k in EXPENSE_KINDS})
     if not saved:

@@ -111,11 +111,12 @@ def collect_household(household: Household) -> dict[str, Any]:
                      for c in _all(Consent, Consent.household_id == hid)],
         "contact_notes": [_columns(n, ("on", "channel", "text"))
                           for n in _all(ContactNote, ContactNote.household_id == hid)],
-        "budget": [_columns(b, ("monthly_resources", "rent", "charges", "housing_benefit", "expenses"))
+        "budget": [_columns(b, ("monthly_resources", "rent", "charges", "housing_benefit", "expenses",
+                                  "adults", "children_ages", "resources_by_kind"))
                    for b in _all(BudgetFacts, BudgetFacts.household_id == hid)],
         "proposals": [_columns(p, ("rank", "address", "commune", "flat_type", "surface", "floor", "lift", "rent",
-                                   "charges", "housing_benefit", "landlord", "received_on", "visit_on",
-                                   "answer_on", "status"))
+                                   "charges", "housing_benefit", "depcom", "social_housing", "landlord",
+                                   "received_on", "visit_on", "answer_on", "status"))
                       for p in _all(Proposal, Proposal.household_id == hid)],
         "appointments": [_columns(a, ("kind", "starts_at", "duration_minutes", "place", "with_whom", "status",
                                       "change_note"))

@@ -12,12 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from guide.core import housing_benefit
 from guide.core.forms import AMOUNT_MESSAGES, GROUPING, BadFigure, parse_amount
+from guide.core.timeutil import today
 from guide.rules.budget import (
     EXPENSE_KINDS,
     RESTE_A_VIVRE_ALERT,
@@ -59,9 +62,14 @@ class Field:
     name: str
     label: LazyString
     hint: LazyString | None = None
-    group: str = "household"  # household, now, new or expenses: the fieldset it sits in
+    group: str = "household"  # household, resources, now, new or expenses: the fieldset it sits in
     required: bool = False
     people: bool = False
+    kind: str = "amount"  # amount, people, count (0 allowed) or commune (a name or an INSEE code)
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind != "commune"
 
 
 _RENT = _l("Loyer, sans les charges")
@@ -77,11 +85,27 @@ PEOPLE = Field("people", _l("Nombre de personnes dans le foyer"),
 RESOURCES = Field("resources", _l("Ressources du foyer, par mois"),
                   _l("Salaires, allocations, pensions… Faites la moyenne des 3 derniers mois. "
                      "Ne comptez pas les primes ni les bourses d'études."), required=True)
+ADULTS = Field("adults", _l("Adultes qui demandent l'aide"),
+               _l("1 si vous vivez seul ou seule. 2 si vous vivez en couple."), people=True, kind="people")
+CHILDREN = Field("children", _l("Enfants de moins de 21 ans"), _l("Laissez vide s'il n'y en a pas."),
+                 kind="count")
+# Monthly resources by kind, for the housing benefit estimate (guide/core/housing_benefit.py RESOURCE_KINDS)
+RESOURCE_FIELDS = (
+    Field("salary", _l("Salaires"), _l("Le « net imposable » de la fiche de paie."), "resources"),
+    Field("unemployment", _l("Allocations chômage"), None, "resources"),
+    Field("pension", _l("Retraites"), None, "resources"),
+    Field("rsa", _l("RSA"), None, "resources"),
+)
+_COMMUNE = _l("Commune")
+_COMMUNE_HINT = _l("Son nom, par exemple Roubaix. Il sert à estimer l'aide au logement.")
+_BENEFIT_TYPED_HINT = _l("Laissez vide : nous l'estimons. Si vous connaissez le montant de la CAF, écrivez-le.")
 NOW_FIELDS = (Field("rent_now", _RENT, _RENT_HINT, "now", required=True),
               Field("charges_now", _CHARGES, _CHARGES_HINT, "now"),
-              Field("benefit_now", _BENEFIT, _BENEFIT_HINT, "now"))
+              Field("commune_now", _COMMUNE, _COMMUNE_HINT, "now", kind="commune"),
+              Field("benefit_now", _BENEFIT, _BENEFIT_TYPED_HINT, "now"))
 NEW_FIELDS = (Field("rent_new", _RENT, _RENT_HINT, "new"), Field("charges_new", _CHARGES, _CHARGES_HINT, "new"),
-              Field("benefit_new", _BENEFIT, _BENEFIT_HINT, "new"))
+              Field("commune_new", _COMMUNE, _COMMUNE_HINT, "new", kind="commune"),
+              Field("benefit_new", _BENEFIT, _BENEFIT_TYPED_HINT, "new"))
 EXPENSE_LABELS: dict[str, LazyString] = {
     "electricity": _l("Électricité"),
     "gas": _l("Gaz"),
@@ -100,8 +124,9 @@ EXPENSE_HINTS: dict[str, LazyString] = {
 }
 EXPENSE_FIELDS = tuple(Field(kind, EXPENSE_LABELS[kind], EXPENSE_HINTS.get(kind), "expenses")
                        for kind in EXPENSE_KINDS)
-GROUPS = ("household", "now", "new", "expenses")
-ALL_FIELDS = (PEOPLE, RESOURCES, *NOW_FIELDS, *NEW_FIELDS, *EXPENSE_FIELDS)
+GROUPS = ("household", "resources", "now", "new", "expenses")
+ALL_FIELDS = (PEOPLE, RESOURCES, ADULTS, CHILDREN, *RESOURCE_FIELDS, *NOW_FIELDS, *NEW_FIELDS, *EXPENSE_FIELDS)
+SOCIAL_NEW = "hlm_new"  # a checkbox: the proposed flat is social housing (today's flat always is)
 
 
 @dataclass
@@ -109,7 +134,8 @@ class SimulatorForm:
     """The figures as typed (kept on error), the values read, and an error code per field that failed."""
 
     raw: dict[str, str]
-    values: dict[str, Decimal | int] = field(default_factory=dict)
+    social_new: bool = True
+    values: dict[str, Decimal | int | str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -121,6 +147,9 @@ class SimulatorForm:
     def has_proposal(self) -> bool:
         return any(self.raw[f.name].strip() for f in NEW_FIELDS)
 
+    def typed(self, name: str) -> bool:
+        return name in self.values
+
     def money(self, name: str) -> Decimal:
         value = self.values.get(name, Decimal("0"))
         return Decimal(value)
@@ -131,27 +160,81 @@ def read_form(args: Mapping[str, str]) -> SimulatorForm:
     form = SimulatorForm(raw={f.name: str(args.get(f.name, ""))[:200] for f in ALL_FIELDS})
     if not form.submitted:
         return form
+    form.social_new = SOCIAL_NEW in args
     for spec in ALL_FIELDS:
         raw = form.raw[spec.name]
         required = spec.required or (spec.name == "rent_new" and form.has_proposal)
         if not raw.strip() and not required:
             continue
         try:
-            form.values[spec.name] = parse_people(raw) if spec.people else parse_amount(raw)
+            form.values[spec.name] = _read(spec, raw)
         except BadFigure as bad:
             started = spec.name == "rent_new" and bad.code == "required"  # other proposed-flat figures typed
             form.errors[spec.name] = "rent_new_required" if started else bad.code
+    _check_people(form)
     return form
 
 
-def situations(form: SimulatorForm) -> tuple[Situation, Situation | None]:
+def _read(spec: Field, raw: str) -> Decimal | int | str:
+    if spec.kind == "commune":
+        code = housing_benefit.find_commune(raw)
+        if code is None:
+            raise BadFigure("commune_unknown")
+        return code
+    if spec.kind == "count":
+        return 0 if GROUPING.sub("", raw) == "0" else parse_people(raw)
+    return parse_people(raw) if spec.people else parse_amount(raw)
+
+
+def _check_people(form: SimulatorForm) -> None:
+    """At most 2 adults ask for the aid, and they and the children are among the people of the home."""
+    adults, children = int(form.values.get("adults", 1)), int(form.values.get("children", 0))
+    if adults > housing_benefit.MAX_ADULTS:
+        form.errors["adults"] = "adults_max"
+    elif "people" in form.values and adults + children > int(form.values["people"]):
+        form.errors["children" if children else "adults"] = "more_than_people"
+
+
+def estimate_inputs(form: SimulatorForm, side: str) -> housing_benefit.HousingInputs | str:
+    """What the estimate needs for one flat, or the reason it cannot be asked (a code for `benefit_reason`)."""
+    if not any(form.typed(f.name) for f in RESOURCE_FIELDS):
+        return "resources_by_kind_missing"
+    adults, children = int(form.values.get("adults", 1)), int(form.values.get("children", 0))
+    others = max(0, int(form.values["people"]) - adults - children)
+    return housing_benefit.HousingInputs(
+        adult_ages=(40,) * adults, others=(10,) * children + (40,) * others,  # ages only decide "under 21"
+        resources=tuple((f.name, form.money(f.name)) for f in RESOURCE_FIELDS if form.typed(f.name)),
+        rent=form.money(f"rent_{side}"), depcom=str(form.values.get(f"commune_{side}", "")) or None,
+        social_housing=True if side == "now" else form.social_new)
+
+
+def benefits_of(form: SimulatorForm) -> dict[str, BenefitLine]:
+    """The housing benefit of each flat: typed (from a CAF notice) or estimated, both flats in one simulation."""
+    sides = ["now", "new"] if form.has_proposal else ["now"]
+    asked = {side: estimate_inputs(form, side) for side in sides if not form.typed(f"benefit_{side}")}
+    homes = {side: inputs for side, inputs in asked.items() if isinstance(inputs, housing_benefit.HousingInputs)}
+    answers = dict(zip(homes, housing_benefit.estimate_many(list(homes.values()), today(), wait=page_wait()),
+                       strict=True))
+    lines = {}
+    for side in sides:
+        if form.typed(f"benefit_{side}"):
+            lines[side] = benefit_line(None, form.money(f"benefit_{side}"))
+        else:
+            reason = asked[side]
+            lines[side] = benefit_line(answers.get(side, housing_benefit.Unavailable(str(reason))), None)
+    return lines
+
+
+def situations(form: SimulatorForm,
+               benefits: dict[str, BenefitLine] | None = None) -> tuple[Situation, Situation | None]:
     """The current flat and, when given, the proposed one, from a form without errors."""
+    benefits = benefits if benefits is not None else benefits_of(form)
     resources, occupants = form.money("resources"), int(form.values["people"])
     expenses = total_expenses({kind: form.money(kind) for kind in EXPENSE_KINDS})  # the same in both flats
 
     def flat(side: str) -> Situation:
         return Situation(rent=form.money(f"rent_{side}"), charges=form.money(f"charges_{side}"),
-                         housing_benefit=form.money(f"benefit_{side}"), monthly_resources=resources,
+                         housing_benefit=benefits[side].amount, monthly_resources=resources,
                          unavoidable_expenses=expenses, occupants=occupants)
 
     return flat("now"), flat("new") if form.has_proposal else None
@@ -173,7 +256,14 @@ def data_value(value: Decimal | None) -> str:
 
 
 def _error_message(name: str, code: str) -> str:
-    if name == "people":
+    if code == "commune_unknown":
+        return _("Nous ne trouvons pas cette commune. Vérifiez le nom, ou écrivez son code INSEE. "
+                 "Par exemple : 59350 pour Lille.")
+    if code == "adults_max":
+        return _("Écrivez 1 ou 2. Les autres adultes comptent dans le nombre de personnes du foyer.")
+    if code == "more_than_people":
+        return _("C'est plus que le nombre de personnes du foyer. Vérifiez les deux nombres.")
+    if name in ("people", "adults", "children"):
         return {
             "required": _("Écrivez le nombre de personnes. Par exemple : 3."),
             "whole": _("Écrivez un nombre entier, sans virgule. Par exemple : 3."),
@@ -281,11 +371,60 @@ def change_words(now: Situation, new: Situation) -> list[str]:
     return words
 
 
+# --- the housing benefit: typed, or estimated by OpenFisca-France (guide/core/housing_benefit.py) -----------
+
+def page_wait() -> float:
+    """Seconds a page waits for the model and the simulation (GUIDE_HOUSING_BENEFIT_WAIT); then it says "not
+    ready yet" and offers manual entry, while the result is computed into the cache."""
+    return float(current_app.config.get("HOUSING_BENEFIT_WAIT", 0.25))
+
+
+@dataclass(frozen=True)
+class BenefitLine:
+    """The housing benefit counted for one flat, where it comes from, and what to say about it."""
+
+    amount: Decimal  # counted in the "reste à charge": APL + RLS, or the typed figure
+    source: str  # "typed", "estimate" or "none"
+    lines: tuple[str, ...]  # "Aide au logement estimée : 312 € par mois", and the RLS when there is one
+    note: str  # an estimate, not a decision of the CAF; or the typed figure replaces it; or why there is none
+
+
+def benefit_reason(code: str) -> str:
+    """Why there is no estimate, in plain words, with what the person can do."""
+    return {
+        "commune_missing": _("Pour l'estimer, écrivez la commune du logement."),
+        "commune_unknown": _("Nous ne connaissons pas cette commune. Vérifiez son nom."),
+        "resources_by_kind_missing": _("Pour l'estimer, écrivez vos ressources par type : salaires, chômage, "
+                                       "retraites, RSA."),
+        "people_missing": _("Pour l'estimer, il faut savoir qui vit dans le foyer."),
+        "loading": _("L'estimation n'est pas encore prête. Rechargez la page dans un instant."),
+        "computing": _("L'estimation n'est pas encore prête. Rechargez la page dans un instant."),
+    }.get(code, _("L'estimation ne marche pas en ce moment. Vous pouvez écrire le montant de la CAF."))
+
+
+def benefit_line(answer: housing_benefit.Estimate | housing_benefit.Unavailable | None,
+                 typed: Decimal | None) -> BenefitLine:
+    """A typed figure (from a CAF notice) wins over the estimate, and says so; no estimate says why."""
+    if typed is not None:
+        return BenefitLine(typed, "typed", (_("Aide au logement : %(amount)s par mois", amount=money(typed)),),
+                           _("C'est le montant écrit à la main. Il remplace l'estimation."))
+    if isinstance(answer, housing_benefit.Estimate):
+        lines = [_("Aide au logement estimée : %(amount)s par mois", amount=money(answer.benefit))]
+        if answer.rent_reduction:
+            lines.append(_("Réduction de loyer de solidarité estimée : %(amount)s par mois",
+                           amount=money(answer.rent_reduction)))
+        return BenefitLine(answer.total, "estimate", tuple(lines),
+                           _("C'est une estimation. Ce n'est pas une décision de la CAF."))
+    reason = answer.reason if answer is not None else "model_error"
+    return BenefitLine(Decimal(0), "none", (_("Aide au logement : pas estimée"),), benefit_reason(reason))
+
+
 # --- the page ----------------------------------------------------------------------------------
 
 def result(form: SimulatorForm) -> dict[str, object]:
     """Figures, verdict and words for a form without errors; notes a benefit larger than the cost."""
-    now, new = situations(form)
+    benefits = benefits_of(form)
+    now, new = situations(form, benefits)
     for name, situation in (("benefit_now", now), ("benefit_new", new)):
         if situation is not None and situation.benefit_exceeds_cost:
             form.notes[name] = _("L'aide est plus grande que le loyer et les charges. Vérifiez les montants. "
@@ -296,6 +435,9 @@ def result(form: SimulatorForm) -> dict[str, object]:
         "verdict": assessment.verdict.value, "verdict_words": verdict_words(assessment, new is not None),
         "reasons": [reason_words(r) for r in assessment.reasons],
         "changes": change_words(now, new) if new is not None else [],
+        "benefit_rows": [(_("Aujourd'hui") if side == "now" else _("Logement proposé"), side, line)
+                         for side, line in benefits.items()],
+        "caf_simulator": housing_benefit.CAF_SIMULATOR,
     }
 
 

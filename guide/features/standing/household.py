@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from guide.core import housing_benefit
 from guide.core.auth import household_required, own_proposal
 from guide.core.extensions import db
 from guide.core.forms import ConfirmForm
@@ -14,7 +16,7 @@ from guide.core.timeutil import today
 from guide.features.after_move import service as after_move
 from guide.features.plan import service as plan
 from guide.features.simulator.service import figures, reason_words, verdict_words
-from guide.features.standing.service import affordability, budget_of, standing
+from guide.features.standing.service import affordability, budget_of, housing_benefits, standing
 from guide.models import WrittenRequest
 
 bp = Blueprint("household", __name__)
@@ -43,11 +45,15 @@ def proposal(proposal_id: int) -> ResponseReturnValue:
     found = own_proposal(proposal_id)
     view = standing(g.household, today())
     item = next(p for p in view.proposals if p.proposal.id == found.id)
-    money = affordability(g.household, found, budget_of(g.household))
+    budget = budget_of(g.household)
+    benefits = housing_benefits(g.household, budget, [found])
+    money = affordability(g.household, found, budget, benefits)
     verdict = None
     if money is not None:
         verdict = {"code": money.assessment.verdict.value, "words": verdict_words(money.assessment, True),
                    "reasons": [reason_words(r) for r in money.assessment.reasons],
                    "before": figures(money.before), "after": figures(money.after)}
+    rows = [(_("Aujourd'hui"), "now", benefits["now"]),
+            (_("Avec ce logement"), "new", benefits[f"proposal-{found.id}"])]
     return render_template("household/proposal.html", household=g.household, item=item, view=view,
-                           verdict=verdict)
+                           verdict=verdict, benefit_rows=rows, caf_simulator=housing_benefit.CAF_SIMULATOR)

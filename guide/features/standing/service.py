@@ -9,8 +9,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from guide.core import housing_benefit
 from guide.core.extensions import db
 from guide.core.timeutil import as_utc
+from guide.core.timeutil import today as this_day
+from guide.features.simulator.service import BenefitLine, benefit_line, page_wait
 from guide.models import Appointment, AppointmentStatus, BudgetFacts, Household, Proposal, ProposalStatus, StaffUser
 from guide.rules import deadlines, open_days
 from guide.rules.budget import EXPENSE_KINDS, Assessment, Situation, assess_move, total_expenses
@@ -121,15 +124,68 @@ def budget_of(household: Household) -> BudgetFacts | None:
     return db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == household.id)).first()
 
 
-def affordability(household: Household, proposal: Proposal, budget: BudgetFacts | None) -> Affordability | None:
-    """Before (today's flat) and after (the proposal), or None while the budget facts are incomplete."""
+def _depcom(code: str | None, commune: str | None) -> str | None:
+    """The stored INSEE code, or the one found from the commune's name (staff type "Roubaix")."""
+    return code or (housing_benefit.find_commune(commune) if commune else None)
+
+
+def _inputs(household: Household, budget: BudgetFacts | None, rent: Decimal | None, depcom: str | None,
+            social: bool) -> housing_benefit.HousingInputs | str:
+    """What the estimate needs for one flat from the household's budget facts, or why it cannot be asked."""
+    if budget is None or not budget.adults:
+        return "people_missing"
+    if not budget.resources_by_kind:
+        return "resources_by_kind_missing"
+    children = tuple(int(age) for age in (budget.children_ages or []))
+    adults = min(budget.adults, housing_benefit.MAX_ADULTS)
+    others = max(0, household.occupants - adults - len(children))  # other adults of the home, not dependants
+    return housing_benefit.HousingInputs(
+        adult_ages=(40,) * adults, others=children + (40,) * others,
+        resources=tuple((kind, Decimal(str(amount))) for kind, amount in budget.resources_by_kind.items()
+                        if kind in housing_benefit.RESOURCE_KINDS),
+        rent=rent or ZERO, depcom=depcom, social_housing=social)
+
+
+def housing_benefits(household: Household, budget: BudgetFacts | None,
+                     proposals: list[Proposal]) -> dict[str, BenefitLine]:
+    """The housing benefit of today's flat ("now") and of each proposal ("proposal-<id>"): typed, or estimated.
+
+    All the flats in one simulation; a page waits at most `page_wait()` for the model (then it says why).
+    """
+    operation = household.operation
+    asked: dict[str, housing_benefit.HousingInputs | str] = {}
+    typed: dict[str, Decimal | None] = {"now": budget.housing_benefit if budget is not None else None}
+    if typed["now"] is None:
+        asked["now"] = _inputs(household, budget, budget.rent if budget else None,
+                               _depcom(operation.depcom, operation.commune) if operation else None, True)
+    for proposal in proposals:
+        key = f"proposal-{proposal.id}"
+        typed[key] = proposal.housing_benefit
+        if proposal.housing_benefit is None:
+            asked[key] = _inputs(household, budget, proposal.rent, _depcom(proposal.depcom, proposal.commune),
+                                 proposal.social_housing)
+    homes = {key: inputs for key, inputs in asked.items() if isinstance(inputs, housing_benefit.HousingInputs)}
+    answers = dict(zip(homes, housing_benefit.estimate_many(list(homes.values()), this_day(), wait=page_wait()),
+                       strict=True))
+    return {key: benefit_line(None, amount) if amount is not None else
+            benefit_line(answers.get(key) or housing_benefit.Unavailable(str(asked[key])), None)
+            for key, amount in typed.items()}
+
+
+def affordability(household: Household, proposal: Proposal, budget: BudgetFacts | None,
+                  benefits: dict[str, BenefitLine] | None = None) -> Affordability | None:
+    """Before (today's flat) and after (the proposal), or None while the budget facts are incomplete.
+
+    The housing benefit of each flat is the one typed by staff, else the estimate (`housing_benefits`).
+    """
     if budget is None or budget.monthly_resources is None or budget.rent is None:
         return None
+    benefits = benefits if benefits is not None else housing_benefits(household, budget, [proposal])
     expenses = total_expenses({k: Decimal(str(v)) for k, v in (budget.expenses or {}).items()
                                if k in EXPENSE_KINDS})
     occupants = max(1, household.occupants)
-    before = Situation(budget.rent, budget.charges or ZERO, budget.housing_benefit or ZERO,
+    before = Situation(budget.rent, budget.charges or ZERO, benefits["now"].amount,
                        budget.monthly_resources, expenses, occupants)
-    after = Situation(proposal.rent, proposal.charges, proposal.housing_benefit or ZERO, budget.monthly_resources,
-                      expenses, occupants)
+    after = Situation(proposal.rent, proposal.charges, benefits[f"proposal-{proposal.id}"].amount,
+                      budget.monthly_resources, expenses, occupants)
     return Affordability(before, after, assess_move(before, after))
