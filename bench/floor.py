@@ -19,11 +19,13 @@ About (rounds × connections × pages × 3 servers × duration) seconds: 3×2×3
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import http.client
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,7 +43,7 @@ from bench._server import free_port, gunicorn_process, reset_database  # noqa: E
 from bench.household_home import open_session, seed  # noqa: E402
 from guide.core.content import load_journey  # noqa: E402
 
-SERVERS = ("product", "flask", "nginx")
+SERVERS = ("product", "flask", "nginx")  # "baseline" first when --baseline is given
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
   io.write(string.format("FLOOR requests=%d duration_us=%d non2xx=%d errors=%d p50=%d p95=%d p99=%d\\n",
@@ -162,6 +164,9 @@ def main() -> None:  # noqa: C901 (one script, read top to bottom)
     parser.add_argument("--households", type=int, default=1000)
     parser.add_argument("--pages", default="guide,my,staff")
     parser.add_argument("--db", default=None, help="a PostgreSQL URL (emptied); SQLite in a temporary file if unset")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout of the code (e.g. `git worktree add /tmp/before HEAD~3`), measured "
+                             "in the same rounds as 'baseline', on the same database")
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
         raise SystemExit("needs wrk and nginx: apt-get install wrk nginx-light")
@@ -178,7 +183,15 @@ def main() -> None:  # noqa: C901 (one script, read top to bottom)
     wanted = args.pages.split(",")
     stage = load_journey()[0]["slug"]
     env = {"GUIDE_RATELIMIT_ENABLED": "false"}
-    with gunicorn_process(None, None, database_url=url, extra_env=env) as (product, _master):
+    with contextlib.ExitStack() as servers:
+        product, product_master = servers.enter_context(gunicorn_process(None, None, database_url=url, extra_env=env))
+        masters = [product_master]
+        bases = {"product": product}
+        if args.baseline:
+            baseline, baseline_master = servers.enter_context(
+                gunicorn_process(None, None, database_url=url, extra_env=env, root=args.baseline.resolve()))
+            masters.append(baseline_master)
+            bases["baseline"] = baseline
         # the requests: what a phone sends (gzip accepted, French), with the session cookie when signed in
         plain = {"Accept-Encoding": "gzip", "Accept-Language": "fr-FR,fr;q=0.9"}
         pages: dict[str, tuple[str, dict[str, str]]] = {}
@@ -206,25 +219,28 @@ def main() -> None:  # noqa: C901 (one script, read top to bottom)
             first = next(iter(pages.values()))[0]
             wait_for(flask_base, first)
             wait_for(nginx_base, first)
-            bases = {"product": product, "flask": flask_base, "nginx": nginx_base}
+            bases.update(flask=flask_base, nginx=nginx_base)
+            names = [name for name in ("baseline", *SERVERS) if name in bases]
             results: dict[tuple[str, int, str], list[dict[str, float]]] = defaultdict(list)
             connections = [int(c) for c in args.connections.split(",")]
             for round_number in range(1, args.rounds + 1):
                 for conns in connections:
                     for kind, (path, headers) in pages.items():
-                        for server in SERVERS:
+                        for server in names:
                             results[(kind, conns, server)].append(
                                 wrk(bases[server], path, headers, conns, args.duration, script))
                 print(f"round {round_number}/{args.rounds} done", flush=True)
+            report(pages, connections, names, results)
         finally:
             for process in (flask_process, nginx_process):
                 process.terminate()
                 process.wait(timeout=10)
-    report(pages, connections, results)
+            for master in masters:  # quick shutdown (SIGINT): wrk's keep-alive connections are gone anyway
+                master.send_signal(signal.SIGINT)
     shutil.rmtree(work, ignore_errors=True)
 
 
-def report(pages: dict[str, tuple[str, dict[str, str]]], connections: list[int],
+def report(pages: dict[str, tuple[str, dict[str, str]]], connections: list[int], names: list[str],
            results: dict[tuple[str, int, str], list[dict[str, float]]]) -> None:
     print()
     print("median of the rounds; latency in ms as wrk measures it; ×flask and ×nginx: product req/s over the floor's")
@@ -233,13 +249,12 @@ def report(pages: dict[str, tuple[str, dict[str, str]]], connections: list[int],
     for kind in pages:
         for conns in connections:
             medians = {}
-            for server in SERVERS:
+            for server in names:
                 runs = results[(kind, conns, server)]
                 medians[server] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-            for server in SERVERS:
+            for server in names:
                 m = medians[server]
-                ratios = ""
-                if server == "product":
+                if server in ("product", "baseline"):
                     ratios = (f"{m['rps'] / medians['flask']['rps']:7.2f} {m['rps'] / medians['nginx']['rps']:7.2f}")
                 else:
                     ratios = " " * 15

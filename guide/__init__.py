@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -25,6 +24,7 @@ from guide.core.i18n import (
     enabled_languages,
     negotiate_language,
 )
+from guide.core.wtforms_i18n import Request
 
 if TYPE_CHECKING:
     from guide.models.base import Model
@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings (defaults, GUIDE_* environment, then `config`), extensions, blueprints."""
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
                 static_folder="static")
+    app.request_class = Request  # WTForms' messages translated from a catalogue read once (core/wtforms_i18n.py)
     app.config.from_object(config_module.Config)
     app.config.from_prefixed_env("GUIDE")
     if config:
@@ -78,12 +79,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from guide.core.logs import configure_json_logging
 
         configure_json_logging()
-    from guide.core.proxies import trust_proxies
-
-    # forwarded headers believed only from that many proxies in front (the rightmost values), and by nothing else;
-    # wrapped as Flask's documentation says, which mypy reads as replacing a method with another type
-    hops = int(app.config["PROXY_HOPS"] or 0)
-    app.wsgi_app = trust_proxies(app.wsgi_app, hops)  # type: ignore[method-assign,assignment]
     _init_extensions(app)
 
     from guide.core.content import ContentStore, term_anchor
@@ -119,8 +114,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from guide.cli import register_cli
 
     register_cli(app)
+    _wrap_wsgi(app)  # before the other hooks: its after_request hook then runs after theirs
     _register_hooks(app)
     return app
+
+
+def _wrap_wsgi(app: Flask) -> None:
+    """What runs around Flask, inside out: the page cache, the proxy headers, the Server-Timing measure.
+    Wrapped as Flask's documentation says, which mypy reads as replacing a method with another type."""
+    from guide.core import page_cache
+    from guide.core.proxies import trust_proxies
+    from guide.core.server_timing import ServerTiming
+
+    # anonymous guide pages served from memory (core/page_cache.py), after the proxy headers decided the scheme
+    app.wsgi_app = page_cache.install(app, Path(app.template_folder or "templates"),  # type: ignore[method-assign]
+                                      Path(app.config["TRANSLATIONS_DIR"]))
+    # forwarded headers believed only from that many proxies in front (the rightmost values), and by nothing else
+    hops = int(app.config["PROXY_HOPS"] or 0)
+    app.wsgi_app = trust_proxies(app.wsgi_app, hops)  # type: ignore[method-assign,assignment]
+    # the whole request's time, when asked (GUIDE_SERVER_TIMING): outermost, so nothing the app does escapes it
+    app.wsgi_app = ServerTiming(app.wsgi_app, lambda: bool(app.config["SERVER_TIMING"]))  # type: ignore[method-assign]
 
 
 def _database_url(app: Flask) -> str:
@@ -180,11 +193,6 @@ def _register_hooks(app: Flask) -> None:
 
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
-    def start_timer() -> None:
-        if app.config["SERVER_TIMING"]:
-            g.started = time.perf_counter()
-
-    @app.before_request
     def drop_nul_characters() -> None:
         """NUL is never text anyone typed, and PostgreSQL refuses it in text columns (a 500): no page has it in its
         address, and it is dropped from query strings and forms. Signed webhooks keep what was signed;
@@ -219,14 +227,6 @@ def _register_template_context(app: Flask) -> None:
 
 
 def _register_response_hooks(app: Flask) -> None:
-    @app.after_request
-    def server_timing(response: Response) -> Response:
-        """Time spent in the app, for benchmarks (GUIDE_SERVER_TIMING=true); off by default: it tells every visitor
-        how long each page took, which can hint at what the server found (a known number, a valid code)."""
-        if app.config["SERVER_TIMING"] and "started" in g:
-            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
-        return response
-
     @app.after_request
     def private_pages_not_kept(response: Response) -> Response:
         """Nothing shown to a signed-in household or staff member stays in the browser's cache: on a shared phone,

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import Request, current_app
 from werkzeug.urls import iri_to_uri
 
 _hasher = PasswordHasher()
@@ -124,3 +124,24 @@ def _plain_local_path(value: str) -> bool:
 def _has_invisible(value: str) -> bool:
     """Control, format (zero-width, bidirectional), unassigned or private-use characters, or any kind of space."""
     return any(unicodedata.category(ch)[0] in "CZ" for ch in value)
+
+
+def same_origin_request(request: Request) -> bool:
+    """Whether a browser sent this form from one of this site's own pages: the check that replaces a CSRF token
+    where a page must carry no per-reader secret (cached guide pages: their feedback form).
+
+    Browsers say where a request comes from and a page of another site cannot change it: `Sec-Fetch-Site`
+    (every current browser) must be "same-origin"; without it, `Origin` (sent with every POST since 2019-2020) must
+    be this site's scheme and host; without either, the `Referer` (our Referrer-Policy is same-origin: it is sent to
+    ourselves) must be one of our pages. Nothing of the three: refused (a cross-site form may hide all but the
+    first, which old browsers lack; a request without any is not from a browser page of ours).
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site.strip().lower() == "same-origin"
+    own = f"{request.scheme}://{request.host}".lower()
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin.strip().lower() == own
+    referer = urlsplit(request.headers.get("Referer", ""))
+    return bool(referer.scheme) and f"{referer.scheme}://{referer.netloc}".lower() == own
