@@ -48,6 +48,12 @@ def first_200(port: int, path: str, deadline: float) -> None:
     raise RuntimeError(f"no 200 on {path} in time")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (robust to other work on a shared machine, unlike wall time)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def workers_rss_mb(master: int) -> list[float]:
     """VmRSS of each child of the gunicorn master, in MB."""
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
@@ -59,7 +65,8 @@ def workers_rss_mb(master: int) -> list[float]:
     return sizes
 
 
-def start(kind: str, root: Path, env: dict[str, str], path: str, urls: list[str]) -> tuple[float, list[float]]:
+def start(kind: str, root: Path, env: dict[str, str], path: str,
+          urls: list[str]) -> tuple[float, float, list[float]]:
     port = free_port()
     app = "bench._floor_app:app" if kind == "flask" else "guide.wsgi:app"
     began = time.perf_counter()
@@ -69,6 +76,7 @@ def start(kind: str, root: Path, env: dict[str, str], path: str, urls: list[str]
     try:
         first_200(port, path, began + 60)
         cold = time.perf_counter() - began
+        cpu = cpu_seconds(process.pid)  # the master imported and built the app (preload_app), then forked
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         for _ in range(2):  # every page in every language, twice: each worker gets its share
             for url in urls:
@@ -76,10 +84,14 @@ def start(kind: str, root: Path, env: dict[str, str], path: str, urls: list[str]
                     conn.request("GET", url, headers={"Cookie": f"lang={lang}", "Accept-Encoding": "br, gzip"})
                     conn.getresponse().read()
         conn.close()
-        return cold, workers_rss_mb(process.pid)
+        return cold, cpu, workers_rss_mb(process.pid)
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def main() -> None:
@@ -102,22 +114,25 @@ def main() -> None:
     servers = {"product": ROOT, "flask": ROOT}
     if args.baseline:
         servers = {"baseline": args.baseline.resolve(), **servers}
-    results: dict[str, list[tuple[float, list[float]]]] = {name: [] for name in servers}
+    results: dict[str, list[tuple[float, float, list[float]]]] = {name: [] for name in servers}
     for _ in range(args.runs):
         for name, root in servers.items():
             if name == "flask":
                 results[name].append(start("flask", root, {**env, "FLOOR_DIR": str(work)}, stage, [stage]))
             else:
                 results[name].append(start(name, root, env, stage, urls))
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times grow with it; CPU times less)")
     print(f"cold start: launch → first 200 of {stage}; memory: VmRSS of each worker after "
           f"{len(urls) * 10} guide pages (gunicorn.conf.py: {os.cpu_count()} workers)")
-    print(f"{'server':9} {'median s':>9} {'min':>6} {'max':>6}   {'RSS per worker, MB (median of runs)':>36}")
+    print(f"{'server':9} {'median s':>9} {'min':>6} {'max':>6} {'master CPU s':>13}   "
+          f"{'RSS per worker, MB (median of runs)':>36}")
     for name, runs in results.items():
-        colds = [cold for cold, _ in runs]
-        rss = [statistics.median(sizes) if sizes else 0.0 for _, sizes in runs]
-        worst = max((max(sizes) for _, sizes in runs if sizes), default=0.0)
-        print(f"{name:9} {statistics.median(colds):9.2f} {min(colds):6.2f} {max(colds):6.2f}   "
-              f"{statistics.median(rss):20.1f} (largest {worst:.1f})")
+        colds = [cold for cold, _, _ in runs]
+        cpus = [cpu for _, cpu, _ in runs]
+        rss = [statistics.median(sizes) if sizes else 0.0 for _, _, sizes in runs]
+        worst = max((max(sizes) for _, _, sizes in runs if sizes), default=0.0)
+        print(f"{name:9} {statistics.median(colds):9.2f} {min(colds):6.2f} {max(colds):6.2f} "
+              f"{statistics.median(cpus):13.2f}   {statistics.median(rss):20.1f} (largest {worst:.1f})")
     print("targets: first response ≤ 1 s; ≤ 80 MB per worker")
 
 

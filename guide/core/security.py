@@ -7,6 +7,7 @@ import hmac
 import re
 import secrets
 import unicodedata
+from functools import cache
 from urllib.parse import unquote, urlsplit
 
 from argon2 import PasswordHasher
@@ -15,7 +16,13 @@ from flask import Request, current_app
 from werkzeug.urls import iri_to_uri
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a real password: used to spend the same time on unknown accounts")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown accounts (the same time spent); made on the first login, not at import:
+    an argon2 hash costs 0.1 to 1 s of start-up in every process, most of which never see a login."""
+    return _hasher.hash("not a real password: used to spend the same time on unknown accounts")
 
 
 def keyed_hash(purpose: str, value: str) -> str:
@@ -74,7 +81,7 @@ def hash_password(password: str) -> str:
 def check_password(stored_hash: str | None, password: str) -> bool:
     """Argon2 check; an unknown account is checked against a dummy hash so it takes the same time."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
