@@ -237,6 +237,12 @@ def main() -> None:  # noqa: C901 (one script, read top to bottom)
                 process.wait(timeout=10)
             for master in masters:  # quick shutdown (SIGINT): wrk's keep-alive connections are gone anyway
                 master.send_signal(signal.SIGINT)
+            for master in masters:
+                try:
+                    master.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    master.kill()
+                    master.wait()
     shutil.rmtree(work, ignore_errors=True)
 
 

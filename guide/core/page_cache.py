@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import datetime
-from functools import wraps
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -113,6 +113,12 @@ class PageCache:
         self.algorithms = tuple(app.config["COMPRESS_ALGORITHM"])
         self.https_only = bool(app.config["FORCE_HTTPS"])
         self.zone = ZoneInfo(app.config["TIME_ZONE"])
+        # phones send a handful of distinct Accept-Language headers: each parsed once (the hit's main cost otherwise)
+        self.best_language = lru_cache(maxsize=512)(self._best_language)
+
+    def _best_language(self, header: str | None) -> str:
+        accepted = parse_accept_header(header, LanguageAccept)
+        return accepted.best_match(self.languages) or self.default_language
 
     def key(self, environ: WSGIEnvironment) -> tuple[str, ...] | None:
         """The page's key, or None when this request must go to Flask (not a GET, a session, a ?lang=...)."""
@@ -128,8 +134,7 @@ class PageCache:
             return None
         lang = cookies.get(self.language_cookie)
         if lang not in self.languages:
-            accepted = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
-            lang = accepted.best_match(self.languages) or self.default_language
+            lang = self.best_language(environ.get("HTTP_ACCEPT_LANGUAGE"))
         encoding = _choose_algorithm(self.algorithms, environ.get("HTTP_ACCEPT_ENCODING", "")) or "identity"
         day = datetime.now(self.zone).date().isoformat()  # dated answers (flows) change at midnight
         return (environ.get("PATH_INFO", ""), query, lang, encoding, day, self.version())
