@@ -64,15 +64,20 @@ def gunicorn_process(workers: int | None = 4, threads: int | None = 2, database_
                                cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # a start takes 1-3 s, or 10 s and more on a busy shared machine
+        while True:
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=1).read()
                 break
             except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
         yield base, process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)  # graceful_timeout is 20 s
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

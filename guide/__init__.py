@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -18,13 +17,14 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.datastructures import ImmutableMultiDict
 
 from guide.core import config as config_module
-from guide.core.extensions import babel, compress, csrf, db, htmx, limiter, migrate, talisman
+from guide.core.extensions import babel, compress, csrf, db, htmx, limiter, talisman
 from guide.core.i18n import (
     check_languages,
     current_language,
     enabled_languages,
     negotiate_language,
 )
+from guide.core.wtforms_i18n import Request
 
 if TYPE_CHECKING:
     from guide.models.base import Model
@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings (defaults, GUIDE_* environment, then `config`), extensions, blueprints."""
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
                 static_folder="static")
+    app.request_class = Request  # WTForms' messages translated from a catalogue read once (core/wtforms_i18n.py)
     app.config.from_object(config_module.Config)
     app.config.from_prefixed_env("GUIDE")
     if config:
@@ -78,12 +79,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from guide.core.logs import configure_json_logging
 
         configure_json_logging()
-    from guide.core.proxies import trust_proxies
-
-    # forwarded headers believed only from that many proxies in front (the rightmost values), and by nothing else;
-    # wrapped as Flask's documentation says, which mypy reads as replacing a method with another type
-    hops = int(app.config["PROXY_HOPS"] or 0)
-    app.wsgi_app = trust_proxies(app.wsgi_app, hops)  # type: ignore[method-assign,assignment]
     _init_extensions(app)
 
     from guide.core.content import ContentStore, term_anchor
@@ -122,8 +117,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from guide.cli import register_cli
 
     register_cli(app)
+    _wrap_wsgi(app)  # before the other hooks: its after_request hook then runs after theirs
     _register_hooks(app)
     return app
+
+
+def _wrap_wsgi(app: Flask) -> None:
+    """What runs around Flask, inside out: the page cache, the proxy headers, the Server-Timing measure.
+    Wrapped as Flask's documentation says, which mypy reads as replacing a method with another type."""
+    from guide.core import page_cache
+    from guide.core.proxies import trust_proxies
+    from guide.core.server_timing import ServerTiming
+
+    # anonymous guide pages served from memory (core/page_cache.py), after the proxy headers decided the scheme
+    app.wsgi_app = page_cache.install(app, Path(app.template_folder or "templates"),  # type: ignore[method-assign]
+                                      Path(app.config["TRANSLATIONS_DIR"]))
+    # forwarded headers believed only from that many proxies in front (the rightmost values), and by nothing else
+    hops = int(app.config["PROXY_HOPS"] or 0)
+    app.wsgi_app = trust_proxies(app.wsgi_app, hops)  # type: ignore[method-assign,assignment]
+    # the whole request's time, when asked (GUIDE_SERVER_TIMING): outermost, so nothing the app does escapes it
+    app.wsgi_app = ServerTiming(app.wsgi_app, lambda: bool(app.config["SERVER_TIMING"]))  # type: ignore[method-assign]
 
 
 def _database_url(app: Flask) -> str:
@@ -150,7 +163,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    if app.config["MIGRATIONS"]:
+        # Flask-Migrate brings Alembic (0.3 s of CPU at start): for `flask db` and tools, not the web server
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(Path(__file__).parent / "migrations"))
     babel.init_app(app, locale_selector=negotiate_language)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -182,11 +199,6 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    @app.before_request
-    def start_timer() -> None:
-        if app.config["SERVER_TIMING"]:
-            g.started = time.perf_counter()
-
     @app.before_request
     def drop_nul_characters() -> None:
         """NUL is never text anyone typed, and PostgreSQL refuses it in text columns (a 500): no page has it in its
@@ -222,14 +234,6 @@ def _register_template_context(app: Flask) -> None:
 
 
 def _register_response_hooks(app: Flask) -> None:
-    @app.after_request
-    def server_timing(response: Response) -> Response:
-        """Time spent in the app, for benchmarks (GUIDE_SERVER_TIMING=true); off by default: it tells every visitor
-        how long each page took, which can hint at what the server found (a known number, a valid code)."""
-        if app.config["SERVER_TIMING"] and "started" in g:
-            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
-        return response
-
     @app.after_request
     def private_pages_not_kept(response: Response) -> Response:
         """Nothing shown to a signed-in household or staff member stays in the browser's cache: on a shared phone,

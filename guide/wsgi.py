@@ -2,4 +2,4 @@
 
 from guide import create_app
 
-app = create_app()
+app = create_app({"MIGRATIONS": False})  # migrations run before, from `flask db upgrade` (config.py)

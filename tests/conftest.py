@@ -82,6 +82,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     app: Flask = request.getfixturevalue("app")
     limiter.reset()
+    app.extensions["page_cache"].clear()  # pages stored by one test are not served to the next
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

@@ -38,6 +38,9 @@ class Config:
     # reverse proxies in front of the app whose X-Forwarded-For/Proto/Host are trusted: 0 = none (the app faces
     # clients directly; a forwarded header is ignored), 1 = one proxy (nginx, Caddy) that sets them
     PROXY_HOPS = 0
+    # Flask-Migrate's `flask db` commands (and flask_migrate.upgrade() in tools and tests); the WSGI entry point
+    # (guide/wsgi.py) turns it off: a web worker never migrates, and Alembic costs 0.3 s of CPU at each start
+    MIGRATIONS = True
     SERVER_TIMING = False  # True: a Server-Timing header with the time spent in the app (benchmarks only)
     LOG_JSON = False  # one JSON object per line on stderr for the `guide` loggers (no personal data)
     SESSION_COOKIE_SAMESITE = "Lax"

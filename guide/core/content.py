@@ -8,6 +8,7 @@ the running app's `CONTENT_DIR`, else the project's `content/` (tools and tests 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -267,6 +268,16 @@ def link_terms(html: str, glossary: dict[str, GlossaryEntry], glossary_url: str 
     return "".join(out)
 
 
+def content_version(root: Path) -> str:
+    """A short hash of every content file's name and bytes: equal on every worker and host serving the same
+    content, different as soon as one word changes."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 class ContentStore:
     """All languages' content, loaded once at start-up; French fills any gap (the tests forbid gaps)."""
 
@@ -278,6 +289,7 @@ class ContentStore:
         if SOURCE_LANGUAGE not in self.languages:
             self.languages[SOURCE_LANGUAGE] = load_language(SOURCE_LANGUAGE, root)
         self._html_cache: dict[tuple[str, str], str] = {}
+        self.version = content_version(root)  # the page cache's key and ETags change with it
         self._words: dict[str, frozenset[str]] = {}
 
     def words_for(self, lang: str) -> frozenset[str]:

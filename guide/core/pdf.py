@@ -11,21 +11,16 @@ import mimetypes
 import threading
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 from xml.etree.ElementTree import Element
 
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
-# Building a font configuration scans the system's fonts: done once per process, shared by every render.
-FONT_CONFIG = FontConfiguration()
-# Pango's font map behind it is not known to be thread-safe: renders in one process take turns (gunicorn runs
-# one thread per worker by default, so this costs nothing there).
+# Pango's font map behind WeasyPrint is not known to be thread-safe: renders in one process take turns.
 _RENDER_LOCK = threading.Lock()
 
 
@@ -33,32 +28,59 @@ class ResourceRefused(ValueError):
     """A URL the letter may not load; WeasyPrint logs it and renders without the resource."""
 
 
-class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types: its classes are Any
-    """WeasyPrint URL fetcher serving data: URIs and files under `root`; http(s), ftp and other files refused."""
+# WeasyPrint is imported on the first letter, not with this module: `import weasyprint` takes 1 to 2 s and tens of
+# MB in every process (each gunicorn worker, each CLI command), and most never print a letter. What needs it is
+# built once, on first use: the fetcher class (`StaticOnlyFetcher`, also reachable as a module attribute) and the
+# font configuration (`FONT_CONFIG`: scanning the system's fonts once per process).
 
-    def __init__(self, root: Path = STATIC_DIR) -> None:
-        super().__init__(allowed_protocols=("data",), allow_redirects=False)
-        self.root = root.resolve()
+@cache
+def _fetcher_class() -> Any:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415 (lazy: see above)
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        scheme = url.partition(":")[0].lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = self.static_path(url)
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
-        raise ResourceRefused(f"not loaded in a letter: {url[:200]}")
+    class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types: its classes are Any
+        """WeasyPrint URL fetcher serving data: URIs and files under `root`; http(s), ftp and other files refused."""
 
-    def static_path(self, url: str) -> Path:
-        """The file a file: URL names, if it lies under the static folder once links and '..' are resolved."""
-        parts = urlsplit(url)
-        if parts.netloc not in ("", "localhost"):
-            raise ResourceRefused(f"not a local file: {url[:200]}")
-        path = Path(url2pathname(parts.path)).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
-            raise ResourceRefused(f"not a static file: {url[:200]}")
-        return path
+        def __init__(self, root: Path = STATIC_DIR) -> None:
+            super().__init__(allowed_protocols=("data",), allow_redirects=False)
+            self.root = root.resolve()
+
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+            scheme = url.partition(":")[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = self.static_path(url)
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+            raise ResourceRefused(f"not loaded in a letter: {url[:200]}")
+
+        def static_path(self, url: str) -> Path:
+            """The file a file: URL names, if it lies under the static folder once links and '..' are resolved."""
+            parts = urlsplit(url)
+            if parts.netloc not in ("", "localhost"):
+                raise ResourceRefused(f"not a local file: {url[:200]}")
+            path = Path(url2pathname(parts.path)).resolve()
+            if not path.is_relative_to(self.root) or not path.is_file():
+                raise ResourceRefused(f"not a static file: {url[:200]}")
+            return path
+
+    return StaticOnlyFetcher
+
+
+@cache
+def _font_config() -> Any:
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 (lazy: see above)
+
+    return FontConfiguration()
+
+
+def __getattr__(name: str) -> Any:
+    """`StaticOnlyFetcher` and `FONT_CONFIG`, built (and WeasyPrint imported) when first asked for."""
+    if name == "StaticOnlyFetcher":
+        return _fetcher_class()
+    if name == "FONT_CONFIG":
+        return _font_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Elements whose text does not count for their parent's dir="auto" (HTML's rule), besides those with a dir.
@@ -121,10 +143,13 @@ def html_to_pdf(html: str, base_url: str | None = None, stylesheets: Sequence[st
     `stylesheets` are paths of CSS files on disk (the app's own, trusted); whatever they or the page point
     to still goes through StaticOnlyFetcher. Elements with dir="auto" get the direction a browser gives them.
     """
-    fetcher = StaticOnlyFetcher()
+    from weasyprint import CSS, HTML  # noqa: PLC0415 (lazy: see above)
+
+    fetcher = _fetcher_class()()
     document = HTML(string=html, base_url=base_url or STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
     resolve_auto_directions(document.etree_element)
     with _RENDER_LOCK:
-        sheets = [CSS(filename=str(sheet), url_fetcher=fetcher, font_config=FONT_CONFIG) for sheet in stylesheets]
-        pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=FONT_CONFIG)
+        font_config = _font_config()
+        sheets = [CSS(filename=str(sheet), url_fetcher=fetcher, font_config=font_config) for sheet in stylesheets]
+        pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config)
     return pdf

@@ -7,15 +7,22 @@ import hmac
 import re
 import secrets
 import unicodedata
+from functools import cache
 from urllib.parse import unquote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import Request, current_app
 from werkzeug.urls import iri_to_uri
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a real password: used to spend the same time on unknown accounts")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown accounts (the same time spent); made on the first login, not at import:
+    an argon2 hash costs 0.1 to 1 s of start-up in every process, most of which never see a login."""
+    return _hasher.hash("not a real password: used to spend the same time on unknown accounts")
 
 
 def keyed_hash(purpose: str, value: str) -> str:
@@ -74,7 +81,7 @@ def hash_password(password: str) -> str:
 def check_password(stored_hash: str | None, password: str) -> bool:
     """Argon2 check; an unknown account is checked against a dummy hash so it takes the same time."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -124,3 +131,24 @@ def _plain_local_path(value: str) -> bool:
 def _has_invisible(value: str) -> bool:
     """Control, format (zero-width, bidirectional), unassigned or private-use characters, or any kind of space."""
     return any(unicodedata.category(ch)[0] in "CZ" for ch in value)
+
+
+def same_origin_request(request: Request) -> bool:
+    """Whether a browser sent this form from one of this site's own pages: the check that replaces a CSRF token
+    where a page must carry no per-reader secret (cached guide pages: their feedback form).
+
+    Browsers say where a request comes from and a page of another site cannot change it: `Sec-Fetch-Site`
+    (every current browser) must be "same-origin"; without it, `Origin` (sent with every POST since 2019-2020) must
+    be this site's scheme and host; without either, the `Referer` (our Referrer-Policy is same-origin: it is sent to
+    ourselves) must be one of our pages. Nothing of the three: refused (a cross-site form may hide all but the
+    first, which old browsers lack; a request without any is not from a browser page of ours).
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site.strip().lower() == "same-origin"
+    own = f"{request.scheme}://{request.host}".lower()
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin.strip().lower() == own
+    referer = urlsplit(request.headers.get("Referer", ""))
+    return bool(referer.scheme) and f"{referer.scheme}://{referer.netloc}".lower() == own

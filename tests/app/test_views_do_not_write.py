@@ -25,7 +25,6 @@ import guide.models as models
 from guide.core import transaction
 from guide.core.extensions import db
 from guide.models import PageFeedback
-from tests.conftest import csrf_token, get_page
 
 ROOT = Path(__file__).resolve().parents[2]
 FEATURES = ROOT / "guide" / "features"
@@ -175,7 +174,6 @@ def test_a_write_whose_database_is_busy_once_is_retried_and_saved_once(app, clie
     """Another connection holds SQLite's write lock past the busy timeout: the feedback view's first run fails
     ("database is locked"), the request's unit rolls back, pauses, and runs the whole view again once the lock is
     gone. One row, one 200; the error was met (not waited out by the driver)."""
-    token = csrf_token(get_page(client, "/pages/costs").soup)
     before = _count(app, PageFeedback)
     monkeypatch.setattr(transaction, "PAUSE_SECONDS", 0.4)  # the other writer lets go during the first pause
     locked: list[str] = []
@@ -196,7 +194,8 @@ def test_a_write_whose_database_is_busy_once_is_retried_and_saved_once(app, clie
     release = threading.Timer(0.2, lambda: holder.execute("ROLLBACK"))
     release.start()
     try:
-        response = client.post("/feedback", data={"csrf_token": token, "page": "pages/costs", "useful": "yes"})
+        response = client.post("/feedback", data={"page": "pages/costs", "useful": "yes"},
+                               headers={"Sec-Fetch-Site": "same-origin"})
     finally:
         release.join()
         holder.close()

@@ -490,7 +490,8 @@ def _send(app: Flask, person: Person, method: str, url: str, endpoint: str) -> A
     client = _as(app, person)
     if method == "GET":
         return client.get(url)
-    return client.post(url, data={"csrf_token": person.token, **POST_DATA.get(endpoint, {})})
+    return client.post(url, data={"csrf_token": person.token, **POST_DATA.get(endpoint, {})},
+                       headers={"Sec-Fetch-Site": "same-origin"})  # a browser on one of our pages
 
 
 # --- the table itself, checked by hand ------------------------------------------------------------------------

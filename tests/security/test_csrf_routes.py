@@ -33,6 +33,9 @@ from tests.security.test_authz_matrix import (
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 SIGNED_WEBHOOKS = {rule for rule, access in ACCESS.items() if access is WEBHOOK}
+# forms on pages cached for every reader (guide/core/page_cache.py) carry no token: the browser's Sec-Fetch-Site /
+# Origin / Referer must say the request comes from this site (guide/core/security.same_origin_request)
+ORIGIN_CHECKED = {"/feedback"}
 
 
 def _changing_rules(app: Flask) -> list:
@@ -56,7 +59,7 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_token(app, ctx)
     before = snapshot(app)
     languages = list(LANGUAGES)
     tried = 0
-    for n, rule in enumerate(r for r in _changing_rules(app) if r.rule not in SIGNED_WEBHOOKS):
+    for n, rule in enumerate(r for r in _changing_rules(app) if r.rule not in SIGNED_WEBHOOKS | ORIGIN_CHECKED):
         assert rule.methods & STATE_CHANGING <= {"POST"}, f"{rule.rule}: only POST is expected to change things"
         role = _someone_allowed(rule.rule)
         person = people[role]
@@ -81,14 +84,34 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_token(app, ctx)
     assert tried >= 4 * 40
 
 
+def test_origin_checked_routes_refuse_another_site_and_change_nothing(app, ctx) -> None:
+    before = snapshot(app)
+    for rule in ORIGIN_CHECKED:
+        endpoint = next(r.endpoint for r in app.url_map.iter_rules() if r.rule == rule)
+        for lang in LANGUAGES:
+            for headers in ({}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"},
+                            {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost"}):
+                client = app.test_client()
+                client.set_cookie("lang", lang)
+                response = client.post(rule, data=POST_DATA.get(endpoint, {}), headers=headers)
+                what = f"POST {rule} [{lang}] with {headers}"
+                assert response.status_code == 403, f"{what}: {response.status_code}"
+                page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+                assert page.html["lang"] == lang, what
+                check_csp(response, what)
+    assert snapshot(app) == before, "a request from another site changed something"
+
+
 def test_the_signed_webhooks_are_the_only_routes_without_a_token(app) -> None:
-    """What flask-wtf was told to leave alone: exactly the two Twilio webhooks, which check a signature instead."""
+    """What flask-wtf was told to leave alone: the two Twilio webhooks, which check a signature instead, and the
+    origin-checked forms of cached pages."""
 
     exempt = {f"{view}" for view in csrf._exempt_views} | set(csrf._exempt_blueprints)
     exempt_rules = {r.rule for r in app.url_map.iter_rules()
                     if f"{app.view_functions[r.endpoint].__module__}.{app.view_functions[r.endpoint].__name__}"
                     in exempt or r.endpoint.split(".")[0] in exempt}
-    assert exempt_rules == SIGNED_WEBHOOKS == {"/sms/inbound", "/sms/status"}
+    assert SIGNED_WEBHOOKS == {"/sms/inbound", "/sms/status"}
+    assert exempt_rules == SIGNED_WEBHOOKS | ORIGIN_CHECKED
 
 
 def test_a_get_on_a_post_only_route_is_refused_and_changes_nothing(app, ctx) -> None:

@@ -258,8 +258,8 @@ def test_random_feedback_language_and_public_urls(app, client) -> None:
            code=fuzz_text, lang=fuzz_text, path=st.sampled_from(public_pages), next_url=fuzz_text)
     def poke(data: dict, code: str, lang: str, path: str, next_url: str) -> None:
         reset_limits()
-        assert_answered(send(client, spec, data), "feedback")
-        assert_answered(send(client, spec, data, headers={"HX-Request": "true"}), "feedback (htmx)")
+        assert_answered(send(client, spec, data, headers={"Sec-Fetch-Site": "same-origin"}), "feedback")
+        assert_answered(send(client, spec, data, headers={"Sec-Fetch-Site": "cross-site"}), "feedback (cross-site)")
         assert_answered(client.get(path, query_string={"lang": lang, "next": next_url, "expired": code}), path)
         if code and "/" not in code and code not in (".", ".."):
             assert_answered(client.get(f"/language/{quote(code)}", query_string={"next": next_url}), "language")

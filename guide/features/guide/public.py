@@ -11,13 +11,14 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
-from jinja2_fragments.flask import render_block
 
 from guide.core import transaction
 from guide.core.auth import safe_next
 from guide.core.content import ContentStore
-from guide.core.extensions import htmx
+from guide.core.extensions import csrf
 from guide.core.i18n import negotiate_language
+from guide.core.page_cache import cached_page
+from guide.core.security import same_origin_request
 from guide.core.timeutil import today
 from guide.features.guide import service
 from guide.features.guide.forms import FeedbackForm
@@ -33,6 +34,7 @@ def store() -> ContentStore:
 
 
 @bp.get("/")
+@cached_page
 def home() -> ResponseReturnValue:
     lang = negotiate_language()
     stages = [store().stage(lang, slug) for slug in store().stage_slugs()]
@@ -40,6 +42,7 @@ def home() -> ResponseReturnValue:
 
 
 @bp.get("/journey")
+@cached_page
 def journey() -> ResponseReturnValue:
     lang = negotiate_language()
     stages = [store().stage(lang, slug) for slug in store().stage_slugs()]
@@ -47,6 +50,7 @@ def journey() -> ResponseReturnValue:
 
 
 @bp.get("/journey/<slug>")
+@cached_page
 def stage(slug: str) -> ResponseReturnValue:
     lang = negotiate_language()
     slugs = store().stage_slugs()
@@ -64,11 +68,13 @@ def stage(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/pages")
+@cached_page
 def pages() -> ResponseReturnValue:
     return render_template("public/pages.html", pages=store().pages(negotiate_language()))
 
 
 @bp.get("/pages/<slug>")
+@cached_page
 def page(slug: str) -> ResponseReturnValue:
     lang = negotiate_language()
     found = store().page(lang, slug)
@@ -79,6 +85,7 @@ def page(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/glossary")
+@cached_page
 def glossary() -> ResponseReturnValue:
     lang = negotiate_language()
     entries = sorted(store().glossary(lang).values(), key=lambda e: e.term.casefold())
@@ -94,6 +101,7 @@ def _flow_list(lang: str) -> list[dict]:
 
 
 @bp.get("/flows")
+@cached_page
 def flows() -> ResponseReturnValue:
     return render_template("public/flows.html", flows=_flow_list(negotiate_language()))
 
@@ -116,6 +124,7 @@ def _fill(text: str, values: dict[str, object]) -> str:
 
 
 @bp.get("/flows/<flow_id>")
+@cached_page
 def flow(flow_id: str) -> ResponseReturnValue:
     lang = negotiate_language()
     structure = store().flows.get(flow_id)
@@ -165,18 +174,17 @@ def _feedback_form(page_key: str) -> FeedbackForm:
 
 
 @bp.post("/feedback")
+@csrf.exempt  # the pages carry no token (they are cached for every reader): the browser's origin is checked instead
 def feedback() -> ResponseReturnValue:
     form = FeedbackForm()
     page_key = form.page.data or ""
-    if form.validate_on_submit() and _page_exists(page_key):
-        service.record_feedback(page_key, negotiate_language(), form.useful.data == "yes")
-        if htmx:
-            return render_block("components/feedback.html", "feedback", feedback=form, thanks=True)
-        return render_template("public/feedback_done.html", back=_page_url(page_key))
     if not _page_exists(page_key):
         abort(404)
-    if htmx:
-        return render_block("components/feedback.html", "feedback", feedback=form, thanks=False), 422
+    if not same_origin_request(request):
+        return render_template("public/feedback_done.html", back=_page_url(page_key), refused=True), 403
+    if form.validate_on_submit():
+        service.record_feedback(page_key, negotiate_language(), form.useful.data == "yes")
+        return render_template("public/feedback_done.html", back=_page_url(page_key))
     return render_template("public/feedback_done.html", feedback=form, back=_page_url(page_key), thanks=False), 422
 
 

@@ -1,0 +1,98 @@
+"""What every process pays at start and on each request: WeasyPrint only on the first letter, libyaml for the
+content, WTForms' catalogue read once per language (still translating its messages), Server-Timing around the whole
+request."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+from babel import support
+from flask import Flask
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired
+
+from guide.core import content, wtforms_i18n
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_app_starts_without_weasyprint_and_loads_it_for_the_first_letter(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from guide import create_app\n"
+        f"app = create_app({{'DATABASE_URL': 'sqlite:///{tmp_path}/x.sqlite3', 'SECRET_KEY': 'x'}})\n"
+        "print('at start', 'weasyprint' in sys.modules)\n"
+        "from guide.core.pdf import html_to_pdf\n"
+        "pdf = html_to_pdf('<p>Bonjour</p>')\n"
+        "print('after a letter', 'weasyprint' in sys.modules, pdf[:5])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "at start False" in out, f"WeasyPrint is imported at start-up: {out}"
+    assert "after a letter True b'%PDF-'" in out, out
+
+
+def test_content_yaml_is_read_with_libyaml() -> None:
+    if not yaml.__with_libyaml__:  # pragma: no cover - the CI image has libyaml
+        raise AssertionError("PyYAML was built without libyaml: the content takes ~1 s more to load")
+    assert content._YAML_LOADER is yaml.CSafeLoader
+
+
+class _Named(FlaskForm):
+    class Meta:
+        csrf = False
+
+    name = StringField(validators=[DataRequired()])  # WTForms' own message, not one of ours
+
+
+def test_wtforms_messages_are_translated_from_a_catalogue_read_once(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    wtforms_i18n.wtforms_translations.cache_clear()
+    loads: list[object] = []
+    real_load = support.Translations.load
+
+    def counting_load(*args, **kwargs):  # type: ignore[no-untyped-def]
+        loads.append(args)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(support.Translations, "load", counting_load)
+    errors = []
+    for _ in range(3):
+        with app.test_request_context("/?lang=ar", method="POST", data={"name": ""}):
+            form = _Named()
+            assert not form.validate()
+            errors.append(form.name.errors[0])
+    assert errors[0] == "هذا الحقل مطلوب.", f"WTForms' message in Arabic expected, got {errors[0]!r}"
+    assert len(set(errors)) == 1 and len(loads) == 1, f"the catalogue was read {len(loads)} times for 3 requests"
+    with app.test_request_context("/?lang=en", method="POST", data={"name": ""}):
+        form = _Named()
+        form.validate()
+        assert form.name.errors == ["This field is required."]
+
+
+def test_server_timing_covers_what_runs_after_the_view(app: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    """A slow last after_request step (where compression and the security headers run) counts in the figure, and a
+    page served from the page cache is timed too."""
+
+    def slow_last_step(response):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        return response
+
+    hooks = app.after_request_funcs.setdefault(None, [])
+    hooks.insert(0, slow_last_step)  # after_request hooks run last-registered first: this one runs last
+    app.config["SERVER_TIMING"] = True
+    try:
+        response = client.get("/journey/visit?lang=fr")
+        client.get("/journey/visit")
+        cached = client.get("/journey/visit")
+    finally:
+        app.config["SERVER_TIMING"] = False
+        hooks.remove(slow_last_step)
+    duration = float(re.search(r"app;dur=([0-9.]+)", response.headers["Server-Timing"]).group(1))
+    assert duration >= 50, f"Server-Timing says {duration} ms: the 50 ms spent after the view were missed"
+    assert cached.headers["Server-Timing"].startswith("app;dur="), "a page from the cache is timed as well"
+    assert len(cached.headers.getlist("Server-Timing")) == 1
