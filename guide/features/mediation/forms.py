@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from guide.core.forms import VersionedForm, options
+from guide.core.forms import YEAR, DateTimeInputField, VersionedForm, options
 
 
 class MediationUpdateForm(VersionedForm):
     status = SelectField(_l("Statut"), choices=options([("acknowledged", _l("Accusé de réception envoyé")),
                                                        ("meeting_planned", _l("Réunion prévue")),
                                                        ("concluded", _l("Conclue")), ("closed", _l("Close"))]))
-    meeting_at = DateTimeLocalField(_l("Date et heure de la réunion"), format="%Y-%m-%dT%H:%M",
-                                    validators=[Optional()])
+    meeting_at = DateTimeInputField(_l("Date et heure de la réunion"), validators=[Optional()], past=YEAR,
+                                    future=2 * YEAR)
     meeting_place = StringField(_l("Lieu neutre de la réunion"), validators=[Length(max=200)])
     outcome = TextAreaField(_l("Résultat de la médiation"), validators=[Length(max=5000)])
     letter_text = TextAreaField(_l("Courrier après médiation (points essentiels)"), validators=[Length(max=10000)])
