@@ -16,15 +16,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, Field, HiddenField
+from markupsafe import Markup, escape
+from wtforms import DateField, DecimalField, Field, HiddenField, ValidationError
 from wtforms.fields import SelectChoice, SelectMultipleField  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks 3.3's SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+from guide.core.timeutil import today
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -160,3 +166,228 @@ def add_error(field: Field, message: str) -> None:
     """A message under a field, after validation (WTForms keeps a field's errors in a list then; the stubs say a
     Sequence, for the tuple a field has before validation)."""
     cast(list[str], field.errors).append(message)
+
+
+# --- dates as day / month / year --------------------------------------------------------------------------------
+
+DATE_MESSAGES = {  # why a date cannot be read, in the reader's language
+    "required": _l("Écrivez la date : le jour, le mois et l'année."),
+    "incomplete": _l("Écrivez la date en entier : le jour, le mois et l'année."),
+    "not_numbers": _l("Écrivez la date avec des chiffres. Par exemple : 27 3 2026."),
+    "year": _l("Écrivez l'année avec 4 chiffres. Par exemple : 2026."),
+    "no_such_day": _l("Cette date n'existe pas. Vérifiez le jour et le mois."),
+    "too_early": _l("Vérifiez la date : elle doit être le %(date)s ou après."),
+    "too_late": _l("Vérifiez la date : elle doit être le %(date)s ou avant."),
+    "time": _l("Écrivez l'heure avec des chiffres. Par exemple : 14:30."),
+}
+PARTS = ("day", "month", "year")
+YEAR = timedelta(days=365)  # for the allowed ranges: DateInputField(past=5 * YEAR, future=YEAR)
+TIME_PATTERN = re.compile(r"^\s*(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?\s*$")
+
+
+def parse_date_parts(day: str, month: str, year: str) -> date:
+    """Day, month and year as people type them ("7", "03", "2026") -> a date; BadFigure says why not."""
+    texts = [p.strip() for p in (day, month, year)]
+    if not any(texts):
+        raise BadFigure("required")
+    if not all(texts):
+        raise BadFigure("incomplete")
+    if not all(t.isdigit() and len(t) <= 4 for t in texts):
+        raise BadFigure("not_numbers")
+    if len(texts[2]) != 4:
+        raise BadFigure("year")
+    try:
+        return date(int(texts[2]), int(texts[1]), int(texts[0]))
+    except ValueError:
+        raise BadFigure("no_such_day") from None
+
+
+def parse_time(text: str) -> time:
+    """"14:30", "14h30", "9h", "9.15" -> a time; BadFigure("time") otherwise."""
+    match = TIME_PATTERN.match(text or "")
+    if match is None:
+        raise BadFigure("time")
+    try:
+        return time(int(match.group(1)), int(match.group(2) or 0))
+    except ValueError:
+        raise BadFigure("time") from None
+
+
+class DateInputWidget:
+    """Three labelled text boxes (day, month, year) with a number keyboard, as GOV.UK's date input: no native
+    picker (hard to use on a cheap phone, and it shows the format of the phone, not of the page). The day box
+    carries the field's id, so an error summary's link lands on it; a time box follows for date-and-time fields."""
+
+    def __call__(self, field: DateInputField, **kwargs: Any) -> Markup:
+        invalid = ' aria-invalid="true"' if field.errors else ""
+        described = kwargs.get("aria_describedby")
+        described_attr = f' aria-describedby="{escape(described)}"' if described else ""
+        boxes = []
+        sizes = {"day": 2, "month": 2, "year": 4}
+        for part in PARTS:
+            box_id = field.id if part == "day" else f"{field.id}-{part}"
+            boxes.append(
+                f'<div class="date-part date-{part}"><label for="{box_id}">{escape(DATE_LABELS[part])}</label>'
+                f'<input class="text-input" type="text" id="{box_id}" name="{field.name}-{part}" inputmode="numeric"'
+                f' maxlength="{sizes[part]}" size="{sizes[part]}" autocomplete="off" dir="ltr"'
+                f' value="{escape(field.part_value(part))}"{invalid}{described_attr}></div>')
+        if field.with_time:
+            boxes.append(
+                f'<div class="date-part date-time"><label for="{field.id}-time">{escape(DATE_LABELS["time"])}</label>'
+                f'<input class="text-input" type="text" id="{field.id}-time" name="{field.name}-time"'
+                f' maxlength="5" size="5" autocomplete="off" dir="ltr" value="{escape(field.part_value("time"))}"'
+                f'{invalid}{described_attr}></div>')
+        return Markup('<div class="date-parts">' + "".join(boxes) + "</div>")
+
+
+DATE_LABELS = {"day": _l("Jour"), "month": _l("Mois"), "year": _l("Année"), "time": _l("Heure")}
+
+
+class DateInputField(DateField):
+    """A date typed as day / month / year, refused outside [today - past, today + future] with a message that
+    says the allowed first or last day (an action in 1900, a visit in 2099). Reads `<name>-day`, `-month`,
+    `-year`; a single ISO value under `<name>` ("2026-12-07") is read too (links, scripts, older pages).
+    `data` is a `date`, as with WTForms' DateField, so forms and services that read one are unchanged."""
+
+    widget = DateInputWidget()
+    is_date_input = True  # for the form macros: a fieldset with a legend instead of one label
+    with_time = False
+
+    def __init__(self, label: Any = None, validators: Any = None, *, past: timedelta | None = None,
+                 future: timedelta | None = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.type = "DateField"  # what the plan's comparison screen and the staff templates test for
+        self.past, self.future = past, future
+        self.parts: dict[str, str] = {}
+
+    def part_value(self, part: str) -> str:
+        if part in self.parts:
+            return self.parts[part]
+        value = self.data
+        if value is None:
+            return ""
+        if part == "time":
+            return value.strftime("%H:%M") if isinstance(value, datetime) else ""
+        return str(getattr(value, part))
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        names = (*PARTS, "time") if self.with_time else PARTS
+        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in names):
+            parts = {p: str(formdata.get(f"{self.name}-{p}", "")) for p in names}
+            # the boxes, unless they are all empty beside one ISO value (a script or an older page sent that)
+            if any(v.strip() for v in parts.values()) or self.name not in formdata:
+                self.parts = parts
+                # raw_data, as WTForms' validators read it: empty when nothing was typed (Optional, InputRequired)
+                formdata = _Single(self.name, " ".join(parts.values()).strip())
+        super().process(formdata, data, extra_filters)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            if self.parts:
+                self.data = self._from_parts()
+            else:  # one ISO value
+                self.data = self._from_iso(str(valuelist[0]).strip())
+        except BadFigure as bad:
+            self.data = None
+            raise ValueError(str(DATE_MESSAGES[bad.code])) from None
+
+    def _from_parts(self) -> Any:
+        return parse_date_parts(self.parts["day"], self.parts["month"], self.parts["year"])
+
+    def _from_iso(self, text: str) -> Any:
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            raise BadFigure("not_numbers") from None
+
+    def pre_validate(self, form: Any) -> None:
+        value = self.data
+        if value is None or self.process_errors:
+            return
+        day = value.date() if isinstance(value, datetime) else value
+        now = today()
+        if self.past is not None and day < now - self.past:
+            raise ValidationError(str(DATE_MESSAGES["too_early"]) % {"date": format_date(now - self.past, "long")})
+        if self.future is not None and day > now + self.future:
+            raise ValidationError(str(DATE_MESSAGES["too_late"]) % {"date": format_date(now + self.future, "long")})
+
+
+class DateTimeInputField(DateInputField):
+    """Day / month / year and an hour ("14:30", "14h30"): a naive local datetime, as WTForms' DateTimeLocalField
+    gave (the views turn it into UTC with core.timeutil.from_local)."""
+
+    with_time = True
+    data: datetime | None
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.pop("format", None)  # the ISO format of the field it replaces: the parts say it now
+        super().__init__(label, validators, **kwargs)
+        self.type = "DateTimeLocalField"
+
+    def _from_parts(self) -> Any:
+        day = parse_date_parts(self.parts["day"], self.parts["month"], self.parts["year"])
+        return datetime.combine(day, parse_time(self.parts.get("time", "")))
+
+    def _from_iso(self, text: str) -> Any:
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise BadFigure("not_numbers") from None
+
+
+class WeekInputField(DateInputField):
+    """A week given as any day of it (day / month / year boxes), kept as its ISO week ("2026-W49") as the week
+    fields it replaces stored it; nobody has to know what "W49" means. A sent "2026-W49" is read too."""
+
+    data: Any  # "2026-W49" (a date only while the range is checked)
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.type = "WeekField"
+
+    def part_value(self, part: str) -> str:
+        if part not in self.parts and isinstance(self.data, str):
+            monday = _iso_week_monday(self.data)
+            return "" if monday is None else str(getattr(monday, part))
+        return super().part_value(part)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, date):
+            year, week, _day = self.data.isocalendar()
+            self.data = f"{year}-W{week:02d}"
+
+    def _from_iso(self, text: str) -> Any:
+        monday = _iso_week_monday(text)
+        return monday if monday is not None else super()._from_iso(text)
+
+    def pre_validate(self, form: Any) -> None:
+        week = self.data
+        self.data = _iso_week_monday(week) if isinstance(week, str) else week
+        try:
+            super().pre_validate(form)
+        finally:
+            self.data = week
+
+
+def _iso_week_monday(text: str) -> date | None:
+    try:
+        return datetime.strptime(text.strip() + "-1", "%G-W%V-%u").date()
+    except ValueError:
+        return None
+
+
+class _Single:
+    """Form data holding one value under one name (what WTForms' Field.process reads)."""
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name, self.value = name, value
+
+    def __contains__(self, key: object) -> bool:
+        return key == self.name
+
+    def getlist(self, key: str) -> list[str]:
+        return [self.value] if key == self.name else []

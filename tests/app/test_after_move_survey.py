@@ -53,8 +53,13 @@ def test_every_language_has_every_question_and_option(lang: str) -> None:
 
 
 def _answer(client, answers: dict[str, str], lang: str = "fr"):
-    page = get_page(client, "/my/survey", lang=lang)
-    return client.post(f"/my/survey?lang={lang}", data={"csrf_token": csrf_token(page.soup), **answers})
+    """Go through the survey as a household does: one page per question, then the check page's button."""
+    token = csrf_token(get_page(client, "/my/survey/1", lang=lang).soup)
+    for number, (question, _options) in enumerate(QUESTIONS, 1):
+        data = {"csrf_token": token, **({question: answers[question]} if question in answers else {})}
+        response = client.post(f"/my/survey/{number}?lang={lang}", data=data)
+        assert response.status_code in (303, 422), f"question {number}: {response.status_code}"
+    return client.post(f"/my/survey/check?lang={lang}", data={"csrf_token": token})
 
 
 def test_the_survey_opens_6_months_after_the_move(client, app, ctx, monkeypatch) -> None:
@@ -65,18 +70,20 @@ def test_the_survey_opens_6_months_after_the_move(client, app, ctx, monkeypatch)
     assert page.soup.select_one("[data-survey='later']") and "dimanche 2 mai 2027" in visible_text(page.soup)
     assert page.soup.select_one("form[data-survey]") is None
     _freeze(monkeypatch, date(2027, 5, 2))
-    assert get_page(client, "/my/survey").soup.select_one("form[data-survey='open']") is not None
+    assert get_page(client, "/my/survey").soup.select_one("[data-survey='open'] + p a[href='/my/survey/1']")
     assert get_page(client, "/my").soup.select_one("#after-move a[href='/my/survey']") is not None
 
 
 def test_one_answer_per_household(client, app, ctx, frozen) -> None:
     household = make_household(moved_on=MOVED)
     sign_in_as(client, app, household)
-    page = get_page(client, "/my/survey")
+    page = get_page(client, "/my/survey/1")
     token = csrf_token(page.soup)
-    assert client.post("/my/survey", data={"csrf_token": token, **ANSWERS}).status_code == 303
-    again = client.post("/my/survey", data={"csrf_token": token, **ANSWERS, "overall": "very_dissatisfied"})
-    assert again.status_code == 200  # already answered: a thank-you, nothing stored
+    assert _answer(client, ANSWERS).status_code == 303
+    again = client.post("/my/survey/8", data={"csrf_token": token, "overall": "very_dissatisfied"})
+    assert again.status_code == 303 and again.headers["Location"] == "/my/survey"  # answered: nothing to change
+    again = client.post("/my/survey/check", data={"csrf_token": token})
+    assert again.status_code == 303 and again.headers["Location"] == "/my/survey"
     assert get_page(client, "/my/survey").soup.select_one("[data-survey='answered']") is not None
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(SurveyAnswer)) == 1
@@ -92,14 +99,49 @@ def test_missing_answers_are_pointed_out_and_the_given_ones_kept(client, app, ct
     sign_in_as(client, app, household)
     partial = {k: v for k, v in ANSWERS.items() if k not in ("flat", "overall")}
     response = _answer(client, partial, lang="pt")
-    assert response.status_code == 422
-
+    assert response.status_code == 422, "the check page sent answers with two questions left empty"
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    assert [a["href"] for a in soup.select(".error-summary a")] == ["#flat-0", "#overall-0"]
+    assert [a["href"] for a in soup.select(".error-summary a")] == ["/my/survey/5?change=1", "/my/survey/8?change=1"]
+    assert soup.title.get_text().startswith("Erro:"), soup.title.get_text()
     assert "Está contente com a sua nova casa?" in visible_text(soup)
-    assert soup.select_one("input[name=support][value=very_satisfied]").has_attr("checked")
+    assert soup.select_one("[data-answer=support]").get_text(strip=True) == "Muito contente"
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(SurveyAnswer)) == 0
+
+
+def test_one_question_per_page_with_its_number_and_answers_kept_when_going_back(client, app, ctx, frozen) -> None:
+    household = make_household(moved_on=MOVED)
+    sign_in_as(client, app, household)
+    first = get_page(client, "/my/survey/1")
+    assert len(first.soup.select("fieldset")) == 1 and len(first.soup.select("input[type=radio]")) == 4
+    assert first.text("[data-progress]") == "Question 1 sur 8"
+    token = csrf_token(first.soup)
+    empty = client.post("/my/survey/1", data={"csrf_token": token})
+    assert empty.status_code == 422, "no answer was accepted"
+    soup = BeautifulSoup(empty.get_data(as_text=True), "html.parser")
+    assert soup.title.get_text().startswith("Erreur :"), soup.title.get_text()
+    summary = soup.select_one(".error-summary")
+    assert summary.has_attr("autofocus") and summary["tabindex"] == "-1", "the error summary does not take the focus"
+    assert summary.select_one("a")["href"] == "#support-0"
+    moved_on = client.post("/my/survey/1", data={"csrf_token": token, "support": "dissatisfied"})
+    assert moved_on.headers["Location"] == "/my/survey/2"
+    third = get_page(client, "/my/survey/3")
+    assert third.text("[data-progress]") == "Question 3 sur 8"
+    back = get_page(client, third.soup.select_one("a.back")["href"].replace("http://localhost", ""))
+    back = get_page(client, back.soup.select_one("a.back")["href"])
+    assert back.soup.select_one("input[name=support][value=dissatisfied]").has_attr("checked"), \
+        "going back lost the answer"
+    for number, (question, _options) in enumerate(QUESTIONS[1:], 2):
+        client.post(f"/my/survey/{number}", data={"csrf_token": token, question: ANSWERS[question]})
+    check = get_page(client, "/my/survey/check")
+    assert [dd.get_text(strip=True) for dd in check.soup.select("[data-answer]")][:2] == [
+        "Plutôt pas content", "Plutôt content"]
+    change = client.post("/my/survey/1", data={"csrf_token": token, "support": "satisfied", "change": "1"})
+    assert change.headers["Location"] == "/my/survey/check", "a change from the check page does not lead back there"
+    assert client.post("/my/survey/check", data={"csrf_token": token}).status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(SurveyAnswer.answers)).one()["support"] == "satisfied"
+    assert client.get("/my/survey/9").status_code == 404
 
 
 def _many_answers(app, client_factory, count: int, operation_id: int | None, overall: str = "satisfied",
@@ -188,9 +230,12 @@ def test_move_and_survey_pages_in_every_language(client, app, ctx, frozen, lang:
     household = make_household(moved_on=MOVED, language=lang)
     sign_in_as(client, app, household)
     words = yaml.safe_load((CONTENT_DIR / lang / "survey.yaml").read_text(encoding="utf-8"))
-    survey = get_page(client, "/my/survey", lang=lang)  # lang, dir, unique ids, labels: checked by get_page
-    assert words["questions"]["overall"] in visible_text(survey.soup)
-    assert len(survey.soup.select("fieldset")) == len(QUESTIONS)
+    for number, (question, _options) in enumerate(QUESTIONS, 1):
+        survey = get_page(client, f"/my/survey/{number}", lang=lang)  # lang, dir, unique ids, labels: get_page
+        assert words["questions"][question] in visible_text(survey.soup)
+        assert len(survey.soup.select("fieldset")) == 1
+    check = get_page(client, "/my/survey/check", lang=lang)
+    assert words["questions"]["overall"] in visible_text(check.soup)
     checklist = yaml.safe_load((CONTENT_DIR / lang / "after_move.yaml").read_text(encoding="utf-8"))
     move = get_page(client, "/my/move", lang=lang)
     assert checklist["company_title"] in visible_text(move.soup)

@@ -39,13 +39,38 @@ def test_home_shows_the_answer_by_date_and_days_left(client, app, ctx, frozen_to
     make_proposal(household, rank=2, status=ProposalStatus.VISITED, visit_on=date(2026, 11, 20))  # Friday
     sign_in_as(client, app, household)
     page = get_page(client, "/my")
-    deadline = page.soup.select_one("#proposals [data-answer-by]")
-    assert deadline["data-answer-by"] == "2026-11-30"
-    assert "lundi 30 novembre 2026" in deadline.get_text() and "Il reste 8 jours" in deadline.get_text()
     assert "lundi 30 novembre 2026" in page.text("#next")
     assert "Étape 6 sur 8" in page.text("#stage-title + p")
-    call = page.soup.select_one("#contacts a[href='tel:+33320123456']")
+    assert "lundi 30 novembre 2026" in page.text("#link-proposals"), "no answer-by date on the link"
+    assert "Nadia Benali" in page.text("#link-contacts"), "the contacts link does not name the officer"
+    deadline = get_page(client, "/my/proposals").soup.select_one("#proposals [data-answer-by]")
+    assert deadline["data-answer-by"] == "2026-11-30"
+    assert "lundi 30 novembre 2026" in deadline.get_text() and "Il reste 8 jours" in deadline.get_text()
+    call = get_page(client, "/my/contacts").soup.select_one("#contacts a[href='tel:+33320123456']")
     assert call is not None and "03 20 12 34 56" in call.get_text()
+
+
+def test_home_starts_with_what_matters_now_and_reaches_the_rest_in_one_tap(client, app, ctx, frozen_today) -> None:
+    """"Where I stand" shows the stage, the one thing to do and the next appointment; proposals, plan, requests,
+    papers, contacts, data and the lost-phone button are each one link away, and each of those pages opens."""
+    household = make_household(stage="my-answer", documents_updated_on=date(2026, 6, 1))
+    appointment = make_appointment(household, place="5 rue Solférino, Lille")
+    sign_in_as(client, app, household)
+    page = get_page(client, "/my")
+    assert [h.get_text(strip=True) for h in page.soup.select("main h2")] == [
+        "Votre étape", "À faire maintenant", "Votre prochain rendez-vous", "Tout mon dossier"]
+    links = [a["href"] for a in page.soup.select("#more a")]
+    assert links == ["/my/proposals", "/my/plan", "/my/requests", "/my/papers", "/my/contacts", "/my/data",
+                     "/my/lost-phone"], links
+    assert "5 rue Solférino, Lille" in page.text("#appointment")
+    assert page.soup.select_one(f"#appointment a[href='/my/appointments/{appointment.id}/change']") is not None
+    assert "Pas encore de proposition." in page.text("#link-proposals")
+    assert "1 décembre 2026" in page.text("#link-papers"), "the papers link does not say when to update them"
+    for href in links:
+        sub = get_page(client, href)
+        assert sub.soup.select_one("main h1") is not None, f"{href} has no heading"
+    assert "1 décembre 2026" in get_page(client, "/my/papers").text("#documents")
+    assert get_page(client, "/my/lost-phone").soup.select_one("form button[name=everywhere]") is not None
 
 
 def test_two_refusals_announce_the_mediation_and_the_binding_third(client, app, ctx, frozen_today) -> None:
@@ -53,7 +78,7 @@ def test_two_refusals_announce_the_mediation_and_the_binding_third(client, app, 
     make_proposal(household, rank=1, status=ProposalStatus.REFUSED, visit_on=date(2026, 9, 1))
     make_proposal(household, rank=2, status=ProposalStatus.REFUSED, visit_on=date(2026, 10, 1))
     sign_in_as(client, app, household)
-    text = get_page(client, "/my").text("#proposals")
+    text = get_page(client, "/my/proposals").text("#proposals")
     assert "médiation" in text and "troisième proposition est la dernière" in text
 
 
@@ -61,14 +86,14 @@ def test_overdue_answer_is_said_plainly(client, app, ctx, frozen_today) -> None:
     household = make_household()
     make_proposal(household, rank=1, status=ProposalStatus.VISITED, visit_on=date(2026, 11, 1))
     sign_in_as(client, app, household)
-    assert "La date pour répondre était le" in get_page(client, "/my").text("#proposals")
+    assert "La date pour répondre était le" in get_page(client, "/my/proposals").text("#proposals")
 
 
 def test_home_in_arabic_is_mirrored_and_keeps_the_date(client, app, ctx, frozen_today) -> None:
     household = make_household(language="ar")
     make_proposal(household, rank=1, status=ProposalStatus.VISITED, visit_on=date(2026, 11, 20))
     sign_in_as(client, app, household)
-    page = get_page(client, "/my", "ar")
+    page = get_page(client, "/my/proposals", "ar")
     assert page.soup.select_one("[data-answer-by]")["data-answer-by"] == "2026-11-30"
     assert "2026" in page.text("[data-answer-by]")
 

@@ -113,7 +113,7 @@ def test_household_sign_out_everywhere_ends_the_other_phones_session(app, ctx) -
     other = app.test_client()
     _sign_in_household(other, app, make_household())
     assert _open_sessions(app, household_id=household.id) == 2
-    response = _press(borrowed, "/my", "button[name=everywhere]")
+    response = _press(borrowed, "/my/lost-phone", "button[name=everywhere]")
     assert response.status_code == 303 and response.headers["Location"] == "/signed-out?everywhere=1"
     page = get_page(borrowed, response.headers["Location"])
     assert "fermé sur tous les téléphones" in page.text("main")
@@ -239,7 +239,7 @@ def test_a_household_form_sent_after_the_session_ended_leads_to_sign_in(app, ctx
     url = f"/my/appointments/{appointment.id}/change"
     form = get_page(phone, url).soup.select_one("main form")
     token = csrf_token(form)
-    _press(other, "/my", "button[name=everywhere]")
+    _press(other, "/my/lost-phone", "button[name=everywhere]")
     response = phone.post(form["action"], data={"csrf_token": token, "note": "Pas le mardi"})
     assert response.status_code in (302, 303), f"a form sent after the session ended gave {response.status_code}"
     assert response.headers["Location"].startswith(f"/sign-in?next={url}") and "expired=ended" in \

@@ -142,10 +142,11 @@ def test_cancel_an_appointment(client, app, ctx) -> None:
     log_in(client, officer)
     prefix = f"appointment-{appointment.id}"
     page = get_page(client, f"/staff/households/{household.id}")
-    starts = page.soup.select_one(f"input[name='{prefix}-starts_at']")["value"]
+    starts = {f"starts_at-{part}": page.soup.select_one(f"input[name='{prefix}-starts_at-{part}']")["value"]
+              for part in ("day", "month", "year", "time")}  # the date as day / month / year boxes, and the hour
     version = page.soup.select_one(f"input[name='{prefix}-version']")["value"]
     response = _post_form(client, household.id, f"appointments/{appointment.id}", prefix=prefix,
-                          version=version, status="cancelled", starts_at=starts)
+                          version=version, status="cancelled", **starts)
     assert response.status_code == 303
     with app.app_context():
         assert db.session.get(Appointment, appointment.id).status == "cancelled"

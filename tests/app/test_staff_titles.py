@@ -55,7 +55,7 @@ def test_households_contacts_show_each_persons_title(client, app, ctx, lang, off
     household = make_household(officer_id=officer.id, mediator_id=mediator.id, language=lang)
     sign_in_as(client, app, household)
     contacts = [li.select_one("p").get_text(" ", strip=True) for li in
-                get_page(client, "/my", lang).soup.select("#contacts .contact-list li")]
+                get_page(client, "/my/contacts", lang).soup.select("#contacts .contact-list li")]
     assert contacts == [f"Nadia Benali – {officer_words}", f"Karim Saïdi – {mediator_words}"]
 
 

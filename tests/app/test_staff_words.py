@@ -110,13 +110,13 @@ def test_a_future_move_date_marks_nothing(client, app, ctx) -> None:
     assert not get_page(client, f"/staff/households/{household.id}/after-move").soup.select("[data-catch-up]")
 
 
-def test_after_the_move_my_page_no_longer_warns_about_court(client, app, ctx) -> None:
+def test_after_the_move_proposals_page_no_longer_warns_about_court(client, app, ctx) -> None:
     before = make_household()
     sign_in_as(client, app, before)
-    assert get_page(client, "/my").soup.select_one("[data-court-warning]") is not None, "the warning is gone before"
+    assert get_page(client, "/my/proposals").soup.select_one("[data-court-warning]") is not None, "the warning is gone before"
     moved = make_household(moved_on=date.today() - timedelta(days=10), stage="after-move")
     other = app.test_client()
     sign_in_as(other, app, moved)
-    page = get_page(other, "/my")
+    page = get_page(other, "/my/proposals")
     assert page.soup.select_one("[data-court-warning]") is None
     assert "justice" not in visible_text(page.soup), "a moved household is still warned about court"

@@ -128,7 +128,7 @@ def test_second_refusal_opens_a_mediation_case(client, app, household) -> None:
     with app.app_context():
         case = db.session.scalars(select(MediationCase)).one()
         assert (case.source, case.status, case.household_id) == ("second_refusal", "received", household.id)
-    assert "médiation" in get_page(client, "/my").text("#proposals")
+    assert "médiation" in get_page(client, "/my/proposals").text("#proposals")
 
 
 def test_another_households_proposal_and_requests_are_refused(client, app, household) -> None:

@@ -46,10 +46,20 @@ def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, la
     page.locator("form button[type=submit]").click()
     assert page.url.endswith("/my")
     assert page.locator("html").get_attribute("lang") == lang
+    assert str(decision_deadline(visit).day) in page.locator("#next").inner_text()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= 3 * 740, f"'where I stand' is {height} px high at 360 px: more than three screens"
+    problems = _violations(page)
+    for link in ("#link-proposals", "#link-requests", "#link-papers", "#link-contacts"):
+        page.goto("/my")
+        page.locator(f"{link} a").click()
+        assert page.locator("main h1").count() == 1, f"{link} does not open a page with its heading"
+        problems += _violations(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
+    page.goto("/my/proposals")
     deadline = page.locator("#proposals [data-answer-by]")
     assert deadline.get_attribute("data-answer-by") == decision_deadline(visit).isoformat()
     assert str(decision_deadline(visit).day) in deadline.inner_text()
-    problems = _violations(page)
     page.locator(f"a[href='/my/proposals/{proposal.id}']").first.click()
     assert page.locator("#money [data-verdict]").count() == 1
     problems += _violations(page)

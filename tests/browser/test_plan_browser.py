@@ -86,7 +86,7 @@ def test_two_phones_edit_the_same_action_and_the_conflict_is_resolved(phone_ctx,
         problems += _violations(mine)
         assert mine.evaluate("document.documentElement.scrollWidth") <= 360, path
     mine.goto("/my")
-    assert "Visiter Lomme mardi matin avec ma fille" in mine.locator("#plan-next").inner_text()
+    assert "Visiter Lomme mardi matin avec ma fille" in mine.locator("#link-plan").inner_text()
     with app.app_context():
         item = db.session.get(PlanItem, action.id)
         texts = [c.after["data"]["what"] for c in db.session.scalars(

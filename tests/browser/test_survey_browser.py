@@ -35,16 +35,29 @@ def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/my/survey")
     assert page.locator("html").get_attribute("lang") == "pt"
-    assert "Está contente com a sua nova casa?" in page.locator("main").inner_text()
     problems = _violations(page)
-    # forget one question first: the page says which, and keeps the others
-    for question, _options in QUESTIONS[:-1]:
-        page.locator(f"label[for='{question}-0']").click()
+    page.locator("main a.button").click()  # "Começar"
+    assert page.locator("[data-progress]").inner_text() == "Pergunta 1 de 8"
+    # continue without an answer first: the summary takes the focus and says what to do
     page.locator("main form button[type=submit]").click()
-    assert page.locator(".error-summary a[href='#overall-0']").count() == 1
-    assert page.locator("#support-0").is_checked()
+    assert page.title().startswith("Erro:"), page.title()
+    assert page.evaluate("document.activeElement.matches('.error-summary')"), "the error summary has not the focus"
     problems += _violations(page)
-    page.locator("label[for='overall-1']").click()
+    for number, (question, _options) in enumerate(QUESTIONS, 1):
+        assert page.locator("[data-progress]").inner_text() == f"Pergunta {number} de 8"
+        if number == 5:
+            assert "Está contente com a sua nova casa?" in page.locator("main h1").inner_text()
+            problems += _violations(page)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            page.locator("main a.back").click()  # back to question 4: its answer is still chosen
+            assert page.locator("#costs_refunded-0").is_checked(), "going back lost the answer"
+            page.locator("main form button[type=submit]").click()
+        page.locator(f"label[for='{question}-{1 if question == 'overall' else 0}']").click()
+        page.locator("main form button[type=submit]").click()
+    assert page.url.endswith("/my/survey/check")
+    assert page.locator("[data-answer=overall]").inner_text() == "Bastante contente"
+    problems += _violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.locator("main form button[type=submit]").click()
     assert page.locator("[data-survey='answered']").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -58,6 +71,31 @@ def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None
         answers = db.session.scalars(select(SurveyAnswer)).all()
         assert len(answers) == 1 and answers[0].answers["overall"] == "satisfied"
     assert not problems, "\n".join(problems)
+
+
+def test_the_survey_works_without_javascript(phone_ctx, app, ctx) -> None:
+    household = make_household(language="fr", stage="after-move", moved_on=date.today() - timedelta(days=200))
+    with app.test_request_context():
+        token = signin.create_link(db.session.get(Household, household.id), target="/my/survey/1")
+        db.session.commit()
+    page = phone_ctx("fr", javascript=False)
+    page.goto(f"/k/{token}")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/my/survey/1")
+    for question, _options in QUESTIONS:
+        page.locator(f"label[for='{question}-1']").click()
+        page.locator("main form button[type=submit]").click()
+    assert page.url.endswith("/my/survey/check")
+    page.locator("[data-answer=flat] + .change a").click()  # change one answer from the check page
+    assert page.locator("#flat-1").is_checked()
+    page.locator("label[for='flat-0']").click()
+    page.locator("main form button[type=submit]").click()
+    assert page.url.endswith("/my/survey/check"), "a change does not lead back to the check page"
+    assert page.locator("[data-answer=flat]").inner_text() == "Très content"
+    page.locator("main form button[type=submit]").click()
+    assert page.locator("[data-survey='answered']").count() == 1
+    with app.app_context():
+        assert db.session.scalars(select(SurveyAnswer)).one().answers["flat"] == "very_satisfied"
 
 
 def test_staff_after_move_and_survey_results_pages_on_a_phone(phone_ctx, app, ctx) -> None:

@@ -167,6 +167,11 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
     "/staff/logout": PUBLIC,
     # the household space
     "/my": MY_SPACE,
+    "/my/proposals": MY_SPACE,
+    "/my/contacts": MY_SPACE,
+    "/my/requests": MY_SPACE,
+    "/my/papers": MY_SPACE,
+    "/my/lost-phone": MY_SPACE,
     "/my/appointments/<int:appointment_id>.ics": MY_RECORD,
     "/my/appointments/<int:appointment_id>/change": MY_RECORD,
     "/my/appointments/<int:appointment_id>/confirm": MY_RECORD,
@@ -180,6 +185,8 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
     "/my/move": MY_SPACE,
     "/my/move/expenses/<int:expense_id>/photo": MY_RECORD,
     "/my/survey": MY_SPACE,
+    "/my/survey/<int:number>": MY_SPACE,
+    "/my/survey/check": MY_SPACE,
     "/my/data": MY_SPACE,
     "/my/data.json": MY_SPACE,
     "/my/plan": MY_SPACE,
@@ -261,7 +268,7 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
 
 # Arguments that are not identifiers of household A's records (a valid value, so an allowed role reaches the view).
 PLAIN_ARGS = {"slug": "visit", "flow_id": "proposal", "code": "en", "token": "not-a-token", "kind": "action",
-              "key": "money-1", "choice": "yes", "filename": "css/site.css"}
+              "key": "money-1", "choice": "yes", "filename": "css/site.css", "number": 1}
 ARGS_BY_ENDPOINT = {"guide.public.page": {"slug": "mediation"}, "plan.household.edit_single": {"kind": "wishes"},
                     "plan.staff.edit_single": {"kind": "wishes"}}
 POST_DATA = {"guide.public.feedback": {"page": "stages/visit", "useful": "yes"}}

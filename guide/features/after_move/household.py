@@ -11,12 +11,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FileField, HiddenField, RadioField, ValidationError
+from wtforms import FileField, HiddenField, RadioField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from guide.core.auth import household_required
 from guide.core.extensions import db, limiter
-from guide.core.forms import IDEMPOTENCY, AmountField, filled, options
+from guide.core.forms import IDEMPOTENCY, AmountField, DateInputField, filled, options
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
 from guide.core.uploads import BUSY_HEADERS, PhotoError, clean_photo, photo_message
@@ -43,7 +43,7 @@ class ExpenseForm(FlaskForm):
     kind = RadioField(_l("Quel frais ?"), choices=options([(k, k) for k in REFUNDABLE_KINDS]),
                       validators=[InputRequired(message=_l("Choisissez le frais."))])
     amount = AmountField(_l("Le montant de la facture, en euros"), messages=AMOUNT_MESSAGES)
-    invoice_on = DateField(_l("La date de la facture"),
+    invoice_on = DateInputField(_l("La date de la facture"),
                            validators=[InputRequired(message=_l("Écrivez la date de la facture."))])
     photo = FileField(_l("Une photo de la facture"))
     key = HiddenField(validators=[DataRequired(), Regexp(IDEMPOTENCY)])

@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField, ValidationError
+from wtforms import HiddenField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from guide.core import audit
 from guide.core.auth import household_for_staff, staff_required
 from guide.core.extensions import db
-from guide.core.forms import AMOUNT_MESSAGES, AmountField, filled, options
+from guide.core.forms import AMOUNT_MESSAGES, YEAR, AmountField, DateInputField, filled, options
 from guide.core.permissions import SEE_LATE_REFUNDS, Reach, household_condition, reach
 from guide.core.timeutil import today
 from guide.features.after_move import service
@@ -30,7 +30,8 @@ YES_NO = [("yes", _l("Oui")), ("no", _l("Non"))]
 
 
 class RefundForm(FlaskForm):
-    refunded_on = DateField(_l("Chèque envoyé le"), validators=[InputRequired(REQUIRED)])
+    refunded_on = DateInputField(_l("Chèque envoyé le"), validators=[InputRequired(REQUIRED)], past=2 * YEAR,
+                                 future=YEAR * 0)
     cheque_number = StringField(_l("Numéro du chèque"), validators=[Length(max=40)])
     version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])  # a stale or forged page: refused
 
@@ -40,7 +41,8 @@ class RefundForm(FlaskForm):
 
 
 class VisitForm(FlaskForm):
-    visited_on = DateField(_l("Date de la visite de courtoisie"), validators=[InputRequired(REQUIRED)])
+    visited_on = DateInputField(_l("Date de la visite de courtoisie"), validators=[InputRequired(REQUIRED)],
+                                past=3 * YEAR, future=YEAR)
     flat_ok = RadioField(_l("Le logement convient-il ?"), choices=options(YES_NO), validators=[InputRequired(REQUIRED)])
     neighbourhood_ok = RadioField(_l("Le ménage se sent-il bien dans le quartier ?"), choices=options(YES_NO),
                                   validators=[InputRequired(REQUIRED)])

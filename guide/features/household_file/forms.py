@@ -9,8 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     IntegerField,
     SelectField,
     StringField,
@@ -19,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from guide.core.content import load_journey
-from guide.core.forms import AmountField, VersionedForm, options
+from guide.core.forms import YEAR, AmountField, DateInputField, DateTimeInputField, VersionedForm, options
 from guide.core.i18n import enabled_languages
 from guide.core.labels import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, PROPOSAL_STATUSES
 from guide.rules.budget import EXPENSE_KINDS
@@ -44,19 +42,19 @@ class ProposalForm(FlaskForm):
                                   validators=[Optional(), NumberRange(min=0, max=MAX_MONTHLY)])
     social_housing = BooleanField(_l("Logement social (HLM)"), default=True)
     landlord = StringField(_l("Bailleur"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    received_on = DateField(_l("Reçue le"), validators=[DataRequired(REQUIRED)])
-    visit_on = DateField(_l("Visitée le"), validators=[Optional()])
+    received_on = DateInputField(_l("Reçue le"), validators=[DataRequired(REQUIRED)], past=5 * YEAR, future=YEAR / 12)
+    visit_on = DateInputField(_l("Visitée le"), validators=[Optional()], past=5 * YEAR, future=YEAR)
 
 
 class AppointmentForm(FlaskForm):
     kind = SelectField(_l("Type de rendez-vous"), choices=options(list(APPOINTMENT_KINDS.items())))
-    starts_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)])
+    starts_at = DateTimeInputField(_l("Date et heure"), validators=[DataRequired(REQUIRED)], past=YEAR, future=2 * YEAR)
     place = StringField(_l("Lieu"), validators=[Length(max=200)])
     with_whom = StringField(_l("Avec qui"), validators=[Length(max=120)])
 
 
 class NoteForm(FlaskForm):
-    on = DateField(_l("Date du contact"), validators=[DataRequired(REQUIRED)])
+    on = DateInputField(_l("Date du contact"), validators=[DataRequired(REQUIRED)], past=5 * YEAR, future=YEAR * 0)
     channel = SelectField(_l("Moyen"), choices=options([("visit", _l("Visite")), ("phone", _l("Téléphone")),
                                                         ("office", _l("Bureau")), ("letter", _l("Courrier"))]))
     text = TextAreaField(_l("Note"), validators=[Length(max=4000)])
@@ -75,8 +73,9 @@ class HouseholdFactsForm(VersionedForm):
     language = SelectField(_l("Langue"))  # choices: the configured languages (set in __init__)
     occupants = IntegerField(_l("Nombre de personnes"), validators=[InputRequired(REQUIRED), NumberRange(1, 20)])
     stage = SelectField(_l("Étape"), choices=options(_stage_choices()))
-    documents_updated_on = DateField(_l("Papiers mis à jour le"), validators=[Optional()])
-    moved_on = DateField(_l("Date du déménagement"), validators=[Optional()])
+    documents_updated_on = DateInputField(_l("Papiers mis à jour le"), validators=[Optional()], past=5 * YEAR,
+                                          future=YEAR * 0)
+    moved_on = DateInputField(_l("Date du déménagement"), validators=[Optional()], past=5 * YEAR, future=3 * YEAR)
 
 
 EXPENSE_LABELS = {
@@ -134,7 +133,7 @@ class ConsentForm(FlaskForm):
     kind = SelectField(_l("Accord"), choices=options([("sms", _l("Accepte les SMS")),
                                                       ("sharing", _l("Accepte le partage avec les partenaires")),
                                                       ("sharing_refused", _l("Refus signé du partage"))]))
-    given_on = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
+    given_on = DateInputField(_l("Date"), validators=[DataRequired(REQUIRED)], past=10 * YEAR, future=YEAR * 0)
 
 
 class PhoneForm(FlaskForm):
@@ -145,10 +144,10 @@ class PhoneForm(FlaskForm):
 
 class ProposalUpdateForm(VersionedForm):
     status = SelectField(_l("Statut"), choices=options(list(PROPOSAL_STATUSES.items())))
-    visit_on = DateField(_l("Visitée le"), validators=[Optional()])
-    answer_on = DateField(_l("Réponse le"), validators=[Optional()])
+    visit_on = DateInputField(_l("Visitée le"), validators=[Optional()], past=5 * YEAR, future=YEAR)
+    answer_on = DateInputField(_l("Réponse le"), validators=[Optional()], past=5 * YEAR, future=YEAR)
 
 
 class AppointmentUpdateForm(VersionedForm):
     status = SelectField(_l("Statut"), choices=options(list(APPOINTMENT_STATUSES.items())))
-    starts_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)])
+    starts_at = DateTimeInputField(_l("Date et heure"), validators=[DataRequired(REQUIRED)], past=YEAR, future=2 * YEAR)

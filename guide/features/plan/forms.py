@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from guide.core.forms import AmountField, MultiCheckboxField, options
+from guide.core.forms import YEAR, AmountField, DateInputField, MultiCheckboxField, WeekInputField, options
 from guide.features.plan import service
 from guide.features.plan import words as plan_words
 
@@ -39,6 +39,11 @@ def _text(label: Any, required: bool = False, area: bool = False, size: int = TE
     return (TextAreaField if area else StringField)(label, validators=validators)
 
 
+
+def _milestone(label: Any) -> DateInputField:
+    """A day of the plan's steps or a visit: within five years back and two ahead (a typo like 1926 is refused)."""
+    return DateInputField(label, validators=[Optional()], past=5 * YEAR, future=2 * YEAR)
+
 class PlanForm(FlaskForm):
     """Every plan form carries the version the person saw (0: not written yet, or a new item)."""
 
@@ -49,11 +54,11 @@ class PlanForm(FlaskForm):
 
 
 class PhasesForm(PlanForm):
-    engagement_on = DateField(_l("Accord pour être accompagné, signé le"), validators=[Optional()])
-    interview_on = DateField(_l("Entretien fait le"), validators=[Optional()])
-    plan_on = DateField(_l("Plan d'actions fait le"), validators=[Optional()])
-    visits_on = DateField(_l("Visites faites le"), validators=[Optional()])
-    handover_on = DateField(_l("Réunion finale avec le chargé de relogement le"), validators=[Optional()])
+    engagement_on = _milestone(_l("Accord pour être accompagné, signé le"))
+    interview_on = _milestone(_l("Entretien fait le"))
+    plan_on = _milestone(_l("Plan d'actions fait le"))
+    visits_on = _milestone(_l("Visites faites le"))
+    handover_on = _milestone(_l("Réunion finale avec le chargé de relogement le"))
 
 
 class WishesForm(PlanForm):
@@ -119,9 +124,9 @@ class ActionForm(PlanForm):
     what = _text(_l("Quoi ?"), area=True, size=1000)
     who = SelectField(_l("Qui ?"), choices=options(list(WHO_LABELS.items())))
     who_name = _text(_l("Son nom (si besoin)"), size=120)
-    when_date = DateField(_l("Quand ? Une date"), validators=[Optional()])
-    when_week = StringField(_l("Ou une semaine"), validators=[
-        Optional(), Regexp(r"^\d{4}-W\d{2}$", message=_l("Choisissez une semaine."))])
+    when_date = DateInputField(_l("Quand ? Une date"), validators=[Optional()], past=YEAR, future=5 * YEAR)
+    when_week = WeekInputField(_l("Ou une semaine"), validators=[
+        Optional(), Regexp(r"^\d{4}-W\d{2}$", message=_l("Choisissez une semaine."))], past=YEAR, future=5 * YEAR)
     status = SelectField(_l("Où en est-on ?"), choices=options(list(STATUS_LABELS.items())))
     brake_id = SelectField(_l("Pour quel frein ?"), validate_choice=False)
     suggestion = HiddenField()
@@ -150,7 +155,7 @@ class VisitForm(PlanForm):
     kind = SelectField(_l("Quoi ?"), choices=options([("neighbourhood", _l("Visite d'un quartier")),
                                                       ("tenants", _l("Rencontre avec des locataires déjà relogés"))]))
     place = _text(_l("Quel quartier ou quelle commune ?"), required=True, size=200)
-    on = DateField(_l("Le"), validators=[Optional()])
+    on = _milestone(_l("Le"))
     liked = _text(_l("Ce qui m'a plu"), area=True)
     worries = _text(_l("Ce qui m'inquiète"), area=True)
     transport = RadioField(_l("Transports"), choices=options(RATINGS), default="")

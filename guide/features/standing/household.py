@@ -1,4 +1,5 @@
-"""The household space: sign-in without password, "where I stand", proposals, appointments."""
+"""The household space: "where I stand" (what matters now, and one link to each of the rest), proposals,
+contacts, written requests, papers."""
 
 from __future__ import annotations
 
@@ -22,21 +23,56 @@ from guide.models import WrittenRequest
 bp = Blueprint("household", __name__)
 
 
+def _written_requests() -> list[WrittenRequest]:
+    return list(db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == g.household.id)
+                                   .order_by(WrittenRequest.id.desc()).limit(10)).all())
+
+
 @bp.get("/my")
 @household_required
 def home() -> ResponseReturnValue:
+    """What matters now (the stage, the one thing to do and its date, the next appointment), then one link to
+    each of the rest, with its main fact: one screen or two on a phone instead of eight cards."""
     household = g.household
     view = standing(household, today())
     content = current_app.extensions["content"]
     slugs = content.stage_slugs()
     stage_page = content.stage(negotiate_language(), household.stage) if household.stage in slugs else None
-    requests = db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == household.id)
-                                  .order_by(WrittenRequest.id.desc()).limit(10)).all()
     return render_template("household/home.html", household=household, view=view, confirm_form=ConfirmForm(),
-                           requests=requests, after=after_move.home_status(household, today()),
-                           plan_actions=plan.next_actions(household, 3, lang=negotiate_language()),
+                           requests=_written_requests(), after=after_move.home_status(household, today()),
+                           plan_actions=plan.next_actions(household, 1, lang=negotiate_language()),
                            stage_page=stage_page, stage_number=slugs.index(household.stage) + 1 if stage_page else 0,
                            stage_total=len(slugs))
+
+
+@bp.get("/my/proposals")
+@household_required
+def proposals() -> ResponseReturnValue:
+    return render_template("household/my_proposals.html", household=g.household, view=standing(g.household, today()))
+
+
+@bp.get("/my/contacts")
+@household_required
+def contacts() -> ResponseReturnValue:
+    return render_template("household/my_contacts.html", household=g.household, view=standing(g.household, today()))
+
+
+@bp.get("/my/requests")
+@household_required
+def requests() -> ResponseReturnValue:
+    return render_template("household/my_requests.html", household=g.household, requests=_written_requests())
+
+
+@bp.get("/my/papers")
+@household_required
+def papers() -> ResponseReturnValue:
+    return render_template("household/my_papers.html", household=g.household, view=standing(g.household, today()))
+
+
+@bp.get("/my/lost-phone")
+@household_required
+def lost_phone() -> ResponseReturnValue:
+    return render_template("household/my_lost_phone.html", household=g.household)
 
 
 @bp.get("/my/proposals/<int:proposal_id>")
