@@ -43,7 +43,7 @@ def render_household(found: Household, **forms: object) -> tuple[str, int]:
                                       .order_by(Appointment.starts_at.desc())).all()
     context = {
         "household": found,
-        "view": standing(found, today()),
+        "view": standing(found, today(), appointments),
         "appointments": [(a, (forms.get("appointment_update") if getattr(forms.get("appointment_update"), "prefix", "")
                               == f"appointment-{a.id}-" else None) or AppointmentUpdateForm(
             formdata=None, prefix=f"appointment-{a.id}", status=a.status, version=a.version,

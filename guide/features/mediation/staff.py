@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from guide.core import audit
 from guide.core.auth import staff_required
@@ -40,6 +41,7 @@ def _local_date(moment: datetime) -> date:
 def mediation_inbox() -> ResponseReturnValue:
     staff = g.staff
     query = (select(MediationCase).join(Household).where(household_condition(staff, SEE_MEDIATION))
+             .options(contains_eager(MediationCase.household))  # the rows name the household: no query per row
              .order_by(MediationCase.opened_at))
     if request.args.get("all") != "1":
         query = query.where(MediationCase.status != MediationStatus.CLOSED)
