@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from guide.core.permissions import SEE_MEDIATION, can, household_condition
 from guide.core.timeutil import local, today
 from guide.features.mediation import service
 from guide.features.mediation.forms import MediationUpdateForm
-from guide.features.requests.letters import letter_html, letter_pdf
+from guide.features.requests.letters import letter_html, letter_pdf_response
 from guide.models import (
     Household,
     MediationCase,
@@ -116,5 +116,4 @@ def request_letter(reference: str) -> ResponseReturnValue:
 @staff_required()
 def request_letter_pdf(reference: str) -> ResponseReturnValue:
     sent = _request_for_staff(reference)
-    return Response(letter_pdf(sent, db.session.get_one(Household, sent.household_id)), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={sent.reference}.pdf"})
+    return letter_pdf_response(sent, db.session.get_one(Household, sent.household_id))

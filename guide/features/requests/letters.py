@@ -5,12 +5,13 @@ The same HTML is served as a page (print it from the phone) and turned into a PD
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import Response, render_template, request
 from flask_babel import force_locale
 
 from guide.core.i18n import language
 from guide.core.labels import MOTIVE_LABELS
 from guide.core.pdf import html_to_pdf, letter_stylesheet
+from guide.features.requests import pdf_store
 from guide.models import Household, WrittenRequest
 from guide.rules import deadlines
 
@@ -45,3 +46,16 @@ def letter_pdf(sent: WrittenRequest, household: Household) -> bytes:
 
 
 
+
+
+def letter_pdf_response(sent: WrittenRequest, household: Household) -> Response:
+    """The letter's PDF as a download, made once and then served as stored while the letter is the same
+    (pdf_store.py), with its fingerprint as ETag: a browser asking again with it gets a 304."""
+    stored = pdf_store.letter_pdf(sent, render_letter(sent, household, for_pdf=True),
+                                  lambda html: html_to_pdf(html, stylesheets=[letter_stylesheet()]))
+    response = Response(stored.pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f"attachment; filename={sent.reference}.pdf",
+                                 "Cache-Control": "private, no-cache"})
+    response.set_etag(stored.etag)
+    response.make_conditional(request)  # a 304 when the browser already holds this PDF
+    return response
