@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.reminders import seed  # noqa: E402
 
-
 # the hook withdraws a moved appointment's queued reminders: UPDATE sms_message SET status='cancelled' ... WHERE
 # id IN (...) AND status = 'queued'. Without statistics SQLite reads it through ix_sms_message_due (every queued
 # row) instead of the primary key; the same WHERE as a SELECT is timed here
