@@ -1,8 +1,10 @@
 """Letters of written requests, through the app: PDF generation time and the letter page's weight.
 
 Creates a household writing in Arabic with a long mediation request (French letter + Arabic copy, two pages or
-more), then downloads the PDF 30 times and the letter page compressed.
-Targets: PDF p95 ≤ 1 s; letter page ≤ 20 KB compressed.   Usage: .venv/bin/python bench/letters.py
+more), then downloads the PDF 31 times and the letter page compressed. The first download makes the PDF (and,
+since the PDF store, keeps it); the 30 later downloads are timed apart (issue 20: later views p95 ≤ 50 ms).
+Targets: first PDF ≤ 1 s; later views p95 ≤ 50 ms; letter page ≤ 20 KB compressed.
+Usage: .venv/bin/python bench/letters.py
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ def main() -> None:
     css = client.get("/static/css/letter.css", headers={"Accept-Encoding": "br, gzip"})
     timings = []
     pages = 0
+    started = time.perf_counter()
+    first = client.get(receipt + "/letter.pdf")
+    first_seconds = time.perf_counter() - started
+    assert first.data.startswith(b"%PDF")
     for _ in range(30):
         started = time.perf_counter()
         pdf = client.get(receipt + "/letter.pdf")
@@ -68,8 +74,10 @@ def main() -> None:
     pages = len(PdfReader(BytesIO(pdf.data)).pages)
     timings.sort()
     p95 = timings[round(0.95 * (len(timings) - 1))]
-    print(f"PDF letter ({pages} pages, {len(pdf.data) / 1024:.0f} KB): p50 {statistics.median(timings):.3f} s, "
-          f"p95 {p95:.3f} s, max {timings[-1]:.3f} s over {len(timings)} runs   target p95 ≤ 1 s")
+    print(f"PDF letter ({pages} pages, {len(pdf.data) / 1024:.0f} KB): first view {first_seconds:.3f} s   "
+          "target ≤ 1 s")
+    print(f"  later views: p50 {statistics.median(timings) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
+          f"max {timings[-1] * 1000:.1f} ms over {len(timings)} runs   target p95 ≤ 50 ms")
     print(f"letter page: {len(letter.data) / 1024:.1f} KB + letter.css {len(css.data) / 1024:.1f} KB compressed "
           f"({letter.headers.get('Content-Encoding')})   target ≤ 20 KB")
 

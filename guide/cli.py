@@ -1,5 +1,6 @@
 """Flask commands: `flask --app guide demo`, `flask --app guide backup PATH`,
-`flask --app guide translate extract|update|compile`."""
+`flask --app guide translate extract|update|compile`, `flask --app guide optimize-db` (nightly: the query
+planner's statistics, guide/core/maintenance.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from guide.core.extensions import db
 from guide.core.i18n import SOURCE_LANGUAGE, TRANSLATIONS_DIR, compile_catalogues, configured_languages, language
+from guide.core.maintenance import optimize
 from guide.core.phones import normalize
 from guide.core.security import hash_password
 from guide.demo import load_demo
@@ -38,6 +40,7 @@ def register_cli(app: Flask) -> None:
     _register_staff(app)
     _register_backup(app)
     _register_translate(app)
+    _register_optimize(app)
 
 
 def _register_demo(app: Flask) -> None:
@@ -135,6 +138,16 @@ def _register_staff(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{member.name}, {member.title}" if member.title else
                    f"{member.name}: no title, the label of the role {member.role} is shown")
+
+
+def _register_optimize(app: Flask) -> None:
+    @app.cli.command("optimize-db")
+    def optimize_db() -> None:
+        """Nightly: refresh the query planner's statistics (SQLite: ANALYZE and PRAGMA optimize)."""
+        started = time.perf_counter()
+        with db.engine.connect() as connection:
+            statements = optimize(connection, nightly=True)
+        click.echo(f"{'; '.join(statements) or 'nothing to do'} ({time.perf_counter() - started:.2f} s)")
 
 
 def _register_backup(app: Flask) -> None:

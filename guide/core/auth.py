@@ -43,7 +43,7 @@ def _start(*, household_id: int | None = None, staff_id: int | None = None) -> N
     if previous:
         sessions.end(previous)
     session[SESSION_KEY] = sessions.start(household_id=household_id, staff_id=staff_id)
-    for name in ("signed_in", "household", "staff"):
+    for name in ("signed_in", "signed_in_account", "household", "staff"):
         g.pop(name, None)
 
 
@@ -57,7 +57,7 @@ def sign_out(everywhere: bool = False) -> None:
     elif token:
         sessions.end(token)
     session.clear()
-    for name in ("signed_in", "household", "staff"):
+    for name in ("signed_in", "signed_in_account", "household", "staff"):
         g.pop(name, None)
 
 
@@ -89,6 +89,7 @@ def _signed_in() -> UserSession | None:
         g.session_expired = "ended" if found is not None and found.row.ended_at is not None else "1"
         return None
     g.signed_in = found.row
+    g.signed_in_account = found.account  # loaded with the row: current_household/current_staff find it without a query
     return found.row
 
 

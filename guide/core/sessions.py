@@ -23,7 +23,7 @@ from sqlalchemy import CursorResult, and_, case, delete, func, or_, select, upda
 
 from guide.core.extensions import db
 from guide.core.security import keyed_hash, new_token
-from guide.models import UserSession
+from guide.models import Household, StaffUser, UserSession
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written when it is older than this
 
@@ -77,19 +77,29 @@ def start(*, household_id: int | None = None, staff_id: int | None = None, now: 
 class Found:
     row: UserSession
     open: bool
+    account: Household | StaffUser | None = None  # held while the request runs: the identity map keeps weak references
 
 
 def find(token: str, now: datetime | None = None) -> Found | None:
-    """The row the cookie names and whether it is still open, in one query; None for an unknown token."""
+    """The row the cookie names and whether it is still open, in one query; None for an unknown token.
+
+    The same statement loads the account (its household or staff row) into the session's identity map, so the
+    `db.session.get` that follows (core/auth.py) costs no second statement on every signed-in page."""
     now = now or datetime.now(UTC)
-    found = db.session.execute(select(UserSession, case((open_clause(now), True), else_=False))
+    found = db.session.execute(select(UserSession, case((open_clause(now), True), else_=False), Household, StaffUser)
+                               .outerjoin(Household, Household.id == UserSession.household_id)
+                               .outerjoin(StaffUser, StaffUser.id == UserSession.staff_id)
                                .where(UserSession.token_hash == _hash(token))).first()
-    return None if found is None else Found(found[0], bool(found[1]))
+    return None if found is None else Found(found[0], bool(found[1]), found[2] or found[3])
 
 
 def touch(row: UserSession, now: datetime | None = None) -> bool:
-    """Note activity, at most once a minute (a conditional UPDATE: parallel requests write it once)."""
+    """Note activity, at most once a minute (a conditional UPDATE: parallel requests write it once). The row as read
+    says whether a minute has passed: within the minute no statement is sent at all."""
     now = now or datetime.now(UTC)
+    seen = row.last_seen_at
+    if seen is not None and (seen if seen.tzinfo else seen.replace(tzinfo=UTC)) >= now - TOUCH_EVERY:
+        return False
     done = cast(CursorResult[Any], db.session.execute(update(UserSession).where(UserSession.id == row.id,
                                                         UserSession.last_seen_at < now - TOUCH_EVERY)
                               .values(last_seen_at=now), execution_options={"synchronize_session": False}))

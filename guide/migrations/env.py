@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from guide.core.maintenance import optimize
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -99,6 +101,8 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        # the planner's statistics after a schema change (SQLite: ANALYZE once, then PRAGMA optimize)
+        optimize(connection)
 
 
 if context.is_offline_mode():

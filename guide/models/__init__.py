@@ -16,6 +16,7 @@ from guide.models.proposal import (
     ProposalStatus,
 )
 from guide.models.requests import (
+    LetterPdf,
     MediationCase,
     MediationStatus,
     RefusalMotive,
@@ -35,5 +36,5 @@ __all__ = [
     "AppointmentStatus", "Proposal", "ProposalStatus", "SmsMessage", "SmsInbound", "SmsSession", "Role",
     "StaffUser", "HouseholdStatistic", "MediationCase", "PlanChange", "PlanItem", "PlanItemKind",
     "MediationStatus", "RefusalMotive", "RequestAddition", "RequestKind", "RequestPhoto", "WrittenRequest",
-    "UserSession",
+    "UserSession", "LetterPdf",
 ]

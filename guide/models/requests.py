@@ -107,3 +107,19 @@ class MediationCase(Versioned, Model):
     household = relationship("Household")
     request = relationship("WrittenRequest")
     appointment = relationship("Appointment")
+
+
+class LetterPdf(Model):
+    """A written request's letter as a PDF, rendered once (WeasyPrint takes most of a second) and served again while
+    the letter says the same thing: `fingerprint` is the SHA-256 of the HTML and stylesheet it was made from.
+
+    A request is immutable, but its letter also shows additions appended later, the household's name, its officer
+    and the proposal: when any of these changes the fingerprint differs and the PDF is made again (see
+    guide/features/requests/pdf_store.py). Deleted with its request (erasure, retention)."""
+
+    __tablename__ = "letter_pdf"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("written_request.id", ondelete="CASCADE"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

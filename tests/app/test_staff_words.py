@@ -113,7 +113,8 @@ def test_a_future_move_date_marks_nothing(client, app, ctx) -> None:
 def test_after_the_move_proposals_page_no_longer_warns_about_court(client, app, ctx) -> None:
     before = make_household()
     sign_in_as(client, app, before)
-    assert get_page(client, "/my/proposals").soup.select_one("[data-court-warning]") is not None, "the warning is gone before"
+    page = get_page(client, "/my/proposals")
+    assert page.soup.select_one("[data-court-warning]") is not None, "the warning is gone before"
     moved = make_household(moved_on=date.today() - timedelta(days=10), stage="after-move")
     other = app.test_client()
     sign_in_as(other, app, moved)

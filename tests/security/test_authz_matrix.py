@@ -42,6 +42,7 @@ from guide.models import (
     AuditEntry,
     Household,
     HouseholdPhone,
+    LetterPdf,
     MediationCase,
     Proposal,
     Role,
@@ -360,12 +361,14 @@ def _url(app: Flask, rule: Any, ids: dict[str, Any], role: str | None = None) ->
 
 
 def snapshot(app: Flask) -> dict[str, list[str]]:
-    """Every row of every table but the access log (reads are logged by design), and without the time a session
-    was last used (the server side of the session cookie: any request may note it)."""
+    """Every row of every table but the access log (reads are logged by design) and the stored letter PDFs (a
+    cache: a letter's first view keeps the PDF it made, guide/features/requests/pdf_store.py), and without the time
+    a session was last used (the server side of the session cookie: any request may note it)."""
     with app.app_context(), db.engine.connect() as conn:
         return {table.name: sorted(repr(tuple(row)) for row in conn.execute(
             select(*(c for c in table.columns if (table.name, c.name) != ("user_session", "last_seen_at")))))
-                for table in db.metadata.sorted_tables if table.name != AuditEntry.__tablename__}
+                for table in db.metadata.sorted_tables
+                if table.name not in (AuditEntry.__tablename__, LetterPdf.__tablename__)}
 
 
 def _changes(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, int]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from guide.core import audit, content
 from guide.core.extensions import db
@@ -78,7 +79,9 @@ def find_expense(household: Household, key: str) -> MoveExpense | None:
 
 
 def expenses_of(household_id: int) -> list[MoveExpense]:
+    """The household's costs, without their invoice photos (served one by one by the photo routes)."""
     return list(db.session.scalars(select(MoveExpense).where(MoveExpense.household_id == household_id)
+                                   .options(defer(MoveExpense.photo))
                                    .order_by(MoveExpense.invoice_on.desc(), MoveExpense.id.desc())))
 
 

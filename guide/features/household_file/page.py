@@ -51,9 +51,9 @@ REQUEST_PHOTOS = selectinload(WrittenRequest.photos).load_only(RequestPhoto.id, 
 def render_household(found: Household, **forms: object) -> tuple[str, int]:
     """The household file with every recording form; forms passed in (with errors) replace the blank ones."""
     budget = db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first()
-    view = standing(found, today())
     appointments = db.session.scalars(select(Appointment).where(Appointment.household_id == found.id)
                                       .order_by(Appointment.starts_at.desc())).all()
+    view = standing(found, today(), appointments)
     context = {
         "household": found,
         "view": view,

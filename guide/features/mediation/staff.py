@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import Field
 
 from guide.core import audit
@@ -22,7 +22,7 @@ from guide.core.timeutil import local, today
 from guide.features.mediation import service
 from guide.features.mediation.forms import MediationUpdateForm
 from guide.features.mediation.photos import thumbnail
-from guide.features.requests.letters import letter_pdf, staff_letter_html
+from guide.features.requests.letters import letter_pdf_response, staff_letter_html, stored_letter_pdf
 from guide.models import (
     Household,
     MediationCase,
@@ -50,6 +50,7 @@ def _local_date(moment: datetime) -> date:
 def mediation_inbox() -> ResponseReturnValue:
     staff = g.staff
     query = (select(MediationCase).join(Household).where(household_condition(staff, SEE_MEDIATION))
+             .options(contains_eager(MediationCase.household))  # the rows name the household: no query per row
              .order_by(MediationCase.opened_at))
     if request.args.get("all") != "1":
         query = query.where(MediationCase.status != MediationStatus.CLOSED)
@@ -151,8 +152,8 @@ def _way_back(household: Household) -> tuple[str, str]:
 @staff_required()
 def request_letter(reference: str) -> ResponseReturnValue:
     sent, household = _request_for_staff(reference)
-    # the link to the PDF says its size, so the PDF is rendered here too
-    pdf_size = len(letter_pdf(sent, household))
+    # the link to the PDF says its size: the stored PDF's (made here on the letter's first view)
+    pdf_size = len(stored_letter_pdf(sent, household).pdf)
     back_url, back_label = _way_back(household)
     return staff_letter_html(sent, household, staff_photo_url,
                              url_for("mediation.staff.request_letter_pdf", reference=sent.reference), pdf_size,
@@ -163,10 +164,7 @@ def request_letter(reference: str) -> ResponseReturnValue:
 @staff_required()
 def request_letter_pdf(reference: str) -> ResponseReturnValue:
     sent, household = _request_for_staff(reference)
-    return Response(letter_pdf(sent, household), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={sent.reference}.pdf"})
-
-
+    return letter_pdf_response(sent, household)
 @bp.get("/requests/<reference>/photos/<int:photo_id>")
 @staff_required()
 def request_photo(reference: str, photo_id: int) -> ResponseReturnValue:

@@ -117,12 +117,18 @@ def project() -> ResponseReturnValue:
     """Phase 4: the relocation project on one printable page, from profile, wishes, brakes, plan and visits."""
     hid = g.plan_household.id
     _log("read", hid, "plan_project")
-    wishes = service.single(hid, "wishes")
+    everything = service.items(hid, include_removed=True)  # one statement for the seven lists of the page
+
+    def shown(kind: str) -> list[Any]:
+        return [item for item in everything if item.kind == kind and not item.removed]
+
+    def single(kind: str) -> Any:  # phases and wishes: one row each (removed or not, as service.single)
+        return next((item for item in everything if item.kind == kind), None)
+
     return render_template("plan/project.html", **_context(
-        phases=service.single(hid, "phases"), wishes=wishes, wishes_fields=data_fields(_form("wishes", "wishes")),
-        trips=service.items(hid, "trip"), attachments=service.items(hid, "attachment"),
-        brakes=service.items(hid, "brake"), actions=service.items(hid, "action"), visits=service.items(hid, "visit"),
-        consent=sharing.sharing_consent(hid), officer=g.plan_household.officer))
+        phases=single("phases"), wishes=single("wishes"), wishes_fields=data_fields(_form("wishes", "wishes")),
+        trips=shown("trip"), attachments=shown("attachment"), brakes=shown("brake"), actions=shown("action"),
+        visits=shown("visit"), consent=sharing.sharing_consent(hid), officer=g.plan_household.officer))
 
 
 def share(choice: str) -> ResponseReturnValue:

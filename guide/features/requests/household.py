@@ -21,7 +21,7 @@ from guide.core.timeutil import today
 from guide.core.uploads import BUSY_HEADERS, PhotoError, clean_photo, photo_message
 from guide.features.requests import service
 from guide.features.requests.forms import AdditionForm, AnswerForm, MediationForm
-from guide.features.requests.letters import letter_html, letter_pdf
+from guide.features.requests.letters import letter_html, letter_pdf_response
 from guide.models import MediationCase, RequestPhoto, WrittenRequest
 from guide.rules import deadlines, open_days
 
@@ -138,7 +138,5 @@ def letter(reference: str) -> ResponseReturnValue:
 @bp.get("/my/requests/<reference>/letter.pdf")
 @household_required
 def letter_download(reference: str) -> ResponseReturnValue:
-    sent = _own_request(reference)
-    return Response(letter_pdf(sent, g.household), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={sent.reference}.pdf"})
+    return letter_pdf_response(_own_request(reference), g.household)
 

@@ -13,12 +13,13 @@ import math
 from collections.abc import Callable
 
 from babel.units import format_unit
-from flask import render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 
 from guide.core.i18n import language
 from guide.core.labels import MOTIVE_LABELS
 from guide.core.pdf import html_to_pdf, letter_stylesheet
+from guide.features.requests import pdf_store
 from guide.models import Household, RequestPhoto, WrittenRequest
 from guide.rules import deadlines
 
@@ -95,3 +96,21 @@ def staff_letter_html(sent: WrittenRequest, household: Household, photo_url: Pho
     return render_template("letters/staff_letter.html", sent=sent, household=household,
                            bodies=_parts(sent, household, photo_url, level=2), pdf_url=pdf_url,
                            pdf_size=file_size(pdf_size), back_url=back_url, back_label=back_label)
+
+
+def stored_letter_pdf(sent: WrittenRequest, household: Household) -> pdf_store.StoredPdf:
+    """The letter's PDF, made once and stored while the letter stays the same (pdf_store.py)."""
+    return pdf_store.letter_pdf(sent, render_letter(sent, household, for_pdf=True),
+                                lambda html: html_to_pdf(html, stylesheets=[letter_stylesheet()]))
+
+
+def letter_pdf_response(sent: WrittenRequest, household: Household) -> Response:
+    """The letter's PDF as a download, made once and then served as stored while the letter is the same
+    (pdf_store.py), with its fingerprint as ETag: a browser asking again with it gets a 304."""
+    stored = stored_letter_pdf(sent, household)
+    response = Response(stored.pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f"attachment; filename={sent.reference}.pdf",
+                                 "Cache-Control": "private, no-cache"})
+    response.set_etag(stored.etag)
+    response.make_conditional(request)  # a 304 when the browser already holds this PDF
+    return response

@@ -3,6 +3,7 @@ proposal's affordability. Read-only."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -65,17 +66,22 @@ def _awaits_answer(proposal: Proposal) -> bool:
         and proposal.answer_on is None)
 
 
-def standing(household: Household, today: date) -> Standing:
-    """Everything the household's home screen shows, from its records and today's date."""
+ACTIVE_APPOINTMENTS = (AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHANGE_ASKED)
+
+
+def standing(household: Household, today: date, appointments: Sequence[Appointment] | None = None) -> Standing:
+    """Everything the household's home screen shows, from its records and today's date. A caller that already
+    holds all the household's appointments (the staff file) passes them: no second statement for the same rows."""
     proposals = db.session.scalars(select(Proposal).where(Proposal.household_id == household.id)
                                    .order_by(Proposal.rank)).all()
     now = datetime.now(UTC)
-    appointments = db.session.scalars(
-        select(Appointment).where(Appointment.household_id == household.id,
-                                  Appointment.status.in_([AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED,
-                                                          AppointmentStatus.CHANGE_ASKED]))
-        .order_by(Appointment.starts_at)).all()
-    upcoming = [a for a in appointments if as_utc(a.starts_at) >= now]
+    if appointments is None:
+        appointments = db.session.scalars(
+            select(Appointment).where(Appointment.household_id == household.id,
+                                      Appointment.status.in_(ACTIVE_APPOINTMENTS))
+            .order_by(Appointment.starts_at)).all()
+    upcoming = sorted((a for a in appointments if a.status in ACTIVE_APPOINTMENTS and as_utc(a.starts_at) >= now),
+                      key=lambda a: (as_utc(a.starts_at), a.id))
     view = Standing(stage=household.stage, next_appointment=upcoming[0] if upcoming else None,
                     contacts=[s for s in (household.officer, household.mediator) if s is not None])
     for proposal in proposals:

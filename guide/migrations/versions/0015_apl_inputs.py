@@ -9,7 +9,7 @@
   monthly resources by kind (salary, unemployment, pension, RSA), which the APL reads differently.
 
 Revision ID: 0015
-Revises: 0013 (the lead chains it at merge)
+Revises: 0014
 Create Date: 2026-12-07 12:40:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,269 @@
+"""Every household and staff page runs at most 10 SQL statements, whatever the number of households.
+
+The GET routes are read from the app's URL map (a new page is counted without being listed here); the routes left
+out are in `EXCLUDED`, each with its reason. Each page is fetched with 60 households seeded, then again with 600:
+the count must be ≤ `LIMIT` and the same at both sizes (a count that grows with the rows is an N+1). Statements
+are counted on the engine (`before_cursor_execute`) for the whole request: the session check, the view, the
+render and the commit of the request's unit of work.
+
+`pytest tests/app/test_statement_counts.py -s` prints the table of counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from guide.core.extensions import db
+from guide.models import (
+    Appointment,
+    AuditEntry,
+    BudgetFacts,
+    Consent,
+    ContactNote,
+    CourtesyVisit,
+    Household,
+    HouseholdPhone,
+    MediationCase,
+    MoveExpense,
+    Operation,
+    PlanChange,
+    PlanItem,
+    Proposal,
+    ProposalStatus,
+    RequestAddition,
+    RequestPhoto,
+    Role,
+    SurveyInvitation,
+    WrittenRequest,
+)
+from guide.models.sms import InboxStatus, SmsInbound, SmsMessage
+from guide.rules.deadlines import refund_deadline
+from tests.factories import make_staff, signed_in
+
+LIMIT = 10
+SIZES = (60, 600)
+# pages allowed more than LIMIT, with their own ceiling and why (each still must not grow with the rows)
+ALLOWANCE = {
+    # the right of access: one statement per table that holds the household's data (the count follows the schema)
+    "privacy.household.my_data": 25, "privacy.household.my_data_json": 25,
+    "privacy.staff.household_data": 27, "privacy.staff.household_data_json": 27,
+    # the staff file shows 12 kinds of rows (budget, appointments, proposals, notes, consents, requests, SMS out,
+    # SMS in, failed SMS, phones, refunds, courtesy visits): one statement each; left to do (issue 20)
+    "household_file.staff.household": 16,
+}
+
+# GET routes not counted, and why (the test fails when a route is neither counted nor listed here)
+EXCLUDED = {
+    "static": "files from disk, no database",
+    "guide.public.healthz": "the health check runs one trivial statement by design",
+    "signin.household.personal_link": "a sign-in link: writes the session and redirects; not a page",
+    "signin.household.sign_in": "anonymous sign-in form (no household or staff yet)",
+    "signin.household.enter_code": "anonymous sign-in form (no household or staff yet)",
+    "signin.household.signed_out": "anonymous page after sign-out",
+    "signin.staff.login": "anonymous staff login form",
+}
+# the public guide and simulator are anonymous pages (no household or staff rows): counted elsewhere (bench/floor.py)
+ANONYMOUS_PREFIXES = ("guide.public.", "simulator.public.")
+ENDPOINTS: dict[str, str] = {}  # URL -> endpoint, filled by _pages
+# pages that store something at their first view, counted at their next views (the steady state): a letter's PDF
+# is made and stored once (one INSERT more, once per letter; guide/features/requests/pdf_store.py)
+STORED_AT_FIRST_VIEW = {"requests.household.letter_download", "mediation.staff.request_letter_pdf"}
+# pages fetched as a browser would: the SMS template is an htmx fragment (without htmx it redirects to the file)
+HEADERS = {"sms_replies.staff.sms_template": {"HX-Request": "true"}}
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.statements.append(" ".join(statement.split())[:200])
+
+
+@pytest.fixture()
+def counter(app: Flask) -> Iterator[Counter]:
+    recorder = Counter()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", recorder)
+    yield recorder
+    event.remove(engine, "before_cursor_execute", recorder)
+
+
+def _household(n: int, officer_id: int, mediator_id: int, operation_id: int) -> Household:
+    """One household with something in every table a page reads."""
+    now = datetime.now(UTC)
+    household = Household(reference=f"S-{n:05d}", display_name=f"Famille {n}", language="fr", occupants=3,
+                          stage="my-answer", officer_id=officer_id, mediator_id=mediator_id,
+                          operation_id=operation_id, moved_on=date.today() - timedelta(days=70),
+                          last_contact_on=date.today() - timedelta(days=40))
+    household.phones.append(HouseholdPhone(number=f"+337{10000000 + n:08d}", sms_consent=True, consent_at=now))
+    db.session.add(household)
+    db.session.flush()
+    hid = household.id
+    proposal = Proposal(household_id=hid, rank=1, address="1 rue des Tests", commune="Roubaix", flat_type="T3",
+                        surface=Decimal("65"), floor=1, lift=False, rent=Decimal("420"), charges=Decimal("100"),
+                        housing_benefit=Decimal("150"), landlord="Bailleur", received_on=date.today(),
+                        visit_on=date.today(), status=ProposalStatus.RECEIVED)
+    refused = Proposal(household_id=hid, rank=2, address="2 rue des Tests", commune="Lille", flat_type="T3",
+                       surface=Decimal("60"), floor=2, lift=True, rent=Decimal("400"), charges=Decimal("90"),
+                       housing_benefit=Decimal("150"), landlord="Bailleur", received_on=date.today(),
+                       status=ProposalStatus.REFUSED)
+    appointment = Appointment(household_id=hid, kind="flat_visit", starts_at=now + timedelta(days=2),
+                              place="2 rue du Test")
+    db.session.add_all([proposal, refused, appointment])
+    db.session.flush()
+    request = WrittenRequest(reference=f"R-S{n:05d}", household_id=hid, kind="mediation", idempotency_key=f"k{n}",
+                             what_happened="Ceci", disagreement="Cela", wish="Autre chose")
+    refusal = WrittenRequest(reference=f"R-T{n:05d}", household_id=hid, kind="refusal", idempotency_key=f"r{n}",
+                             proposal_id=refused.id, motives=["size"], text="Trop petit")
+    request.additions.append(RequestAddition(text="Un ajout"))
+    request.photos.append(RequestPhoto(content_type="image/png", data=b"\x89PNG\r\n\x1a\n", width=1, height=1))
+    db.session.add_all([request, refusal])
+    db.session.flush()
+    item = PlanItem(household_id=hid, kind="action", rank=1, data={"text": "Appeler la CAF"}, version=1,
+                    updated_by_kind="household", updated_by_id=hid)
+    phases = PlanItem(household_id=hid, kind="phases", rank=0, data={}, version=1, updated_by_kind="household",
+                      updated_by_id=hid)
+    db.session.add_all([item, phases])
+    db.session.flush()
+    invoice_on = date.today() - timedelta(days=60)
+    db.session.add_all([
+        BudgetFacts(household_id=hid, monthly_resources=Decimal("1500"), rent=Decimal("400"), charges=Decimal("90"),
+                    housing_benefit=Decimal("150"), expenses={"electricity": "50"}),
+        ContactNote(household_id=hid, staff_id=officer_id, on=date.today(), channel="phone", text="Appel"),
+        Consent(household_id=hid, kind="sms", given_on=date.today(), recorded_by_id=officer_id),
+        MediationCase(household_id=hid, request_id=request.id, source="request", letter_text="Lettre"),
+        PlanChange(household_id=hid, item_id=item.id, version=1, action="create", actor_kind="household",
+                   actor_id=hid, before=None, after=item.snapshot()),
+        MoveExpense(household_id=hid, kind="mail_forwarding", idempotency_key=f"{n:032x}", amount=Decimal("35.90"),
+                    invoice_on=invoice_on, due_on=refund_deadline(invoice_on), photo=b"\x89PNG\r\n\x1a\n",
+                    photo_type="image/png"),
+        CourtesyVisit(household_id=hid, months=2, appointment_id=appointment.id),
+        SurveyInvitation(household_id=hid),
+        SmsInbound(message_sid=f"SM{n:032d}", household_id=hid, from_number=f"+337{10000000 + n:08d}",
+                   body="Bonjour", received_at=now, inbox_status=InboxStatus.OPEN),
+        SmsMessage(household_id=hid, to_number=f"+337{10000000 + n:08d}", kind="reminder", body="Rappel",
+                   status="delivered", request_id=request.id),
+        AuditEntry(actor_kind="staff", actor_id=officer_id, action="read_household", household_key=f"h{n}",
+                   entity="household", detail={}),
+    ])
+    return household
+
+
+def _seed(app: Flask, staff: dict[Role, int], start: int, stop: int) -> None:
+    with app.app_context():
+        operation = db.session.scalars(db.select(Operation)).first()
+        if operation is None:
+            operation = Operation(name="Résidence test", commune="Lille", landlord="Bailleur",
+                                  opened_on=date(2026, 1, 5))
+            db.session.add(operation)
+            db.session.flush()
+        for n in range(start, stop):
+            _household(n, staff[Role.OFFICER], staff[Role.MEDIATOR], operation.id)
+        db.session.commit()
+
+
+def _target_values(app: Flask) -> dict[str, Any]:
+    """The URL arguments for the first household's pages."""
+    with app.app_context():
+        household = db.session.scalars(db.select(Household).order_by(Household.id)).first()
+        assert household is not None
+        hid = household.id
+
+        def first(model: Any, *where: Any) -> Any:
+            return db.session.scalars(db.select(model).where(model.household_id == hid, *where)
+                                      .order_by(model.id)).first()
+
+        request = first(WrittenRequest, WrittenRequest.kind == "mediation")
+        return {
+            "household_id": hid,
+            "proposal_id": first(Proposal, Proposal.rank == 1).id,
+            "appointment_id": first(Appointment).id,
+            "item_id": first(PlanItem, PlanItem.kind == "action").id,
+            "expense_id": first(MoveExpense).id,
+            "case_id": first(MediationCase).id,
+            "reference": request.reference,
+            "photo_id": request.photos[0].id,
+            "kind": "phases",
+        }
+
+
+def _pages(app: Flask, values: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(household (URL, endpoint)s, staff (URL, endpoint)s) for every GET route of the app that is not excluded."""
+    household: list[tuple[str, str]] = []
+    staff: list[tuple[str, str]] = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in (rule.methods or ()) or rule.endpoint in EXCLUDED:
+            continue
+        if rule.endpoint.startswith(ANONYMOUS_PREFIXES):
+            continue
+        missing = [name for name in rule.arguments if name not in values]
+        assert not missing, f"{rule.rule} ({rule.endpoint}) needs {missing}: give a value or list it in EXCLUDED"
+        url = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        ENDPOINTS[url] = rule.endpoint
+        if rule.rule.startswith("/my"):
+            household.append((url, rule.endpoint))
+        elif rule.rule.startswith("/staff"):
+            staff.append((url, rule.endpoint))
+        else:
+            raise AssertionError(f"{rule.rule} ({rule.endpoint}) is neither a household nor a staff page: "
+                                 "count it or list it in EXCLUDED with a reason")
+    return household, staff
+
+
+def _count(client: FlaskClient, counter: Counter, url: str, endpoint: str) -> tuple[int, int]:
+    if endpoint in STORED_AT_FIRST_VIEW:
+        client.get(url, headers=HEADERS.get(endpoint, {}))
+    counter.statements.clear()
+    response = client.get(url, headers=HEADERS.get(endpoint, {}))
+    return response.status_code, len(counter.statements)
+
+
+def _measure(app: Flask, client: FlaskClient, counter: Counter, staff: dict[Role, int],
+             household_id: int) -> dict[str, int]:
+    values = _target_values(app)
+    household_urls, staff_urls = _pages(app, values)
+    counts: dict[str, int] = {}
+    signed_in(client, household_id=household_id, app=app)
+    for url, endpoint in household_urls:
+        status, n = _count(client, counter, url, endpoint)
+        assert status == 200, f"{url} gave {status} to its household"
+        counts[url] = n
+    for role in (Role.OFFICER, Role.MEDIATOR, Role.ADMIN):
+        signed_in(client, staff_id=staff[role], app=app)
+        for url, endpoint in staff_urls:
+            status, n = _count(client, counter, url, endpoint)
+            if status == 200:
+                counts[f"{url} [{role.value}]"] = n
+    for url, _endpoint in staff_urls:
+        assert any(key.startswith(f"{url} [") for key in counts), f"{url} gave no 200 to an officer, mediator or admin"
+    return counts
+
+
+def test_every_page_runs_a_bounded_number_of_statements(app: Flask, client: FlaskClient, ctx: None,
+                                                        counter: Counter) -> None:
+    staff = {role: make_staff(role=role).id for role in (Role.OFFICER, Role.MEDIATOR, Role.ADMIN)}
+    _seed(app, staff, 0, SIZES[0])
+    household_id = _target_values(app)["household_id"]
+    small = _measure(app, client, counter, staff, household_id)
+    _seed(app, staff, SIZES[0], SIZES[1])
+    large = _measure(app, client, counter, staff, household_id)
+    print(f"\n{'page':<78} {SIZES[0]:>5} {SIZES[1]:>5}")
+    for url, n in small.items():
+        print(f"{url:<78} {n:>5} {large.get(url, -1):>5}")
+    assert small.keys() == large.keys(), "a page answered differently with more households"
+    too_many = {url: n for url, n in large.items()
+                if n > ALLOWANCE.get(ENDPOINTS[url.split(" [")[0]], LIMIT)}
+    assert not too_many, f"pages over {LIMIT} SQL statements (or their ALLOWANCE): {too_many}"
+    growing = {url: (small[url], large[url]) for url in small if small[url] != large[url]}
+    assert not growing, f"statement counts that grow with the households ({SIZES}): {growing}"
