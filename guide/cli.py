@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import click
 from flask import Flask, current_app
@@ -70,17 +75,25 @@ def _register_sms(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Drain what is due, then exit.")
     @click.option("--interval", default=5.0, help="Seconds between rounds when running continuously.")
     def sms_dispatch(once: bool, interval: float) -> None:
-        """Send due SMS from the outbox (safe to run as several processes)."""
+        """Send due SMS from the outbox (safe to run as several processes).
 
-        while True:
-            result = dispatch_once()
-            if result.claimed or result.reconciled:
-                click.echo(f"sent {result.sent}, retried {result.retried}, failed {result.failed}, "
-                           f"reconciled {result.reconciled}, review {result.review}, skipped {result.skipped}")
-            if once and not result.claimed:
-                break
-            if not result.claimed:
-                time.sleep(interval)
+        SIGTERM or Ctrl-C: the sends under way finish and are recorded, the messages claimed and not sent go back to
+        the queue, then the process exits 0; nothing is left "sending"."""
+
+        config = current_app.config
+        with stop_on_signals() as stop:
+            while not stop.is_set():
+                result = dispatch_once(limit=config["SMS_BATCH"], senders=config["SMS_SENDERS"], stop=stop.is_set)
+                if result.claimed or result.reconciled:
+                    click.echo(f"sent {result.sent}, retried {result.retried}, failed {result.failed}, "
+                               f"reconciled {result.reconciled}, review {result.review}, skipped {result.skipped}"
+                               + (f", put back in the queue {result.released}" if result.released else ""))
+                if once and not result.claimed:
+                    break
+                if not result.claimed:
+                    stop.wait(interval)
+            if stop.is_set():
+                click.echo("stopped: nothing left sending", err=True)
 
     @sms_group.command("schedule")
     def sms_schedule() -> None:
@@ -231,3 +244,22 @@ def backup_database(database_uri: str, path: Path) -> str:
         os.replace(partial, path)
         return "postgresql"
     raise click.ClickException(f"no backup method for {url.get_backend_name()} databases")
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGTERM (a deploy, `docker stop`, systemd) or SIGINT (Ctrl-C) while the block runs: a worker
+    loop checks it between steps and ends cleanly instead of being cut off mid-step. The previous handlers come
+    back afterwards."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        click.echo(f"{signal.Signals(signum).name}: stopping after the sends under way", err=True)
+        stop.set()
+
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)

@@ -73,6 +73,8 @@ class Config:
     # two-way: the sender can receive replies (a number or short code; keywords understood at /sms/inbound);
     # one-way: an alphanumeric sender, no reply possible (texts point to the site instead of asking for a reply)
     SMS_TWO_WAY = True
+    SMS_SENDERS = 4  # sends at Twilio at once per dispatcher process (`flask --app guide sms dispatch`)
+    SMS_BATCH = 100  # messages claimed per dispatcher round
     PLAN_POLL_SECONDS = 10  # how often an open action-plan page asks whether the other side changed something
     QUIET_START_HOUR = 9
     QUIET_END_HOUR = 20  # SMS go out between 09:00 and 20:00, Monday to Saturday, public holidays excepted
