@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 
 from guide.core.extensions import db
 from guide.models import SmsMessage
-from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Fault, FakeTwilio
+from tests.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio, Fault
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).parent / "flask")
