@@ -8,6 +8,7 @@ import multiprocessing
 import os
 
 import gunicorn.http.wsgi
+from prometheus_client import multiprocess
 
 # Where to listen. Behind a reverse proxy on the same host, keep the loopback default or use a unix socket that
 # only the proxy can open, e.g. GUIDE_BIND=unix:/run/guide/gunicorn.sock (nginx: proxy_pass
@@ -91,3 +92,10 @@ def _drop_server_banner() -> None:
 
 
 _drop_server_banner()
+
+
+def child_exit(server, worker):  # gunicorn's hook
+    """/metrics in multi-process mode (PROMETHEUS_MULTIPROC_DIR, guide/core/metrics.py): a worker that ended leaves
+    its counters to the sum, and its live gauges are dropped."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

@@ -64,7 +64,7 @@ def gunicorn_process(workers: int | None = 4, threads: int | None = 2, database_
                                cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):  # a minute: a busy shared machine takes its time to import the app
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=1).read()
                 break

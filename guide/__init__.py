@@ -115,6 +115,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # the outbox imports no feature: what it needs from them is handed in here
     outbox.install(app, outbox.OutboxHooks(mint_link=signin.mint_link, record_opt_out=household_phones.record_opt_out))
     schedule.install()  # reminders written and withdrawn in the transaction that changes their cause
+    from guide.core import metrics
+
+    metrics.install(app, collectors=[outbox.metric_families])  # /metrics, for the operator (token)
 
     from guide.cli import register_cli
 

@@ -3,33 +3,26 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import signal
-import sqlite3
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from guide.core.extensions import db
 from guide.core.i18n import SOURCE_LANGUAGE, TRANSLATIONS_DIR, compile_catalogues, configured_languages, language
+from guide.core.maintenance import backup_database, stop_on_signals
 from guide.core.phones import normalize
 from guide.core.security import hash_password
 from guide.demo import load_demo
 from guide.features.guide.public import today
 from guide.features.privacy.cli import register as register_privacy
 from guide.features.reminders.service import sync
+from guide.jobs import register as register_jobs
 from guide.messaging.outbox import dispatch_once
 from guide.models import Role, StaffUser
 from guide.models.staff import TITLE_LENGTH
@@ -39,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def register_cli(app: Flask) -> None:
     register_privacy(app)
+    register_jobs(app)
     _register_demo(app)
     _register_sms(app)
     _register_staff(app)
@@ -197,69 +191,3 @@ def clean_title(title: str | None) -> str | None:
     if len(cleaned) > TITLE_LENGTH:
         raise click.BadParameter(f"at most {TITLE_LENGTH} characters", param_hint="title")
     return cleaned or None
-
-
-def backup_database(database_uri: str, path: Path) -> str:
-    """A consistent copy of the live database at `path`; returns "sqlite" or "postgresql".
-
-    SQLite: `sqlite3.Connection.backup` in one step, a snapshot taken under a read transaction (in WAL mode writers
-    go on meanwhile), written beside `path` then renamed, so `path` is never half a database.
-    PostgreSQL: `pg_dump --format=custom` (a snapshot too), restored with `pg_restore --clean --if-exists -d URL`.
-    """
-
-    url = make_url(database_uri)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
-            raise click.ClickException("an in-memory SQLite database cannot be backed up")
-        source = Path(url.database)
-        if not source.exists():
-            raise click.ClickException(f"no database at {source}")
-        partial.unlink(missing_ok=True)
-        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        dst = sqlite3.connect(partial)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
-        finally:
-            dst.close()
-            src.close()
-        os.replace(partial, path)
-        return "sqlite"
-    if url.get_backend_name() == "postgresql":
-        pg_dump = shutil.which("pg_dump")
-        if pg_dump is None:
-            raise click.ClickException("pg_dump not found: install the PostgreSQL client tools "
-                                       "(same major version as the server or newer)")
-        env = dict(os.environ)
-        if url.password is not None:
-            env["PGPASSWORD"] = str(url.password)  # not on the command line, where `ps` would show it
-        libpq_url = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
-        done = subprocess.run([pg_dump, "--format=custom", "--file", str(partial), "--dbname", libpq_url],
-                              env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            partial.unlink(missing_ok=True)
-            raise click.ClickException(f"pg_dump failed: {done.stderr.strip()}")
-        os.replace(partial, path)
-        return "postgresql"
-    raise click.ClickException(f"no backup method for {url.get_backend_name()} databases")
-
-
-@contextlib.contextmanager
-def stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGTERM (a deploy, `docker stop`, systemd) or SIGINT (Ctrl-C) while the block runs: a worker
-    loop checks it between steps and ends cleanly instead of being cut off mid-step. The previous handlers come
-    back afterwards."""
-    stop = threading.Event()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        click.echo(f"{signal.Signals(signum).name}: stopping after the sends under way", err=True)
-        stop.set()
-
-    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield stop
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)

@@ -85,6 +85,12 @@ class Config:
     RETENTION_ACCESS_LOG_DAYS = 365  # access-log entries are deleted after this
     RETENTION_SMS_DAYS = 365  # SMS texts are blanked after this (counts and statuses stay)
     AUDIT_PSEUDONYM_KEY: str | None = None  # the access log's pseudonym key; derived from SECRET_KEY when unset
+    # operations (docs/operations.md): the periodic jobs (guide/jobs.py), /metrics, /healthz
+    BACKUP_DIR: str | None = None  # the nightly backup job writes here (none when unset)
+    BACKUP_KEEP = 7  # backups kept in BACKUP_DIR
+    JOBS_CRON: dict[str, str] = {}  # noqa: RUF012 - e.g. GUIDE_JOBS_CRON='{"backup": "0 1 * * *"}'
+    METRICS_TOKEN: str | None = None  # /metrics answers only with "Authorization: Bearer <token>"; 404 when unset
+    OUTBOX_STUCK_MINUTES = 15  # /healthz reports the outbox stuck when a sendable SMS waits longer
 
 
 def load_secret_key(app_instance: Path) -> str:

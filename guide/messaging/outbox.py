@@ -479,3 +479,64 @@ def _failed(gateway: Gateway, message: SmsMessage, error: SendError, result: Dis
         result.retried += 1
     else:
         _give_up(message, result)
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    """The outbox at a glance (/healthz, /metrics). `stuck`: a message that may go now has waited more than
+    OUTBOX_STUCK_MINUTES and no SMS went out meanwhile (no dispatcher running, or each round failing). A morning
+    backlog after the quiet hours is not stuck: messages go out."""
+
+    by_status: dict[str, int]
+    oldest_due_seconds: float
+    stuck: bool
+
+
+def health(now: datetime | None = None) -> OutboxHealth:
+    now = (now or _now()).astimezone(UTC)
+    config = current_app.config
+    quiet = QuietHours(start_hour=config["QUIET_START_HOUR"], end_hour=config["QUIET_END_HOUR"],
+                       zone=config["TIME_ZONE"])
+    pending = (SmsStatus.QUEUED, SmsStatus.SENDING, SmsStatus.UNKNOWN, SmsStatus.REVIEW)
+    by_status = {status: 0 for status in pending}
+    for status, count in db.session.execute(select(SmsMessage.status, func.count()).where(
+            SmsMessage.status.in_(pending)).group_by(SmsMessage.status)):
+        by_status[status] = count
+    due = select(func.min(SmsMessage.send_after)).where(SmsMessage.status == SmsStatus.QUEUED,
+                                                        SmsMessage.send_after <= now)
+    if not quiet.allowed(now):  # only the answers to what someone just did may go now
+        due = due.where(SmsMessage.kind.in_(SOLICITED_KINDS) | SmsMessage.kind.startswith("reply_"))
+    oldest = db.session.scalar(due)
+    age = max(0.0, (now - as_utc(oldest)).total_seconds()) if oldest else 0.0
+    limit = timedelta(minutes=config["OUTBOX_STUCK_MINUTES"])
+    stuck = False
+    if age > limit.total_seconds():
+        last_sent = db.session.scalar(select(func.max(SmsMessage.sent_at)))
+        stuck = last_sent is None or now - as_utc(last_sent) > limit
+    return OutboxHealth(by_status, age, stuck)
+
+
+def metric_families() -> list[Any]:
+    """For /metrics, read at each scrape: the outbox by status, the oldest sendable message's age, stuck or not,
+    and the SMS of the last 24 hours by status and Twilio error code."""
+    from prometheus_client.core import GaugeMetricFamily  # noqa: PLC0415 - only a scrape needs it
+
+    state = health()
+    depth = GaugeMetricFamily("guide_outbox_messages", "SMS in the outbox not settled yet, by status.",
+                              labels=["status"])
+    for status, count in state.by_status.items():
+        depth.add_metric([status], count)
+    oldest = GaugeMetricFamily("guide_outbox_oldest_due_seconds",
+                               "Age of the oldest SMS that may go now and waits in the queue (0: none).")
+    oldest.add_metric([], state.oldest_due_seconds)
+    stuck = GaugeMetricFamily("guide_outbox_stuck", "1 when the outbox is stuck (see /healthz), else 0.")
+    stuck.add_metric([], 1 if state.stuck else 0)
+    recent = GaugeMetricFamily("guide_sms_last_24h", "SMS written in the last 24 hours, by status (sent, "
+                               "delivered, undelivered, failed, review, cancelled...) and Twilio error code.",
+                               labels=["status", "error_code"])
+    since = _now() - timedelta(hours=24)
+    for status, code, count in db.session.execute(
+            select(SmsMessage.status, SmsMessage.error_code, func.count()).where(SmsMessage.created_at >= since)
+            .group_by(SmsMessage.status, SmsMessage.error_code)):
+        recent.add_metric([status, code or ""], count)
+    return [depth, oldest, stuck, recent]

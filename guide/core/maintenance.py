@@ -1,0 +1,101 @@
+"""What the long-running commands and the periodic jobs (guide/jobs.py) share: a consistent backup while the app
+runs, refreshing the query planner's statistics, and a clean stop on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import click
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from guide.core.extensions import db
+
+
+def backup_database(database_uri: str, path: Path) -> str:
+    """A consistent copy of the live database at `path`; returns "sqlite" or "postgresql".
+
+    SQLite: `sqlite3.Connection.backup` in one step, a snapshot taken under a read transaction (in WAL mode writers
+    go on meanwhile), written beside `path` then renamed, so `path` is never half a database.
+    PostgreSQL: `pg_dump --format=custom` (a snapshot too), restored with `pg_restore --clean --if-exists -d URL`.
+    """
+
+    url = make_url(database_uri)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise click.ClickException("an in-memory SQLite database cannot be backed up")
+        source = Path(url.database)
+        if not source.exists():
+            raise click.ClickException(f"no database at {source}")
+        partial.unlink(missing_ok=True)
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        dst = sqlite3.connect(partial)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+        finally:
+            dst.close()
+            src.close()
+        os.replace(partial, path)
+        return "sqlite"
+    if url.get_backend_name() == "postgresql":
+        pg_dump = shutil.which("pg_dump")
+        if pg_dump is None:
+            raise click.ClickException("pg_dump not found: install the PostgreSQL client tools "
+                                       "(same major version as the server or newer)")
+        env = dict(os.environ)
+        if url.password is not None:
+            env["PGPASSWORD"] = str(url.password)  # not on the command line, where `ps` would show it
+        libpq_url = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+        done = subprocess.run([pg_dump, "--format=custom", "--file", str(partial), "--dbname", libpq_url],
+                              env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            partial.unlink(missing_ok=True)
+            raise click.ClickException(f"pg_dump failed: {done.stderr.strip()}")
+        os.replace(partial, path)
+        return "postgresql"
+    raise click.ClickException(f"no backup method for {url.get_backend_name()} databases")
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGTERM (a deploy, `docker stop`, systemd) or SIGINT (Ctrl-C) while the block runs: a worker
+    loop checks it between steps and ends cleanly instead of being cut off mid-step. The previous handlers come
+    back afterwards."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        click.echo(f"{signal.Signals(signum).name}: stopping after the work under way", err=True)
+        stop.set()
+
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def optimize_database() -> str:
+    """Refresh the planner's statistics: SQLite `PRAGMA optimize` (cheap: it analyses only the tables whose
+    statistics are stale), PostgreSQL `ANALYZE` (autovacuum does it too; a nightly pass keeps plans right after a
+    bulk import). Returns what ran."""
+    dialect = db.engine.dialect.name
+    statement = "PRAGMA optimize" if dialect == "sqlite" else "ANALYZE"
+    with db.engine.connect() as connection:
+        if dialect == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.execute(text(statement))
+        connection.commit()
+    return statement
