@@ -75,4 +75,4 @@ def gunicorn_process(workers: int | None = 4, threads: int | None = 2, database_
         yield base, process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)  # graceful_timeout is 20 s
