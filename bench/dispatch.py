@@ -34,7 +34,7 @@ def _app(url: str, fake_url: str):  # type: ignore[no-untyped-def]
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "SMS_BACKEND": "twilio",
                        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
-                       "TWILIO_FROM": "+33700000000", "TWILIO_API_URL": fake_url,
+                       "TWILIO_FROM": "+33939000000", "TWILIO_API_URL": fake_url,
                        "PUBLIC_BASE_URL": "https://relogement.example.fr"})
 
 

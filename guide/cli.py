@@ -24,6 +24,7 @@ from guide.features.privacy.cli import register as register_privacy
 from guide.features.reminders.service import sync
 from guide.jobs import register as register_jobs
 from guide.messaging.outbox import dispatch_once
+from guide.messaging.route import describe, route_problem
 from guide.models import Role, StaffUser
 from guide.models.staff import TITLE_LENGTH
 
@@ -75,6 +76,9 @@ def _register_sms(app: Flask) -> None:
         the queue, then the process exits 0; nothing is left "sending"."""
 
         config = current_app.config
+        problem = route_problem(config)
+        if problem:
+            raise click.ClickException(problem)
         with stop_on_signals() as stop:
             while not stop.is_set():
                 result = dispatch_once(limit=config["SMS_BATCH"], senders=config["SMS_SENDERS"], stop=stop.is_set)
@@ -88,6 +92,15 @@ def _register_sms(app: Flask) -> None:
                     stop.wait(interval)
             if stop.is_set():
                 click.echo("stopped: nothing left sending", err=True)
+
+    @sms_group.command("check-route")
+    def sms_check_route() -> None:
+        """Refuse an SMS route that cannot work in France (two-way from a 06/07 number, replies to an alphanumeric
+        sender); bin/entrypoint runs it before the web and dispatcher processes start."""
+        problem = route_problem(current_app.config)
+        if problem:
+            raise click.ClickException(problem)
+        click.echo(describe(current_app.config))
 
     @sms_group.command("schedule")
     def sms_schedule() -> None:

@@ -292,7 +292,7 @@ def test_two_dispatcher_processes_send_each_message_exactly_once(app, database_u
         env = {key: value for key, value in os.environ.items() if not key.startswith("GUIDE_")}
         env.update({"GUIDE_DATABASE_URL": database_url, "GUIDE_SECRET_KEY": "multiprocess-test",
                     "GUIDE_SMS_BACKEND": "twilio", "GUIDE_TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
-                    "GUIDE_TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN, "GUIDE_TWILIO_FROM": "+33700000000",
+                    "GUIDE_TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN, "GUIDE_TWILIO_FROM": "+33939000000",
                     "GUIDE_TWILIO_API_URL": fake.base_url,
                     "GUIDE_SMS_SENDERS": "1"})  # one send in flight per process: two at once are two processes
         command = [str(Path(sys.executable).parent / "flask"), "--app", "guide", "sms", "dispatch", "--once"]
