@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -227,3 +227,21 @@ def register(app: Flask) -> None:
         with stop_on_signals() as stop:
             run_local(flask_app, stop, report=lambda line: click.echo(line, nl=True))
         click.echo("stopped", err=True)
+
+
+def metric_families() -> list[Any]:
+    """For /metrics on PostgreSQL: procrastinate's jobs by job and state (todo, doing, succeeded, failed...), read
+    from its table at each scrape, whichever machine ran them. Nothing on SQLite (the worker's own counters are
+    guide_job_runs_total)."""
+    from prometheus_client.core import GaugeMetricFamily  # noqa: PLC0415 - only a scrape needs it
+
+    if db.engine.dialect.name != "postgresql":
+        return []
+    if db.session.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
+        return []
+    family = GaugeMetricFamily("guide_jobs", "Periodic jobs in procrastinate's table, by job and state.",
+                               labels=["job", "status"])
+    for task, status, count in db.session.execute(text(
+            "SELECT task_name, status::text, count(*) FROM procrastinate_jobs GROUP BY task_name, status")):
+        family.add_metric([task.removeprefix("guide."), status], count)
+    return [family]

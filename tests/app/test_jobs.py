@@ -130,6 +130,11 @@ def test_the_worker_process_runs_a_periodic_job_and_stops_on_sigterm(app, databa
     if postgresql:
         assert done >= 1, f"no optimize job succeeded through procrastinate:\n{output}"
         assert "procrastinate worker" in output, output
+        with app.app_context():  # /metrics reads procrastinate's table
+            families = {sample.labels["status"]: sample.value for family in jobs.metric_families()
+                        for sample in family.samples if sample.labels["job"] == "optimize"}
+            db.session.remove()
+        assert families.get("succeeded", 0) >= 1, families
     else:
         assert "local scheduler" in output and "optimize: PRAGMA optimize done" in output, output
 
