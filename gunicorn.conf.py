@@ -8,6 +8,7 @@ import multiprocessing
 import os
 
 import gunicorn.http.wsgi
+from prometheus_client import multiprocess
 
 from guide.core import housing_benefit
 
@@ -104,3 +105,10 @@ def _drop_server_banner() -> None:
 
 
 _drop_server_banner()
+
+
+def child_exit(server, worker):  # gunicorn's hook
+    """/metrics in multi-process mode (PROMETHEUS_MULTIPROC_DIR, guide/core/metrics.py): a worker that ended leaves
+    its counters to the sum, and its live gauges are dropped."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,4 +1,4 @@
-"""SMS dispatch throughput to the local fake Twilio, through the real SDK (target: ≥ 50 messages/s).
+"""SMS dispatch throughput to the local fake Twilio, through the real SDK (target: ≥ 200 messages/s for one dispatcher).
 
 Queues N due messages, then drains them with 1, then 2 dispatcher processes (each `dispatch_once` in a loop, as
 `flask --app guide sms dispatch` does), against the fake Twilio HTTP server of the test suite. Prints messages
@@ -34,7 +34,7 @@ def _app(url: str, fake_url: str):  # type: ignore[no-untyped-def]
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "SMS_BACKEND": "twilio",
                        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
-                       "TWILIO_FROM": "+33700000000", "TWILIO_API_URL": fake_url,
+                       "TWILIO_FROM": "+33939000000", "TWILIO_API_URL": fake_url,
                        "PUBLIC_BASE_URL": "https://relogement.example.fr"})
 
 
@@ -42,8 +42,9 @@ def _drain(url: str, fake_url: str) -> None:
     from guide.messaging.outbox import dispatch_once
 
     app = _app(url, fake_url)
-    with app.app_context():
-        while dispatch_once(limit=50, now=NOW).claimed:
+    with app.app_context():  # as `flask --app guide sms dispatch` (its batch and concurrent sends)
+        config = app.config
+        while dispatch_once(limit=config["SMS_BATCH"], senders=config["SMS_SENDERS"], now=NOW).claimed:
             pass
 
 
@@ -103,8 +104,8 @@ def main() -> None:
             print(f"database: {db.engine.dialect.name}; fake Twilio at {fake.base_url}")
             db.engine.dispose()  # no connection crosses the fork
         rates = [run(url, fake, args.messages, dispatchers) for dispatchers in (1, 2)]
-    verdict = "OK" if max(rates) >= 50 else "BELOW TARGET"
-    print(f"target: ≥ 50 messages/s -> best {max(rates):,.0f} messages/s: {verdict}")
+    verdict = "OK" if rates[0] >= 200 else "BELOW TARGET"
+    print(f"target: one dispatcher ≥ 200 messages/s -> {rates[0]:,.0f} messages/s: {verdict}")
 
 
 if __name__ == "__main__":

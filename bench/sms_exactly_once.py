@@ -12,6 +12,7 @@ Usage: .venv/bin/python bench/sms_exactly_once.py [--runs 20] [--messages 5000] 
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
@@ -30,6 +31,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--senders", type=int, default=4, help="sends at once per dispatcher (SMS_SENDERS)")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='guide-bench-')}/exactly_once.sqlite3"
     reset_database(url)
@@ -47,6 +49,7 @@ def main() -> int:
     from tests.sms.test_outbox import deliver_5000
 
     outbox.backoff = lambda attempts: timedelta(0)  # as the test: retries go at once, time is not the point
+    outbox.dispatch_once = functools.partial(outbox.dispatch_once, senders=args.senders)  # as the CLI runs it
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     total_sent = total_lost = total_twice = total_stopped = 0
     failed_runs = 0
@@ -57,7 +60,8 @@ def main() -> int:
                           "PUBLIC_BASE_URL": "http://localhost"})
         with app.app_context():
             flask_migrate.upgrade()
-            print(f"database: {db.engine.dialect.name}; {args.messages:,} messages a run, 2 dispatchers, 30 % faults")
+            print(f"database: {db.engine.dialect.name}; {args.messages:,} messages a run, 2 dispatchers "
+                  f"({args.senders} sends at once each), 30 % faults")
         factories.APP = app
         logging.getLogger("guide.messaging").setLevel(logging.ERROR)  # one warning per injected fault otherwise
         for run in range(1, args.runs + 1):

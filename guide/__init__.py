@@ -113,6 +113,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # the outbox imports no feature: what it needs from them is handed in here
     outbox.install(app, outbox.OutboxHooks(mint_link=signin.mint_link, record_opt_out=household_phones.record_opt_out))
     schedule.install()  # reminders written and withdrawn in the transaction that changes their cause
+    from guide import jobs
+    from guide.core import metrics
+
+    # /metrics, for the operator (token): the outbox and the jobs read from the database at each scrape
+    metrics.install(app, collectors=[outbox.metric_families, jobs.metric_families])
 
     from guide.cli import register_cli
 

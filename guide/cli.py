@@ -4,9 +4,6 @@ planner's statistics, guide/core/maintenance.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,18 +12,19 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from guide.core.extensions import db
 from guide.core.i18n import SOURCE_LANGUAGE, TRANSLATIONS_DIR, compile_catalogues, configured_languages, language
-from guide.core.maintenance import optimize
+from guide.core.maintenance import backup_database, optimize, stop_on_signals
 from guide.core.phones import normalize
 from guide.core.security import hash_password
 from guide.demo import load_demo
 from guide.features.guide.public import today
 from guide.features.privacy.cli import register as register_privacy
 from guide.features.reminders.service import sync
+from guide.jobs import register as register_jobs
 from guide.messaging.outbox import dispatch_once
+from guide.messaging.route import describe, route_problem
 from guide.models import Role, StaffUser
 from guide.models.staff import TITLE_LENGTH
 
@@ -35,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def register_cli(app: Flask) -> None:
     register_privacy(app)
+    register_jobs(app)
     _register_demo(app)
     _register_sms(app)
     _register_staff(app)
@@ -73,17 +72,37 @@ def _register_sms(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Drain what is due, then exit.")
     @click.option("--interval", default=5.0, help="Seconds between rounds when running continuously.")
     def sms_dispatch(once: bool, interval: float) -> None:
-        """Send due SMS from the outbox (safe to run as several processes)."""
+        """Send due SMS from the outbox (safe to run as several processes).
 
-        while True:
-            result = dispatch_once()
-            if result.claimed or result.reconciled:
-                click.echo(f"sent {result.sent}, retried {result.retried}, failed {result.failed}, "
-                           f"reconciled {result.reconciled}, review {result.review}, skipped {result.skipped}")
-            if once and not result.claimed:
-                break
-            if not result.claimed:
-                time.sleep(interval)
+        SIGTERM or Ctrl-C: the sends under way finish and are recorded, the messages claimed and not sent go back to
+        the queue, then the process exits 0; nothing is left "sending"."""
+
+        config = current_app.config
+        problem = route_problem(config)
+        if problem:
+            raise click.ClickException(problem)
+        with stop_on_signals() as stop:
+            while not stop.is_set():
+                result = dispatch_once(limit=config["SMS_BATCH"], senders=config["SMS_SENDERS"], stop=stop.is_set)
+                if result.claimed or result.reconciled:
+                    click.echo(f"sent {result.sent}, retried {result.retried}, failed {result.failed}, "
+                               f"reconciled {result.reconciled}, review {result.review}, skipped {result.skipped}"
+                               + (f", put back in the queue {result.released}" if result.released else ""))
+                if once and not result.claimed:
+                    break
+                if not result.claimed:
+                    stop.wait(interval)
+            if stop.is_set():
+                click.echo("stopped: nothing left sending", err=True)
+
+    @sms_group.command("check-route")
+    def sms_check_route() -> None:
+        """Refuse an SMS route that cannot work in France (two-way from a 06/07 number, replies to an alphanumeric
+        sender); bin/entrypoint runs it before the web and dispatcher processes start."""
+        problem = route_problem(current_app.config)
+        if problem:
+            raise click.ClickException(problem)
+        click.echo(describe(current_app.config))
 
     @sms_group.command("schedule")
     def sms_schedule() -> None:
@@ -197,50 +216,3 @@ def clean_title(title: str | None) -> str | None:
     if len(cleaned) > TITLE_LENGTH:
         raise click.BadParameter(f"at most {TITLE_LENGTH} characters", param_hint="title")
     return cleaned or None
-
-
-def backup_database(database_uri: str, path: Path) -> str:
-    """A consistent copy of the live database at `path`; returns "sqlite" or "postgresql".
-
-    SQLite: `sqlite3.Connection.backup` in one step, a snapshot taken under a read transaction (in WAL mode writers
-    go on meanwhile), written beside `path` then renamed, so `path` is never half a database.
-    PostgreSQL: `pg_dump --format=custom` (a snapshot too), restored with `pg_restore --clean --if-exists -d URL`.
-    """
-
-    url = make_url(database_uri)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
-            raise click.ClickException("an in-memory SQLite database cannot be backed up")
-        source = Path(url.database)
-        if not source.exists():
-            raise click.ClickException(f"no database at {source}")
-        partial.unlink(missing_ok=True)
-        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        dst = sqlite3.connect(partial)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
-        finally:
-            dst.close()
-            src.close()
-        os.replace(partial, path)
-        return "sqlite"
-    if url.get_backend_name() == "postgresql":
-        pg_dump = shutil.which("pg_dump")
-        if pg_dump is None:
-            raise click.ClickException("pg_dump not found: install the PostgreSQL client tools "
-                                       "(same major version as the server or newer)")
-        env = dict(os.environ)
-        if url.password is not None:
-            env["PGPASSWORD"] = str(url.password)  # not on the command line, where `ps` would show it
-        libpq_url = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
-        done = subprocess.run([pg_dump, "--format=custom", "--file", str(partial), "--dbname", libpq_url],
-                              env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            partial.unlink(missing_ok=True)
-            raise click.ClickException(f"pg_dump failed: {done.stderr.strip()}")
-        os.replace(partial, path)
-        return "postgresql"
-    raise click.ClickException(f"no backup method for {url.get_backend_name()} databases")

@@ -10,8 +10,11 @@ cannot be checked this way and is reported as unchecked, never as safe.
 
     .venv/bin/python tools/audit_latest.py            # audits the packages of the running interpreter
 
-Exit status: 0 nothing known and every package checked; 1 a known vulnerability; 3 some packages unchecked
-(nothing known in the others); 2 PyPI did not answer at all.
+The packages it cannot check may be accepted one by one in audit-unchecked.toml (a reviewed file: each entry a
+reason and the versions it covers); any other unchecked package fails.
+
+Exit status: 0 nothing known and every package checked or accepted; 1 a known vulnerability; 3 some packages
+unchecked and not accepted (nothing known in the others); 2 PyPI did not answer at all.
 """
 
 from __future__ import annotations
@@ -19,16 +22,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tomllib
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 PYPI = "https://pypi.org/pypi"
+ACCEPTED_FILE = Path(__file__).resolve().parent.parent / "audit-unchecked.toml"
 
 
 @dataclass
@@ -38,6 +45,33 @@ class Verdict:
     status: str  # "ok" | "vulnerable" | "not-latest" | "unreachable"
     latest: str | None = None
     vulnerabilities: list[dict] = field(default_factory=list)
+    accepted: str | None = None  # unchecked, and accepted in audit-unchecked.toml for this reason
+
+
+def load_accepted(path: Path) -> dict[str, dict]:
+    """The entries of audit-unchecked.toml by canonical name; each must say why (`reason`) and for which versions."""
+    if not path.exists():
+        return {}
+    entries = tomllib.loads(path.read_text(encoding="utf-8"))
+    for name, entry in entries.items():
+        if not str(entry.get("reason", "")).strip() or not entry.get("versions"):
+            raise SystemExit(f"{path}: [{name}] needs a reason and the versions it covers")
+    return {canonicalize_name(name): entry for name, entry in entries.items()}
+
+
+def accept(verdicts: list[Verdict], accepted: dict[str, dict]) -> list[str]:
+    """Mark the unchecked verdicts that an entry covers (its package, the installed version within `versions`);
+    returns the stale entries (their package is checked now, or not installed)."""
+    used = set()
+    for v in verdicts:
+        entry = accepted.get(canonicalize_name(v.name))
+        if entry is None:
+            continue
+        if v.status in ("not-latest", "unreachable") and SpecifierSet(entry["versions"]).contains(
+                v.version, prereleases=True):
+            v.accepted = entry["reason"]
+            used.add(canonicalize_name(v.name))
+    return sorted(set(accepted) - used)
 
 
 def same_version(a: str, b: str) -> bool:
@@ -100,7 +134,7 @@ def exit_status(verdicts: list[Verdict]) -> int:
         return 1
     if verdicts and statuses == {"unreachable"}:
         return 2
-    if statuses - {"ok"}:
+    if any(v.status != "ok" and not v.accepted for v in verdicts):
         return 3
     return 0
 
@@ -120,6 +154,8 @@ def report(verdicts: list[Verdict], out=None) -> None:
                 ids = ", ".join([vuln.get("id", "?"), *(vuln.get("aliases") or [])])
                 fixed = ", ".join(vuln.get("fixed_in") or []) or "no fixed release listed"
                 print(f"  VULNERABLE {v.name} {v.version}: {ids} (fixed in: {fixed})", file=out)
+        elif v.accepted:
+            print(f"  accepted   {v.name} {v.version} unchecked (latest is {v.latest}): {v.accepted}", file=out)
         elif v.status == "not-latest":
             print(f"  unchecked  {v.name} {v.version} (latest is {v.latest})", file=out)
         elif v.status == "unreachable":
@@ -132,10 +168,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", action="append", default=[],
                         help="a package name not to audit (repeatable)")
     parser.add_argument("--timeout", type=float, default=15.0)
+    parser.add_argument("--accepted", type=Path, default=ACCEPTED_FILE,
+                        help="the reviewed list of packages that may stay unchecked (default: %(default)s)")
     args = parser.parse_args(argv)
     verdicts = audit(installed({canonicalize_name(s) for s in args.skip}), base=args.index, timeout=args.timeout)
+    stale = accept(verdicts, load_accepted(args.accepted))
     report(verdicts)
-    return exit_status(verdicts)
+    accepted = sum(bool(v.accepted) for v in verdicts)
+    if accepted:
+        print(f"{accepted} unchecked package(s) accepted in {args.accepted.name} (reasons above)")
+    for name in stale:
+        print(f"  stale entry in {args.accepted.name}: [{name}] is checked now or not installed: remove it")
+    status = exit_status(verdicts)
+    if status == 3:
+        print(f"Unchecked packages not listed in {args.accepted.name}: raise them to their latest release, or list "
+              "them there with the reason they are held back (reviewed like code).")
+    return status
 
 
 if __name__ == "__main__":

@@ -88,6 +88,8 @@ class Config:
     # two-way: the sender can receive replies (a number or short code; keywords understood at /sms/inbound);
     # one-way: an alphanumeric sender, no reply possible (texts point to the site instead of asking for a reply)
     SMS_TWO_WAY = True
+    SMS_SENDERS = 4  # sends at Twilio at once per dispatcher process (`flask --app guide sms dispatch`)
+    SMS_BATCH = 100  # messages claimed per dispatcher round
     PLAN_POLL_SECONDS = 10  # how often an open action-plan page asks whether the other side changed something
     QUIET_START_HOUR = 9
     QUIET_END_HOUR = 20  # SMS go out between 09:00 and 20:00, Monday to Saturday, public holidays excepted
@@ -101,6 +103,12 @@ class Config:
     RETENTION_ACCESS_LOG_DAYS = 365  # access-log entries are deleted after this
     RETENTION_SMS_DAYS = 365  # SMS texts are blanked after this (counts and statuses stay)
     AUDIT_PSEUDONYM_KEY: str | None = None  # the access log's pseudonym key; derived from SECRET_KEY when unset
+    # operations (docs/operations.md): the periodic jobs (guide/jobs.py), /metrics, /healthz
+    BACKUP_DIR: str | None = None  # the nightly backup job writes here (none when unset)
+    BACKUP_KEEP = 7  # backups kept in BACKUP_DIR
+    JOBS_CRON: dict[str, str] = {}  # noqa: RUF012 - e.g. GUIDE_JOBS_CRON='{"backup": "0 1 * * *"}'
+    METRICS_TOKEN: str | None = None  # /metrics answers only with "Authorization: Bearer <token>"; 404 when unset
+    OUTBOX_STUCK_MINUTES = 15  # /healthz reports the outbox stuck when a sendable SMS waits longer
 
 
 def load_secret_key(app_instance: Path) -> str:

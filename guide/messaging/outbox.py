@@ -15,23 +15,26 @@ that a number opted out) is handed in when the app is created (`install`, `Outbo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from uuid import uuid4
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, CursorResult, func, literal, select, update
+from sqlalchemy import ColumnElement, CursorResult, case, func, literal, select, update
 
 from guide.core.extensions import db
 from guide.core.logs import mask_number
 from guide.core.security import mask_personal_links
 from guide.core.timeutil import as_utc
 from guide.messaging.encoding import prepare
-from guide.messaging.gateway import UNSUBSCRIBED, Gateway, SendError, make_gateway
+from guide.messaging.gateway import UNSUBSCRIBED, Gateway, SendError, Sent, make_gateway
 from guide.models import HouseholdPhone, SmsMessage
 from guide.models.sms import SmsStatus
 from guide.rules.reminders import QuietHours
@@ -132,6 +135,7 @@ class DispatchResult:
     reconciled: int = 0
     review: int = 0
     skipped: int = 0
+    released: int = 0  # claimed, not sent, put back in the queue (the dispatcher was stopping)
     claimed: list[int] = field(default_factory=list)
 
 
@@ -269,11 +273,18 @@ def _reconcile(gateway: Gateway, message: SmsMessage, result: DispatchResult, no
         _give_up(message, result)
 
 
-def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetime | None = None) -> DispatchResult:
+def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetime | None = None,
+                  senders: int = 1, stop: Callable[[], bool] | None = None) -> DispatchResult:
     """Send what is due (one batch), reconcile unknown outcomes; returns what happened.
 
-    `now` (tests) fixes the clock of the whole round; without it each lease is renewed at the real time."""
+    `now` (tests) fixes the clock of the whole round; without it each lease is renewed at the real time.
+    `senders`: how many sends are at Twilio at once (threads that only talk HTTP; the database stays in this
+    thread). The fates are committed in batches (every SETTLE_EVERY messages or SETTLE_SECONDS): a process that dies
+    before a commit leaves its rows "sending", found stuck and looked up at Twilio like any lost answer.
+    `stop()` true (SIGTERM, Ctrl-C): no new send starts; the sends under way finish and are recorded, the rows
+    claimed and not sent go back to the queue as they were (`_release`). Nothing is left "sending"."""
     hooks = _hooks()  # before anything is claimed
+    stopping = stop or (lambda: False)
     fixed = now is not None
     now = (now or _now()).astimezone(UTC)  # SQLite keeps the wall time of an aware datetime, not its zone
     gateway = gateway or make_gateway(current_app)
@@ -286,21 +297,57 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
     unknown = db.session.scalars(select(SmsMessage.id).where(SmsMessage.status == SmsStatus.UNKNOWN)
                                  .order_by(SmsMessage.id).limit(limit)).all()
     for message_id in unknown:
+        if stopping():
+            break
         if _hold(message_id, SmsStatus.UNKNOWN, lease, now if fixed else _now()):  # another may look it up first
             _reconcile(gateway, db.session.get_one(SmsMessage, message_id), result, now)
             db.session.commit()
+    if stopping():
+        return result
     if not fixed:
         now = _now()  # the look-ups may have taken a while: the leases start now
     result.claimed = _claim(limit, now, solicited_only=not quiet.allowed(now), lease=lease)
     claimed = db.session.scalars(select(SmsMessage).where(SmsMessage.id.in_(result.claimed))
                                  .order_by(SmsMessage.send_after, SmsMessage.id)).all() if result.claimed else []
+    to_send = _prepare(claimed, hooks, result)
+    batch = _Batch(gateway, result, now, hooks, max(1, senders))
+    try:
+        for message in to_send:
+            batch.make_room()
+            if stopping():
+                break
+            at = now if fixed else _now()
+            # a row claimed a while ago (a slow batch) may have been declared stuck by another dispatcher: renew its
+            # lease before the send, or leave it to the one that looks it up now
+            if at - now >= STUCK_AFTER / 2 and not _hold(message.id, SmsStatus.SENDING, lease, at):
+                batch.skip(message)
+                continue
+            batch.start(message)
+    except Exception:
+        db.session.rollback()  # fates not committed: those rows stay "sending", looked up once found stuck
+        with contextlib.suppress(Exception):  # the error above is the one to report
+            _wind_up(batch, to_send, lease)  # the sends under way are recorded, what was not started goes back
+        raise
+    _wind_up(batch, to_send, lease)
+    return result
+
+
+def _wind_up(batch: _Batch, to_send: list[SmsMessage], lease: str) -> None:
+    batch.finish()
+    batch.result.released += _release([message.id for message in to_send if not batch.handled(message)], lease)
+    db.session.commit()
+
+
+SETTLE_EVERY = 50  # fates recorded per commit at most ...
+SETTLE_SECONDS = 0.5  # ... and at least this often: a short write transaction (SQLite has one writer at a time)
+
+
+def _prepare(claimed: Sequence[SmsMessage], hooks: OutboxHooks, result: DispatchResult) -> list[SmsMessage]:
+    """Cancel what must not go (no consent, household gone) and give scheduled reminders their link; one commit
+    stores the texts as they will be sent (reconciliation looks for them). Returns the messages to send."""
     refused = _without_consent({message.to_number for message in claimed})
+    to_send = []
     for message in claimed:
-        at = now if fixed else _now()
-        # a row claimed a while ago (a slow batch) may have been declared stuck by another dispatcher: renew its lease
-        # before the send, or leave it to the one that looks it up now
-        if at - now >= STUCK_AFTER / 2 and not _hold(message.id, SmsStatus.SENDING, lease, at):
-            continue
         # an answer to what the person just did goes even to a number without consent (they asked for it);
         # Twilio itself refuses a number that sent STOP (21610)
         if not is_solicited(message.kind) and message.to_number in refused:
@@ -312,11 +359,91 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
             message.error_code = "no_household"
             result.skipped += 1
         else:
-            if message.link_target:
-                db.session.commit()  # the text as sent is stored before the send: reconciliation looks for it
-            _send(gateway, message, result, now, hooks)
+            to_send.append(message)
+    db.session.commit()
+    return to_send
+
+
+class _Batch:
+    """Sends under way (at most `senders` at once, each in a thread that only talks HTTP) and their fates, recorded
+    in this thread and committed every SETTLE_EVERY messages or SETTLE_SECONDS."""
+
+    def __init__(self, gateway: Gateway, result: DispatchResult, now: datetime, hooks: OutboxHooks,
+                 senders: int) -> None:
+        self.gateway, self.result, self.now, self.hooks, self.senders = gateway, result, now, hooks, senders
+        self.pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="sms-send") if senders > 1 else None
+        self.running: dict[Future[Sent], SmsMessage] = {}
+        self.done: set[int] = set()
+        self.unsettled, self.last_commit = 0, time.monotonic()
+        self.callback = _status_callback()
+
+    def start(self, message: SmsMessage) -> None:
+        self.done.add(message.id)
+        if self.pool is None:  # one at a time: the send in this thread
+            try:
+                sent = self.gateway.send(message.to_number, message.body, self.callback)
+            except SendError as error:
+                self._record(message, error)
+            else:
+                self._record(message, sent)
+            return
+        self.running[self.pool.submit(self.gateway.send, message.to_number, message.body, self.callback)] = message
+
+    def skip(self, message: SmsMessage) -> None:
+        self.done.add(message.id)  # another dispatcher holds it now
+
+    def handled(self, message: SmsMessage) -> bool:
+        return message.id in self.done
+
+    def make_room(self) -> None:
+        """Wait until fewer than `senders` sends are under way (recording those that ended)."""
+        while len(self.running) >= self.senders:
+            finished, _ = wait(self.running, timeout=0.2, return_when=FIRST_COMPLETED)
+            self._collect(finished)
+
+    def finish(self) -> None:
+        while self.running:
+            finished, _ = wait(self.running, timeout=0.2, return_when=FIRST_COMPLETED)
+            self._collect(finished)
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
         db.session.commit()
-    return result
+
+    def _collect(self, finished: set[Future[Sent]]) -> None:
+        for future in finished:
+            message = self.running.pop(future)
+            error = future.exception()
+            if error is not None and not isinstance(error, SendError):
+                raise error
+            self._record(message, error if isinstance(error, SendError) else future.result())
+
+    def _record(self, message: SmsMessage, outcome: Sent | SendError) -> None:
+        if isinstance(outcome, SendError):
+            _failed(self.gateway, message, outcome, self.result, self.now, self.hooks)
+        else:
+            _settle(message, SmsStatus.SENT)
+            message.provider_id, message.sent_at = outcome.provider_id, self.now
+            self.result.sent += 1
+            log.info("SMS %s [%s] sent to %s", message.id, message.kind, mask_number(message.to_number))
+        self.unsettled += 1
+        if self.unsettled >= SETTLE_EVERY or time.monotonic() - self.last_commit >= SETTLE_SECONDS:
+            db.session.commit()
+            self.unsettled, self.last_commit = 0, time.monotonic()
+
+
+def _release(message_ids: list[int], lease: str) -> int:
+    """Rows claimed by this round and not sent (the dispatcher is stopping): back in the queue as before the claim,
+    if this round still holds them."""
+    if not message_ids:
+        return 0
+    released = cast(CursorResult[Any], db.session.execute(
+        update(SmsMessage).where(SmsMessage.id.in_(message_ids), SmsMessage.status == SmsStatus.SENDING,
+                                 SmsMessage.lease == lease)
+        .values(status=SmsStatus.QUEUED, lease=None, claimed_at=None, attempts=SmsMessage.attempts - 1,
+                first_attempt_at=case((SmsMessage.attempts <= 1, None), else_=SmsMessage.first_attempt_at))
+        .execution_options(synchronize_session=False))).rowcount
+    log.info("%s claimed SMS put back in the queue (the dispatcher is stopping)", released)
+    return released
 
 
 def _fill_link(message: SmsMessage, hooks: OutboxHooks) -> bool:
@@ -331,31 +458,85 @@ def _fill_link(message: SmsMessage, hooks: OutboxHooks) -> bool:
     return True
 
 
-def _send(gateway: Gateway, message: SmsMessage, result: DispatchResult, now: datetime, hooks: OutboxHooks) -> None:
-    try:
-        sent = gateway.send(message.to_number, message.body, _status_callback())
-    except SendError as error:
-        message.error_code = str(error.code) if error.code else ("unknown" if error.unknown else "error")
-        # the number masked, never the text: outside the `log` backend these lines are about delivery, not content
-        log.warning("SMS %s [%s] to %s not sent: %s%s", message.id, message.kind, mask_number(message.to_number),
-                    message.error_code, " (permanent)" if error.permanent else "")
-        if error.permanent:
-            _settle(message, SmsStatus.FAILED)
-            result.failed += 1
-            if error.code == UNSUBSCRIBED:  # the person sent STOP: mirror it locally
-                hooks.record_opt_out(message.to_number, now)
-        elif error.unknown:
-            message.status = SmsStatus.UNKNOWN
-            db.session.flush()
-            _reconcile(gateway, message, result, now)
-        elif not gives_up(message, now):
-            message.status, message.send_after = SmsStatus.QUEUED, now + backoff(message.attempts)
-            result.retried += 1
-        else:
-            _give_up(message, result)
-        return
-    _settle(message, SmsStatus.SENT)
-    message.provider_id, message.sent_at = sent.provider_id, now
-    result.sent += 1
-    log.info("SMS %s [%s] sent to %s", message.id, message.kind, mask_number(message.to_number))
+def _failed(gateway: Gateway, message: SmsMessage, error: SendError, result: DispatchResult, now: datetime,
+            hooks: OutboxHooks) -> None:
+    """A send that did not go through: permanent (failed), unknown outcome (looked up), or retried later."""
+    message.error_code = str(error.code) if error.code else ("unknown" if error.unknown else "error")
+    # the number masked, never the text: outside the `log` backend these lines are about delivery, not content
+    log.warning("SMS %s [%s] to %s not sent: %s%s", message.id, message.kind, mask_number(message.to_number),
+                message.error_code, " (permanent)" if error.permanent else "")
+    if error.permanent:
+        _settle(message, SmsStatus.FAILED)
+        result.failed += 1
+        if error.code == UNSUBSCRIBED:  # the person sent STOP: mirror it locally
+            hooks.record_opt_out(message.to_number, now)
+    elif error.unknown:
+        message.status = SmsStatus.UNKNOWN
+        db.session.flush()
+        _reconcile(gateway, message, result, now)
+    elif not gives_up(message, now):
+        message.status, message.send_after = SmsStatus.QUEUED, now + backoff(message.attempts)
+        result.retried += 1
+    else:
+        _give_up(message, result)
 
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    """The outbox at a glance (/healthz, /metrics). `stuck`: a message that may go now has waited more than
+    OUTBOX_STUCK_MINUTES and no SMS went out meanwhile (no dispatcher running, or each round failing). A morning
+    backlog after the quiet hours is not stuck: messages go out."""
+
+    by_status: dict[str, int]
+    oldest_due_seconds: float
+    stuck: bool
+
+
+def health(now: datetime | None = None) -> OutboxHealth:
+    now = (now or _now()).astimezone(UTC)
+    config = current_app.config
+    quiet = QuietHours(start_hour=config["QUIET_START_HOUR"], end_hour=config["QUIET_END_HOUR"],
+                       zone=config["TIME_ZONE"])
+    pending = (SmsStatus.QUEUED, SmsStatus.SENDING, SmsStatus.UNKNOWN, SmsStatus.REVIEW)
+    by_status = {status: 0 for status in pending}
+    for status, count in db.session.execute(select(SmsMessage.status, func.count()).where(
+            SmsMessage.status.in_(pending)).group_by(SmsMessage.status)):
+        by_status[status] = count
+    due = select(func.min(SmsMessage.send_after)).where(SmsMessage.status == SmsStatus.QUEUED,
+                                                        SmsMessage.send_after <= now)
+    if not quiet.allowed(now):  # only the answers to what someone just did may go now
+        due = due.where(SmsMessage.kind.in_(SOLICITED_KINDS) | SmsMessage.kind.startswith("reply_"))
+    oldest = db.session.scalar(due)
+    age = max(0.0, (now - as_utc(oldest)).total_seconds()) if oldest else 0.0
+    limit = timedelta(minutes=config["OUTBOX_STUCK_MINUTES"])
+    stuck = False
+    if age > limit.total_seconds():
+        last_sent = db.session.scalar(select(func.max(SmsMessage.sent_at)))
+        stuck = last_sent is None or now - as_utc(last_sent) > limit
+    return OutboxHealth(by_status, age, stuck)
+
+
+def metric_families() -> list[Any]:
+    """For /metrics, read at each scrape: the outbox by status, the oldest sendable message's age, stuck or not,
+    and the SMS of the last 24 hours by status and Twilio error code."""
+    from prometheus_client.core import GaugeMetricFamily  # noqa: PLC0415 - only a scrape needs it
+
+    state = health()
+    depth = GaugeMetricFamily("guide_outbox_messages", "SMS in the outbox not settled yet, by status.",
+                              labels=["status"])
+    for status, count in state.by_status.items():
+        depth.add_metric([status], count)
+    oldest = GaugeMetricFamily("guide_outbox_oldest_due_seconds",
+                               "Age of the oldest SMS that may go now and waits in the queue (0: none).")
+    oldest.add_metric([], state.oldest_due_seconds)
+    stuck = GaugeMetricFamily("guide_outbox_stuck", "1 when the outbox is stuck (see /healthz), else 0.")
+    stuck.add_metric([], 1 if state.stuck else 0)
+    recent = GaugeMetricFamily("guide_sms_last_24h", "SMS written in the last 24 hours, by status (sent, "
+                               "delivered, undelivered, failed, review, cancelled...) and Twilio error code.",
+                               labels=["status", "error_code"])
+    since = _now() - timedelta(hours=24)
+    for status, code, count in db.session.execute(
+            select(SmsMessage.status, SmsMessage.error_code, func.count()).where(SmsMessage.created_at >= since)
+            .group_by(SmsMessage.status, SmsMessage.error_code)):
+        recent.add_metric([status, code or ""], count)
+    return [depth, oldest, stuck, recent]

@@ -197,7 +197,7 @@ def test_a_backup_taken_while_the_app_writes_restores_the_committed_rows(kind, a
 
 
 def test_without_pg_dump_the_backup_says_so(monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr("guide.cli.shutil.which", lambda _name: None)
+    monkeypatch.setattr("guide.core.maintenance.shutil.which", lambda _name: None)
     with pytest.raises(click.ClickException, match="pg_dump not found"):
         backup_database("postgresql+psycopg://guide:secret@127.0.0.1/guide", tmp_path / "dump")
     assert not list(tmp_path.iterdir())

@@ -4,7 +4,8 @@ Rate-limit counters shared through Redis count every worker's hits; when Redis i
 process still limits on its own; the household sign-in counters live in the database; /healthz answers from
 gunicorn; gunicorn believes no forwarded header by itself, and neither does the app; no Server banner, no
 Server-Timing unless switched on. And two `flask sms dispatch --once` processes on
-one outbox send each message once.
+one outbox send each message once; and the deployment in small: 2 web processes and 2 dispatchers on one database
+and Redis, households signing in on either, each code sent once, everything stopped by SIGTERM.
 
 Redis (GUIDE_TEST_REDIS_URL, default redis://127.0.0.1:6379/0; bin/test starts it when installed) must be
 reachable: these tests fail without it, unless GUIDE_TEST_SKIP_REDIS=1.
@@ -16,6 +17,7 @@ import contextlib
 import http.client
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -100,7 +102,7 @@ def gunicorn(tmp_path: Path, database_url: str, workers: int = 2, ready_status: 
                                    stderr=subprocess.STDOUT)
     server = Server(port, process, log)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # a busy shared machine takes a while to import the app
         while True:
             assert process.poll() is None, f"gunicorn exited:\n{server.output()}"
             try:
@@ -269,7 +271,7 @@ def test_health_answers_503_when_the_database_is_unreachable(app) -> None:
     assert down.status_code == 503 and down.get_json() == {"status": "unavailable", "reason": "database"}
     assert down.headers["Cache-Control"] == "no-store"
     up = app.test_client().get("/healthz")
-    assert up.status_code == 200 and up.get_json() == {"status": "ok"}
+    assert up.status_code == 200 and up.get_json()["status"] == "ok", up.get_json()
 
 
 def test_two_dispatcher_processes_send_each_message_exactly_once(app, database_url, tmp_path) -> None:
@@ -292,8 +294,9 @@ def test_two_dispatcher_processes_send_each_message_exactly_once(app, database_u
         env = {key: value for key, value in os.environ.items() if not key.startswith("GUIDE_")}
         env.update({"GUIDE_DATABASE_URL": database_url, "GUIDE_SECRET_KEY": "multiprocess-test",
                     "GUIDE_SMS_BACKEND": "twilio", "GUIDE_TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
-                    "GUIDE_TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN, "GUIDE_TWILIO_FROM": "+33700000000",
-                    "GUIDE_TWILIO_API_URL": fake.base_url})
+                    "GUIDE_TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN, "GUIDE_TWILIO_FROM": "+33939000000",
+                    "GUIDE_TWILIO_API_URL": fake.base_url,
+                    "GUIDE_SMS_SENDERS": "1"})  # one send in flight per process: two at once are two processes
         command = [str(Path(sys.executable).parent / "flask"), "--app", "guide", "sms", "dispatch", "--once"]
         processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       text=True) for _ in range(2)]
@@ -307,3 +310,56 @@ def test_two_dispatcher_processes_send_each_message_exactly_once(app, database_u
     with app.app_context():
         assert Counter(db.session.scalars(select(SmsMessage.status))) == {"sent": count}
         db.session.remove()
+
+
+def test_two_web_processes_and_two_dispatchers_on_one_database_and_redis(app, ctx, database_url, tmp_path,
+                                                                         redis_client, key_prefix) -> None:
+    """The deployment in small (docs/scaling.md): two gunicorn servers (two web nodes) and two dispatcher processes,
+    one database, one Redis. Households ask for a sign-in code on either node; each code reaches Twilio once, the
+    two dispatchers share the work; SIGTERM stops the dispatchers cleanly (exit 0, nothing left "sending")."""
+    count = 24
+    numbers = [f"+3361{n:07d}" for n in range(count)]
+    for number in numbers:
+        make_household(phone=number)
+    with FakeTwilio() as fake:
+        twilio = {"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+                  "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN, "TWILIO_FROM": "+33939000000",
+                  "TWILIO_API_URL": fake.base_url}
+        shared = {**twilio, "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": key_prefix,
+                  "SIGNIN_REQUESTS_PER_ADDRESS": "1000 per hour"}
+        env = {key: value for key, value in os.environ.items() if not key.startswith("GUIDE_")}
+        env.update({"GUIDE_DATABASE_URL": database_url, "GUIDE_SECRET_KEY": "multiprocess-test",
+                    "GUIDE_SMS_SENDERS": "1", "GUIDE_SMS_BATCH": "4",
+                    **{f"GUIDE_{key}": value for key, value in twilio.items()}})
+        command = [str(Path(sys.executable).parent / "flask"), "--app", "guide", "sms", "dispatch",
+                   "--interval", "0.2"]
+        dispatchers = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        try:
+            with gunicorn(tmp_path, database_url, workers=1, **shared) as first, \
+                    gunicorn(tmp_path, database_url, workers=1, **shared) as second:
+                nodes = [first.connect(), second.connect()]
+                forms = [SignIn(conn) for conn in nodes]
+                fake.hold_until_concurrent(2)  # each dispatcher sends one at a time: two in flight, both work
+                answers = [forms[n % 2].post(nodes[n % 2], "0" + number[3:]) for n, number in enumerate(numbers)]
+                for conn in nodes:
+                    conn.close()
+            deadline = time.monotonic() + 120
+            while len(fake.accepted()) < count and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            for process in dispatchers:
+                process.send_signal(signal.SIGTERM)
+            outputs = [process.communicate(timeout=60)[0] for process in dispatchers]
+        received = Counter(message["to"] for message in fake.accepted())
+    assert [status for status, _pid in answers] == [303] * count, answers
+    assert [process.returncode for process in dispatchers] == [0, 0], outputs
+    assert all("stopped: nothing left sending" in output for output in outputs), outputs
+    assert received == dict.fromkeys(numbers, 1), f"each household's code sent once: {received}"
+    assert fake.met, ("the two dispatchers never sent at the same time", outputs)
+    sent_by = [sum(int(n) for n in re.findall(r"^sent (\d+)", output, re.MULTILINE)) for output in outputs]
+    assert sum(sent_by) == count and min(sent_by) > 0, (sent_by, outputs)
+    with app.app_context():
+        statuses = Counter(db.session.scalars(select(SmsMessage.status)))
+        db.session.remove()
+    assert statuses == {"sent": count}, statuses

@@ -22,6 +22,7 @@ from guide.core.security import same_origin_request
 from guide.core.timeutil import today
 from guide.features.guide import service
 from guide.features.guide.forms import FeedbackForm
+from guide.messaging import outbox
 from guide.rules.flows import FlowState, walk
 
 bp = Blueprint("public", __name__)
@@ -204,13 +205,18 @@ def _page_url(page_key: str) -> str:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """For the proxy or the orchestrator: 200 when this process can reach the database, 503 when it cannot.
+    """For the proxy or the orchestrator: 200 when this process can reach the database, 503 when it cannot; and
+    whether the SMS outbox is stuck ("outbox": "stuck": a message that may go has waited more than
+    GUIDE_OUTBOX_STUCK_MINUTES and none went out meanwhile; guide/messaging/outbox.py `health`).
     The rate-limit storage is not checked: without Redis each process counts in its own memory and still serves."""
     problem = transaction.database_problem()
     if problem is not None:
         log.warning("health check: database unreachable (%s)", problem)
         return {"status": "unavailable", "reason": "database"}, 503, {"Cache-Control": "no-store"}
-    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
+    # the outbox's state is said, not failed on: this process serves pages whatever the dispatchers do
+    state = outbox.health()
+    return {"status": "ok", "outbox": "stuck" if state.stuck else "ok",
+            "outbox_oldest_due_seconds": round(state.oldest_due_seconds)}, 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/language")

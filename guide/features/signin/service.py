@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from guide.core import audit
+from guide.core import audit, metrics
 from guide.core.extensions import db
 from guide.core.security import check_password, keyed_hash, new_code, new_link_token, same
 from guide.core.timeutil import as_utc
@@ -125,6 +125,7 @@ def request_code(e164: str, address: str) -> CodeRequest:
     held = _held_until([at for at, who in rows if who == address_hash], [at for at, _who in rows],
                        config["SIGNIN_CODES_PER_NUMBER_FROM_ONE_ADDRESS"], config["SIGNIN_CODES_PER_NUMBER"], window)
     if held is not None:
+        metrics.LIMITS_HIT.labels(limit="signin_codes_per_number").inc()
         return CodeRequest(made=False, retry_at=held)
     household = find_household_by_phone(e164)
     code = new_code()
@@ -156,6 +157,7 @@ def check_code(e164: str, code: str, address: str) -> CodeResult:
     here, every = [at for at, who in rows if who == address_hash], [at for at, _who in rows]
     held = _held_until(here, every, per_address, per_number, window)
     if held is not None:
+        metrics.LIMITS_HIT.labels(limit="signin_wrong_tries").inc()
         return CodeResult(CodeCheck.TOO_MANY, retry_at=held)
     wanted = keyed_hash("code", "".join(ch for ch in code if ch.isdigit()))
     live = db.session.scalars(select(SignInCode).where(
@@ -164,6 +166,7 @@ def check_code(e164: str, code: str, address: str) -> CodeResult:
     match = next((row for row in live if same(row.code_hash, wanted)), None)  # every live code compared
     if match is None:
         db.session.add(SignInTry(phone_hash=phone_hash, address_hash=address_hash, at=now))
+        metrics.SIGNIN_FAILURES.labels(kind="household_code").inc()
         held = _held_until([*here, now], [*every, now], per_address, per_number, window)
         return CodeResult(CodeCheck.TOO_MANY, retry_at=held) if held else CodeResult(CodeCheck.WRONG)
     match.used_at = now
@@ -226,6 +229,9 @@ def staff_sign_in(email: str, password: str, max_failures: int, lock_minutes: in
         staff.locked_until = None
         audit.record("staff", staff.id, "staff_sign_in")
         return staff
+    metrics.SIGNIN_FAILURES.labels(kind="staff_password").inc()
+    if locked:
+        metrics.LIMITS_HIT.labels(limit="staff_locked").inc()
     if staff is not None and not locked:
         failures = db.session.scalar(update(StaffUser).where(StaffUser.id == staff.id)
                                      .values(failed_logins=StaffUser.failed_logins + 1)
