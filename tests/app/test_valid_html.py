@@ -35,8 +35,9 @@ DATABASE_KIND = "postgresql" if os.environ.get("GUIDE_TEST_DATABASE_URL") else "
 pytestmark = pytest.mark.skipif(DATABASE_KIND != "sqlite",
                                 reason="the same templates whatever the database: checked once, in the SQLite pass")
 
-NOT_PAGES = {"static", "guide.public.healthz", "guide.public.choose_language", "signin.household.personal_link"}
-EXTRA_ARGS = {"slug": None, "flow_id": "proposal", "kind": "wishes"}
+NOT_PAGES = {"static", "guide.public.healthz", "guide.public.choose_language", "signin.household.personal_link",
+             "metrics"}  # the operator's scrape: Prometheus text, not a page
+EXTRA_ARGS = {"slug": None, "flow_id": "proposal", "kind": "wishes", "number": 1}
 
 
 def _urls(app, ids: dict, prefix: str) -> list[str]:

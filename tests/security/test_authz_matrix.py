@@ -157,6 +157,9 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
     "/language": PUBLIC,
     "/language/<code>": PUBLIC,
     "/healthz": PUBLIC,
+    "/accessibility": PUBLIC,
+    "/legal": PUBLIC,
+    "/contact": PUBLIC,
     "/metrics": dict.fromkeys(ROLES, DENIED),  # the operator's scrape, by bearer token only (test_metrics.py)
     "/static/<path:filename>": PUBLIC,
     # signing in and out

@@ -28,14 +28,17 @@ from guide.features.plan.views import (
 
 def _board_context(**forms: Any) -> dict[str, Any]:
     hid = g.plan_household.id
-    # each list read once per page (the suggestions and the action form's brake choices reuse them)
-    brakes = service.items(hid, "brake")
-    every_action = service.items(hid, "action", include_removed=True)
+    # every item read in one statement, each list taken from it (the suggestions and the action form's brake
+    # choices reuse them)
+    everything = service.items(hid, include_removed=True)
+    every_brake = [i for i in everything if i.kind == "brake"]
+    every_action = [i for i in everything if i.kind == "action"]
+    brakes = [b for b in every_brake if not b.removed]
     return _context(
         brakes=brakes, actions=[a for a in every_action if not a.removed],
-        removed_actions=[a for a in every_action if a.removed], removed_brakes=service.removed(hid, "brake"),
+        removed_actions=[a for a in every_action if a.removed], removed_brakes=[b for b in every_brake if b.removed],
         suggestions=service.suggestions(hid, _lang(), brakes=brakes, actions=every_action),
-        phases=service.single(hid, "phases"), rev=service.revision(hid),
+        phases=next((i for i in everything if i.kind == "phases"), None), rev=service.revision(hid),
         brake_form=forms.get("brake") or _form("brake", "new-brake"),
         action_form=forms.get("action") or _form("action", "new-action", brake_items=brakes),
     )
@@ -49,9 +52,17 @@ def board() -> ResponseReturnValue:
 
 def _profile_context(**forms: Any) -> dict[str, Any]:
     hid = g.plan_household.id
+    everything = service.items(hid, include_removed=True)  # one statement for the page's four lists
+
+    def shown(kind: str) -> list[Any]:
+        return [item for item in everything if item.kind == kind and not item.removed]
+
+    def single(kind: str) -> Any:  # phases and wishes: one row each (removed or not, as service.single)
+        return next((item for item in everything if item.kind == kind), None)
+
     return _context(
-        trips=service.items(hid, "trip"), attachments=service.items(hid, "attachment"),
-        wishes=service.single(hid, "wishes"), phases=service.single(hid, "phases"), rev=service.revision(hid),
+        trips=shown("trip"), attachments=shown("attachment"),
+        wishes=single("wishes"), phases=single("phases"), rev=service.revision(hid),
         wishes_fields=data_fields(_form("wishes", "wishes")),
         trip_form=forms.get("trip") or _form("trip", "new-trip"),
         attachment_form=forms.get("attachment") or _form("attachment", "new-attachment"),

@@ -99,6 +99,8 @@ def single(household_id: int, kind: str) -> PlanItem | None:
 
 def item_of(household_id: int, item_id: int) -> PlanItem | None:
     """The item if it belongs to this household (None otherwise: the caller answers 404)."""
+    if not item_id:  # no item asked for (ids start at 1): no query
+        return None
     found = db.session.get(PlanItem, item_id)
     return found if found is not None and found.household_id == household_id else None
 
