@@ -223,8 +223,9 @@ def register(app: Flask) -> None:
             # procrastinate stops on SIGTERM/SIGINT itself, after the job under way
             procrastinate_app(flask_app).run_worker(queues=[QUEUE], install_signal_handlers=True)
             return
-        click.echo("local scheduler: " + ", ".join(f"{name} ({cron})" for name, cron in schedule(flask_app).items()))
-        with stop_on_signals() as stop:
+        with stop_on_signals() as stop:  # before saying it runs: a SIGTERM right after the line still stops cleanly
+            click.echo("local scheduler: " + ", ".join(f"{name} ({cron})"
+                                                       for name, cron in schedule(flask_app).items()))
             run_local(flask_app, stop, report=lambda line: click.echo(line, nl=True))
         click.echo("stopped", err=True)
 
