@@ -66,6 +66,12 @@ def install(app: Flask, collectors: Iterable[Callable[[], Iterable[Metric]]] = (
     app.add_url_rule("/metrics", "metrics", _metrics_view)
 
 
+def observe_cached(endpoint: str, method: str, seconds: float) -> None:
+    """An anonymous page answered from the page cache (core/page_cache.py), outside Flask: counted by its
+    endpoint like the pages Flask renders, so the request counts are the real ones."""
+    REQUEST_SECONDS.labels(endpoint=endpoint, method=method).observe(seconds)
+
+
 def _start_timer() -> None:
     g.metrics_started = time.perf_counter()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -81,14 +82,15 @@ def mark_cacheable(response: Response) -> Response:
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.update(("Cookie", "Accept-Language"))
     response.add_etag()  # strong: a hash of the page; flask-compress adds ":gzip" or ":br" and answers 304
-    request.environ[ENVIRON_KEY] = True
+    request.environ[ENVIRON_KEY] = request.endpoint or "page"  # kept with the page: its answers are counted by it
     return response
 
 
 class _Stored:
-    __slots__ = ("body", "etag", "headers", "not_modified_headers")
+    __slots__ = ("body", "endpoint", "etag", "headers", "not_modified_headers")
 
-    def __init__(self, headers: list[tuple[str, str]], body: bytes) -> None:
+    def __init__(self, headers: list[tuple[str, str]], body: bytes, endpoint: str = "page") -> None:
+        self.endpoint = endpoint
         self.headers = headers
         self.body = body
         etag = next((value for name, value in headers if name.lower() == "etag"), "")
@@ -105,6 +107,8 @@ class PageCache:
         self.wsgi_app = wsgi_app
         self.version = version
         self.entries: OrderedDict[tuple[str, ...], _Stored] = OrderedDict()
+        # told of each answer from memory (endpoint, method, seconds): the metrics count them like the others
+        self.observers: list[Callable[[str, str, float], None]] = []
         self.lock = threading.Lock()
         self.languages: list[str] = list(app.config["LANGUAGES"])
         self.default_language: str = app.config["DEFAULT_LANGUAGE"]
@@ -145,9 +149,13 @@ class PageCache:
             return self.wsgi_app(environ, start_response)
         stored = self.entries.get(key)
         if stored is not None:
+            started = time.perf_counter()
             with self.lock, suppress(KeyError):  # evicted meanwhile by another thread
                 self.entries.move_to_end(key)
-            return self._answer(environ, start_response, stored)
+            answer = self._answer(environ, start_response, stored)
+            for observe in self.observers:
+                observe(stored.endpoint, environ.get("REQUEST_METHOD", "GET"), time.perf_counter() - started)
+            return answer
         captured: list[Any] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -160,7 +168,7 @@ class PageCache:
             return body
         data = _read(body)
         with self.lock:
-            self.entries[key] = _Stored(list(captured[1]), data)
+            self.entries[key] = _Stored(list(captured[1]), data, str(environ[ENVIRON_KEY]))
             while len(self.entries) > MAX_ENTRIES:
                 self.entries.popitem(last=False)
         return [data]

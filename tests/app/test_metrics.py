@@ -92,6 +92,20 @@ def test_what_the_metrics_show(app, client, ctx, metrics_on) -> None:
     assert "/k/" not in text and "+336" not in text, "no link token nor phone number in a label"
 
 
+def test_pages_answered_from_the_page_cache_are_counted_by_their_route(app, client, metrics_on) -> None:
+    """Anonymous guide pages are mostly answered from memory, outside Flask (core/page_cache.py): the latency by
+    route must count those answers too, or the operator sees a handful of requests where thousands were served."""
+    reader = app.test_client()
+    count = {"endpoint": "guide.public.page", "method": "GET"}
+    before = _value(_scrape(client), "guide_http_request_duration_seconds_count", **count)
+    for _ in range(3):
+        assert reader.get("/pages/proposals").status_code == 200
+    cache = app.extensions["page_cache"]
+    assert any(entry.endpoint == "guide.public.page" for entry in cache.entries.values()), "the page was not cached"
+    after = _value(_scrape(client), "guide_http_request_duration_seconds_count", **count)
+    assert after - before == 3, f"3 readings of a cached page counted as {after - before}"
+
+
 def test_healthz_says_when_the_outbox_is_stuck(app, client) -> None:
     with app.app_context():  # a code waits for 30 minutes and nothing went out: no dispatcher is running
         db.session.execute(insert(SmsMessage), [_sms("+33611111111", "queued", 30)])
