@@ -22,7 +22,7 @@ import signal
 import sqlite3
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 
@@ -97,6 +97,17 @@ def stop_on_signals() -> Iterator[threading.Event]:
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+
+
+# Tables in the database that our migrations do not own: procrastinate's job queue (`flask --app guide jobs schema`
+# makes them, procrastinate migrates them). Alembic's comparisons leave them out (`include_name` in
+# migrations/env.py), so `flask db migrate` never writes a migration that drops them.
+FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
+
+
+def ours(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+    """Alembic's `include_name`: False for the tables another tool owns (and so their indexes and constraints)."""
+    return not (type_ == "table" and name is not None and name.startswith(FOREIGN_TABLE_PREFIXES))
 
 
 ANALYSIS_LIMIT = 1000  # rows sampled per index by SQLite's ANALYZE: approximate statistics, enough to choose
