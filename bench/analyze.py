@@ -18,12 +18,11 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.reminders import seed  # noqa: E402
+from bench.reminders import move_appointments, seed  # noqa: E402
 
 # the hook withdraws a moved appointment's queued reminders: UPDATE sms_message SET status='cancelled' ... WHERE
 # id IN (...) AND status = 'queued'. Without statistics SQLite reads it through ix_sms_message_due (every queued
@@ -35,7 +34,6 @@ def moves(rng: random.Random, appointment_ids: list[int], label: str) -> None:
     import sqlalchemy as sa
 
     from guide.core.extensions import db
-    from guide.models import Appointment
 
     plan = db.session.execute(sa.text("EXPLAIN QUERY PLAN " + QUERY), {"a": 7, "b": 8}).all()
     started = time.perf_counter()
@@ -43,14 +41,7 @@ def moves(rng: random.Random, appointment_ids: list[int], label: str) -> None:
         db.session.execute(sa.text(QUERY), {"a": row_id * 97, "b": row_id * 97 + 1}).all()
     query_ms = (time.perf_counter() - started) * 1000 / 300
     print(f"   withdrawing a reminder's WHERE: {query_ms:.2f} ms on average; plan: {' / '.join(r[-1] for r in plan)}")
-    samples = []
-    for appointment_id in rng.sample(appointment_ids, 300):
-        started = time.perf_counter()
-        appointment = db.session.get(Appointment, appointment_id)
-        appointment.starts_at = appointment.starts_at + timedelta(hours=1)
-        db.session.commit()  # the commit hook re-syncs this household's reminders
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
+    samples = move_appointments(rng, appointment_ids)
     print(f"{label:58} p50 {statistics.median(samples):6.2f} ms   p95 {samples[int(len(samples) * 0.95)]:6.2f} ms")
 
 

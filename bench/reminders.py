@@ -93,6 +93,22 @@ def timed(label: str, app) -> float:  # type: ignore[no-untyped-def]
     return elapsed
 
 
+def move_appointments(rng: random.Random, appointment_ids: list[int], count: int = 300) -> list[float]:
+    """Move `count` random appointments by an hour, one commit each (the commit hook re-syncs that household's
+    reminders): each change's milliseconds, sorted."""
+    from guide.core.extensions import db
+    from guide.models import Appointment
+
+    samples = []
+    for appointment_id in rng.sample(appointment_ids, count):
+        started = time.perf_counter()
+        appointment = db.session.get(Appointment, appointment_id)
+        appointment.starts_at = appointment.starts_at + timedelta(hours=1)
+        db.session.commit()
+        samples.append((time.perf_counter() - started) * 1000)
+    return sorted(samples)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--appointments", type=int, default=100_000)
@@ -132,14 +148,7 @@ def main() -> None:
                                .values(status="cancelled"))
         db.session.commit()
         timed("3. after 10 % moved and 2 % cancelled", app)
-        samples = []
-        for appointment_id in rng.sample(appointment_ids, 300):
-            started = time.perf_counter()
-            appointment = db.session.get(Appointment, appointment_id)
-            appointment.starts_at = appointment.starts_at + timedelta(hours=1)
-            db.session.commit()  # the commit hook re-syncs this household's reminders
-            samples.append((time.perf_counter() - started) * 1000)
-        samples.sort()
+        samples = move_appointments(rng, appointment_ids)
         print(f"one appointment moved and committed (hook included): p50 {statistics.median(samples):.1f} ms, "
               f"p95 {samples[int(len(samples) * 0.95)]:.1f} ms over {len(samples)} changes")
         verdict = "OK" if first <= 10 else "OVER BUDGET"
