@@ -14,6 +14,7 @@ STAGES = [s["slug"] for s in load_journey()]
 PAGES = sorted(load_language("fr").pages)
 FLOWS = sorted(load_flow_structures())
 SCANNED = (["/", "/journey", "/pages", "/flows", "/glossary", "/language", "/nope", "/sign-in",
+            "/accessibility", "/legal", "/contact",
             "/simulator", "/simulator?people=3&resources=1500&rent_now=400&charges_now=90&benefit_now=150"
             "&rent_new=480&charges_new=120&benefit_new=160", "/simulator?people=0&resources=abc",
             "/simulator?people=4&resources=1800&adults=2&children=2&salary=1800&rent_now=550&commune_now=Lille"
