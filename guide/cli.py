@@ -1,6 +1,6 @@
 """Flask commands: `flask --app guide demo`, `flask --app guide backup PATH`,
 `flask --app guide translate extract|update|compile`, `flask --app guide optimize-db` (nightly: the query
-planner's statistics, guide/core/maintenance.py)."""
+planner's statistics, guide/core/maintenance.py); `audio build` comes from the guide room (features/guide/cli.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from guide.core.maintenance import backup_database, optimize, stop_on_signals
 from guide.core.phones import normalize
 from guide.core.security import hash_password
 from guide.demo import load_demo
+from guide.features.guide.cli import register as register_audio
 from guide.features.guide.public import today
 from guide.features.privacy.cli import register as register_privacy
 from guide.features.reminders.service import sync
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def register_cli(app: Flask) -> None:
     register_privacy(app)
+    register_audio(app)
     register_jobs(app)
     _register_demo(app)
     _register_sms(app)

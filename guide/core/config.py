@@ -19,6 +19,8 @@ class Config:
     LANGUAGES = ["fr", "ar", "en", "tr", "pt"]
     CONTENT_DIR = str(ROOT / "content")  # the guide's words as data (content/README.md)
     TRANSLATIONS_DIR = str(ROOT / "translations")  # interface strings (gettext catalogues)
+    # spoken guide pages made ahead of time (`flask --app guide audio build`, guide/core/audio.py)
+    AUDIO_DIR = str(INSTANCE / "audio")
     DEFAULT_LANGUAGE = "fr"
     # The legal pages (features/legal): who publishes the site, how to reach them, who hosts it. The host is
     # not known to the code: GUIDE_LEGAL_HOST must be set before going live (the page says "not given" until then).

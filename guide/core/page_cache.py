@@ -34,6 +34,7 @@ from flask_compress.flask_compress import _choose_algorithm
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie, unquote_etag
 
+from guide.core.audio import AudioLibrary
 from guide.core.auth import HOUSEHOLD_KEY, STAFF_KEY
 
 if TYPE_CHECKING:
@@ -201,11 +202,13 @@ def _read(body: Iterable[bytes]) -> bytes:
 
 
 def install(app: Flask, templates: Path, translations: Path) -> PageCache:
-    """Put the page cache in front of the app's WSGI callable; the version follows the content store's."""
+    """Put the page cache in front of the app's WSGI callable; the version follows the content store's and the
+    spoken pages' (a page stored before its audio was built is rendered again, now with its player)."""
     base = site_version((templates, "*.html"), (translations, "*.mo"))
 
     def version() -> str:
-        return f"{base}-{app.extensions['content'].version}"
+        spoken = AudioLibrary(Path(app.config["AUDIO_DIR"])).version()
+        return f"{base}-{app.extensions['content'].version}-{spoken}"
 
     cache = PageCache(app, app.wsgi_app, version)
     app.extensions["page_cache"] = cache

@@ -36,6 +36,7 @@ pytestmark = pytest.mark.skipif(DATABASE_KIND != "sqlite",
                                 reason="the same templates whatever the database: checked once, in the SQLite pass")
 
 NOT_PAGES = {"static", "guide.public.healthz", "guide.public.choose_language", "signin.household.personal_link",
+             "guide.public.audio_file",  # a spoken page (audio/ogg); the page offering it is checked
              "metrics"}  # the operator's scrape: Prometheus text, not a page
 EXTRA_ARGS = {"slug": None, "flow_id": "proposal", "kind": "wishes", "number": 1}
 

@@ -152,6 +152,7 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
     "/flows": PUBLIC,
     "/flows/<flow_id>": PUBLIC,
     "/glossary": PUBLIC,
+    "/audio/<name>": PUBLIC,
     "/simulator": PUBLIC,
     "/feedback": PUBLIC,
     "/language": PUBLIC,
@@ -273,11 +274,13 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
 
 # Arguments that are not identifiers of household A's records (a valid value, so an allowed role reaches the view).
 PLAIN_ARGS = {"slug": "visit", "flow_id": "proposal", "code": "en", "token": "not-a-token", "kind": "action",
-              "key": "money-1", "choice": "yes", "filename": "css/site.css", "number": 1}
+              "key": "money-1", "choice": "yes", "filename": "css/site.css", "number": 1,
+              "name": "stages-visit.fr.0123456789abcdef.opus"}
 ARGS_BY_ENDPOINT = {"guide.public.page": {"slug": "mediation"}, "plan.household.edit_single": {"kind": "wishes"},
                     "plan.staff.edit_single": {"kind": "wishes"}}
 POST_DATA = {"guide.public.feedback": {"page": "stages/visit", "useful": "yes"}}
-ALSO_ALLOWED = {"/k/<token>": {410}}  # an unknown personal link: "this link no longer works", to everyone
+ALSO_ALLOWED = {"/k/<token>": {410},  # an unknown personal link: "this link no longer works", to everyone
+                "/audio/<name>": {404}}  # no spoken page is built here: "not found", to everyone
 
 ENDS_SESSIONS = {"signin.household.sign_out_view", "signin.staff.logout"}  # the person's session record ends
 SECRET_NAME = "Famille Alphonsine"  # household A's name: never in an answer to someone refused

@@ -7,12 +7,13 @@ import re
 from datetime import date
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from guide.core import transaction
+from guide.core.audio import MIME_TYPE
 from guide.core.auth import safe_next
 from guide.core.content import ContentStore
 from guide.core.extensions import csrf
@@ -20,7 +21,7 @@ from guide.core.i18n import negotiate_language
 from guide.core.page_cache import cached_page
 from guide.core.security import same_origin_request
 from guide.core.timeutil import today
-from guide.features.guide import service
+from guide.features.guide import listen, service
 from guide.features.guide.forms import FeedbackForm
 from guide.messaging import outbox
 from guide.rules.flows import FlowState, walk
@@ -28,6 +29,8 @@ from guide.rules.flows import FlowState, walk
 bp = Blueprint("public", __name__)
 
 log = logging.getLogger("guide.health")
+
+AUDIO_MAX_AGE = 365 * 24 * 3600
 
 
 def store() -> ContentStore:
@@ -54,18 +57,10 @@ def journey() -> ResponseReturnValue:
 @cached_page
 def stage(slug: str) -> ResponseReturnValue:
     lang = negotiate_language()
-    slugs = store().stage_slugs()
-    page = store().stage(lang, slug) if slug in slugs else None
-    if page is None:
+    context = listen.stage_context(lang, slug)
+    if context is None:
         abort(404)
-    index = slugs.index(slug)
-    neighbours = {
-        "previous": store().stage(lang, slugs[index - 1]) if index > 0 else None,
-        "next": store().stage(lang, slugs[index + 1]) if index + 1 < len(slugs) else None,
-    }
-    return render_template("public/stage.html", page=page, number=index + 1, total=len(slugs),
-                           body=store().html(lang, page.body), details=store().html(lang, page.details),
-                           feedback=_feedback_form(f"stages/{slug}"), **neighbours)
+    return _spoken("public/stage.html", f"stages-{slug}", lang, context, feedback=_feedback_form(f"stages/{slug}"))
 
 
 @bp.get("/pages")
@@ -78,19 +73,34 @@ def pages() -> ResponseReturnValue:
 @cached_page
 def page(slug: str) -> ResponseReturnValue:
     lang = negotiate_language()
-    found = store().page(lang, slug)
-    if found is None:
+    context = listen.rights_page_context(lang, slug)
+    if context is None:
         abort(404)
-    return render_template("public/page.html", page=found, body=store().html(lang, found.body),
-                           details=store().html(lang, found.details), feedback=_feedback_form(f"pages/{slug}"))
+    return _spoken("public/page.html", f"pages-{slug}", lang, context, feedback=_feedback_form(f"pages/{slug}"))
 
 
 @bp.get("/glossary")
 @cached_page
 def glossary() -> ResponseReturnValue:
     lang = negotiate_language()
-    entries = sorted(store().glossary(lang).values(), key=lambda e: e.term.casefold())
-    return render_template("public/glossary.html", entries=entries)
+    return _spoken("public/glossary.html", "glossary", lang, listen.glossary_context(lang))
+
+
+def _spoken(template: str, key: str, lang: str, context: dict, **extra: object) -> str:
+    """A page with a spoken file: its player is offered when the file of the page's present text is built."""
+    audio = listen.page_audio(key, template, context, lang)
+    return render_template(template, audio=audio, **context, **extra)
+
+
+@bp.get("/audio/<name>")
+def audio_file(name: str) -> ResponseReturnValue:
+    """A spoken page (core/audio.py): its name holds a hash of its text, so it never changes and is kept a year."""
+    path = listen.library().path(name)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=MIME_TYPE, max_age=AUDIO_MAX_AGE, conditional=True, etag=True)
+    response.headers["Cache-Control"] = f"public, max-age={AUDIO_MAX_AGE}, immutable"
+    return response
 
 
 # --- guided questions -------------------------------------------------------------------------

@@ -1,13 +1,22 @@
 // Read aloud with the browser's own speech synthesis, in the page's language.
 // When the browser has no voice for that language (common for Arabic and Turkish on budget phones), the button
-// stays hidden and the short message after it says why. No server, no external service.
+// stays hidden and the page's spoken file plays instead: the player after the button (made ahead of time on the
+// server, guide/core/audio.py; it works without JavaScript too). A page without such a file shows the short message
+// after the button saying why there is nothing to listen to. No external service.
 (function () {
   "use strict";
   var synth = window.speechSynthesis;
 
+  // No voice: the player is shown when the page has one, else the message. A voice: the button, nothing else.
   function explain(button, missing) {
-    var message = button.nextElementSibling;
-    if (message && message.classList.contains("listen-missing")) { message.hidden = !missing; }
+    var next = button.nextElementSibling;
+    if (!next) { return; }
+    if (next.classList.contains("listen-audio")) {
+      var player = next.querySelector("audio");
+      if (!missing && player && !player.paused) { return; }  // voices found while the file plays: leave it be
+      next.hidden = !missing;
+    }
+    if (next.classList.contains("listen-missing")) { next.hidden = !missing; }
   }
 
   if (!synth || typeof window.SpeechSynthesisUtterance !== "function") {
@@ -25,7 +34,7 @@
 
   function textOf(target) {
     var clone = target.cloneNode(true);
-    clone.querySelectorAll("button, input, .listen, [aria-hidden='true']").forEach(function (n) { n.remove(); });
+    clone.querySelectorAll("button, input, audio, .listen, .listen-audio, .listen-missing, [aria-hidden='true']").forEach(function (n) { n.remove(); });
     return clone.innerText || clone.textContent || "";
   }
 

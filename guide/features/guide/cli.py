@@ -1,0 +1,43 @@
+"""`flask --app guide audio build`: the spoken guide pages, made ahead of time (guide/features/guide/listen.py)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from guide.core.audio import tools_missing
+from guide.features.guide import listen
+
+
+def register(app: Flask) -> None:
+    group = AppGroup("audio", help="Spoken guide pages: the read-aloud fallback for phones without a voice.")
+    app.cli.add_command(group)
+
+    @group.command("build")
+    @click.option("--lang", "languages", multiple=True, help="Only this language (repeatable); default: all.")
+    @click.option("--page", "pages", multiple=True, help='Only this page, e.g. "stages-visit", "pages-costs", '
+                  '"glossary" (repeatable); default: every stage, rights page and the glossary.')
+    @click.option("--quiet", is_flag=True, help="Print the summary only.")
+    def build(languages: tuple[str, ...], pages: tuple[str, ...], quiet: bool) -> None:
+        """Speak every guide page in each language into AUDIO_DIR (espeak-ng, opusenc); files already up to date
+        are kept, so a second run only renders the pages. A page whose file is missing simply offers none."""
+        missing = tools_missing()
+        if missing:
+            raise click.ClickException(f"not installed: {', '.join(missing)} (Debian: apt-get install espeak-ng "
+                                       "opus-tools)")
+        configured = list(current_app.config["LANGUAGES"])
+        unknown = [code for code in languages if code not in configured]
+        if unknown:
+            raise click.BadParameter(f"not a language of the site: {', '.join(unknown)}", param_hint="--lang")
+
+        def progress(name: str, made: bool) -> None:
+            if made and not quiet:
+                click.echo(f"made {name}")
+
+        report = listen.build(list(languages) or configured, only=set(pages) or None, progress=progress)
+        files = len(report.made) + report.kept
+        average = report.bytes / files / 1000 if files else 0
+        click.echo(f"{len(report.made)} made, {report.kept} already up to date, {files} files, "
+                   f"{report.bytes / 1_000_000:.1f} MB ({average:.0f} KB each on average), "
+                   f"{report.seconds:.1f} s, in {current_app.config['AUDIO_DIR']}")
