@@ -119,8 +119,10 @@ def test_the_sms_routes_allowed_and_refused() -> None:
 def test_the_image_and_compose_file_hold_what_a_deployment_needs() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert dockerfile.startswith("#") and "FROM python:3.11-slim-bookworm" in dockerfile, "Debian-based"
-    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "fonts-noto-core", "postgresql-client"):
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "fonts-noto-core", "postgresql-client", "espeak-ng",
+                    "opus-tools"):
         assert package in dockerfile, f"{package} missing from the image"
+    assert "flask --app guide audio build" in dockerfile, "the spoken pages are made when the image is built"
     assert "\nUSER guide\n" in dockerfile and "babel.messages.frontend compile" in dockerfile
     assert 'ENTRYPOINT ["/usr/bin/tini", "--", "bin/entrypoint"]' in dockerfile
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())

@@ -14,6 +14,7 @@ from flask import Flask
 
 from guide.core.audio import AudioLibrary, tools_missing
 from guide.features.guide import listen
+from tests.app.test_valid_html import _run_vnu
 from tests.conftest import get_page
 from tests.unit.test_audio import opus_facts
 
@@ -166,3 +167,14 @@ def test_the_library_follows_the_configured_folder(app: Flask, empty_audio_dir: 
     with app.app_context():
         assert listen.library().folder == empty_audio_dir
         assert AudioLibrary(empty_audio_dir).version() == "none"
+
+
+def test_the_pages_with_their_player_are_valid_html(client, audio_dir: Path, tmp_path: Path) -> None:
+    """The Nu checker on the pages as they are with a player (test_valid_html.py checks them without one)."""
+    for number, lang in enumerate(("fr", "ar")):
+        html = client.get(f"/journey/visit?lang={lang}").get_data(as_text=True)
+        assert "<audio" in html
+        (tmp_path / f"page{number}.html").write_text(html, encoding="utf-8")
+    errors = [f"{Path(m['url']).name} line {m.get('lastLine')}: {m['message']}"
+              for m in _run_vnu(tmp_path) if m.get("type") == "error"]
+    assert not errors, "\n".join(errors)

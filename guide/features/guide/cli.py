@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -18,8 +20,10 @@ def register(app: Flask) -> None:
     @click.option("--lang", "languages", multiple=True, help="Only this language (repeatable); default: all.")
     @click.option("--page", "pages", multiple=True, help='Only this page, e.g. "stages-visit", "pages-costs", '
                   '"glossary" (repeatable); default: every stage, rights page and the glossary.')
+    @click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="the cores",
+                  help="Pages spoken at once (each is an espeak-ng and an opusenc process).")
     @click.option("--quiet", is_flag=True, help="Print the summary only.")
-    def build(languages: tuple[str, ...], pages: tuple[str, ...], quiet: bool) -> None:
+    def build(languages: tuple[str, ...], pages: tuple[str, ...], jobs: int, quiet: bool) -> None:
         """Speak every guide page in each language into AUDIO_DIR (espeak-ng, opusenc); files already up to date
         are kept, so a second run only renders the pages. A page whose file is missing simply offers none."""
         missing = tools_missing()
@@ -35,7 +39,7 @@ def register(app: Flask) -> None:
             if made and not quiet:
                 click.echo(f"made {name}")
 
-        report = listen.build(list(languages) or configured, only=set(pages) or None, progress=progress)
+        report = listen.build(list(languages) or configured, only=set(pages) or None, jobs=jobs, progress=progress)
         files = len(report.made) + report.kept
         average = report.bytes / files / 1000 if files else 0
         click.echo(f"{len(report.made)} made, {report.kept} already up to date, {files} files, "

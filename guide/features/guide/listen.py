@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -99,12 +100,9 @@ def _in_language(lang: str) -> Iterator[None]:
         yield
 
 
-def build(languages: list[str], only: set[str] | None = None,
-          progress: Callable[[str, bool], None] | None = None) -> BuildReport:
-    """Make the missing spoken files of every page (or those in `only`) in each language; keep the others."""
-    started = time.perf_counter()
-    report = BuildReport()
-    shelf = library()
+def readable_texts(languages: list[str], only: set[str] | None = None) -> list[tuple[str, str, str]]:
+    """(page key, language, readable text) of every spoken page, rendered as each page's view renders it."""
+    found = []
     for lang in languages:
         for spoken in spoken_pages():
             if only is not None and spoken.key not in only:
@@ -112,16 +110,33 @@ def build(languages: list[str], only: set[str] | None = None,
             with _in_language(lang):
                 context = spoken.context(lang)
                 text = page_text(spoken.template, context) if context is not None else ""
-            if not text:
-                continue
-            made = shelf.build(spoken.key, lang, text)
-            found = shelf.find(spoken.key, lang, text)
+            if text:
+                found.append((spoken.key, lang, text))
+    return found
+
+
+def build(languages: list[str], only: set[str] | None = None, jobs: int = 1,
+          progress: Callable[[str, bool], None] | None = None) -> BuildReport:
+    """Make the missing spoken files of every page (or those in `only`) in each language; keep the others.
+    The texts are rendered here; espeak-ng and opusenc then run `jobs` at a time (each is one process)."""
+    started = time.perf_counter()
+    report = BuildReport()
+    shelf = library()
+
+    def make(item: tuple[str, str, str]) -> tuple[str, bool, int]:
+        key, lang, text = item
+        made = shelf.build(key, lang, text)
+        found = shelf.find(key, lang, text)
+        return f"{key}.{lang}", made, found.size if found else 0
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for name, made, size in pool.map(make, readable_texts(languages, only)):
             if made:
-                report.made.append(f"{spoken.key}.{lang}")
+                report.made.append(name)
             else:
                 report.kept += 1
-            report.bytes += found.size if found else 0
+            report.bytes += size
             if progress is not None:
-                progress(f"{spoken.key}.{lang}", made)
+                progress(name, made)
     report.seconds = time.perf_counter() - started
     return report
