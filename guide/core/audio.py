@@ -28,7 +28,9 @@ MIME_TYPE = "audio/ogg"
 # espeak-ng's voice for each language of the site (`espeak-ng --voices`); a language missing here gets no audio
 VOICES = {"fr": "fr-fr", "ar": "ar", "en": "en-gb", "tr": "tr", "pt": "pt"}
 WORDS_PER_MINUTE = 150  # espeak-ng's default is 175: slower is easier for a listener reading in a second language
-BITRATE_KBPS = 12  # Opus keeps speech wideband at 12 kbit/s: about 90 KB a minute
+# the lowest rate at which Opus keeps espeak-ng's voice wideband (up to 8 kHz: the s, f, ch): about 75 KB a minute;
+# at 8 kbit/s it falls to narrowband (4 kHz, a telephone) for 23 % less
+BITRATE_KBPS = 10
 # in the name's hash: changing how pages are spoken renames (so rebuilds) every file
 SETTINGS = f"espeak-ng:{WORDS_PER_MINUTE}wpm;opus:{BITRATE_KBPS}k;text:1"
 NAME = re.compile(r"^[a-z0-9-]+\.[a-z]{2,3}\.[0-9a-f]{16}\.opus$")
