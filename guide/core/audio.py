@@ -16,9 +16,13 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+
+from babel.dates import format_date
 
 ESPEAK = "espeak-ng"
 OPUSENC = "opusenc"
@@ -32,7 +36,7 @@ WORDS_PER_MINUTE = 150  # espeak-ng's default is 175: slower is easier for a lis
 # at 8 kbit/s it falls to narrowband (4 kHz, a telephone) for 23 % less
 BITRATE_KBPS = 10
 # in the name's hash: changing how pages are spoken renames (so rebuilds) every file
-SETTINGS = f"espeak-ng:{WORDS_PER_MINUTE}wpm;opus:{BITRATE_KBPS}k;text:1"
+SETTINGS = f"espeak-ng:{WORDS_PER_MINUTE}wpm;opus:{BITRATE_KBPS}k;spoken-form:1"
 NAME = re.compile(r"^[a-z0-9-]+\.[a-z]{2,3}\.[0-9a-f]{16}\.opus$")
 
 _SKIPPED_TAGS = {"button", "input", "select", "textarea", "script", "style", "audio", "svg", "template"}
@@ -88,6 +92,43 @@ def readable_text(html: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_DATE_LOCALES = {"en": "en_GB"}  # "20 November 2026", not "November 20, 2026"
+_PT_ORDINALS = ("primeir", "segund", "terceir", "quart", "quint", "sext", "sétim", "oitav", "non", "décim")
+
+
+def _pt_ordinal(match: re.Match[str]) -> str:
+    number, ending = int(match.group(1)), "a" if match.group(2) == "ª" else "o"
+    return _PT_ORDINALS[number - 1] + ending if 1 <= number <= len(_PT_ORDINALS) else match.group(0)
+
+
+# what espeak-ng misreads, written as said: "3e" is read "trois e", "3.ª" "três ordinal feminino"
+_SAID_AS: dict[str, list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]]] = {
+    "fr": [(re.compile(r"\b1re\b"), "première"), (re.compile(r"\b(\d+)e\b"), r"\1ème")],
+    "pt": [(re.compile(r"\b(\d+)\.([ªº])"), _pt_ordinal)],
+}
+
+
+def _long_date(lang: str) -> Callable[[re.Match[str]], str]:
+    def said(match: re.Match[str]) -> str:
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return format_date(date(year, month, day), format="long", locale=_DATE_LOCALES.get(lang, lang))
+        except ValueError:
+            return match.group(0)
+
+    return said
+
+
+def spoken_form(text: str, lang: str) -> str:
+    """The text as espeak-ng should get it: 20/11/2026 as "20 novembre 2026" (a slash is read "slash" in Arabic and
+    English), ordinals as words. Part of the files' names through SETTINGS: bump it when this changes."""
+    text = _NUMERIC_DATE.sub(_long_date(lang), text)
+    for pattern, replacement in _SAID_AS.get(lang, []):
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def text_hash(lang: str, text: str) -> str:
     return hashlib.blake2b(f"{SETTINGS}\0{lang}\0{text}".encode(), digest_size=8).hexdigest()
 
@@ -113,7 +154,7 @@ def tools_missing() -> list[str]:
 def synthesize(text: str, lang: str, target: Path) -> None:
     """Speak `text` in `lang` into the Ogg Opus file `target` (espeak-ng's WAV piped to opusenc, nothing on disk)."""
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt") as words:
-        words.write(text)
+        words.write(spoken_form(text, lang))
         words.flush()
         speaker = subprocess.Popen(  # noqa: S603 (fixed programs, no shell)
             [ESPEAK, "-v", VOICES[lang], "-s", str(WORDS_PER_MINUTE), "-b", "1", "-f", words.name, "--stdout"],

@@ -1,12 +1,13 @@
 """Anonymous guide pages rendered once and served as stored, compressed bytes.
 
 The guide's pages read no database and depend only on the address, the language, the day (dated answers) and the
-site's version (content, templates, catalogues, and which spoken pages are built: core/audio.py). A view marked `@cached_page` is rendered by Flask as any other;
-when the answer is a plain 200 for someone without a session (so not signed in and with no flashed message), the
-`PageCache` WSGI layer in front of Flask keeps the final bytes — compressed, with every header the app set — under
-(path, query, language, encoding, day, version), and answers the next identical request with them without
-entering Flask. What decides the language (core/i18n.negotiate_language) is read the same way here: the `lang`
-cookie, else Accept-Language; a `?lang=` (which sets the cookie) or any session cookie goes to Flask.
+site's version (content, templates, catalogues, and which spoken pages are built: core/audio.py). A view marked
+`@cached_page` is rendered by Flask as any other; when the answer is a plain 200 for someone without a session (so
+not signed in and with no flashed message), the `PageCache` WSGI layer in front of Flask keeps the final bytes —
+compressed, with every header the app set — under (path, query, language, encoding, day, version), and answers the
+next identical request with them without entering Flask. What decides the language (core/i18n.negotiate_language) is
+read the same way here: the `lang` cookie, else Accept-Language; a `?lang=` (which sets the cookie) or any session
+cookie goes to Flask.
 
 Those pages are cacheable by a reverse proxy too: `Cache-Control: public, max-age=60, must-revalidate`, a strong
 `ETag` (a hash of the page; flask-compress adds the encoding) answered by 304 on `If-None-Match`, and

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from guide.core.audio import NAME, AudioLibrary, readable_text, text_hash, tools_missing
+from guide.core.audio import NAME, AudioLibrary, readable_text, spoken_form, text_hash, tools_missing
 
 
 @pytest.fixture(autouse=True)
@@ -84,3 +84,17 @@ def test_names_hold_the_language_and_the_words() -> None:
     assert library.version() == "none"
     for name in ("../secret_key", "glossary.fr.opus", "glossary.fr.0123456789ABCDEF.opus", ".version"):
         assert library.path(name) is None, f"{name!r} must not be served"
+
+
+@pytest.mark.parametrize(("lang", "shown", "said"), [
+    ("fr", "Répondez au plus tard le 20/11/2026.", "Répondez au plus tard le 20 novembre 2026."),
+    ("fr", "La 1re, la 2e et la 3e proposition.", "La première, la 2ème et la 3ème proposition."),
+    ("fr", "Le 14 décembre 2026.", "Le 14 décembre 2026."),  # espeak-ng says it well as it is
+    ("ar", "قبل 20/11/2026.", "قبل 20 نوفمبر 2026."),  # else "twenty slash eleven slash..."
+    ("en", "By 20/11/2026.", "By 20 November 2026."),
+    ("tr", "20/11/2026 tarihine kadar.", "20 Kasım 2026 tarihine kadar."),
+    ("pt", "A 3.ª proposta, o 2.º pedido.", "A terceira proposta, o segundo pedido."),
+    ("fr", "Le 31/02/2026.", "Le 31/02/2026."),  # not a date: left as written
+])
+def test_what_espeak_misreads_is_written_as_said(lang: str, shown: str, said: str) -> None:
+    assert spoken_form(shown, lang) == said
