@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from guide.core.page_cache import cached_page
@@ -35,7 +35,6 @@ from guide.rules.budget import (
 )
 
 bp = Blueprint("public", __name__)
-STEP_SLUGS = ",".join(f'"{step.slug}"' for step in steps.STEPS)
 
 
 def _thresholds() -> dict[str, str]:
@@ -59,10 +58,12 @@ def simulator() -> ResponseReturnValue:
     return render_template("public/simulator_start.html", first=steps.STEPS[0])
 
 
-@bp.get(f"/simulator/<any({STEP_SLUGS}):slug>")
+@bp.get("/simulator/<slug>")
 def step(slug: str) -> ResponseReturnValue:
     """One step: its fields checked when sent, then the next step (or back to the check page after a change)."""
-    current = steps.STEP_BY_SLUG[slug]
+    current = steps.STEP_BY_SLUG.get(slug)
+    if current is None:
+        abort(404)
     sent = request.args.get("sent") == "1"
     changing = request.args.get("return") == "check"
     form = read_form(request.args, current.fields if sent else (), sent=sent)  # checked once sent only
