@@ -2,7 +2,7 @@
 
 GET only, so a result can be bookmarked; nothing is stored and no sign-in is needed. The figures stay in the
 page address (the app sends no Referer, so they do not leak to other sites). The rules live in
-`guide.rules.budget`; this module reads the figures people type, French style, and says the results in words.
+`guide.rules.budget`; this module reads the figures people type in the page's language, and says the results in words.
 """
 
 from __future__ import annotations
