@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
 
+from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -73,15 +74,24 @@ _MINUS = ("-", "−", "–")
 _PLAIN = re.compile(r"(?=\.?\d)\d*(?:\.\d*)?")  # digits with at most one point, at least one digit: "5", "5.", ".5"
 
 
-def parse_amount(text: str, *, negative: bool = False) -> Decimal:
+ARABIC_DIGITS = {**{0x0660 + n: str(n) for n in range(10)}, **{0x06F0 + n: str(n) for n in range(10)}}
+
+
+def parse_amount(text: str, *, negative: bool = False, locale: str | None = None) -> Decimal:
     """Read an amount in euros as people write it: "1 234,50", "1234.5", "450 €", "1.234,50", ",5", "٤٥٠".
 
-    A single "," or "." is the decimal mark; with both, the last one is. At most 2 decimals, so an
-    ambiguous "1.234" is refused rather than guessed (1.234 € or 1 234 €). Exponents ("1e3"), "NaN" and
-    "Infinity", which Python's Decimal would take, are refused. A minus sign is refused unless `negative`
-    (a "reste à vivre" may be below zero). Raises BadFigure.
+    With `locale` (the page's language), the page's own writing is read first, by Babel's strict reader: in
+    English "1,650" is 1 650 and "1,650.50" is 1 650,50; in Portuguese and Turkish "1.650,50" is; in French
+    "1 650,50" and "1650,5" are, and "1,650" has three decimals, so it is refused with a message (a French
+    reader reads a comma as the cents mark). What that reader refuses falls back to the rules below, so a
+    "1650.50" typed on a phone whose keypad only has a point still reads on a Portuguese page.
+
+    Without a locale, or on that fallback: a single "," or "." is the decimal mark; with both, the last one is.
+    At most 2 decimals, so an ambiguous "1.234" is refused rather than guessed (1.234 € or 1 234 €). Exponents
+    ("1e3"), "NaN" and "Infinity", which Python's Decimal would take, are refused. A minus sign is refused unless
+    `negative` (a "reste à vivre" may be below zero). Arabic-Indic digits and marks are read. Raises BadFigure.
     """
-    cleaned = text.strip().translate({0x066B: ",", 0x066C: " "})  # Arabic decimal and thousands marks
+    cleaned = text.strip().translate(ARABIC_DIGITS).translate({0x066B: ",", 0x066C: " "})  # Arabic marks
     cleaned = GROUPING.sub("", _UNITS.sub("", cleaned))
     if not cleaned:
         raise BadFigure("required")
@@ -90,8 +100,12 @@ def parse_amount(text: str, *, negative: bool = False) -> Decimal:
     if cleaned.startswith(_MINUS):
         if not negative:
             raise BadFigure("negative")
-        return -parse_amount(cleaned[1:])
+        return -parse_amount(cleaned[1:], locale=locale)
     cleaned = cleaned.removeprefix("+")
+    if locale is not None and "\u066b" not in text:
+        in_locale = _parse_in_locale(cleaned, locale)
+        if in_locale is not None:
+            return _in_range(in_locale)
     if "," in cleaned and "." in cleaned:
         mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
         whole, _sep, fraction = cleaned.rpartition(mark)
@@ -107,7 +121,24 @@ def parse_amount(text: str, *, negative: bool = False) -> Decimal:
         value = Decimal(cleaned)
     except InvalidOperation as error:  # pragma: no cover - the pattern above lets only digits through
         raise BadFigure("invalid") from error
-    if len(cleaned.partition(".")[2]) > 2:
+    return _in_range(value)
+
+
+def _parse_in_locale(cleaned: str, locale: str) -> Decimal | None:
+    """The figure read by Babel's strict reader in the page's language, or None when it does not read it."""
+    if not re.fullmatch(r"[0-9]+(?:[.,][0-9]+)*[.,]?[0-9]*", cleaned):  # digits and marks only, a digit first
+        return None
+    try:
+        value = parse_decimal(cleaned, locale, strict=True)
+    except (NumberFormatError, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _in_range(value: Decimal) -> Decimal:
+    """At most 2 decimals (cents) and at most MAX_AMOUNT, else BadFigure."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
         raise BadFigure("decimals")
     if value > MAX_AMOUNT:
         raise BadFigure("too_large")

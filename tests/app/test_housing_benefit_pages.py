@@ -32,7 +32,7 @@ COUPLE = {"people": "4", "resources": "1800", "adults": "2", "children": "2", "s
 
 
 def simulate(client, lang: str = "fr", **figures: str) -> Page:
-    return get_page(client, "/simulator?" + urlencode(figures), lang)
+    return get_page(client, "/simulator/all?" + urlencode(figures), lang)
 
 
 def attr(page: Page, name: str) -> str:

@@ -1,16 +1,18 @@
-"""The budget simulator page: figures typed French style, results in data attributes and words, errors by field."""
+"""The budget simulator: figures read in the page's language, results in data attributes and words, errors by field;
+the one-page form (/simulator/all) and the question pages (five steps, "check your answers", the result)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 
 from guide.core.forms import BadFigure, parse_amount
 from guide.features.simulator.service import parse_people
 from guide.rules.budget import EXPENSE_KINDS
-from tests.conftest import ALL_LANGUAGES, Page, get_page, visible_text
+from tests.conftest import ALL_LANGUAGES, Page, check_page, get_page, visible_text
 
 # The worked example of tests/unit/test_budget.py: RAC 450 + 80 − 250 = 280; TE 280 ÷ 1400 = 20 %;
 # RAV (1400 − (280 + 300)) ÷ (3 × 30) = 9.11.
@@ -22,7 +24,8 @@ FAMILY = {"people": "4", "resources": "1 250", "rent_now": "520,40", "charges_no
 
 
 def simulate(client, lang: str = "fr", **figures: str) -> Page:
-    return get_page(client, "/simulator?" + urlencode(figures), lang)
+    """The one-page form sent with these figures."""
+    return get_page(client, "/simulator/all?" + urlencode({**figures, "sent": "1"}), lang)
 
 
 def data(page: Page, name: str) -> str:
@@ -93,9 +96,9 @@ def test_parse_amount_says_why_it_cannot_read(text: str, code: str) -> None:
     assert raised.value.code == code
 
 
-@pytest.mark.parametrize(("text", "result"), [("1", 1), ("3", 3), (" 4 ", 4), ("30", 30), ("", "required"),
-                                               ("0", "zero"), ("2,5", "whole"), ("-1", "whole"), ("deux", "whole"),
-                                               ("31", "too_large")])
+@pytest.mark.parametrize(("text", "result"), [("1", 1), ("3", 3), (" 4 ", 4), ("30", 30), ("٣", 3), ("2.0", 2),
+                                               ("", "required"), ("0", "range"), ("2,5", "whole"), ("-1", "range"),
+                                               ("deux", "invalid"), ("31", "range"), ("1000", "range")])
 def test_parse_people(text: str, result: int | str) -> None:
     if isinstance(result, int):
         assert parse_people(text) == result
@@ -108,13 +111,13 @@ def test_parse_people(text: str, result: int | str) -> None:
 # --- the page ------------------------------------------------------------------------------------
 
 def test_empty_form_has_one_labelled_field_per_figure(client) -> None:
-    page = get_page(client, "/simulator")
+    page = get_page(client, "/simulator/all")
     form = page.soup.select_one("form.sim-form")
-    assert form["method"] == "get" and form["action"] == "/simulator"
+    assert form["method"] == "get" and form["action"] == "/simulator/all"
     names = [i["name"] for i in form.select("input")]
-    assert names == ["people", "resources", "adults", "children", "salary", "unemployment", "pension", "rsa",
+    assert names == ["sent", "people", "resources", "adults", "children", "salary", "unemployment", "pension", "rsa",
                      "rent_now", "charges_now", "commune_now", "benefit_now", "rent_new", "charges_new", "commune_new",
-                     "benefit_new", "hlm_new", *EXPENSE_KINDS]
+                     "benefit_new", "hlm_new", "hlm_new", *EXPENSE_KINDS]
     assert not page.soup.select(".sim-result, .error, .error-summary, [aria-invalid]")
     assert not page.soup.select("form.sim-form input[name=csrf_token]"), "nothing is posted, no token needed"
 
@@ -203,9 +206,10 @@ def test_french_number_formats(client, written: str, expected: str) -> None:
     ("name", "value", "message"),
     [
         ("people", "", "Écrivez le nombre de personnes"),
-        ("people", "0", "au moins 1 personne"),
+        ("people", "0", "entre 1 et 30"),
         ("people", "2,5", "nombre entier"),
-        ("people", "45", "trop grand"),
+        ("people", "45", "entre 1 et 30"),
+        ("people", "trois", "en chiffres"),
         ("resources", "", "Écrivez un montant"),
         ("resources", "beaucoup", "seulement un nombre"),
         ("rent_now", "", "Écrivez un montant"),
@@ -245,7 +249,7 @@ def test_several_errors_at_once(client) -> None:
 def test_zero_people_is_a_message_not_a_crash(client) -> None:
     page = simulate(client, **{**EXAMPLE, "people": "0"})
     assert page.status == 200
-    assert "au moins 1 personne" in page.text("#field-people-error")
+    assert "Écrivez un nombre entre 1 et 30" in page.text("#field-people-error")
 
 
 def test_zero_resources_gives_a_result_and_a_message(client) -> None:
@@ -284,7 +288,7 @@ def test_expenses_are_optional_and_add_up(client) -> None:
 
 def test_the_result_can_be_bookmarked(client) -> None:
     first = simulate(client, **FAMILY)
-    again = client.get("/simulator?" + urlencode(FAMILY))
+    again = client.get("/simulator/all?" + urlencode(FAMILY))
     assert again.status_code == 200
     assert visible_text(first.soup).count("417,50 €") >= 1
     assert 'data-reste-a-charge-avant="417.50"' in again.get_data(as_text=True)
@@ -292,7 +296,7 @@ def test_the_result_can_be_bookmarked(client) -> None:
 
 @pytest.mark.parametrize("lang", ALL_LANGUAGES)
 def test_the_page_renders_in_every_language(client, lang: str) -> None:
-    empty = get_page(client, "/simulator", lang)
+    empty = get_page(client, "/simulator/all", lang)
     assert empty.soup.select_one("form.sim-form")
     single = simulate(client, lang, **EXAMPLE)
     assert (data(single, "reste-a-charge"), data(single, "taux-effort"), data(single, "reste-a-vivre")) == (
@@ -301,3 +305,239 @@ def test_the_page_renders_in_every_language(client, lang: str) -> None:
     assert data(both, "verdict") == "watch"
     wrong = simulate(client, lang, **{**EXAMPLE, "resources": "abc"})
     assert wrong.soup.select_one("#field-resources-error")
+
+
+# --- amounts in the page's language ---------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("locale", "text", "value"),
+    [
+        ("en", "1,650", "1650"),  # an English thousands separator in English
+        ("en", "1,650.50", "1650.50"),
+        ("en", "1650.5", "1650.5"),
+        ("fr", "1 650,50", "1650.50"),
+        ("fr", "1650,5", "1650.5"),
+        ("fr", "1\u202f650,50", "1650.50"),
+        ("fr", "1.650,50", "1650.50"),  # both marks: the last one is the decimal mark
+        ("pt", "1.650,50", "1650.50"),
+        ("pt", "1.650", "1650"),  # the Portuguese thousands separator
+        ("pt", "1650.50", "1650.50"),  # a phone keypad's point: not a thousands group, so the decimal mark
+        ("tr", "1.650,50", "1650.50"),
+        ("tr", "1.650", "1650"),
+        ("ar", "١٬٦٥٠٫٥٠", "1650.50"),  # Arabic-Indic digits with the Arabic marks
+        ("ar", "1,650.50", "1650.50"),
+        ("ar", "1650,5", "1650.5"),
+        ("ar", "٤٥٠", "450"),
+    ],
+)
+def test_amounts_are_read_in_the_pages_language(locale: str, text: str, value: str) -> None:
+    assert parse_amount(text, locale=locale) == Decimal(value), f"{text!r} in {locale}"
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "code"),
+    [
+        # A French reader reads the comma as the cents mark: "1,650" has three decimals, which euros do not have.
+        # Guessing 1 650 € or 1,65 € could be 1 000 times wrong, so the field asks again (at most 2 decimals).
+        ("fr", "1,650", "decimals"),
+        ("fr", "1.650", "decimals"),  # 1,650 € or 1 650 €? asked, never guessed
+        ("en", "1.650", "decimals"),  # in English the point is the decimal mark
+        ("en", "1,2,3", "invalid"),
+        ("pt", "12.34,5", "invalid"),
+        ("en", "-5", "negative"),
+    ],
+)
+def test_amounts_the_pages_language_cannot_read_are_refused(locale: str, text: str, code: str) -> None:
+    with pytest.raises(BadFigure) as raised:
+        parse_amount(text, locale=locale)
+    assert raised.value.code == code, f"{text!r} in {locale}: {raised.value.code}"
+
+
+def test_english_1650_is_one_thousand_six_hundred_and_fifty_on_the_page(client) -> None:
+    english = simulate(client, "en", people="1", resources="5,000", rent_now="1,650")
+    assert data(english, "reste-a-charge") == "1650.00", "1,650 in English is 1 650"
+    assert "€1,650.00" in english.text(".sim-result"), "results in the English writing of numbers"
+    french = simulate(client, "fr", people="1", resources="5000", rent_now="1,650")
+    assert "2 chiffres après la virgule" in french.text("#field-rent-now-error")
+    assert not french.soup.select(".sim-result")
+
+
+# --- the question pages ---------------------------------------------------------------------------
+
+STEP_URLS = ["/simulator/household", "/simulator/income", "/simulator/expenses", "/simulator/current-home",
+             "/simulator/offered-home"]
+
+
+def path_and_query(location: str) -> tuple[str, dict[str, str]]:
+    parts = urlsplit(location)
+    return parts.path, dict(parse_qsl(parts.query))
+
+
+def send_step(client, url: str, lang: str = "fr", **figures: str):  # type: ignore[no-untyped-def]
+    """Send one step's form as the browser does (GET with the hidden answers and sent=1)."""
+    return client.get(url + "?" + urlencode({**figures, "sent": "1", "lang": lang}))
+
+
+def test_the_start_page_leads_to_the_steps_and_to_the_one_page_form(client) -> None:
+    page = get_page(client, "/simulator")
+    assert page.soup.select_one("a[data-start]")["href"] == "/simulator/household"
+    assert page.soup.select_one("a[data-all-on-one-page]")["href"] == "/simulator/all"
+    assert not page.soup.select("form input"), "the start page asks nothing"
+    again = client.get("/simulator")
+    assert again.headers["Cache-Control"].startswith("public"), "the same page for everyone: cacheable"
+
+
+def test_walk_the_five_steps_to_the_check_page_and_the_result(client) -> None:
+    answers: dict[str, str] = {}
+    step_figures = [{"people": "4"}, {"resources": "1 250"}, {"taxes": "410,25"},
+                    {"rent_now": "520,40", "charges_now": "95.10", "benefit_now": "198"},
+                    {"rent_new": "560", "charges_new": "110", "benefit_new": "262,50", "hlm_new": "1"}]
+    for number, (url, figures) in enumerate(zip(STEP_URLS, step_figures, strict=True), start=1):
+        page = get_page(client, url + ("?" + urlencode(answers) if answers else ""))
+        assert page.text("[data-progress]") == f"Étape {number} sur 5"
+        hidden = {i["name"]: i["value"] for i in page.soup.select("form.sim-step input[type=hidden]")}
+        assert hidden == {**answers, "sent": "1"}, f"step {number} carries the answers given so far"
+        visible = {i["name"] for i in page.soup.select("form.sim-step input:not([type=hidden])")}
+        assert set(figures) <= visible, f"step {number} asks {figures}"
+        answers.update(figures)
+        sent = send_step(client, url, **answers)
+        assert sent.status_code == 303, f"step {number} answered: on to the next page"
+        path, kept = path_and_query(sent.headers["Location"])
+        assert path == (STEP_URLS[number] if number < 5 else "/simulator/check")
+        assert kept == answers, "the answers ride in the address, nothing else"
+    check = get_page(client, "/simulator/check?" + urlencode(answers))
+    assert [h.get_text() for h in check.soup.select("main h2")] == [
+        "Qui vit chez vous ?", "L'argent qui rentre chaque mois", "Vos dépenses obligatoires",
+        "Votre logement aujourd'hui", "Le logement proposé"]
+    result_link = check.soup.select_one("a[data-see-result]")["href"]
+    result = get_page(client, result_link)
+    one_page = simulate(client, **FAMILY)
+    for name in ("reste-a-charge-avant", "reste-a-charge-apres", "taux-effort-avant", "taux-effort-apres",
+                 "reste-a-vivre-avant", "reste-a-vivre-apres", "verdict"):
+        assert data(result, name) == data(one_page, name), f"{name}: the steps and the one-page form agree"
+    assert data(result, "reste-a-charge-avant") == "417.50"
+
+
+def test_back_keeps_the_answers(client) -> None:
+    page = get_page(client, "/simulator/expenses?people=2&resources=900")
+    back = page.soup.select_one("a[data-back]")["href"]
+    assert path_and_query(back) == ("/simulator/income", {"people": "2", "resources": "900"})
+    previous = get_page(client, back)
+    assert previous.soup.select_one("#field-resources")["value"] == "900", "the answer is shown again"
+    assert not previous.soup.select(".error"), "coming back is not sending: no message"
+    first = get_page(client, "/simulator/household?people=2")
+    assert first.soup.select_one("a[data-back]")["href"] == "/simulator"
+
+
+@pytest.mark.parametrize(
+    ("url", "figures", "lang", "field_name", "message"),
+    [
+        ("/simulator/household", {}, "fr", "people", "Écrivez le nombre de personnes"),
+        ("/simulator/household", {}, "en", "people", "Write the number of people"),
+        ("/simulator/household", {"people": "0"}, "fr", "people", "Écrivez un nombre entre 1 et 30"),
+        ("/simulator/household", {"people": "0"}, "en", "people", "Write a number from 1 to 30"),
+        ("/simulator/household", {"people": "45"}, "pt", "people", "Escreva um número de 1 a 30"),
+        ("/simulator/household", {"people": "3", "adults": "3"}, "fr", "adults", "Écrivez 1 ou 2"),
+        ("/simulator/household", {"people": "3", "children": "40"}, "fr", "children",
+         "Écrivez un nombre entre 0 et 30"),
+        ("/simulator/household", {"people": "2", "adults": "1", "children": "2"}, "fr", "children",
+         "plus que le nombre de personnes"),
+        ("/simulator/income", {"people": "3"}, "fr", "resources", "Écrivez un montant"),
+        ("/simulator/income", {"people": "3"}, "en", "resources", "Write an amount"),
+        ("/simulator/income", {"resources": "1,650"}, "fr", "resources", "2 chiffres après la virgule"),
+        ("/simulator/expenses", {"gas": "trente"}, "fr", "gas", "seulement un nombre"),
+        ("/simulator/expenses", {"gas": "thirty"}, "en", "gas", "Write only a number"),
+        ("/simulator/current-home", {}, "fr", "rent_now", "Écrivez un montant"),
+        ("/simulator/current-home", {"rent_now": "400", "commune_now": "Atlantis"}, "fr", "commune_now",
+         "Nous ne trouvons pas cette commune"),
+        ("/simulator/offered-home", {"charges_new": "30"}, "fr", "rent_new", "loyer du logement proposé"),
+    ],
+)
+def test_each_step_checks_its_own_fields_in_the_users_language(client, url, figures, lang, field_name,
+                                                               message) -> None:  # type: ignore[no-untyped-def]
+    response = send_step(client, url, lang, **figures)
+    assert response.status_code == 200, f"{url} with {figures}: stays on the step to say what is wrong"
+    page = Page(200, BeautifulSoup(response.get_data(as_text=True), "html.parser"), response)
+    check_page(page.soup, lang)
+    field_id = "field-" + field_name.replace("_", "-")
+    assert message in page.text(f"#{field_id}-error"), page.text(f"#{field_id}-error")
+    assert [i["name"] for i in page.soup.select("[aria-invalid=true]")] == [field_name], "only this step's field"
+    assert page.soup.select_one(f".error-summary a[href='#{field_id}']"), "the summary links to the field"
+    assert page.text("title").startswith(("Erreur", "Error", "Erro")), page.text("title")
+    kept = {i["name"]: i.get("value") for i in page.soup.select("form.sim-step input") if i["name"] in figures}
+    assert kept == figures, "what was typed is shown again"
+
+
+def test_the_check_page_shows_each_answer_in_the_pages_writing_with_a_change_link(client) -> None:
+    answers = {"people": "3", "adults": "2", "resources": "1650,5", "electricity": "40", "rent_now": "450",
+               "commune_now": "Lille"}
+    french = get_page(client, "/simulator/check?" + urlencode(answers))
+    shown = {dd["data-answer"]: " ".join(dd.get_text().replace("\u202f", " ").split())
+             for dd in french.soup.select("dd[data-answer]")}
+    assert shown["resources"] == "1 650,50 €" and shown["people"] == "3" and shown["commune_now"] == "Lille"
+    assert shown["children"] == "Rien écrit" and shown["rent_new"] == "Pas de logement proposé"
+    assert "gas" not in shown, "only the expenses typed are listed"
+    english = get_page(client, "/simulator/check?" + urlencode({**answers, "resources": "1,650.50"}), "en")
+    assert english.text("dd[data-answer=resources]") == "€1,650.50", "English writing on an English page"
+    change = french.soup.select_one("dl[data-check=income] dd.change a")
+    path, kept = path_and_query(change["href"].split("#")[0])
+    assert (path, change["href"].split("#")[1]) == ("/simulator/income", "field-resources")
+    assert kept == {**answers, "return": "check"}
+    assert "Ressources du foyer" in change.select_one(".visually-hidden").get_text()
+    step = get_page(client, change["href"].split("#")[0])
+    assert step.soup.select_one("a[data-back]")["href"].startswith("/simulator/check?"), "back to the check page"
+    assert step.soup.select_one("form.sim-step input[name=return]")["value"] == "check"
+    sent = send_step(client, "/simulator/income", **{**answers, "resources": "1700", "return": "check"})
+    path, kept = path_and_query(sent.headers["Location"])
+    assert sent.status_code == 303 and path == "/simulator/check", "a change returns to the check page"
+    assert kept == {**answers, "resources": "1700"}
+
+
+def test_the_check_page_sends_a_wrong_or_missing_answer_back_to_its_step(client) -> None:
+    empty = client.get("/simulator/check")
+    assert (empty.status_code, empty.headers["Location"]) == (303, "/simulator/household")
+    wrong = client.get("/simulator/check?" + urlencode({"people": "3", "resources": "1400", "rent_now": "-4"}))
+    path, kept = path_and_query(wrong.headers["Location"])
+    assert wrong.status_code == 303 and path == "/simulator/current-home" and kept["sent"] == "1"
+    missing = client.get("/simulator/result?people=3&rent_now=400")
+    assert path_and_query(missing.headers["Location"])[0] == "/simulator/income"
+
+
+def test_not_social_housing_rides_with_the_answers(client) -> None:
+    sent = send_step(client, "/simulator/offered-home", people="2", resources="900", rent_now="300",
+                     rent_new="350", hlm_new="0")
+    _path, kept = path_and_query(sent.headers["Location"])
+    assert kept["hlm_new"] == "0"
+    page = get_page(client, "/simulator/offered-home?" + urlencode(kept))
+    assert page.soup.select_one("#field-hlm-new-no").has_attr("checked")
+    check = get_page(client, "/simulator/check?" + urlencode(kept))
+    assert check.text("dd[data-answer=hlm_new]") == "Non"
+
+
+def test_an_empty_one_page_form_says_what_is_missing(client) -> None:
+    page = get_page(client, "/simulator/all?sent=1")
+    invalid = sorted(i["name"] for i in page.soup.select("[aria-invalid=true]"))
+    assert invalid == ["people", "rent_now", "resources"], "the three figures the result needs"
+    assert "Écrivez le nombre de personnes" in page.text("#field-people-error")
+    assert len(page.soup.select(".error-summary li")) == 3
+
+
+def test_an_address_of_the_first_version_opens_the_one_page_result(client) -> None:
+    old = client.get("/simulator?" + urlencode({"people": "1", "resources": "900", "rent_now": "300",
+                                                "rent_new": "350"}))
+    path, kept = path_and_query(old.headers["Location"])
+    assert old.status_code == 301 and path == "/simulator/all"
+    assert kept["hlm_new"] == "0", "that form's unticked box meant: not social housing"
+
+
+def test_pages_with_answers_are_never_kept_by_a_cache(client) -> None:
+    empty = client.get("/simulator/household")
+    assert empty.headers["Cache-Control"].startswith("public")
+    for url in ("/simulator/income?people=3", "/simulator/check?people=3&resources=900&rent_now=300",
+                "/simulator/result?people=3&resources=900&rent_now=300", "/simulator/all?people=3&resources=900"
+                "&rent_now=300"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "public" not in response.headers.get("Cache-Control", ""), f"{url}: someone's figures, not public"
+    stored = client.application.extensions["page_cache"].entries
+    assert not [key for key in stored if "people" in str(key)], "no one's figures in the page cache"

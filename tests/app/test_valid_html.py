@@ -50,6 +50,8 @@ def _urls(app, ids: dict, prefix: str) -> list[str]:
             args = {k: EXTRA_ARGS[k] if k in EXTRA_ARGS else ids[k] for k in rule.arguments}
             if rule.endpoint in ("guide.public.stage", "guide.public.page"):
                 args["slug"] = "my-answer" if rule.endpoint.endswith("stage") else "refusing"
+            if rule.endpoint == "simulator.public.step":
+                args["slug"] = "household"
             urls.append(url_for(rule.endpoint, **args))
     return urls
 
@@ -85,8 +87,18 @@ def _public_pages(app, ids: dict, pages: dict[str, str]) -> None:
     page = get_page(public, "/sign-in")
     wrong = public.post("/sign-in", data={"csrf_token": csrf_token(page.soup), "phone": "12"})
     pages["/sign-in (error)"] = wrong.get_data(as_text=True)
-    pages["/simulator (result)"] = public.get("/simulator?adults=2&children=1&income=1500&rent=500").get_data(
+    pages["/simulator/all (result)"] = public.get(
+        "/simulator/all?people=3&adults=2&children=1&resources=1500&rent_now=500&rent_new=550").get_data(as_text=True)
+    pages["/simulator/all (empty form sent)"] = public.get("/simulator/all?sent=1").get_data(as_text=True)
+    answers = "people=3&adults=2&resources=1500&salary=1500&rent_now=500&commune_now=Lille&rent_new=550&gas=30"
+    for step in ("household", "income", "expenses", "current-home", "offered-home"):  # each step, with answers
+        pages[f"/simulator/{step} (answers)"] = public.get(f"/simulator/{step}?{answers}&return=check").get_data(
+            as_text=True)
+    pages["/simulator/household (errors)"] = public.get("/simulator/household?sent=1&people=0&adults=5").get_data(
         as_text=True)
+    for page in ("check", "result"):
+        pages[f"/simulator/{page} (answers)"] = public.get(f"/simulator/{page}?{answers}").get_data(as_text=True)
+        pages[f"/simulator/{page} (ar)"] = public.get(f"/simulator/{page}?{answers}&lang=ar").get_data(as_text=True)
     pages["/nowhere (404)"] = public.get("/nowhere").get_data(as_text=True)
 
 

@@ -154,6 +154,10 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
     "/glossary": PUBLIC,
     "/audio/<name>": PUBLIC,
     "/simulator": PUBLIC,
+    "/simulator/<slug>": PUBLIC,
+    "/simulator/all": PUBLIC,
+    "/simulator/check": PUBLIC,
+    "/simulator/result": PUBLIC,
     "/feedback": PUBLIC,
     "/language": PUBLIC,
     "/language/<code>": PUBLIC,
@@ -276,7 +280,8 @@ ACCESS: dict[str, dict[str, str] | ByMethod] = {
 PLAIN_ARGS = {"slug": "visit", "flow_id": "proposal", "code": "en", "token": "not-a-token", "kind": "action",
               "key": "money-1", "choice": "yes", "filename": "css/site.css", "number": 1,
               "name": "stages-visit.fr.0123456789abcdef.opus"}
-ARGS_BY_ENDPOINT = {"guide.public.page": {"slug": "mediation"}, "plan.household.edit_single": {"kind": "wishes"},
+ARGS_BY_ENDPOINT = {"guide.public.page": {"slug": "mediation"}, "simulator.public.step": {"slug": "household"},
+                    "plan.household.edit_single": {"kind": "wishes"},
                     "plan.staff.edit_single": {"kind": "wishes"}}
 POST_DATA = {"guide.public.feedback": {"page": "stages/visit", "useful": "yes"}}
 ALSO_ALLOWED = {"/k/<token>": {410},  # an unknown personal link: "this link no longer works", to everyone

@@ -90,7 +90,9 @@ CASES: dict[str, Case] = {
     "staff:mediation case": Case("group", lambda w: f"/staff/mediation/{w.case_id}",
                                  lambda w: f"/staff/mediation/{w.case_id}"),
     # public
-    "public:simulator": Case("anonymous", lambda w: "/simulator", lambda w: "/simulator"),
+    "public:simulator": Case("anonymous", lambda w: "/simulator/all", lambda w: "/simulator/all"),
+    "public:simulator step": Case("anonymous", lambda w: "/simulator/household?people=3&resources=900",
+                                  lambda w: "/simulator/household"),
 }
 
 

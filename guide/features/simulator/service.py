@@ -2,7 +2,7 @@
 
 GET only, so a result can be bookmarked; nothing is stored and no sign-in is needed. The figures stay in the
 page address (the app sends no Referer, so they do not leak to other sites). The rules live in
-`guide.rules.budget`; this module reads the figures people type, French style, and says the results in words.
+`guide.rules.budget`; this module reads the figures people type in the page's language, and says the results in words.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import format_currency, format_decimal
+from flask_babel import format_currency, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from guide.core import housing_benefit
-from guide.core.forms import AMOUNT_MESSAGES, GROUPING, BadFigure, parse_amount
+from guide.core.forms import AMOUNT_MESSAGES, ARABIC_DIGITS, GROUPING, BadFigure, parse_amount
 from guide.core.timeutil import today
 from guide.rules.budget import (
     EXPENSE_KINDS,
@@ -38,21 +38,38 @@ from guide.rules.budget import (
 MAX_PEOPLE = 30
 
 
-# --- reading figures typed the French way (amounts: guide/core/forms.py, one reader for every form) -------------
+# --- reading figures in the page's language (amounts: guide/core/forms.py, one reader for every form) ------------
 
-def parse_people(text: str) -> int:
-    """Read a number of people: a whole number from 1 to 30. Raises BadFigure."""
-    cleaned = GROUPING.sub("", text)
+def page_locale() -> str:
+    """The page's language, whose writing of numbers the readers expect ("1,650" is 1 650 in English only)."""
+    return str(get_locale() or "fr")
+
+
+def parse_count(text: str, low: int = 1, high: int = MAX_PEOPLE, *, locale: str | None = None) -> int:
+    """Read a number of people: a whole number from `low` to `high`. Raises BadFigure: "required", "invalid"
+    (not a number), "whole" (2,5) or "range" (a whole number outside low..high, said with the range)."""
+    cleaned = GROUPING.sub("", text).translate(ARABIC_DIGITS)
     if not cleaned:
         raise BadFigure("required")
-    if not re.fullmatch(r"\d{1,3}", cleaned):
+    if re.fullmatch(r"[-−–]?[0-9]{1,6}", cleaned):
+        count = int(cleaned.replace("−", "-").replace("–", "-"))
+        if not low <= count <= high:
+            raise BadFigure("range")
+        return count
+    try:
+        value = parse_amount(cleaned.lstrip("-−–"), locale=locale)
+    except BadFigure as bad:
+        raise BadFigure("whole" if bad.code == "decimals" else "invalid") from bad
+    if value != value.to_integral_value():
         raise BadFigure("whole")
-    people = int(cleaned)
-    if people < 1:
-        raise BadFigure("zero")
-    if people > MAX_PEOPLE:
-        raise BadFigure("too_large")
-    return people
+    if not low <= value <= high:  # "1,000" in English
+        raise BadFigure("range")
+    return int(value)  # "2.0"
+
+
+def parse_people(text: str, locale: str | None = None) -> int:
+    """Read the number of people of the home: a whole number from 1 to 30. Raises BadFigure."""
+    return parse_count(text, 1, MAX_PEOPLE, locale=locale)
 
 
 # --- the form ----------------------------------------------------------------------------------
@@ -66,6 +83,8 @@ class Field:
     required: bool = False
     people: bool = False
     kind: str = "amount"  # amount, people, count (0 allowed) or commune (a name or an INSEE code)
+    low: int = 1  # the range of a number of people
+    high: int = MAX_PEOPLE
 
     @property
     def numeric(self) -> bool:
@@ -86,9 +105,10 @@ RESOURCES = Field("resources", _l("Ressources du foyer, par mois"),
                   _l("Salaires, allocations, pensions… Faites la moyenne des 3 derniers mois. "
                      "Ne comptez pas les primes ni les bourses d'études."), required=True)
 ADULTS = Field("adults", _l("Adultes qui demandent l'aide"),
-               _l("1 si vous vivez seul ou seule. 2 si vous vivez en couple."), people=True, kind="people")
+               _l("1 si vous vivez seul ou seule. 2 si vous vivez en couple."), people=True, kind="people",
+               high=housing_benefit.MAX_ADULTS)
 CHILDREN = Field("children", _l("Enfants de moins de 21 ans"), _l("Laissez vide s'il n'y en a pas."),
-                 kind="count")
+                 kind="count", low=0)
 # Monthly resources by kind, for the housing benefit estimate (guide/core/housing_benefit.py RESOURCE_KINDS)
 RESOURCE_FIELDS = (
     Field("salary", _l("Salaires"), _l("Le « net imposable » de la fiche de paie."), "resources"),
@@ -126,7 +146,7 @@ EXPENSE_FIELDS = tuple(Field(kind, EXPENSE_LABELS[kind], EXPENSE_HINTS.get(kind)
                        for kind in EXPENSE_KINDS)
 GROUPS = ("household", "resources", "now", "new", "expenses")
 ALL_FIELDS = (PEOPLE, RESOURCES, ADULTS, CHILDREN, *RESOURCE_FIELDS, *NOW_FIELDS, *NEW_FIELDS, *EXPENSE_FIELDS)
-SOCIAL_NEW = "hlm_new"  # a checkbox: the proposed flat is social housing (today's flat always is)
+SOCIAL_NEW = "hlm_new"  # yes ("1", the default) or no ("0"): the proposed flat is social housing (today's always is)
 
 
 @dataclass
@@ -139,9 +159,11 @@ class SimulatorForm:
     errors: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
 
+    sent: bool = False  # a form was sent (an empty one too: it then says what is missing)
+
     @property
     def submitted(self) -> bool:
-        return any(self.raw.values())
+        return self.sent or any(self.raw.values())
 
     @property
     def has_proposal(self) -> bool:
@@ -155,43 +177,50 @@ class SimulatorForm:
         return Decimal(value)
 
 
-def read_form(args: Mapping[str, str]) -> SimulatorForm:
-    """Read every field; empty optional amounts count as 0; the proposed flat needs its rent once started."""
-    form = SimulatorForm(raw={f.name: str(args.get(f.name, ""))[:200] for f in ALL_FIELDS})
+def read_form(args: Mapping[str, str], fields: tuple[Field, ...] = ALL_FIELDS, *, sent: bool = False,
+              locale: str | None = None) -> SimulatorForm:
+    """Read `fields` (all of them, or one step's) in the page's language; every answer is kept as typed.
+
+    Empty optional amounts count as 0; the proposed flat needs its rent once started. `sent` says a form was
+    sent, so that an empty one says what is missing.
+    """
+    form = SimulatorForm(raw={f.name: str(args.get(f.name, ""))[:200] for f in ALL_FIELDS}, sent=sent)
+    form.social_new = str(args.get(SOCIAL_NEW, "1")) != "0"
     if not form.submitted:
         return form
-    form.social_new = SOCIAL_NEW in args
-    for spec in ALL_FIELDS:
+    locale = locale or page_locale()
+    for spec in fields:
         raw = form.raw[spec.name]
         required = spec.required or (spec.name == "rent_new" and form.has_proposal)
         if not raw.strip() and not required:
             continue
         try:
-            form.values[spec.name] = _read(spec, raw)
+            form.values[spec.name] = _read(spec, raw, locale)
         except BadFigure as bad:
             started = spec.name == "rent_new" and bad.code == "required"  # other proposed-flat figures typed
             form.errors[spec.name] = "rent_new_required" if started else bad.code
-    _check_people(form)
+    if {f.name for f in fields} >= {"people", "adults", "children"}:
+        _check_people(form)
     return form
 
 
-def _read(spec: Field, raw: str) -> Decimal | int | str:
+def _read(spec: Field, raw: str, locale: str) -> Decimal | int | str:
     if spec.kind == "commune":
         code = housing_benefit.find_commune(raw)
         if code is None:
             raise BadFigure("commune_unknown")
         return code
-    if spec.kind == "count":
-        return 0 if GROUPING.sub("", raw) == "0" else parse_people(raw)
-    return parse_people(raw) if spec.people else parse_amount(raw)
+    if spec.people or spec.kind == "count":
+        return parse_count(raw, spec.low, spec.high, locale=locale)
+    return parse_amount(raw, locale=locale)
 
 
 def _check_people(form: SimulatorForm) -> None:
-    """At most 2 adults ask for the aid, and they and the children are among the people of the home."""
+    """The adults and the children who count for the aid are among the people of the home."""
+    if form.errors.keys() & {"people", "adults", "children"}:
+        return
     adults, children = int(form.values.get("adults", 1)), int(form.values.get("children", 0))
-    if adults > housing_benefit.MAX_ADULTS:
-        form.errors["adults"] = "adults_max"
-    elif "people" in form.values and adults + children > int(form.values["people"]):
+    if "people" in form.values and adults + children > int(form.values["people"]):
         form.errors["children" if children else "adults"] = "more_than_people"
 
 
@@ -255,20 +284,23 @@ def data_value(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def _error_message(name: str, code: str) -> str:
+def _error_message(spec: Field, code: str) -> str:
     if code == "commune_unknown":
         return _("Nous ne trouvons pas cette commune. Vérifiez le nom, ou écrivez son code INSEE. "
                  "Par exemple : 59350 pour Lille.")
-    if code == "adults_max":
-        return _("Écrivez 1 ou 2. Les autres adultes comptent dans le nombre de personnes du foyer.")
     if code == "more_than_people":
         return _("C'est plus que le nombre de personnes du foyer. Vérifiez les deux nombres.")
-    if name in ("people", "adults", "children"):
+    if spec.name in ("people", "adults", "children"):
+        low, high = format_decimal(spec.low), format_decimal(spec.high)
+        if code == "range" and spec.name == "adults":
+            return _("Écrivez 1 ou 2. Les autres adultes comptent dans le nombre de personnes du foyer.")
+        if code == "range" and spec.name == "people":
+            return _("Écrivez un nombre entre %(low)s et %(high)s. Comptez-vous aussi.", low=low, high=high)
         return {
             "required": _("Écrivez le nombre de personnes. Par exemple : 3."),
             "whole": _("Écrivez un nombre entier, sans virgule. Par exemple : 3."),
-            "zero": _("Il faut au moins 1 personne : vous."),
-            "too_large": _("Ce nombre semble trop grand. Vérifiez-le."),
+            "invalid": _("Écrivez le nombre en chiffres. Par exemple : 3."),
+            "range": _("Écrivez un nombre entre %(low)s et %(high)s.", low=low, high=high),
         }[code]
     if code == "rent_new_required":
         return _("Écrivez le loyer du logement proposé. Ou videz les cases de ce logement.")
@@ -294,7 +326,7 @@ class FieldView:
 
 def field_views(form: SimulatorForm) -> dict[str, FieldView]:
     return {f.name: FieldView(f, f"field-{f.name.replace('_', '-')}", form.raw[f.name],
-                              _error_message(f.name, form.errors[f.name]) if f.name in form.errors else None,
+                              _error_message(f, form.errors[f.name]) if f.name in form.errors else None,
                               form.notes.get(f.name))
             for f in ALL_FIELDS}
 
