@@ -156,6 +156,27 @@ def _isolated(page, text: str) -> list[str]:
     }""", text)
 
 
+def _time_order(page, scope: str) -> tuple[float, float]:
+    """Where a time written the Arabic way ("4:49 م") is drawn: the left edge of its first digit and of its
+    "م"/"ص" (after noon / before noon). Right-to-left, the hour comes first, so it is drawn to the right."""
+    found = page.evaluate("""scope => {
+        const walker = document.createTreeWalker(document.querySelector(scope), NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+            const node = walker.currentNode, match = /\\d{1,2}:\\d{2}\\s*[مص]/.exec(node.textContent);
+            if (!match) continue;
+            const at = (offset) => {
+                const range = document.createRange();
+                range.setStart(node, offset); range.setEnd(node, offset + 1);
+                return range.getBoundingClientRect().left;
+            };
+            return [at(match.index), at(match.index + match[0].length - 1)];
+        }
+        return null;
+    }""", scope)
+    assert found, f"no time written the Arabic way in {scope}"
+    return found[0], found[1]
+
+
 def _assert_isolated(page, lang: str, *texts: str) -> None:
     if lang != "ar":
         return
@@ -219,6 +240,9 @@ def _answer_journey(walk: Walk, browser, live_server: str, contexts: list, app, 
     height = _height(page)
     _record_height("before-move", lang, height)
     assert height <= 3 * 740, f"'where I stand' is {height} px high at 360 px: more than three screens"
+    if lang == "ar":  # "4:49 م": the hour first, read from the right, then the Arabic "PM" to its left
+        hour, suffix = _time_order(page, "#appointment")
+        assert suffix < hour, f"the appointment time reads backwards in Arabic (hour at {hour}, م/ص at {suffix})"
     answer_by = decision_deadline(visit)
     assert str(answer_by.year) in page.locator("#next").inner_text(), "the answer-by date is not on /my"
     page.locator("#next a.button").click()  # "Voir la proposition"
