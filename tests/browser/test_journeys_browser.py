@@ -301,8 +301,9 @@ def _mediation_journey(walk: Walk, browser, live_server: str, contexts: list, ap
     page.wait_for_url("**/my/requests/*")
     reference = page.locator("[data-reference]").get_attribute("data-reference")
     shown = page.locator("main .photo-list img")
-    assert shown.count() == 1 and shown.evaluate("img => img.complete && img.naturalWidth > 0"), \
-        "the household's receipt does not show its photo"
+    assert shown.count() == 1, "the household's receipt does not show its photo"
+    shown.scroll_into_view_if_needed()  # (loading="lazy")
+    assert shown.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0, "the receipt's photo did not load"
     walk.check(page, "receipt", shot=True)
     _assert_isolated(page, lang, reference)
 
@@ -315,7 +316,7 @@ def _mediation_journey(walk: Walk, browser, live_server: str, contexts: list, ap
     thumbnails = desk.locator(f"[data-photos='{reference}'] a[data-photo] img")
     assert thumbnails.count() == 1, "the mediation group does not see the household's photo"
     thumbnails.first.scroll_into_view_if_needed()  # (loading="lazy": the group scrolls down to it)
-    thumbnails.first.evaluate("img => img.decode()")  # rejects if the photo cannot be loaded
+    assert thumbnails.first.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0, "the photo did not load"
     walk.check(desk, "staff-mediation-case", shot=True)
     desk.locator(f"a[href='/staff/requests/{reference}/letter']").click()
     assert desk.locator("figure.letter-photo img").count() == 1, "the letter for the group lacks the photo"
