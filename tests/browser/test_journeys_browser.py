@@ -310,6 +310,9 @@ def _mediation_journey(walk: Walk, browser, live_server: str, contexts: list, ap
     desk = walk.watch(_desk(browser, live_server, contexts))
     _staff_sign_in(desk, group.email)
     walk.check(desk, "staff-home")
+    out, everywhere = (desk.locator(".session-bar form button").nth(i).bounding_box() for i in (0, 1))
+    apart = everywhere["x"] - (out["x"] + out["width"]) if abs(everywhere["y"] - out["y"]) < 1 else 99
+    assert apart >= 12, f"'Se déconnecter' and 'Se déconnecter partout' read as one link: {apart:.0f} px apart"
     desk.locator(".session-bar a[href='/staff/mediation']").click()
     walk.check(desk, "staff-mediation-inbox", shot=True)
     desk.locator("tr[data-case]", has_text=household.reference).locator("a").click()
