@@ -9,7 +9,7 @@ from sqlalchemy import update
 from guide.core.extensions import db
 from guide.features.signin import service as signin
 from guide.models import Household, Role
-from tests.factories import PASSWORD, make_household, make_plan_item, make_staff
+from tests.factories import PASSWORD, make_household, make_plan_item, make_proposal, make_staff
 
 # For each visible cell of a table: where it stands, how wide it is, the name shown above it, how it wraps.
 CELLS = """(selector) => [...document.querySelectorAll(selector + " tbody td")].filter(c => c.offsetParent !== null)
@@ -105,3 +105,25 @@ def test_the_access_log_and_the_accounts_stack_on_a_phone(phone_ctx, app, ctx) -
     _assert_stacked(page, "main table")
     page.goto("/staff/accounts")
     _assert_stacked(page, "[data-table=accounts]")
+
+
+def test_the_project_summary_stacks_and_the_answer_review_gives_the_words_the_whole_width(phone_ctx, app, ctx) -> None:
+    """The one-page project broke words mid-word at 360 px; the answer review squeezed the household's own words
+    into a 150 px column."""
+    household = make_household(stage="my-answer")
+    make_plan_item(household, "action", {"what": LONG_WORDS, "who": "household", "status": "todo"})
+    proposal = make_proposal(household, rank=1)
+    page = _household_phone(phone_ctx, app, household)
+    page.goto("/my/plan/project")
+    _assert_stacked(page, ".project table")
+    page.goto(f"/my/proposals/{proposal.id}/answer")
+    page.locator("label[for='decision-1']").click()
+    page.locator("input[value=rent_charges]").check()
+    page.locator("textarea[name=text]").fill(LONG_WORDS)
+    page.locator("main form button[type=submit]").click()
+    words = page.locator("dd.own-words")
+    assert words.inner_text() == LONG_WORDS, "the review does not show the household's words"
+    width = words.evaluate("e => Math.round(e.getBoundingClientRect().width)")
+    assert width >= 300, f"the household's words are squeezed into {width} px on a 360 px phone"
+    assert words.evaluate("e => getComputedStyle(e).overflowWrap") != "anywhere", "words may break mid-word"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
