@@ -4,12 +4,14 @@ under its column's name, nothing runs off the screen and words break between wor
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import update
 
 from guide.core.extensions import db
 from guide.features.signin import service as signin
 from guide.models import Household, Role
-from tests.factories import PASSWORD, make_household, make_plan_item, make_proposal, make_staff
+from tests.factories import PASSWORD, make_household, make_move_expense, make_plan_item, make_proposal, make_staff
 
 # For each visible cell of a table: where it stands, how wide it is, the name shown above it, how it wraps.
 CELLS = """(selector) => [...document.querySelectorAll(selector + " tbody td")].filter(c => c.offsetParent !== null)
@@ -105,6 +107,16 @@ def test_the_access_log_and_the_accounts_stack_on_a_phone(phone_ctx, app, ctx) -
     _assert_stacked(page, "main table")
     page.goto("/staff/accounts")
     _assert_stacked(page, "[data-table=accounts]")
+
+
+def test_the_late_refunds_stack_on_a_phone(phone_ctx, app, ctx) -> None:
+    officer = make_staff(email="stack-refunds@example.org", password=PASSWORD)
+    household = make_household(officer_id=officer.id, display_name="Famille Nguyễn-Vandenbroucke")
+    make_move_expense(household, invoice_on=date.today() - timedelta(days=30))
+    page = _staff_phone(phone_ctx, officer)
+    page.goto("/staff/refunds")
+    assert page.locator("tr[data-expense]").count() == 1, "the late refund is not listed"
+    _assert_stacked(page, "main table")
 
 
 def test_the_project_summary_stacks_and_the_answer_review_gives_the_words_the_whole_width(phone_ctx, app, ctx) -> None:
