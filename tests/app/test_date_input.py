@@ -4,7 +4,9 @@ labelled boxes in every form that had a native date picker or an ISO date."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -152,3 +154,49 @@ def test_a_week_is_given_as_any_of_its_days_and_kept_as_before(app) -> None:
         assert [shown.when_week.part_value(p) for p in ("day", "month", "year")] == ["30", "11", "2026"]
         old_page = ActionForm(formdata=MultiDict({"when_week": "2026-W50"}), meta={"csrf": False})
         assert old_page.when_week.data == "2026-W50"
+
+
+def _calls(source: str, name: str) -> list[str]:
+    """The text of each `name(...)` call in a Python source, up to its closing bracket, with its line's start
+    (`invoice_on = DateInputField(...)`)."""
+    calls, start = [], source.find(name + "(")
+    while start != -1:
+        depth, end = 0, start + len(name)
+        for end in range(start + len(name), len(source)):
+            depth += {"(": 1, ")": -1}.get(source[end], 0)
+            if depth == 0:
+                break
+        calls.append(source[source.rfind("\n", 0, start) + 1:end + 1])
+        start = source.find(name + "(", end)
+    return calls
+
+
+def _checked_by_its_form(source: str, call: str) -> bool:
+    """A date field whose form refuses an unlikely date in words of its own (`validate_<name>` saying
+    "after today" or "too old"), as the after-move invoice date."""
+    found = re.match(r"\s*(\w+)\s*=", call)
+    name = found.group(1) if found else None
+    return name is not None and f"def validate_{name}(" in source and "today()" in source
+
+
+def test_no_page_or_form_uses_a_native_date_picker_and_every_date_has_bounds() -> None:
+    """Issue 19: dates are day / month / year boxes everywhere (household, public questions, staff), and each
+    refuses an unlikely date (an action in 1900, a visit in 2099) through its past= and future= bounds."""
+    root = Path(__file__).resolve().parents[2]
+    native = re.compile(r"""type\s*=\s*["'](date|week|datetime-local|month)["']""")
+    pickers = [f"{path.relative_to(root)}:{n}" for folder in ("templates", "guide")
+               for path in sorted((root / folder).rglob("*")) if path.suffix in (".html", ".py", ".js")
+               for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if native.search(line)]
+    assert not pickers, f"native date pickers: {pickers}"
+    wtforms_dates = re.compile(r"\b(DateField|DateTimeField|DateTimeLocalField|WeekField|MonthField)\(")
+    unbounded, plain = [], []
+    for path in sorted((root / "guide").rglob("*.py")):
+        if path.name == "forms.py" and path.parent.name == "core":
+            continue  # where the day / month / year fields are built on WTForms' DateField
+        source = path.read_text(encoding="utf-8")
+        plain += [f"{path.relative_to(root)}: {m.group(0)}" for m in wtforms_dates.finditer(source)]
+        for name in ("DateInputField", "DateTimeInputField", "WeekInputField"):
+            unbounded += [f"{path.relative_to(root)}: {call[:60]}" for call in _calls(source, name)
+                          if ("past=" not in call or "future=" not in call) and not _checked_by_its_form(source, call)]
+    assert not plain, f"WTForms date fields that show a native picker: {plain}"
+    assert not unbounded, f"date fields without past= and future= bounds: {unbounded}"

@@ -233,6 +233,16 @@ def test_a_personal_link_asks_for_a_tap_then_signs_in_once(client, app, ctx) -> 
     assert "ne marche plus" in page.text("h1")
 
 
+def test_a_personal_link_opens_in_the_households_language_whatever_the_browser_asks(client, app, ctx) -> None:
+    """Issue 19: the landing page followed the browser (a phone set to French or English), not the household."""
+    household = make_household(language="ar")
+    token = _make_link(app, household.id)
+    client.set_cookie("lang", "fr")  # a French page read earlier on this phone
+    response = client.get(f"/k/{token}", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    html = BeautifulSoup(response.get_data(as_text=True), "html.parser").html
+    assert (html["lang"], html["dir"]) == ("ar", "rtl"), f"the personal link opened in {html['lang']}"
+
+
 def test_an_expired_or_unknown_link_is_refused(client, app, ctx) -> None:
     household = make_household()
     token = _make_link(app, household.id)

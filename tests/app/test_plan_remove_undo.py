@@ -94,6 +94,32 @@ def test_the_board_lists_removed_actions_with_a_put_back_button(client, app, pai
     assert get_page(http, prefix).text("#removed-actions-title") == "Actions retirées (1)"
 
 
+@pytest.mark.parametrize(("kind", "data", "page", "list_id", "heading"), [
+    ("trip", {"purpose": "work", "place": "Roubaix", "modes": ["public"]}, "profile", "removed-trips",
+     "Trajets retirés (1)"),
+    ("attachment", {"category": "family", "words": "Ma sœur habite au 3e"}, "profile", "removed-attachments",
+     "Retirés de « Ce qui me tient ici » (1)"),
+    ("visit", {"place": "Lomme, Mitterie", "transport": "3"}, "visits", "removed-visits", "Visites retirées (1)"),
+])
+@pytest.mark.parametrize("side", ["household", "staff"])
+def test_removed_trips_attachments_and_visits_are_listed_with_a_way_back(
+        client, app, pair, side, kind, data, page, list_id, heading) -> None:  # noqa: F811
+    """Issue 19: a trip, an attachment or a visit removed in one tap was gone once the undo notice was left."""
+    household, _mediator, staff = pair
+    item = make_plan_item(household, kind, data)
+    sides = _sides(household, staff, client)
+    _remove(app, *sides["household" if side == "staff" else "staff"], item.id)  # removed by the other side
+    http, prefix = sides[side]
+    shown = get_page(http, f"{prefix}/{page}")
+    assert shown.text(f"#{list_id}-title") == heading, f"no list of removed {kind}s on the {page} page"
+    button = shown.soup.select_one(f"#{list_id} li[data-item='{item.id}'] form")
+    assert button is not None, f"the removed {kind} has no put-back button"
+    assert http.post(button["action"], data={"csrf_token": csrf_token(shown.soup)}).status_code == 303
+    restored = _item(app, item.id)
+    assert not restored.removed and restored.data == data, f"the {kind} did not come back as it was"
+    assert get_page(http, f"{prefix}/{page}").soup.select_one(f"#{list_id}") is None, "still listed as removed"
+
+
 def test_a_removed_items_page_offers_to_put_it_back(client, app, pair) -> None:  # noqa: F811
     household, _mediator, _staff = pair
     trip = make_plan_item(household, "trip", {"purpose": "work", "place": "Roubaix", "modes": ["public"]})

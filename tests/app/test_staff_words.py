@@ -12,11 +12,11 @@ from guide.core.labels import days_ago
 from guide.features.after_move.service import plan_courtesy_visits
 from guide.features.household_file import service as household_file
 from guide.messaging.labels import shown_body
-from guide.models import Consent, Household, MediationCase, SmsMessage
+from guide.models import Consent, Household, MediationCase, ProposalStatus, SmsMessage
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.conftest import get_page, visible_text
-from tests.factories import make_household, make_plan_item, make_staff
+from tests.factories import make_household, make_plan_item, make_proposal, make_staff
 
 
 @pytest.mark.parametrize(("days", "words"), [(0, "aujourd'hui"), (-1, "aujourd'hui"), (1, "hier"),
@@ -121,3 +121,19 @@ def test_after_the_move_proposals_page_no_longer_warns_about_court(client, app, 
     page = get_page(other, "/my/proposals")
     assert page.soup.select_one("[data-court-warning]") is None
     assert "justice" not in visible_text(page.soup), "a moved household is still warned about court"
+
+
+def test_a_proposal_page_warns_about_court_only_while_the_last_proposal_waits_for_an_answer(client, app, ctx) -> None:
+    waiting = make_household()
+    last = make_proposal(waiting, rank=3, status=ProposalStatus.VISITED)
+    sign_in_as(client, app, waiting)
+    assert get_page(client, f"/my/proposals/{last.id}").soup.select_one("[data-court-warning]") is not None, (
+        "a third proposal waiting for an answer no longer says a refusal can lead to court")
+    moved = make_household(moved_on=date.today() - timedelta(days=10), stage="after-move")
+    accepted = make_proposal(moved, rank=3, status=ProposalStatus.ACCEPTED)
+    other = app.test_client()
+    sign_in_as(other, app, moved)
+    page = get_page(other, f"/my/proposals/{accepted.id}")
+    assert page.soup.select_one("[data-court-warning]") is None, "an accepted proposal still warns about court"
+    assert "justice" not in visible_text(page.soup), "a moved household is still warned about court"
+    assert get_page(other, "/my").soup.find(string=lambda s: s and "justice" in s) is None, "/my warns about court"

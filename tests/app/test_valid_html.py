@@ -79,7 +79,8 @@ def _public_pages(app, ids: dict, pages: dict[str, str]) -> None:
     _collect(public, urls, pages)
     _collect(public, [f"{u}{'&' if '?' in u else '?'}lang=ar" for u in ("/", "/glossary", "/journey/my-answer",
                                                                        "/pages/refusing", "/simulator")], pages)
-    _collect(public, ["/flows/proposal?rank=2&visited=yes&visit_date=2026-11-20"], pages)
+    _collect(public, ["/flows/proposal?rank=2&visited=yes&visit_date=2026-11-20",
+                      "/flows/proposal?rank=2&visited=yes"], pages)  # a result; a date question
     with app.test_request_context():  # its own context: the requests' `g` (CSRF token, language) stays theirs
         token = signin.create_link(db.session.get(Household, ids["household_id"]))
         db.session.commit()

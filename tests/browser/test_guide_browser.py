@@ -21,8 +21,8 @@ SCANNED = (["/", "/journey", "/pages", "/flows", "/glossary", "/language", "/nop
             "&rent_new=600&commune_new=Roubaix&hlm_new=1", "/simulator?people=2&resources=900&commune_now=Atlantis"]
            + [f"/journey/{s}" for s in STAGES] + [f"/pages/{p}" for p in PAGES] + [f"/flows/{f}" for f in FLOWS]
            + ["/flows/proposal?rank=2&visited=yes&visit_date=2026-11-20",
-              "/flows/proposal?rank=1&visited=yes&visit_date=99/99/2026",
-              "/flows/proposal?rank=2&visited=yes&at=visited",
+              "/flows/proposal?rank=1&visited=yes&visit_date-day=99&visit_date-month=99&visit_date-year=2026",
+              "/flows/proposal?rank=2&visited=yes", "/flows/proposal?rank=2&visited=yes&at=visited",
               "/flows/where?moved=no&proposal=no&interview=yes&project=no"])
 
 AXE = Axe()
@@ -85,13 +85,15 @@ def test_guided_flow_gives_the_answer_by_date_and_back_keeps_answers(phone, lang
     page.locator("form.question button[type=submit]").click()
     page.locator("label[for='answer-visited-1']").click()
     page.locator("form.question button[type=submit]").click()
-    date_field = page.locator("input[name=visit_date]")
-    date_field.fill("2026-11-20")
+    page.locator("input[name=visit_date-day]").fill("20")
+    page.locator("input[name=visit_date-month]").fill("11")
+    page.locator("input[name=visit_date-year]").fill("2026")
     page.locator("form.question button[type=submit]").click()
     result = page.locator("article.result").inner_text()
     assert "30" in result and "2026" in result, result
     page.locator("a.back").click()
-    assert page.locator("input[name=visit_date]").input_value() == "2026-11-20"
+    assert [page.locator(f"input[name=visit_date-{part}]").input_value() for part in ("day", "month", "year")] == [
+        "20", "11", "2026"]
     page.locator("a.back").click()
     assert page.locator("#answer-visited-1").is_checked()
 
@@ -101,7 +103,8 @@ def test_everything_works_without_javascript(phone) -> None:
     page.goto("/flows/household")
     page.locator("label[for='answer-person-3']").click()
     page.locator("form.question button[type=submit]").click()
-    page.locator("input[name=hosted_since]").fill("2026-01-15")
+    for part, value in (("day", "15"), ("month", "1"), ("year", "2026")):
+        page.locator(f"input[name=hosted_since-{part}]").fill(value)
     page.locator("form.question button[type=submit]").click()
     page.locator("label[for='answer-proof-1']").click()
     page.locator("form.question button[type=submit]").click()

@@ -9,7 +9,7 @@ from guide.core.extensions import db
 from guide.features.after_move.service import plan_courtesy_visits
 from guide.features.signin import service as signin
 from guide.models import Household, Role
-from tests.factories import PASSWORD, make_household, make_staff
+from tests.factories import PASSWORD, make_household, make_proposal, make_staff
 
 # The box a finger can hit for each control: a radio or checkbox is hit through its label too.
 TARGETS = """(selector) => [...document.querySelectorAll(selector)].filter(e => e.offsetParent !== null).map(e => {
@@ -63,3 +63,23 @@ def test_the_courtesy_visit_form_has_44_px_radios(phone_ctx, app, ctx) -> None:
     page.locator("[data-visit='2'] details summary").click()
     small = _small(page, "[data-visit='2'] input[type=radio]")
     assert not small, f"visit form radios under 44 × 44 px: {small}"
+
+
+def test_links_that_stand_alone_have_44_px_targets(phone_ctx, app, ctx) -> None:
+    """Back links, the plan's tabs, a proposal's title, links alone on their line (a link inside a sentence is
+    exempt, WCAG 2.5.8): each a 44 px high target on the household's pages."""
+    household = make_household(stage="my-answer")
+    proposal = make_proposal(household, rank=1)
+    page = phone_ctx("fr")
+    _sign_in(page, app, household.id)
+    small = []
+    for path, selector in (("/my", ".stage-name a, .link-alone a"),
+                           ("/my/proposals", "a.back, .proposal-list h2 a"),
+                           (f"/my/proposals/{proposal.id}", "a.back, .link-alone a"),
+                           ("/my/plan", ".plan-nav a"),
+                           ("/my/plan/profile", ".link-alone a"),
+                           ("/my/papers", "a.back, .link-alone a"),
+                           ("/my/data", "a.back, .link-alone a")):
+        page.goto(path)
+        small += _small(page, selector)
+    assert not small, f"links under 44 × 44 px: {small}"

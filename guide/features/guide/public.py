@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from datetime import date
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from guide.core.audio import MIME_TYPE
 from guide.core.auth import safe_next
 from guide.core.content import ContentStore
 from guide.core.extensions import csrf
+from guide.core.forms import DATE_MESSAGES, PARTS, BadFigure, parse_date_parts
 from guide.core.i18n import negotiate_language
 from guide.core.page_cache import cached_page
 from guide.core.security import same_origin_request
@@ -24,7 +26,7 @@ from guide.core.timeutil import today
 from guide.features.guide import listen, service
 from guide.features.guide.forms import FeedbackForm
 from guide.messaging import outbox
-from guide.rules.flows import FlowState, walk
+from guide.rules.flows import Flow, FlowState, parse_date, walk
 
 bp = Blueprint("public", __name__)
 
@@ -142,7 +144,8 @@ def flow(flow_id: str) -> ResponseReturnValue:
     if structure is None:
         abort(404)
     words = store().flow_words(lang, flow_id)
-    state: FlowState = walk(structure, request.args, today(), at=request.args.get("at"))
+    answers, typed = _typed_dates(structure, request.args)
+    state: FlowState = walk(structure, answers, today(), at=request.args.get("at"))
     step_words = words.get("steps", {}).get(state.step.id, {})
     back_url = None
     if state.path:
@@ -158,8 +161,40 @@ def flow(flow_id: str) -> ResponseReturnValue:
         return render_template("public/flow_result.html", blocks=blocks, stage_page=stage_page,
                                other_flows=[f for f in _flow_list(lang) if f["id"] != flow_id], **context)
     hidden = {sid: state.answers[sid] for sid in state.path}
-    return render_template("public/flow_step.html", hidden=hidden, error_message=_flow_error(state.error),
+    error_message = _flow_error(state.error)
+    parts: dict[str, str] = {}
+    if state.step.kind == "date":
+        parts, code = typed.get(state.step.id) or (_date_parts(state.prefill), None)
+        if code is not None and (state.error or code == "required"):  # the boxes say best what is wrong
+            error_message = str(DATE_MESSAGES[code])
+    return render_template("public/flow_step.html", hidden=hidden, error_message=error_message, date_parts=parts,
                            **context)
+
+
+def _typed_dates(flow: Flow, args: Mapping[str, str]) -> tuple[dict[str, str], dict[str, tuple[dict[str, str],
+                                                                                                  str | None]]]:
+    """The answers with each date typed in day / month / year boxes (`<step>-day`, `-month`, `-year`) as one value
+    the walk reads (ISO when the boxes make a date); and, per such step, the boxes as typed and why they make no date.
+    A single `<step>=2026-11-20` (a back link, a link from an SMS) is read as before."""
+    answers = {key: str(value) for key, value in args.items()}
+    typed: dict[str, tuple[dict[str, str], str | None]] = {}
+    for step in flow.steps.values():
+        if step.kind != "date" or not any(f"{step.id}-{p}" in args for p in PARTS):
+            continue
+        parts = {p: str(args.get(f"{step.id}-{p}", "")).strip() for p in PARTS}
+        try:
+            answers[step.id] = parse_date_parts(parts["day"], parts["month"], parts["year"]).isoformat()
+            typed[step.id] = (parts, None)
+        except BadFigure as bad:
+            answers[step.id] = "/".join(parts.values()) if any(parts.values()) else ""
+            typed[step.id] = (parts, bad.code)
+    return answers, typed
+
+
+def _date_parts(value: str | None) -> dict[str, str]:
+    """A date answer already given (ISO, or typed as 20/11/2026) back in its three boxes."""
+    found = parse_date(value) if value else None
+    return {"day": str(found.day), "month": str(found.month), "year": str(found.year)} if found else {}
 
 
 def _flow_url(flow_id: str, params: dict[str, str]) -> str:
@@ -171,7 +206,7 @@ def _flow_error(code: str | None) -> str | None:
         return None
     return {
         "choose": _("Choisissez une réponse."),
-        "date_invalid": _("Écrivez la date comme ceci : 20/11/2026."),
+        "date_invalid": str(DATE_MESSAGES["not_numbers"]),
         "date_out_of_range": _("Cette date semble fausse. Vérifiez l'année."),
     }[code]
 

@@ -60,8 +60,12 @@ def _profile_context(**forms: Any) -> dict[str, Any]:
     def single(kind: str) -> Any:  # phases and wishes: one row each (removed or not, as service.single)
         return next((item for item in everything if item.kind == kind), None)
 
+    def removed(kind: str) -> list[Any]:  # listed under the page with their way back
+        return [item for item in everything if item.kind == kind and item.removed]
+
     return _context(
         trips=shown("trip"), attachments=shown("attachment"),
+        removed_trips=removed("trip"), removed_attachments=removed("attachment"),
         wishes=single("wishes"), phases=single("phases"), rev=service.revision(hid),
         wishes_fields=data_fields(_form("wishes", "wishes")),
         trip_form=forms.get("trip") or _form("trip", "new-trip"),
@@ -86,7 +90,9 @@ def _visits_context(**forms: Any) -> dict[str, Any]:
         if appointment is not None:  # impressions after a planned visit: its place and date are already known
             visit_form.place.data = appointment.place
             visit_form.on.data = local(appointment.starts_at).date()
-    return _context(visits=service.items(hid, "visit"), rev=service.revision(hid), planned=planned,
+    every_visit = service.items(hid, "visit", include_removed=True)
+    return _context(visits=[v for v in every_visit if not v.removed],
+                    removed_visits=[v for v in every_visit if v.removed], rev=service.revision(hid), planned=planned,
                     visit_form=visit_form, open_visit=chosen is not None)
 
 
