@@ -34,8 +34,11 @@ RUN mkdir guide && touch guide/__init__.py \
  && pip install "setuptools>=78.1.1" . \
  && pip uninstall -y relocation-guide && rm -rf guide build *.egg-info
 COPY . .
+# the server imports /app/guide (gunicorn puts its directory first on sys.path), which nobody may write to and
+# PYTHONDONTWRITEBYTECODE leaves uncompiled: its bytecode is compiled here once, not at each start of each process
 RUN pip install --no-deps . \
  && python -m babel.messages.frontend compile -d translations --statistics \
+ && python -m compileall -q guide \
  && python -c "import guide.core.pdf" \
  && chown -R root:root /app && chmod -R a+rX /app
 

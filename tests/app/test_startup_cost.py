@@ -75,6 +75,25 @@ def test_the_web_app_starts_and_serves_a_page_without_the_heavy_libraries(tmp_pa
         f"{name} (for {NOT_AT_START[name]})" for name in after_page)
 
 
+def test_the_web_app_serves_a_first_page_before_the_workers_fork_and_keeps_no_connection(tmp_path: Path) -> None:
+    """guide.wsgi (what gunicorn's master imports) builds a first page, so its compiled layout is shared by the
+    workers it forks (guide/core/prefork.py), and leaves no database connection open for them to inherit."""
+    script = (
+        "import guide.wsgi\n"
+        "from guide.core.extensions import db\n"
+        "with guide.wsgi.app.app_context():\n"
+        "    pool = db.engine.pool\n"
+        "    print(len(guide.wsgi.app.jinja_env.cache or {}), pool.checkedin(), pool.checkedout())\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "GUIDE_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+           "GUIDE_SECRET_KEY": "x"}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True).stdout
+    templates, idle, busy = map(int, out.split())
+    assert templates > 0, "no template compiled before the fork: each worker compiles the layout again"
+    assert idle == busy == 0, f"{idle} idle and {busy} busy database connections would be shared by every worker"
+
+
 def test_content_yaml_is_read_with_libyaml() -> None:
     if not yaml.__with_libyaml__:  # pragma: no cover - the CI image has libyaml
         raise AssertionError("PyYAML was built without libyaml: the content takes ~1 s more to load")
