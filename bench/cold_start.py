@@ -83,6 +83,21 @@ SIMULATOR = {"people": "4", "resources": "1800", "adults": "2", "children": "2",
              "commune_now": "Lille", "rent_new": "600", "commune_new": "Roubaix", "hlm_new": "1"}
 
 
+IMPORT = ("import gc, sys, time\n"
+          "if sys.argv[1] == 'off': gc.disable()\n"
+          "started = time.process_time()\n"
+          "import guide.wsgi\n"
+          "print(time.process_time() - started)\n")
+
+
+def import_cpu(root: Path, env: dict[str, str], collector: str) -> float:
+    """CPU seconds a fresh interpreter spends importing guide.wsgi (the app built, a first page served in the
+    newest code): the master's part of a start, without gunicorn, the forks or the exit."""
+    done = subprocess.run([sys.executable, "-c", IMPORT, collector], cwd=root, env=env, check=True,
+                          capture_output=True, text=True)
+    return float(done.stdout.split()[-1])
+
+
 class Run:
     def __init__(self, cold: float, cpu: float, settled: float, workers: list[tuple[float, float, float]],
                  master: tuple[float, float, float], estimates: int) -> None:
@@ -147,7 +162,10 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "compileall", "-q", "guide", "bench", "gunicorn.conf.py"], cwd=root,
                        check=True, capture_output=True)
     results: dict[str, list[Run]] = {name: [] for name in servers}
+    imports: dict[str, list[tuple[float, float]]] = {name: [] for name in servers if name != "flask"}
     for _ in range(args.runs):
+        for name in imports:
+            imports[name].append((import_cpu(servers[name], env, "on"), import_cpu(servers[name], env, "off")))
         for name, root in servers.items():
             if name == "flask":
                 results[name].append(start("flask", root, {**env, "FLOOR_DIR": str(work),
@@ -157,7 +175,8 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times grow with it; CPU times less)")
     print(f"cold start: launch → first 200 of {stage}; settled: launch → server idle (model loaded where the settings "
           f"load it); memory after that, then {len(urls) * 10} guide pages and {args.estimates} simulator pages with "
-          f"an estimate (gunicorn.conf.py: {os.cpu_count()} workers). Medians of {args.runs} runs; MB.")
+          f"an estimate (gunicorn.conf.py: {os.cpu_count()} workers). Medians of {args.runs} runs; MB. Master CPU "
+          "at the first 200 (with the model loaded in the master, it includes the start of that load).")
     print(f"{'server':9} {'first 200 s':>11} {'min':>5} {'max':>5} {'master CPU s':>12} {'settled s':>9} "
           f"{'estimated':>9} | {'worker RSS':>10} {'USS':>6} {'PSS':>6} | {'master RSS':>10} {'PSS':>6} "
           f"| {'total PSS':>9}")
@@ -174,6 +193,11 @@ def main() -> None:
               f"{median([w[0] for w in workers]):10.1f} {median([w[1] for w in workers]):6.1f} "
               f"{median([w[2] for w in workers]):6.1f} | {median([run.master[0] for run in runs]):10.1f} "
               f"{median([run.master[2] for run in runs]):6.1f} | {median(totals):9.1f}")
+    print("import guide.wsgi in a fresh interpreter, CPU s (median; the product's gunicorn.conf.py keeps the "
+          "collector off meanwhile):")
+    for name, pairs in imports.items():
+        print(f"{name:9} collector on {statistics.median(p[0] for p in pairs):.2f}   "
+              f"off {statistics.median(p[1] for p in pairs):.2f}")
     print("targets: first response ≤ 1 s; ≤ 80 MB per worker")
 
 
