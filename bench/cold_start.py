@@ -13,7 +13,7 @@ schema is brought up to date and each checkout's bytecode compiled before the cl
 of a start; the image compiles its bytecode: Dockerfile). Each server is started --runs times in turn; the table
 gives the median and the spread.
 
-Usage: .venv/bin/python bench/cold_start.py [--runs 5] [--baseline /tmp/before]
+Usage: .venv/bin/python bench/cold_start.py [--runs 5] [--baseline /tmp/before] [--no-model]
 Targets: first response ≤ 1 s; ≤ 80 MB per worker.
 """
 
@@ -142,7 +142,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline", type=Path, default=None, help="another checkout, measured the same way")
     parser.add_argument("--estimates", type=int, default=20, help="simulator pages with an estimate, after the pages")
+    parser.add_argument("--no-model", action="store_true",
+                        help="GUIDE_HOUSING_BENEFIT_WARMUP=0 and no estimate: the guide's pages alone")
     args = parser.parse_args()
+    if args.no_model:
+        os.environ["GUIDE_HOUSING_BENEFIT_WARMUP"] = "0"
+        args.estimates = 0
     work = Path(tempfile.mkdtemp(prefix="guide-cold-"))
     env = {**os.environ, "GUIDE_DATABASE_URL": f"sqlite:///{work}/cold.sqlite3", "GUIDE_SECRET_KEY": "bench"}
     env.pop("GUIDE_WORKERS", None)
