@@ -38,8 +38,11 @@ RUN mkdir guide && touch guide/__init__.py \
 COPY . .
 # the spoken pages: every stage, rights page and the glossary in each language, into $GUIDE_AUDIO_DIR (read-only
 # for the app, like the code they were made from; a throwaway key, so no secret is written into the image)
+# the server imports /app/guide (gunicorn puts its directory first on sys.path), which nobody may write to and
+# PYTHONDONTWRITEBYTECODE leaves uncompiled: its bytecode is compiled here once, not at each start of each process
 RUN pip install --no-deps . \
  && python -m babel.messages.frontend compile -d translations --statistics \
+ && python -m compileall -q guide \
  && python -c "import guide.core.pdf" \
  && GUIDE_SECRET_KEY=image-build-only GUIDE_DATABASE_URL=sqlite:///:memory: flask --app guide audio build --quiet \
  && chown -R root:root /app && chmod -R a+rX /app

@@ -14,9 +14,10 @@ process: nothing about a household leaves the server. This module is the one pla
   unemployment income "neutralised" (CCH R822-15), and leaving it unset would make the model compute the RSA
   itself (slow, and from nothing). Family allowances, AAH and the activity bonus (prime d'activité) are not
   resources for the APL: they are not asked for.
-- Cost: the model (~130 MB, several seconds) is imported on first need or by `warm_up()` in a background thread
-  (gunicorn's `post_worker_init`), never at app start; a page asks `estimate_many(..., wait=...)` and gets
-  `Unavailable("loading")` rather than waiting for it. Several flats are computed in one vectorised simulation,
+- Cost: the model (~130 MB, several seconds) is never imported at app start. Under gunicorn the master loads it
+  once its first workers serve pages, then forks new workers that share it (guide/serving.py); elsewhere it is
+  imported on first need or by `warm_up()` in a background thread. A page asks `estimate_many(..., wait=...)`
+  and gets `Unavailable("loading")` rather than waiting for it. Several flats are computed in one vectorised simulation,
   only the variables needed for the one month; results are cached by inputs.
 """
 
@@ -273,6 +274,7 @@ def situation_inputs(households: Sequence[HousingInputs], month: date) -> dict[s
 
 _lock = threading.Lock()
 _loaded = threading.Event()
+_from_parent = threading.Event()  # forked before the parent loaded the model: wait to be replaced, never load it
 _model: dict[str, Any] = {}
 
 
@@ -300,6 +302,20 @@ def _load() -> None:
 WARM_UP = HousingInputs((40,), (), (("salary", Decimal(1000)),), Decimal(400), "59350", True)
 
 
+def load() -> None:
+    """Load the model in this process now, with its first simulation (gunicorn's master, before the forks that
+    share it: guide/serving.py)."""
+    _load()
+
+
+def leave_to_parent() -> None:
+    """This process was forked while its parent loads the model, and will be replaced by a process forked once it
+    is loaded: it never loads the model itself (130 MB and seconds of CPU for nothing); meanwhile its pages say
+    the estimate is loading, as during any warm-up."""
+    if not _loaded.is_set():
+        _from_parent.set()
+
+
 def warm_up() -> threading.Thread:
     """Load the model in a background thread (gunicorn's post_worker_init), so that no page waits for it."""
     thread = threading.Thread(target=_load, name="openfisca-warm-up", daemon=True)
@@ -314,6 +330,8 @@ def ready() -> bool:
 def model(wait: float | None = None) -> dict[str, Any]:
     """The loaded model; waits up to `wait` seconds for a warm-up (None: load now, in this thread)."""
     if not _loaded.is_set():
+        if _from_parent.is_set():
+            raise Unavailable("loading")
         if wait is None:
             _load()
         else:

@@ -18,10 +18,15 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from flask_babel import gettext as _
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow is imported on the first photo, not with this module (as WeasyPrint in core/pdf.py): every process imports
+# this module through the request forms, few ever clean a photo. tests/app/test_startup_cost.py checks it.
 
 MAX_SIDE = 2000
 JPEG_QUALITY = 85
@@ -100,6 +105,8 @@ def _other_image_type(data: bytes) -> bool:
 
 
 def _open(data: bytes) -> tuple[Image.Image, _StrictStream]:
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 (lazy: see above)
+
     stream = _StrictStream(data)
     try:
         image = Image.open(stream, formats=("JPEG", "PNG"))
@@ -114,6 +121,8 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     """Pixels converted to sRGB when the photo names another colour space (iPhones shoot in Display P3)."""
     if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image
+    from PIL import ImageCms  # noqa: PLC0415 (lazy: see above)
+
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         output_mode = "RGBA" if image.mode == "RGBA" else "RGB"
@@ -241,6 +250,8 @@ def _redraw(image: Image.Image, stream: _StrictStream, data: bytes) -> CleanPhot
         raise PhotoError("not_an_image") from error
 
     icc = image.info.get("icc_profile")
+    from PIL import ImageOps  # noqa: PLC0415 (lazy: see above)
+
     try:
         upright = ImageOps.exif_transpose(image)
     except _DECODE_ERRORS:

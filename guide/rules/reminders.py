@@ -28,8 +28,6 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from guide.rules import deadlines
 
 PARIS = "Europe/Paris"
@@ -72,6 +70,8 @@ class Reminder(NamedTuple):
 @lru_cache(maxsize=64)
 def french_public_holidays(year: int) -> frozenset[date]:
     """The public holidays of metropolitan France for one year (Alsace-Moselle's two extra days excluded)."""
+    import holidays  # noqa: PLC0415 (lazy: its country tables cost every process at start; asked once a year)
+
     return frozenset(holidays.country_holidays("FR", years=year).keys())
 
 

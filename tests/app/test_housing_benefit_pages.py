@@ -224,3 +224,19 @@ def test_the_model_is_not_loaded_at_app_start_nor_by_a_guide_page(tmp_path) -> N
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]", f"imported at start: {done.stdout[-500:]}"
+
+
+def test_a_worker_forked_before_the_master_loaded_the_model_never_loads_it(tmp_path) -> None:
+    """guide/core/prefork.py: a gunicorn worker forked while the master loads the model is replaced once the master
+    holds it; meanwhile its estimates say "loading" and it loads nothing itself (a fresh interpreter)."""
+    code = ("import sys, threading; from datetime import date; from guide.core import housing_benefit as hb; "
+            "hb.leave_to_parent(); "
+            "answers = [hb.estimate(hb.WARM_UP, date(2026, 12, 1), wait=0.5) for _ in range(2)]; "
+            "print([getattr(a, 'reason', a) for a in answers], threading.active_count(), "
+            "sorted(m for m in sys.modules if m.startswith(('openfisca', 'numpy'))))")
+    env = {**os.environ, "GUIDE_DATABASE_URL": f"sqlite:///{tmp_path}/cold.db",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "['loading', 'loading'] 1 []", (
+        f"the worker started loading the model itself: {done.stdout[-500:]}")

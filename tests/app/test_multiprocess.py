@@ -3,9 +3,10 @@
 Rate-limit counters shared through Redis count every worker's hits; when Redis is down nothing fails and each
 process still limits on its own; the household sign-in counters live in the database; /healthz answers from
 gunicorn; gunicorn believes no forwarded header by itself, and neither does the app; no Server banner, no
-Server-Timing unless switched on. And two `flask sms dispatch --once` processes on
-one outbox send each message once; and the deployment in small: 2 web processes and 2 dispatchers on one database
-and Redis, households signing in on either, each code sent once, everything stopped by SIGTERM.
+Server-Timing unless switched on; the housing benefit model loaded once, in the master, and shared by the
+workers. And two `flask sms dispatch --once` processes on one outbox send each message once; and the deployment
+in small: 2 web processes and 2 dispatchers on one database and Redis, households signing in on either, each
+code sent once, everything stopped by SIGTERM.
 
 Redis (GUIDE_TEST_REDIS_URL, default redis://127.0.0.1:6379/0; bin/test starts it when installed) must be
 reachable: these tests fail without it, unless GUIDE_TEST_SKIP_REDIS=1.
@@ -28,6 +29,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psutil
 import pytest
 import redis
 from sqlalchemy import func, insert, select
@@ -93,7 +95,9 @@ def gunicorn(tmp_path: Path, database_url: str, workers: int = 2, ready_status: 
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GUIDE_", "GUNICORN_"))}
     env.update({"GUIDE_DATABASE_URL": database_url, "GUIDE_SECRET_KEY": "multiprocess-test",
                 "GUIDE_BIND": f"127.0.0.1:{port}", "GUIDE_WORKERS": str(workers), "GUIDE_THREADS": "2",
-                "GUIDE_SIGNIN_MIN_RESPONSE_SECONDS": "0.01", "GUIDE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"})
+                "GUIDE_SIGNIN_MIN_RESPONSE_SECONDS": "0.01", "GUIDE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                # no housing benefit model unless a test asks: its load ends with new workers (guide/core/prefork.py)
+                "GUIDE_HOUSING_BENEFIT_WARMUP": "0"})
     env.update({f"GUIDE_{key}": value for key, value in settings.items()})
     log = tmp_path / f"gunicorn-{port}.log"
     with log.open("wb") as out:
@@ -363,3 +367,46 @@ def test_two_web_processes_and_two_dispatchers_on_one_database_and_redis(app, ct
         statuses = Counter(db.session.scalars(select(SmsMessage.status)))
         db.session.remove()
     assert statuses == {"sent": count}, statuses
+
+
+MODEL_MB = 110  # what the housing benefit model adds to a process that loads it (docs/housing-benefit.md)
+
+
+def _estimated(conn: http.client.HTTPConnection, salary: int) -> tuple[bool, str]:
+    figures = (f"people=4&resources=1800&adults=2&children=2&salary={salary}&rent_now=550&commune_now=Lille"
+               "&rent_new=600&commune_new=Roubaix&hlm_new=1")
+    conn.request("GET", f"/simulator?{figures}")
+    response = conn.getresponse()
+    page = response.read().decode()
+    assert response.status == 200, page[-2000:]
+    return "Aide au logement estimée" in page, str(response.getheader("X-Test-Worker"))
+
+
+def test_the_master_loads_the_housing_benefit_model_once_for_every_worker(app, database_url, tmp_path) -> None:
+    """Production's setting (GUIDE_HOUSING_BENEFIT_WARMUP on): the first workers serve pages at once, the master
+    loads the model, then gunicorn forks new workers that share it and stops the first ones. Each new worker, and one
+    forked later to replace a worker that stopped (max_requests), estimates without loading a model of its own: its
+    private memory (USS) stays well below the model's size after an estimate."""
+    with gunicorn(tmp_path, database_url, workers=2, HOUSING_BENEFIT_WARMUP="1", HOUSING_BENEFIT_WAIT="60") as server:
+        master = psutil.Process(server.process.pid)
+        first = {child.pid for child in master.children()}
+        deadline = time.monotonic() + 240  # the model takes 5 s of a quiet core, much longer on a busy machine
+        while "new workers share it" not in server.output() or first & {p.pid for p in master.children()}:
+            assert time.monotonic() < deadline, f"the first workers were not replaced:\n{server.output()}"
+            time.sleep(0.2)
+        assert "housing benefit model loaded in the master" in server.output(), server.output()
+
+        renewed = {child.pid for child in master.children()}
+        os.kill(min(renewed), signal.SIGTERM)  # as gunicorn does with a worker past max_requests: a new one forks
+        while len(alive := {child.pid for child in master.children()} - {min(renewed)}) < 2:
+            assert time.monotonic() < deadline, f"no worker forked to replace the stopped one:\n{server.output()}"
+            time.sleep(0.2)
+
+        for n, conn in enumerate(_two_workers(server)):
+            estimated, pid = _estimated(conn, 1800 + n)
+            conn.close()
+            assert estimated, f"worker {pid} gave no estimate:\n{server.output()}"
+            assert int(pid) in alive and int(pid) not in first, f"{pid} is not one of the workers forked after the load"
+            private = psutil.Process(int(pid)).memory_full_info().uss / 2**20
+            assert private < MODEL_MB * 0.8, (f"worker {pid} holds {private:.0f} MB of its own after an estimate: "
+                                              "a copy of the model, not the master's")

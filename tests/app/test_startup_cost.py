@@ -1,9 +1,11 @@
-"""What every process pays at start and on each request: WeasyPrint only on the first letter, libyaml for the
-content, WTForms' catalogue read once per language (still translating its messages), Server-Timing around the whole
-request."""
+"""What every process pays at start and on each request: WeasyPrint, Pillow, icalendar, holidays and OpenFisca only
+when first needed, libyaml for the content, WTForms' catalogue read once per language (still translating its
+messages), Server-Timing around the whole request."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -35,6 +37,61 @@ def test_the_app_starts_without_weasyprint_and_loads_it_for_the_first_letter(tmp
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "at start False" in out, f"WeasyPrint is imported at start-up: {out}"
     assert "after a letter True b'%PDF-'" in out, out
+
+
+# Imported by the code that needs them, never at start: each costs every process (each gunicorn worker, each CLI
+# command) time and memory, and most processes never use it. Counted in sys.modules, not timed (bench/cold_start.py
+# times the start).
+NOT_AT_START = {
+    "weasyprint": "letters (guide/core/pdf.py)",
+    "PIL": "photos (guide/core/uploads.py, guide/features/mediation/photos.py)",
+    "icalendar": "calendar files (guide/features/appointments/calendar.py)",
+    "holidays": "the reminders' send window (guide/rules/reminders.py)",
+    "openfisca_core": "the housing benefit model (guide/core/housing_benefit.py, loaded by gunicorn.conf.py)",
+    "openfisca_france": "the housing benefit model",
+    "numpy": "the housing benefit model",
+    "flask_migrate": "`flask db` only (guide/__init__.py: MIGRATIONS)",
+}
+
+
+def test_the_web_app_starts_and_serves_a_page_without_the_heavy_libraries(tmp_path: Path) -> None:
+    """What gunicorn imports (guide.wsgi), then the first guide page: none of the heavy libraries."""
+    script = (
+        "import sys, json\n"
+        "import guide.wsgi\n"
+        "at_start = sorted(name for name in json.loads(sys.argv[1]) if name in sys.modules)\n"
+        "status = guide.wsgi.app.test_client().get('/journey').status_code\n"
+        "after_page = sorted(name for name in json.loads(sys.argv[1]) if name in sys.modules)\n"
+        "print(json.dumps([at_start, status, after_page]))\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "GUIDE_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+           "GUIDE_SECRET_KEY": "x"}
+    out = subprocess.run([sys.executable, "-c", script, json.dumps(sorted(NOT_AT_START))], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    at_start, status, after_page = json.loads(out.splitlines()[-1])
+    assert status == 200, f"the first guide page answered {status}"
+    assert not at_start, "imported at start: " + ", ".join(f"{name} (for {NOT_AT_START[name]})" for name in at_start)
+    assert not after_page, "imported by a guide page: " + ", ".join(
+        f"{name} (for {NOT_AT_START[name]})" for name in after_page)
+
+
+def test_the_web_app_serves_a_first_page_before_the_workers_fork_and_keeps_no_connection(tmp_path: Path) -> None:
+    """guide.wsgi (what gunicorn's master imports) builds a first page, so its compiled layout is shared by the
+    workers it forks (guide/core/prefork.py), and leaves no database connection open for them to inherit."""
+    script = (
+        "import guide.wsgi\n"
+        "from guide.core.extensions import db\n"
+        "with guide.wsgi.app.app_context():\n"
+        "    pool = db.engine.pool\n"
+        "    print(len(guide.wsgi.app.jinja_env.cache or {}), pool.checkedin(), pool.checkedout())\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "GUIDE_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+           "GUIDE_SECRET_KEY": "x"}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True).stdout
+    templates, idle, busy = map(int, out.split())
+    assert templates > 0, "no template compiled before the fork: each worker compiles the layout again"
+    assert idle == busy == 0, f"{idle} idle and {busy} busy database connections would be shared by every worker"
 
 
 def test_content_yaml_is_read_with_libyaml() -> None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event
-
 from guide.core.timeutil import as_utc, local
 from guide.models import Appointment, AppointmentStatus
 
@@ -32,6 +30,9 @@ def uid(appointment: Appointment, public_base_url: str) -> str:
 def calendar_file(appointment: Appointment, *, public_base_url: str, title: str, description: str,
                   now: datetime | None = None) -> bytes:
     """The VCALENDAR text of one appointment."""
+    # icalendar (60 ms, with its time-zone tables) on the first calendar file, not in every process at start
+    from icalendar import Calendar, Event  # noqa: PLC0415 (tests/app/test_startup_cost.py)
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image
-
 THUMBNAIL_SIDE = 320  # pixels: sharp at 160 CSS px on a screen of density 2
 
 
 def thumbnail(data: bytes, content_type: str, side: int = THUMBNAIL_SIDE) -> bytes:
     """The photo no larger than `side` pixels a side, in its own format."""
+    from PIL import Image  # noqa: PLC0415 (lazy, as in core/uploads.py: only staff viewing a photo need Pillow)
+
     image = Image.open(io.BytesIO(data), formats=("JPEG", "PNG"))
     if image.format == "JPEG":
         image.draft("RGB" if image.mode == "RGB" else None, (side, side))
