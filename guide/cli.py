@@ -24,6 +24,7 @@ from guide.features.guide.public import today
 from guide.features.privacy.cli import register as register_privacy
 from guide.features.reminders.service import sync
 from guide.jobs import register as register_jobs
+from guide.messaging.gateway import make_gateway
 from guide.messaging.outbox import dispatch_once
 from guide.messaging.route import describe, route_problem
 from guide.models import Role, StaffUser
@@ -83,9 +84,11 @@ def _register_sms(app: Flask) -> None:
         problem = route_problem(config)
         if problem:
             raise click.ClickException(problem)
+        gateway = make_gateway(current_app)  # one SDK client, its connections kept from round to round
         with stop_on_signals() as stop:
             while not stop.is_set():
-                result = dispatch_once(limit=config["SMS_BATCH"], senders=config["SMS_SENDERS"], stop=stop.is_set)
+                result = dispatch_once(gateway, limit=config["SMS_BATCH"], senders=config["SMS_SENDERS"],
+                                       stop=stop.is_set)
                 if result.claimed or result.reconciled:
                     click.echo(f"sent {result.sent}, retried {result.retried}, failed {result.failed}, "
                                f"reconciled {result.reconciled}, review {result.review}, skipped {result.skipped}"

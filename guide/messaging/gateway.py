@@ -62,12 +62,16 @@ class TwilioGateway:
     """The official SDK. Either a Messaging Service SID, or a sender (number or alphanumeric ID)."""
 
     def __init__(self, account_sid: str, auth_token: str, sender: str | None = None,
-                 messaging_service_sid: str | None = None, api_url: str | None = None) -> None:
+                 messaging_service_sid: str | None = None, api_url: str | None = None, connections: int = 10) -> None:
         # lazy: the Twilio SDK (~0.1 s to import) loads only where the twilio backend runs, not with `log`
+        from requests.adapters import HTTPAdapter  # noqa: PLC0415
         from twilio.http.http_client import TwilioHttpClient  # noqa: PLC0415
         from twilio.rest import Client  # noqa: PLC0415
 
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=10, logger=_sdk_log))
+        http = TwilioHttpClient(timeout=10, logger=_sdk_log)
+        if http.session is not None:  # one kept-alive connection per concurrent send (SMS_SENDERS), none dropped
+            http.session.mount("https://", HTTPAdapter(pool_maxsize=max(10, connections)))
+        self.client = Client(account_sid, auth_token, http_client=http)
         if api_url:  # the SDK rebuilds each URL from api.base_url; edge/region would rewrite the host
             self.client.edge = None
             self.client.region = None
@@ -117,5 +121,5 @@ def make_gateway(app: Flask) -> Gateway:
         return TwilioGateway(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
                              sender=config.get("TWILIO_FROM"),
                              messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
-                             api_url=config.get("TWILIO_API_URL"))
+                             api_url=config.get("TWILIO_API_URL"), connections=config["SMS_SENDERS"])
     return LogGateway()

@@ -28,6 +28,7 @@ from uuid import uuid4
 
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, CursorResult, case, func, literal, select, update
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from guide.core.extensions import db
 from guide.core.logs import mask_number
@@ -176,31 +177,39 @@ def _claim(limit: int, now: datetime, solicited_only: bool = False, lease: str |
     flight); no two dispatchers get the same one. Each gets the lease `lease` and one more attempt; returns their
     ids in id order."""
     lease = lease or uuid4().hex
-    due = (select(SmsMessage.id, SmsMessage.to_number)
+    due = (select(SmsMessage.id, SmsMessage.to_number, SmsMessage.send_after)
            .where(SmsMessage.status == SmsStatus.QUEUED, SmsMessage.send_after <= now, _number_free())
            .order_by(SmsMessage.send_after, SmsMessage.id).limit(limit))
     if solicited_only:
         due = due.where(SmsMessage.kind.in_(SOLICITED_KINDS) | SmsMessage.kind.startswith("reply_"))
-    postgresql = db.engine.dialect.name == "postgresql"
-    if postgresql:  # rows another transaction holds (another claim, a reminder being moved) are skipped, not awaited
-        due = due.with_for_update(skip_locked=True)
     first = func.coalesce(SmsMessage.first_attempt_at, literal(now, SmsMessage.first_attempt_at.type))
-    # Another dispatcher may have read the same due rows and won them all: look again rather than answer "nothing
-    # due" (which would end `dispatch --once` with messages still waiting)
+    claim = (update(SmsMessage)
+             .values(status=SmsStatus.SENDING, claimed_at=now, lease=lease, attempts=SmsMessage.attempts + 1,
+                     first_attempt_at=first)
+             .returning(SmsMessage.id).execution_options(synchronize_session=False))
+    if db.engine.dialect.name == "postgresql":
+        # one statement: the due rows no other transaction holds (another claim, a reminder being moved: skipped, not
+        # awaited), the first one of each number, claimed. Claims take turns (the advisory lock, until the commit):
+        # each sees the rows the previous one put in flight (READ COMMITTED: a new snapshot after the lock)
+        locked = due.with_for_update(skip_locked=True).subquery()
+        first_of_each_number = (select(locked.c.id).ext(distinct_on(locked.c.to_number))
+                                .order_by(locked.c.to_number, locked.c.send_after, locked.c.id))
+        db.session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
+        claimed = sorted(db.session.scalars(claim.where(SmsMessage.id.in_(first_of_each_number),
+                                                        SmsMessage.status == SmsStatus.QUEUED)))
+        db.session.commit()
+        return claimed
+    # SQLite: read, then a conditional UPDATE (still queued, its number still free: another process may have claimed
+    # since we read). Another dispatcher may have won all the rows read: look again rather than answer "nothing due"
+    # (which would end `dispatch --once` with messages still waiting)
     while True:
-        if postgresql:  # claims one at a time: each sees the rows the previous one put in flight (READ COMMITTED)
-            db.session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
         candidates = list(db.session.execute(due))
         chosen: dict[str, int] = {}
-        for message_id, number in candidates:
+        for message_id, number, _ in candidates:
             chosen.setdefault(number, message_id)  # one row per number at a time, the one due first
-        # conditional: still queued, its number still free (on SQLite another process may have claimed since we read)
         claimed = sorted(db.session.scalars(
-            update(SmsMessage).where(SmsMessage.id.in_(list(chosen.values())), SmsMessage.status == SmsStatus.QUEUED,
-                                     _number_free())
-            .values(status=SmsStatus.SENDING, claimed_at=now, lease=lease, attempts=SmsMessage.attempts + 1,
-                    first_attempt_at=first)
-            .returning(SmsMessage.id).execution_options(synchronize_session=False))) if chosen else []
+            claim.where(SmsMessage.id.in_(list(chosen.values())), SmsMessage.status == SmsStatus.QUEUED,
+                        _number_free()))) if chosen else []
         db.session.commit()
         if claimed or not candidates:
             return claimed
@@ -324,7 +333,8 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
                 continue
             batch.start(message)
     except Exception:
-        db.session.rollback()  # fates not committed: those rows stay "sending", looked up once found stuck
+        db.session.rollback()  # fates not committed: those rows stay "sending" (looked up once found stuck), but
+        # the sends that went through and were not written yet are still known: `_wind_up` writes them
         with contextlib.suppress(Exception):  # the error above is the one to report
             _wind_up(batch, to_send, lease)  # the sends under way are recorded, what was not started goes back
         raise
@@ -332,7 +342,7 @@ def dispatch_once(gateway: Gateway | None = None, limit: int = 100, now: datetim
     return result
 
 
-def _wind_up(batch: _Batch, to_send: list[SmsMessage], lease: str) -> None:
+def _wind_up(batch: _Batch, to_send: list[_Outgoing], lease: str) -> None:
     batch.finish()
     batch.result.released += _release([message.id for message in to_send if not batch.handled(message)], lease)
     db.session.commit()
@@ -342,7 +352,18 @@ SETTLE_EVERY = 50  # fates recorded per commit at most ...
 SETTLE_SECONDS = 0.5  # ... and at least this often: a short write transaction (SQLite has one writer at a time)
 
 
-def _prepare(claimed: Sequence[SmsMessage], hooks: OutboxHooks, result: DispatchResult) -> list[SmsMessage]:
+@dataclass(frozen=True)
+class _Outgoing:
+    """A claimed message as it is sent: its text is the one stored (a lost answer is looked up by it). Plain values,
+    not the ORM row: the commits of a batch expire the rows, and reading one again would cost a query each."""
+
+    id: int
+    to_number: str
+    body: str
+    kind: str
+
+
+def _prepare(claimed: Sequence[SmsMessage], hooks: OutboxHooks, result: DispatchResult) -> list[_Outgoing]:
     """Cancel what must not go (no consent, household gone) and give scheduled reminders their link; one commit
     stores the texts as they will be sent (reconciliation looks for them). Returns the messages to send."""
     refused = _without_consent({message.to_number for message in claimed})
@@ -359,25 +380,29 @@ def _prepare(claimed: Sequence[SmsMessage], hooks: OutboxHooks, result: Dispatch
             message.error_code = "no_household"
             result.skipped += 1
         else:
-            to_send.append(message)
+            to_send.append(_Outgoing(message.id, message.to_number, message.body, message.kind))
     db.session.commit()
     return to_send
 
 
 class _Batch:
     """Sends under way (at most `senders` at once, each in a thread that only talks HTTP) and their fates, recorded
-    in this thread and committed every SETTLE_EVERY messages or SETTLE_SECONDS."""
+    in this thread and committed every SETTLE_EVERY messages or SETTLE_SECONDS.
+
+    The messages sent are settled together: one UPDATE of their rows by id (an executemany) before each commit. A
+    failed send is rare: its row is read again and handled one by one (`_failed`)."""
 
     def __init__(self, gateway: Gateway, result: DispatchResult, now: datetime, hooks: OutboxHooks,
                  senders: int) -> None:
         self.gateway, self.result, self.now, self.hooks, self.senders = gateway, result, now, hooks, senders
         self.pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="sms-send") if senders > 1 else None
-        self.running: dict[Future[Sent], SmsMessage] = {}
+        self.running: dict[Future[Sent], _Outgoing] = {}
         self.done: set[int] = set()
+        self.sent: list[dict[str, Any]] = []  # fates of the messages sent, not written yet
         self.unsettled, self.last_commit = 0, time.monotonic()
         self.callback = _status_callback()
 
-    def start(self, message: SmsMessage) -> None:
+    def start(self, message: _Outgoing) -> None:
         self.done.add(message.id)
         if self.pool is None:  # one at a time: the send in this thread
             try:
@@ -389,10 +414,10 @@ class _Batch:
             return
         self.running[self.pool.submit(self.gateway.send, message.to_number, message.body, self.callback)] = message
 
-    def skip(self, message: SmsMessage) -> None:
+    def skip(self, message: _Outgoing) -> None:
         self.done.add(message.id)  # another dispatcher holds it now
 
-    def handled(self, message: SmsMessage) -> bool:
+    def handled(self, message: _Outgoing) -> bool:
         return message.id in self.done
 
     def make_room(self) -> None:
@@ -407,6 +432,7 @@ class _Batch:
             self._collect(finished)
         if self.pool is not None:
             self.pool.shutdown(wait=True)
+        self._write_sent()
         db.session.commit()
 
     def _collect(self, finished: set[Future[Sent]]) -> None:
@@ -417,18 +443,28 @@ class _Batch:
                 raise error
             self._record(message, error if isinstance(error, SendError) else future.result())
 
-    def _record(self, message: SmsMessage, outcome: Sent | SendError) -> None:
+    def _record(self, message: _Outgoing, outcome: Sent | SendError) -> None:
         if isinstance(outcome, SendError):
-            _failed(self.gateway, message, outcome, self.result, self.now, self.hooks)
+            self._write_sent()  # a look-up below must see which Twilio messages the rows sent so far own
+            _failed(self.gateway, db.session.get_one(SmsMessage, message.id), outcome, self.result, self.now,
+                    self.hooks)
         else:
-            _settle(message, SmsStatus.SENT)
-            message.provider_id, message.sent_at = outcome.provider_id, self.now
+            # kept without the sign-in code or link token, as `_settle` does
+            self.sent.append({"id": message.id, "status": SmsStatus.SENT, "body": redact(message.body, message.kind),
+                              "provider_id": outcome.provider_id, "sent_at": self.now})
             self.result.sent += 1
             log.info("SMS %s [%s] sent to %s", message.id, message.kind, mask_number(message.to_number))
         self.unsettled += 1
         if self.unsettled >= SETTLE_EVERY or time.monotonic() - self.last_commit >= SETTLE_SECONDS:
+            self._write_sent()
             db.session.commit()
             self.unsettled, self.last_commit = 0, time.monotonic()
+
+    def _write_sent(self) -> None:
+        """The fates of the messages sent since the last write, in one UPDATE by id (in the current transaction)."""
+        if self.sent:
+            db.session.execute(update(SmsMessage).execution_options(synchronize_session=False), self.sent)
+            self.sent = []
 
 
 def _release(message_ids: list[int], lease: str) -> int:

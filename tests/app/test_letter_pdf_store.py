@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from guide.core.extensions import db
 from guide.features.requests import letters
 from guide.features.requests import service as requests
-from guide.models import Household, LetterPdf, Role, WrittenRequest
+from guide.models import Household, LetterPdf, Role, StaffUser, WrittenRequest
 from tests.factories import make_household, make_staff, signed_in
 
 
@@ -92,3 +92,63 @@ def test_staff_and_household_share_the_stored_pdf(app: Flask, client: FlaskClien
     theirs = client.get(f"/staff/requests/{reference}/letter.pdf")
     assert theirs.status_code == 200, theirs.status_code
     assert len(renders) == 1 and theirs.data == mine.data, "staff got a PDF made again for the same letter"
+
+
+@pytest.fixture()
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every time the letter's HTML is drawn for its PDF (the reference of the request drawn)."""
+    calls: list[str] = []
+    real = letters.render_letter
+
+    def counted(sent: WrittenRequest, household: Household, for_pdf: bool = False, photo_url=None) -> str:  # type: ignore[no-untyped-def]
+        if for_pdf:
+            calls.append(sent.reference)
+        return real(sent, household, for_pdf=for_pdf, photo_url=photo_url)
+
+    monkeypatch.setattr(letters, "render_letter", counted)
+    return calls
+
+
+def test_a_stored_pdf_is_served_without_drawing_the_letter_again(app: Flask, client: FlaskClient, ctx: None,
+                                                                 renders: list[str], drawn: list[str]) -> None:
+    household = make_household(officer_id=make_staff(role=Role.OFFICER).id)
+    reference = _request(app, household.id)
+    signed_in(client, household_id=household.id)
+    url = f"/my/requests/{reference}/letter.pdf"
+    first = client.get(url)
+    assert drawn == [reference], f"the first view drew the letter {len(drawn)} times"
+    for _ in range(3):
+        again = client.get(url)
+        assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert drawn == [reference], f"later views drew the unchanged letter again: {len(drawn) - 1} times"
+    assert len(renders) == 1
+
+
+def test_a_change_outside_the_request_makes_the_pdf_again(app: Flask, client: FlaskClient, ctx: None,
+                                                         renders: list[str], drawn: list[str]) -> None:
+    """The household's name is in the letter: changing it makes the PDF again, although no row of the request
+    itself changed. The officer's name is not in a mediation letter: renaming them draws the letter again (its
+    rows changed) and finds the same HTML, so the stored PDF stays."""
+    officer = make_staff(role=Role.OFFICER)
+    household = make_household(officer_id=officer.id)
+    reference = _request(app, household.id)
+    signed_in(client, household_id=household.id)
+    url = f"/my/requests/{reference}/letter.pdf"
+    client.get(url)
+    client.get(url)
+    with app.app_context():
+        db.session.get_one(Household, household.id).display_name = "Famille Nouveau-Nom"
+        db.session.commit()
+    renamed = client.get(url)
+    assert len(renders) == 2 and "Famille Nouveau-Nom" in renders[1], \
+        "the letter was served from the PDF made before the household's name changed"
+    assert len(drawn) == 2, f"the letter was drawn {len(drawn)} times for two versions"
+    with app.app_context():
+        db.session.get_one(StaffUser, officer.id).name = "Camille Remplaçante"
+        db.session.commit()
+    again = client.get(url)
+    assert len(drawn) == 3, "the officer's row changed and the letter was not drawn again to check it"
+    assert len(renders) == 2 and again.headers["ETag"] == renamed.headers["ETag"], \
+        "a mediation letter, which does not name the officer, was made again"
+    client.get(url)
+    assert len(drawn) == 3, "the unchanged letter was drawn again"

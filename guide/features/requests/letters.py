@@ -9,12 +9,14 @@ the PDF's URL fetcher allows: nothing is fetched over HTTP).
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 from collections.abc import Callable
 
 from babel.units import format_unit
-from flask import Response, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask_babel import force_locale, get_locale
+from sqlalchemy import inspect as sa_inspect
 
 from guide.core.i18n import language
 from guide.core.labels import MOTIVE_LABELS
@@ -98,10 +100,34 @@ def staff_letter_html(sent: WrittenRequest, household: Household, photo_url: Pho
                            pdf_size=file_size(pdf_size), back_url=back_url, back_label=back_label)
 
 
+def letter_inputs(sent: WrittenRequest, household: Household) -> str | None:
+    """A digest of every row the letter is drawn from (the request, its additions and photos, the proposal, the
+    household, its officer and operation: each column's value), so a stored PDF is known to be current without
+    drawing the letter again (pdf_store.py). None while templates reload from disk (development): a template edited
+    there changes the letter with no row changing."""
+    if current_app.jinja_env.auto_reload:
+        return None
+    digest = hashlib.sha256()
+    for row in (sent, *sent.additions, *sent.photos, sent.proposal, household, household.officer,
+                household.operation):
+        if row is None:
+            continue
+        digest.update(type(row).__name__.encode())
+        for column in sa_inspect(row).mapper.column_attrs:
+            value = getattr(row, column.key)
+            if isinstance(value, bytes):  # a photo: its length, then its bytes
+                digest.update(f"{len(value)}:".encode())
+                digest.update(value)
+            else:
+                digest.update(repr(value).encode() + b"\x1f")
+    return digest.hexdigest()
+
+
 def stored_letter_pdf(sent: WrittenRequest, household: Household) -> pdf_store.StoredPdf:
     """The letter's PDF, made once and stored while the letter stays the same (pdf_store.py)."""
-    return pdf_store.letter_pdf(sent, render_letter(sent, household, for_pdf=True),
-                                lambda html: html_to_pdf(html, stylesheets=[letter_stylesheet()]))
+    return pdf_store.letter_pdf(sent, lambda: render_letter(sent, household, for_pdf=True),
+                                lambda html: html_to_pdf(html, stylesheets=[letter_stylesheet()]),
+                                inputs=letter_inputs(sent, household))
 
 
 def letter_pdf_response(sent: WrittenRequest, household: Household) -> Response:

@@ -5,6 +5,11 @@ is the PDF's fingerprint and ETag. A stored PDF is served only when its fingerpr
 letter whose content changed (an addition appended to the request, a household's name or officer changed, a new
 translation or stylesheet deployed) is made again and the stored copy replaced; an unchanged letter is never
 rendered twice. How the PDF is made stays in letters.py (`letter_pdf_from_html` there, through core/pdf.py).
+
+Rendering the HTML was half of a stored view's work, so a later view skips it: the caller hands in a digest of
+everything the letter is made of (its rows, `letters.letter_inputs`), and this process remembers which fingerprint
+the HTML had for that digest. The same rows in the same process (the same templates, catalogues and stylesheet)
+give the same HTML; a row that changed gives another digest, and the HTML is rendered again.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -44,12 +50,33 @@ def stored_fingerprint(sent: WrittenRequest) -> str | None:
     return db.session.scalar(select(LetterPdf.fingerprint).where(LetterPdf.request_id == sent.id))
 
 
-def letter_pdf(sent: WrittenRequest, html: str, make: Callable[[str], bytes]) -> StoredPdf:
-    """The PDF of this letter's `html`: the stored one when it was made from the same HTML, else `make(html)`,
-    stored for the next views."""
-    tag = fingerprint(html)
+KNOWN_AT_MOST = 10_000  # fingerprints remembered per app and process (about 1 MB)
+
+
+def _known_fingerprints() -> dict[str, str]:
+    """Digest of a letter's inputs -> fingerprint of its HTML, learnt by this app in this process (a deploy, new
+    templates or catalogues, starts afresh; so does an app with another configuration)."""
+    known: dict[str, str] = current_app.extensions.setdefault("letter_fingerprints", {})
+    return known
+
+
+def letter_pdf(sent: WrittenRequest, render: Callable[[], str], make: Callable[[str], bytes],
+               inputs: str | None = None) -> StoredPdf:
+    """The PDF of the letter `render()` draws: the stored one when it was made from the same HTML, else
+    `make(html)`, stored for the next views. `inputs`: a digest of what the letter is made of; when this process has
+    seen it before, the HTML's fingerprint is known and nothing is rendered to serve the stored PDF."""
     found = db.session.execute(select(LetterPdf.fingerprint, LetterPdf.pdf)
                                .where(LetterPdf.request_id == sent.id)).first()
+    remembered = _known_fingerprints()
+    known = remembered.get(inputs) if inputs else None
+    if found is not None and known is not None and known == found.fingerprint:
+        return StoredPdf(found.pdf, known, rendered=False)
+    html = render()
+    tag = fingerprint(html)
+    if inputs:
+        if len(remembered) >= KNOWN_AT_MOST:
+            remembered.clear()
+        remembered[inputs] = tag
     if found is not None and found.fingerprint == tag:
         return StoredPdf(found.pdf, tag, rendered=False)
     pdf = make(html)
