@@ -124,7 +124,7 @@ def start(kind: str, root: Path, env: dict[str, str], path: str, urls: list[str]
                     get(port, url, {"Cookie": f"lang={lang}", "Accept-Encoding": "br, gzip"})
         answered = 0
         for n in range(estimates):  # new figures each time: never from a worker's cache
-            body = get(port, "/simulator?" + urlencode({**SIMULATOR, "salary": f"{1800 + n / 100:.2f}"}))
+            body = get(port, "/simulator/all?" + urlencode({**SIMULATOR, "salary": f"{1800 + n / 100:.2f}"}))
             answered += "Aide au logement estimée" in body.decode()
         return Run(cold, cpu, settled, [memory_mb(child) for child in master.children()], memory_mb(master),
                    answered)

@@ -77,7 +77,7 @@ def main() -> None:
         figures = {"people": "4", "resources": "1800", "adults": "2", "children": "2",
                    "salary": f"{1800 + next(counter) / 100:.2f}", "rent_now": "550", "commune_now": "Lille",
                    "rent_new": "600", "commune_new": "Roubaix", "hlm_new": "1"}
-        assert client.get("/simulator?" + urlencode(figures)).status_code == 200
+        assert client.get("/simulator/all?" + urlencode(figures)).status_code == 200
 
     median, worst = timed(page, rounds)
     print(f"simulator page with 2 estimates, not cached: median {median:.0f} ms, max {worst:.0f} ms; "

@@ -375,7 +375,7 @@ MODEL_MB = 110  # what the housing benefit model adds to a process that loads it
 def _estimated(conn: http.client.HTTPConnection, salary: int) -> tuple[bool, str]:
     figures = (f"people=4&resources=1800&adults=2&children=2&salary={salary}&rent_now=550&commune_now=Lille"
                "&rent_new=600&commune_new=Roubaix&hlm_new=1")
-    conn.request("GET", f"/simulator?{figures}")
+    conn.request("GET", f"/simulator/all?{figures}")
     response = conn.getresponse()
     page = response.read().decode()
     assert response.status == 200, page[-2000:]

@@ -15,10 +15,10 @@ PAGES = sorted(load_language("fr").pages)
 FLOWS = sorted(load_flow_structures())
 SCANNED = (["/", "/journey", "/pages", "/flows", "/glossary", "/language", "/nope", "/sign-in",
             "/accessibility", "/legal", "/contact",
-            "/simulator", "/simulator?people=3&resources=1500&rent_now=400&charges_now=90&benefit_now=150"
-            "&rent_new=480&charges_new=120&benefit_new=160", "/simulator?people=0&resources=abc",
-            "/simulator?people=4&resources=1800&adults=2&children=2&salary=1800&rent_now=550&commune_now=Lille"
-            "&rent_new=600&commune_new=Roubaix&hlm_new=1", "/simulator?people=2&resources=900&commune_now=Atlantis"]
+            "/simulator", "/simulator/all?people=3&resources=1500&rent_now=400&charges_now=90&benefit_now=150"
+            "&rent_new=480&charges_new=120&benefit_new=160", "/simulator/all?people=0&resources=abc",
+            "/simulator/all?people=4&resources=1800&adults=2&children=2&salary=1800&rent_now=550&commune_now=Lille"
+            "&rent_new=600&commune_new=Roubaix&hlm_new=1", "/simulator/all?people=2&resources=900&commune_now=Atlantis"]
            + [f"/journey/{s}" for s in STAGES] + [f"/pages/{p}" for p in PAGES] + [f"/flows/{f}" for f in FLOWS]
            + ["/flows/proposal?rank=2&visited=yes&visit_date=2026-11-20",
               "/flows/proposal?rank=1&visited=yes&visit_date-day=99&visit_date-month=99&visit_date-year=2026",
