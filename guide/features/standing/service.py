@@ -65,6 +65,12 @@ def proposals_query(household: Household) -> Select[Proposal]:
     return select(Proposal).where(Proposal.household_id == household.id)
 
 
+def active_appointments_query(household: Household) -> Select[Appointment]:
+    """The household's appointments still to come or to settle, unordered."""
+    return select(Appointment).where(Appointment.household_id == household.id,
+                                     Appointment.status.in_(ACTIVE_APPOINTMENTS))
+
+
 def _awaits_answer(proposal: Proposal) -> bool:
     return proposal.status == ProposalStatus.VISITED or (
         proposal.visit_on is not None and proposal.status in (ProposalStatus.RECEIVED, ProposalStatus.VISIT_PLANNED)
@@ -83,10 +89,7 @@ def standing(household: Household, today: date, appointments: Sequence[Appointme
         proposals_query(household).order_by(Proposal.rank)).all()
     now = datetime.now(UTC)
     if appointments is None:
-        appointments = db.session.scalars(
-            select(Appointment).where(Appointment.household_id == household.id,
-                                      Appointment.status.in_(ACTIVE_APPOINTMENTS))
-            .order_by(Appointment.starts_at)).all()
+        appointments = db.session.scalars(active_appointments_query(household).order_by(Appointment.starts_at)).all()
     upcoming = sorted((a for a in appointments if a.status in ACTIVE_APPOINTMENTS and as_utc(a.starts_at) >= now),
                       key=lambda a: (as_utc(a.starts_at), a.id))
     view = Standing(stage=household.stage, next_appointment=upcoming[0] if upcoming else None,
