@@ -234,7 +234,12 @@ def main() -> None:  # noqa: C901 (one script, read top to bottom)
         finally:
             for process in (flask_process, nginx_process):
                 process.terminate()
-                process.wait(timeout=10)
+            for process in (flask_process, nginx_process):  # a loaded machine may take more than 10 s to stop
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
             for master in masters:  # quick shutdown (SIGINT): wrk's keep-alive connections are gone anyway
                 master.send_signal(signal.SIGINT)
             for master in masters:

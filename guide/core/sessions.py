@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, and_, case, delete, func, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, case, delete, func, or_, select, update
 
 from guide.core.extensions import db
 from guide.core.security import keyed_hash, new_token
@@ -51,15 +51,33 @@ def _hash(token: str) -> str:
 
 def open_clause(now: datetime) -> Any:
     """SQL: the row may still be used at `now` (the one statement of the rule, for lookups, lists and purges)."""
-    kinds = limits()
+    return _open_clause(_cutoffs(now))
 
+
+def _cutoffs(now: datetime) -> dict[str, datetime]:
+    """The instants a row must be younger than, and seen after, to be open at `now`, by kind of account."""
+    kinds = limits()
+    return {f"{kind}_{which}": now - getattr(kinds[kind], which) for kind in ("household", "staff")
+            for which in ("longest", "idle")}
+
+
+def _open_clause(cutoff: dict[str, Any]) -> Any:
     def fresh(kind: str) -> Any:
-        return and_(UserSession.created_at > now - kinds[kind].longest,
-                    UserSession.last_seen_at > now - kinds[kind].idle)
+        return and_(UserSession.created_at > cutoff[f"{kind}_longest"],
+                    UserSession.last_seen_at > cutoff[f"{kind}_idle"])
 
     return and_(UserSession.ended_at.is_(None),
                 or_(and_(UserSession.household_id.is_not(None), fresh("household")),
                     and_(UserSession.staff_id.is_not(None), fresh("staff"))))
+
+
+# The lookup of every signed-in request, built once: its values (the token's hash, the cut-offs) are bound at each
+# execution (building the expression again cost more than running it).
+_FIND = (select(UserSession, case((_open_clause({name: bindparam(name) for name in (
+    "household_longest", "household_idle", "staff_longest", "staff_idle")}), True), else_=False), Household, StaffUser)
+    .outerjoin(Household, Household.id == UserSession.household_id)
+    .outerjoin(StaffUser, StaffUser.id == UserSession.staff_id)
+    .where(UserSession.token_hash == bindparam("token_hash")))
 
 
 def start(*, household_id: int | None = None, staff_id: int | None = None, now: datetime | None = None) -> str:
@@ -86,10 +104,7 @@ def find(token: str, now: datetime | None = None) -> Found | None:
     The same statement loads the account (its household or staff row) into the session's identity map, so the
     `db.session.get` that follows (core/auth.py) costs no second statement on every signed-in page."""
     now = now or datetime.now(UTC)
-    found = db.session.execute(select(UserSession, case((open_clause(now), True), else_=False), Household, StaffUser)
-                               .outerjoin(Household, Household.id == UserSession.household_id)
-                               .outerjoin(StaffUser, StaffUser.id == UserSession.staff_id)
-                               .where(UserSession.token_hash == _hash(token))).first()
+    found = db.session.execute(_FIND, {"token_hash": _hash(token), **_cutoffs(now)}).first()
     return None if found is None else Found(found[0], bool(found[1]), found[2] or found[3])
 
 

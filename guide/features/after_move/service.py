@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -80,9 +80,18 @@ def find_expense(household: Household, key: str) -> MoveExpense | None:
 
 def expenses_of(household_id: int) -> list[MoveExpense]:
     """The household's costs, without their invoice photos (served one by one by the photo routes)."""
-    return list(db.session.scalars(select(MoveExpense).where(MoveExpense.household_id == household_id)
-                                   .options(defer(MoveExpense.photo))
+    return list(db.session.scalars(expenses_query(household_id).options(defer(MoveExpense.photo))
                                    .order_by(MoveExpense.invoice_on.desc(), MoveExpense.id.desc())))
+
+
+def expenses_query(household_id: int) -> Select[MoveExpense]:
+    """The household's costs, unordered (`expense_order` sorts them as `expenses_of` does)."""
+    return select(MoveExpense).where(MoveExpense.household_id == household_id)
+
+
+def expense_order(expenses: list[MoveExpense]) -> list[MoveExpense]:
+    """Newest invoice first, as `expenses_of` lists them."""
+    return sorted(expenses, key=lambda e: (e.invoice_on, e.id), reverse=True)
 
 
 def refund_state(expense: MoveExpense, today: date) -> str:
@@ -178,8 +187,16 @@ def _as_naive_utc(moment: datetime) -> datetime:
 
 
 def visits_of(household_id: int) -> list[CourtesyVisit]:
-    return list(db.session.scalars(select(CourtesyVisit).where(CourtesyVisit.household_id == household_id)
-                                   .order_by(CourtesyVisit.months)))
+    return list(db.session.scalars(visits_query(household_id).order_by(CourtesyVisit.months)))
+
+
+def visits_query(household_id: int) -> Select[CourtesyVisit]:
+    """The household's courtesy visits (at most three: one per slot), unordered (`visit_order` sorts them)."""
+    return select(CourtesyVisit).where(CourtesyVisit.household_id == household_id)
+
+
+def visit_order(visits: list[CourtesyVisit]) -> list[CourtesyVisit]:
+    return sorted(visits, key=lambda v: v.months)
 
 
 WAITING = (AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHANGE_ASKED)
@@ -260,10 +277,13 @@ def home_status(household: Household, today: date) -> dict[str, object]:
             "survey_on": survey.survey_opens_on(household)}
 
 
-def file_summary(household: Household, today: date) -> dict[str, int]:
-    """For the staff household file: late refunds and courtesy visits flagged (a "reste à vivre" to watch)."""
-    late = sum(1 for e in expenses_of(household.id) if refund_state(e, today) == "late")
-    visits = visits_of(household.id)
+def file_summary(household: Household, today: date, expenses: list[MoveExpense] | None = None,
+                 visits: list[CourtesyVisit] | None = None) -> dict[str, int]:
+    """For the staff household file: late refunds and courtesy visits flagged (a "reste à vivre" to watch).
+    `expenses` and `visits`: the household's, when the caller has read them already."""
+    late = sum(1 for e in (expenses_of(household.id) if expenses is None else expenses)
+               if refund_state(e, today) == "late")
+    visits = visits_of(household.id) if visits is None else visits
     flagged = sum(1 for v in visits if v.flags)
     catch_up = len(to_catch_up(household.id, datetime.combine(today, time.min, tzinfo=UTC), visits))
     return {"late": late, "flagged": flagged, "moved": household.moved_on is not None, "catch_up": catch_up}

@@ -4,6 +4,7 @@ form's errors (a named API beside the service: see the import-linter contract)."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -13,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from guide.core import housing_benefit
-from guide.core.extensions import db
 from guide.core.timeutil import local, today
+from guide.core.together import Part, load_together
 from guide.features.after_move import service as after_move
 from guide.features.household_file.forms import (
     RESOURCE_LABELS,
@@ -29,31 +30,71 @@ from guide.features.household_file.forms import (
     ProposalUpdateForm,
 )
 from guide.features.sms_replies.panel import sms_panel
-from guide.features.standing.service import housing_benefits, standing
+from guide.features.standing.service import housing_benefits, proposals_query, standing
 from guide.models import (
     Appointment,
     BudgetFacts,
     Consent,
     ContactNote,
+    CourtesyVisit,
     Household,
+    MoveExpense,
     Proposal,
     RequestPhoto,
     WrittenRequest,
 )
 from guide.rules.budget import EXPENSE_KINDS
 
-# The photos of the written requests, as thumbnails link to them: ids and sizes, not their bytes (one statement,
-# only when the household has requests).
-REQUEST_PHOTOS = selectinload(WrittenRequest.photos).load_only(RequestPhoto.id, RequestPhoto.request_id,
-                                                               RequestPhoto.width, RequestPhoto.height)
+
+def _request_photos(requests: Any) -> list[Any]:
+    """The photos of the written requests, as thumbnails link to them: ids and sizes, not their bytes (one
+    statement, only when the household has requests)."""
+    return [selectinload(requests.photos).load_only(RequestPhoto.id, RequestPhoto.request_id, RequestPhoto.width,
+                                                    RequestPhoto.height)]
+
+
+@dataclass
+class FileRows:
+    """The household's rows the file shows, read together (guide/core/together.py): one statement for all."""
+
+    budget: BudgetFacts | None
+    proposals: list[Proposal]
+    appointments: list[Appointment]
+    notes: list[ContactNote]
+    consents: list[Consent]
+    written_requests: list[WrittenRequest]
+    expenses: list[MoveExpense]
+    visits: list[CourtesyVisit]
+
+
+def file_rows(found: Household) -> FileRows:
+    budgets, proposals, appointments, notes, consents, requests, expenses, visits = load_together(
+        Part(select(BudgetFacts).where(BudgetFacts.household_id == found.id)),  # at most one (unique)
+        Part(proposals_query(found), order=lambda rows: sorted(rows, key=lambda p: p.rank)),
+        Part(select(Appointment).where(Appointment.household_id == found.id),
+             order=lambda rows: sorted(rows, key=lambda a: (a.starts_at, a.id), reverse=True)),
+        Part(select(ContactNote).where(ContactNote.household_id == found.id),
+             order=lambda rows: sorted(rows, key=lambda n: (n.on, n.id), reverse=True)),
+        Part(select(Consent).where(Consent.household_id == found.id), order=lambda rows: sorted(rows, key=_id)),
+        Part(select(WrittenRequest).where(WrittenRequest.household_id == found.id),
+             order=lambda rows: sorted(rows, key=_id, reverse=True), options=_request_photos),
+        Part(after_move.expenses_query(found.id), order=after_move.expense_order,
+             without=[MoveExpense.photo]),  # the invoice photos are served one by one
+        Part(after_move.visits_query(found.id), order=after_move.visit_order),
+    )
+    return FileRows(budgets[0] if budgets else None, proposals, appointments, notes, consents, requests, expenses,
+                    visits)
+
+
+def _id(row: Any) -> int:
+    return int(row.id)
 
 
 def render_household(found: Household, **forms: object) -> tuple[str, int]:
     """The household file with every recording form; forms passed in (with errors) replace the blank ones."""
-    budget = db.session.scalars(select(BudgetFacts).where(BudgetFacts.household_id == found.id)).first()
-    appointments = db.session.scalars(select(Appointment).where(Appointment.household_id == found.id)
-                                      .order_by(Appointment.starts_at.desc())).all()
-    view = standing(found, today(), appointments)
+    rows = file_rows(found)
+    budget, appointments = rows.budget, rows.appointments
+    view = standing(found, today(), appointments, rows.proposals)
     context = {
         "household": found,
         "view": view,
@@ -61,9 +102,8 @@ def render_household(found: Household, **forms: object) -> tuple[str, int]:
                               == f"appointment-{a.id}-" else None) or AppointmentUpdateForm(
             formdata=None, prefix=f"appointment-{a.id}", status=a.status, version=a.version,
             starts_at=local(a.starts_at).replace(tzinfo=None))) for a in appointments],
-        "notes": db.session.scalars(select(ContactNote).where(ContactNote.household_id == found.id)
-                                    .order_by(ContactNote.on.desc())).all(),
-        "consents": db.session.scalars(select(Consent).where(Consent.household_id == found.id)).all(),
+        "notes": rows.notes,
+        "consents": rows.consents,
         "budget": budget,
         "benefit_rows": benefit_rows(found, budget, [item.proposal for item in view.proposals]),
         "caf_simulator": housing_benefit.CAF_SIMULATOR,
@@ -76,11 +116,9 @@ def render_household(found: Household, **forms: object) -> tuple[str, int]:
         "phone_form": forms.get("phone_form") or PhoneForm(formdata=None, prefix="phone"),
         "proposal_update": lambda p: ProposalUpdateForm(formdata=None, prefix=f"proposal-{p.id}", obj=p),
         "update_errors": forms.get("update_errors"),
-        "written_requests": db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == found.id)
-                                               .options(REQUEST_PHOTOS)
-                                               .order_by(WrittenRequest.id.desc())).all(),
+        "written_requests": rows.written_requests,
         "sms": sms_panel(found),
-        "after": after_move.file_summary(found, today()),
+        "after": after_move.file_summary(found, today(), rows.expenses, rows.visits),
     }
     status = 422 if any(getattr(f, "errors", None) for f in forms.values()) else 200
     return render_template("staff/household.html", **context), status

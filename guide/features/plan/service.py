@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from guide.core.extensions import db
@@ -77,14 +77,24 @@ class Saved:
 def items(household_id: int, kind: str | None = None, include_removed: bool = False,
           fresh: bool = False) -> list[PlanItem]:
     """The household's items (of one kind), in order; `fresh` re-reads rows this session already holds."""
-    query = select(PlanItem).where(PlanItem.household_id == household_id)
+    query = items_query(household_id, kind, include_removed)
     if fresh:
         query = query.execution_options(populate_existing=True)
+    return list(db.session.scalars(query.order_by(PlanItem.rank, PlanItem.id)))
+
+
+def items_query(household_id: int, kind: str | None = None, include_removed: bool = False) -> Select[PlanItem]:
+    """The household's items (of one kind), unordered (`item_order` sorts them as `items` does)."""
+    query = select(PlanItem).where(PlanItem.household_id == household_id)
     if kind is not None:
         query = query.where(PlanItem.kind == kind)
     if not include_removed:
         query = query.where(PlanItem.removed.is_(False))
-    return list(db.session.scalars(query.order_by(PlanItem.rank, PlanItem.id)))
+    return query
+
+
+def item_order(rows: list[PlanItem]) -> list[PlanItem]:
+    return sorted(rows, key=lambda i: (i.rank, i.id))
 
 
 def removed(household_id: int, kind: str) -> list[PlanItem]:
@@ -427,10 +437,13 @@ class NextPlanAction:
     week_of: date | None  # or the Monday of a week
 
 
-def next_actions(household: Household, limit: int = 3, lang: str | None = None) -> list[NextPlanAction]:
-    """The household's next actions still to do, soonest first (undated last): for "Where I stand" and SMS."""
+def next_actions(household: Household, limit: int = 3, lang: str | None = None,
+                 actions: list[PlanItem] | None = None) -> list[NextPlanAction]:
+    """The household's next actions still to do, soonest first (undated last): for "Where I stand" and SMS.
+    `actions`: the household's action items (not removed), when the caller has read them already."""
     lang = lang or household.language
-    todo = [a for a in items(household.id, PlanItemKind.ACTION) if (a.data or {}).get("status", "todo") == "todo"]
+    todo = [a for a in (items(household.id, PlanItemKind.ACTION) if actions is None else actions)
+            if (a.data or {}).get("status", "todo") == "todo"]
     todo.sort(key=lambda a: (due_on(a) is None, due_on(a) or date.max, a.rank, a.id))
     found = []
     for action in todo[:limit]:

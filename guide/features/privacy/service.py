@@ -22,6 +22,7 @@ from guide.core import audit
 from guide.core.extensions import db
 from guide.core.security import keyed_hash, mask_personal_links
 from guide.core.timeutil import as_utc
+from guide.core.together import Part, load_together
 from guide.models import (
     Appointment,
     AuditEntry,
@@ -84,18 +85,60 @@ def _sms_text(message: SmsMessage) -> str:
     return mask_personal_links(message.body or "")
 
 
-def _all(model: Any, *where: Any, order: Any = None) -> list[Any]:
-    query = select(model).where(*where)
-    return list(db.session.scalars(query.order_by(order if order is not None else model.id)))
+def _by_id(rows: list[Any]) -> list[Any]:
+    return sorted(rows, key=lambda row: row.id)
+
+
+def _part(model: Any, *where: Any, **more: Any) -> Part:
+    """One table's rows about the household, in id order unless `order` says otherwise."""
+    return Part(select(model).where(*where), **{"order": _by_id, **more})
+
+
+def _rows(household: Household) -> dict[str, list[Any]]:
+    """Every row about the household, table by table, in one statement (guide/core/together.py): the export no
+    longer costs one statement per table. Photos and invoices as metadata, never their bytes."""
+    hid = household.id
+    requests = select(WrittenRequest.id).where(WrittenRequest.household_id == hid)
+    pseudonym = audit.household_pseudonym(household.reference)
+    parts = {
+        "requests": _part(WrittenRequest, WrittenRequest.household_id == hid),
+        "phones": _part(HouseholdPhone, HouseholdPhone.household_id == hid),
+        # the roles of the staff members in the access log (the export names a role, never a person)
+        "staff": _part(StaffUser, StaffUser.id.in_(select(AuditEntry.actor_id).where(
+            AuditEntry.household_key == pseudonym, AuditEntry.actor_kind == "staff")),
+            without=[StaffUser.password_hash]),
+        "consents": _part(Consent, Consent.household_id == hid),
+        "notes": _part(ContactNote, ContactNote.household_id == hid),
+        "budget": _part(BudgetFacts, BudgetFacts.household_id == hid),
+        "proposals": _part(Proposal, Proposal.household_id == hid),
+        "appointments": _part(Appointment, Appointment.household_id == hid,
+                              order=lambda rows: sorted(rows, key=lambda a: (a.starts_at, a.id))),
+        "mediation_cases": _part(MediationCase, MediationCase.household_id == hid),
+        "plan_items": _part(PlanItem, PlanItem.household_id == hid),
+        "plan_history": _part(PlanChange, PlanChange.household_id == hid),
+        "courtesy_visits": _part(CourtesyVisit, CourtesyVisit.household_id == hid),
+        "survey": _part(SurveyInvitation, SurveyInvitation.household_id == hid),
+        "sms_sent": _part(SmsMessage, SmsMessage.household_id == hid),
+        "sms_received": _part(SmsInbound, SmsInbound.household_id == hid),
+        "sms_conversations": _part(SmsSession, SmsSession.number.in_(
+            select(HouseholdPhone.number).where(HouseholdPhone.household_id == hid)),
+            order=lambda rows: sorted(rows, key=lambda c: c.number)),
+        "sign_in_codes": _part(SignInCode, SignInCode.household_id == hid),
+        "sign_in_links": _part(SignInLink, SignInLink.household_id == hid),
+        "sessions": _part(UserSession, UserSession.household_id == hid),
+        "access_log": _part(AuditEntry, AuditEntry.household_key == pseudonym,
+                            order=lambda rows: sorted(rows, key=lambda e: (e.at, e.id))),
+        "additions": _part(RequestAddition, RequestAddition.request_id.in_(requests)),
+        "photos": _part(RequestPhoto, RequestPhoto.request_id.in_(requests), without=[RequestPhoto.data]),
+        "move_expenses": _part(MoveExpense, MoveExpense.household_id == hid, without=[MoveExpense.photo]),
+    }
+    return dict(zip(parts, load_together(*parts.values()), strict=True))
 
 
 def collect_household(household: Household) -> dict[str, Any]:
     """Every personal field of every table about this household, as Python values (nothing of anyone else)."""
-    hid = household.id
-    requests = _all(WrittenRequest, WrittenRequest.household_id == hid)
-    request_ids = [r.id for r in requests]
-    numbers = [p.number for p in household.phones]
-    staff_roles = dict(db.session.execute(select(StaffUser.id, StaffUser.role)).all())
+    rows = _rows(household)
+    staff_roles = {s.id: s.role for s in rows["staff"]}
     data: dict[str, Any] = {
         "household": {
             **_columns(household, ("reference", "display_name", "language", "occupants", "stage",
@@ -106,66 +149,60 @@ def collect_household(household: Household) -> dict[str, Any]:
             "officer": household.officer.name if household.officer else None,
             "mediator": household.mediator.name if household.mediator else None,
         },
-        "phones": [_columns(p, ("number", "label", "sms_consent", "consent_at")) for p in household.phones],
+        "phones": [_columns(p, ("number", "label", "sms_consent", "consent_at")) for p in rows["phones"]],
         "consents": [_columns(c, ("kind", "given_on", "withdrawn_on"))
-                     for c in _all(Consent, Consent.household_id == hid)],
+                     for c in rows["consents"]],
         "contact_notes": [_columns(n, ("on", "channel", "text"))
-                          for n in _all(ContactNote, ContactNote.household_id == hid)],
+                          for n in rows["notes"]],
         "budget": [_columns(b, ("monthly_resources", "rent", "charges", "housing_benefit", "expenses",
                                   "adults", "children_ages", "resources_by_kind"))
-                   for b in _all(BudgetFacts, BudgetFacts.household_id == hid)],
+                   for b in rows["budget"]],
         "proposals": [_columns(p, ("rank", "address", "commune", "flat_type", "surface", "floor", "lift", "rent",
                                    "charges", "housing_benefit", "depcom", "social_housing", "landlord",
                                    "received_on", "visit_on", "answer_on", "status"))
-                      for p in _all(Proposal, Proposal.household_id == hid)],
+                      for p in rows["proposals"]],
         "appointments": [_columns(a, ("kind", "starts_at", "duration_minutes", "place", "with_whom", "status",
                                       "change_note"))
-                         for a in _all(Appointment, Appointment.household_id == hid, order=Appointment.starts_at)],
+                         for a in rows["appointments"]],
         "written_requests": [],
         "mediation_cases": [_columns(m, ("source", "status", "opened_at", "acknowledged_at", "outcome",
                                          "letter_text", "closed_at"))
-                            for m in _all(MediationCase, MediationCase.household_id == hid)],
+                            for m in rows["mediation_cases"]],
         "plan_items": [_columns(i, ("kind", "rank", "data", "removed", "created_at", "updated_at"))
-                       for i in _all(PlanItem, PlanItem.household_id == hid)],
+                       for i in rows["plan_items"]],
         "plan_history": [_columns(c, ("version", "action", "actor_kind", "at", "before", "after"))
-                         for c in _all(PlanChange, PlanChange.household_id == hid)],
+                         for c in rows["plan_history"]],
         "move_expenses": [],
         "courtesy_visits": [_columns(v, ("months", "visited_on", "flat_ok", "neighbourhood_ok", "support_needed",
                                          "reste_a_vivre_now", "reste_a_vivre_before", "flags", "note"))
-                            for v in _all(CourtesyVisit, CourtesyVisit.household_id == hid)],
+                            for v in rows["courtesy_visits"]],
         "survey": [{"invited": True, "answered": s.answered}
-                   for s in _all(SurveyInvitation, SurveyInvitation.household_id == hid)],
+                   for s in rows["survey"]],
         "sms_sent": [{**_columns(m, ("to_number", "kind", "status", "created_at", "sent_at")),
                       "body": _sms_text(m)}
-                     for m in _all(SmsMessage, SmsMessage.household_id == hid)],
+                     for m in rows["sms_sent"]],
         "sms_received": [_columns(m, ("from_number", "body", "received_at"))
-                         for m in _all(SmsInbound, SmsInbound.household_id == hid)],
+                         for m in rows["sms_received"]],
         "sms_conversations": [_columns(s, ("number", "state", "data", "updated_at"))
-                              for s in _all(SmsSession, SmsSession.number.in_(numbers), order=SmsSession.number)]
-        if numbers else [],
+                              for s in rows["sms_conversations"]],
         "sign_ins": [_columns(c, ("created_at", "expires_at", "used_at"))
-                     for c in _all(SignInCode, SignInCode.household_id == hid)]
+                     for c in rows["sign_in_codes"]]
         + [_columns(k, ("created_at", "expires_at", "used_at"))
-           for k in _all(SignInLink, SignInLink.household_id == hid)],
+           for k in rows["sign_in_links"]],
         "sessions": [_columns(s, ("created_at", "last_seen_at", "ended_at"))
-                     for s in _all(UserSession, UserSession.household_id == hid)],
+                     for s in rows["sessions"]],
         # who looked at the file and when: the role, not the employee's name (CJEU C-579/21)
         "access_log": [{"at": e.at, "who": staff_roles.get(e.actor_id, "staff") if e.actor_kind == "staff"
                         else e.actor_kind, "action": e.action, "entity": e.entity}
-                       for e in _all(AuditEntry, AuditEntry.household_key ==
-                                     audit.household_pseudonym(household.reference), order=AuditEntry.at)],
+                       for e in rows["access_log"]],
     }
     additions: dict[int, list[RequestAddition]] = {}
-    photos: dict[int, list[Any]] = {}
-    if request_ids:
-        for addition in _all(RequestAddition, RequestAddition.request_id.in_(request_ids)):
-            additions.setdefault(addition.request_id, []).append(addition)
-        # photos as metadata and an address, never their bytes
-        for photo in db.session.execute(select(RequestPhoto.id, RequestPhoto.request_id, RequestPhoto.content_type,
-                                               RequestPhoto.width, RequestPhoto.height)
-                                        .where(RequestPhoto.request_id.in_(request_ids)).order_by(RequestPhoto.id)):
-            photos.setdefault(photo.request_id, []).append(photo)
-    for r in requests:
+    photos: dict[int, list[RequestPhoto]] = {}
+    for addition in rows["additions"]:
+        additions.setdefault(addition.request_id, []).append(addition)
+    for photo in rows["photos"]:
+        photos.setdefault(photo.request_id, []).append(photo)
+    for r in rows["requests"]:
         data["written_requests"].append({
             **_columns(r, ("reference", "kind", "created_at", "channel", "language", "motives", "text",
                            "what_happened", "disagreement", "wish", "late")),
@@ -174,7 +211,7 @@ def collect_household(household: Household) -> dict[str, Any]:
                         "url": url_for("requests.household.request_photo", reference=r.reference, photo_id=p.id)}
                        for p in photos.get(r.id, [])],
         })
-    for e in _all(MoveExpense, MoveExpense.household_id == hid):
+    for e in rows["move_expenses"]:
         data["move_expenses"].append({
             **_columns(e, ("kind", "amount", "invoice_on", "due_on", "refunded_on", "cheque_number", "created_at")),
             "photo": {"content_type": e.photo_type,

@@ -13,7 +13,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from wtforms import SelectField, TextAreaField
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks 3.3's SelectChoice
 
@@ -32,6 +32,7 @@ from guide.models.sms import InboxStatus, SmsStatus
 MAX_SEGMENTS = 4  # a reply above this is refused: it costs too much and reads badly on a phone
 FAILURE_DAYS = 30  # failed messages younger than this put a "call the household" notice on top of the file
 THREAD_LIMIT = 40
+FAILURE_LIMIT = 10  # failed messages listed on top of the file
 _ARABIC = re.compile("[\u0600-\u06ff]")
 
 
@@ -157,11 +158,36 @@ def _incoming_item(item: SmsInbound, names: dict[int, str]) -> ThreadItem:
                       open=item.inbox_status == InboxStatus.OPEN, status=item.inbox_status)
 
 
-def _staff_names(ids: set[int]) -> dict[int, str]:
-    ids.discard(0)
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids))).all())
+def _messages(household: Household) -> tuple[list[SmsMessage], list[SmsMessage], dict[int, str]]:
+    """(the newest messages sent, newest first; the recent failures, last tried first; who wrote them) in one
+    statement: the rows of both lists, each with its writer's name."""
+    mine = SmsMessage.household_id == household.id
+    since = _now() - timedelta(days=FAILURE_DAYS)
+    newest = (select(SmsMessage.id).where(mine).order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc())
+              .limit(THREAD_LIMIT + 1))
+    failing = (select(SmsMessage.id).where(mine, SmsMessage.status.in_(FAILED_STATES), _last_try() >= since)
+               .order_by(_last_try().desc()).limit(FAILURE_LIMIT))
+    rows = db.session.execute(select(SmsMessage, StaffUser.name)
+                              .outerjoin(StaffUser, StaffUser.id == SmsMessage.staff_id)
+                              .where(or_(SmsMessage.id.in_(newest.scalar_subquery()),
+                                         SmsMessage.id.in_(failing.scalar_subquery())))).all()
+    names = {message.staff_id: name for message, name in rows if name is not None and message.staff_id}
+    messages = [message for message, _name in rows]
+    outgoing = sorted(messages, key=lambda m: (m.created_at, m.id), reverse=True)[:THREAD_LIMIT + 1]
+    failed = sorted((m for m in messages if m.status in FAILED_STATES and last_try(m) >= since), key=last_try,
+                    reverse=True)[:FAILURE_LIMIT]
+    return outgoing, failed, names
+
+
+def _received(household: Household) -> tuple[list[SmsInbound], dict[int, str]]:
+    """The newest messages received, newest first, with who handled them (one statement)."""
+    rows = db.session.execute(select(SmsInbound, StaffUser.name)
+                              .outerjoin(StaffUser, StaffUser.id == SmsInbound.handled_by_id)
+                              .where(SmsInbound.household_id == household.id)
+                              .order_by(SmsInbound.received_at.desc(), SmsInbound.id.desc())
+                              .limit(THREAD_LIMIT + 1)).all()
+    return ([item for item, _name in rows],
+            {item.handled_by_id: name for item, name in rows if name is not None and item.handled_by_id})
 
 
 def sms_panel(household: Household) -> SmsPanel:
@@ -169,17 +195,9 @@ def sms_panel(household: Household) -> SmsPanel:
     panels = g.setdefault("sms_panels", {})
     if household.id in panels:
         return panels[household.id]
-    outgoing = db.session.scalars(select(SmsMessage).where(SmsMessage.household_id == household.id)
-                                  .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc())
-                                  .limit(THREAD_LIMIT + 1)).all()
-    incoming = db.session.scalars(select(SmsInbound).where(SmsInbound.household_id == household.id)
-                                  .order_by(SmsInbound.received_at.desc(), SmsInbound.id.desc())
-                                  .limit(THREAD_LIMIT + 1)).all()
-    failed = db.session.scalars(select(SmsMessage).where(
-        SmsMessage.household_id == household.id, SmsMessage.status.in_(FAILED_STATES),
-        _last_try() >= _now() - timedelta(days=FAILURE_DAYS)).order_by(_last_try().desc())
-        .limit(10)).all()
-    names = _staff_names({m.staff_id or 0 for m in outgoing} | {i.handled_by_id or 0 for i in incoming})
+    outgoing, failed, names = _messages(household)
+    incoming, handlers = _received(household)
+    names.update(handlers)
     thread = sorted([*(_outgoing_item(m, names) for m in outgoing), *(_incoming_item(i, names) for i in incoming)],
                     key=lambda item: (item.at, item.item_id))
     staff = current_staff()

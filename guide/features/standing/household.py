@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from guide.core import housing_benefit
 from guide.core.auth import household_required, own_proposal
@@ -14,18 +14,35 @@ from guide.core.extensions import db
 from guide.core.forms import ConfirmForm
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
+from guide.core.together import Part, load_together
 from guide.features.after_move import service as after_move
 from guide.features.plan import service as plan
 from guide.features.simulator.service import figures, reason_words, verdict_words
-from guide.features.standing.service import affordability, budget_of, housing_benefits, standing
-from guide.models import WrittenRequest
+from guide.features.standing.service import (
+    active_appointments_query,
+    affordability,
+    budget_of,
+    housing_benefits,
+    proposals_query,
+    standing,
+)
+from guide.models import PlanItemKind, WrittenRequest
 
 bp = Blueprint("household", __name__)
 
 
+def _written_requests_query() -> Select[WrittenRequest]:
+    """The household's ten latest written requests, newest first."""
+    return (select(WrittenRequest).where(WrittenRequest.household_id == g.household.id)
+            .order_by(WrittenRequest.id.desc()).limit(10))
+
+
 def _written_requests() -> list[WrittenRequest]:
-    return list(db.session.scalars(select(WrittenRequest).where(WrittenRequest.household_id == g.household.id)
-                                   .order_by(WrittenRequest.id.desc()).limit(10)).all())
+    return list(db.session.scalars(_written_requests_query()).all())
+
+
+def _newest_first(rows: list[WrittenRequest]) -> list[WrittenRequest]:
+    return sorted(rows, key=lambda r: r.id, reverse=True)
 
 
 @bp.get("/my")
@@ -34,13 +51,21 @@ def home() -> ResponseReturnValue:
     """What matters now (the stage, the one thing to do and its date, the next appointment), then one link to
     each of the rest, with its main fact: one screen or two on a phone instead of eight cards."""
     household = g.household
-    view = standing(household, today())
+    # the page's short lists in one statement (guide/core/together.py)
+    proposals, appointments, requests, actions = load_together(
+        Part(proposals_query(household), order=lambda rows: sorted(rows, key=lambda p: p.rank)),
+        Part(active_appointments_query(household),
+             order=lambda rows: sorted(rows, key=lambda a: (a.starts_at, a.id))),
+        Part(_written_requests_query(), order=_newest_first),
+        Part(plan.items_query(household.id, PlanItemKind.ACTION), order=plan.item_order))
+    view = standing(household, today(), appointments, proposals)
     content = current_app.extensions["content"]
     slugs = content.stage_slugs()
     stage_page = content.stage(negotiate_language(), household.stage) if household.stage in slugs else None
     return render_template("household/home.html", household=household, view=view, confirm_form=ConfirmForm(),
-                           requests=_written_requests(), after=after_move.home_status(household, today()),
-                           plan_actions=plan.next_actions(household, 1, lang=negotiate_language()),
+                           requests=requests, after=after_move.home_status(household, today()),
+                           plan_actions=plan.next_actions(household, 1, lang=negotiate_language(),
+                                                          actions=actions),
                            stage_page=stage_page, stage_number=slugs.index(household.stage) + 1 if stage_page else 0,
                            stage_total=len(slugs))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from guide.core import housing_benefit
 from guide.core.extensions import db
@@ -60,6 +60,17 @@ class Standing:
         return self.refusals >= 2
 
 
+def proposals_query(household: Household) -> Select[Proposal]:
+    """The household's proposals (at most three: ranks 1 to 3), unordered."""
+    return select(Proposal).where(Proposal.household_id == household.id)
+
+
+def active_appointments_query(household: Household) -> Select[Appointment]:
+    """The household's appointments still to come or to settle, unordered."""
+    return select(Appointment).where(Appointment.household_id == household.id,
+                                     Appointment.status.in_(ACTIVE_APPOINTMENTS))
+
+
 def _awaits_answer(proposal: Proposal) -> bool:
     return proposal.status == ProposalStatus.VISITED or (
         proposal.visit_on is not None and proposal.status in (ProposalStatus.RECEIVED, ProposalStatus.VISIT_PLANNED)
@@ -69,17 +80,16 @@ def _awaits_answer(proposal: Proposal) -> bool:
 ACTIVE_APPOINTMENTS = (AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHANGE_ASKED)
 
 
-def standing(household: Household, today: date, appointments: Sequence[Appointment] | None = None) -> Standing:
+def standing(household: Household, today: date, appointments: Sequence[Appointment] | None = None,
+             proposals: Sequence[Proposal] | None = None) -> Standing:
     """Everything the household's home screen shows, from its records and today's date. A caller that already
-    holds all the household's appointments (the staff file) passes them: no second statement for the same rows."""
-    proposals = db.session.scalars(select(Proposal).where(Proposal.household_id == household.id)
-                                   .order_by(Proposal.rank)).all()
+    holds all the household's appointments or proposals (the staff file) passes them: no second statement for the
+    same rows (`proposals` in rank order)."""
+    proposals = proposals if proposals is not None else db.session.scalars(
+        proposals_query(household).order_by(Proposal.rank)).all()
     now = datetime.now(UTC)
     if appointments is None:
-        appointments = db.session.scalars(
-            select(Appointment).where(Appointment.household_id == household.id,
-                                      Appointment.status.in_(ACTIVE_APPOINTMENTS))
-            .order_by(Appointment.starts_at)).all()
+        appointments = db.session.scalars(active_appointments_query(household).order_by(Appointment.starts_at)).all()
     upcoming = sorted((a for a in appointments if a.status in ACTIVE_APPOINTMENTS and as_utc(a.starts_at) >= now),
                       key=lambda a: (as_utc(a.starts_at), a.id))
     view = Standing(stage=household.stage, next_appointment=upcoming[0] if upcoming else None,
