@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_time
 
 from guide.core import phones
+from guide.core.forms import amount_example
 from guide.core.timeutil import as_utc, local
 
 
@@ -37,4 +38,4 @@ def datetime_full(value: datetime | None) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(date_full=date_full, date_short=date_short, time_short=time_short,
                                  datetime_full=datetime_full, phone=phones.display)
-    app.jinja_env.globals.update(format_currency=format_currency)
+    app.jinja_env.globals.update(format_currency=format_currency, amount_example=amount_example)
