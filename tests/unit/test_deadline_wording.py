@@ -86,3 +86,21 @@ def test_the_check_finds_the_wordings_it_forbids() -> None:
         assert [text for text in texts if not forbidden(lang, text)] == [], lang
     for lang, texts in right.items():
         assert [text for text in texts if forbidden(lang, text)] == [], lang
+
+
+# "dans les 10 jours" leaves open whether the 10th day still counts: the household's answer (charter §4 step 11)
+# is said as its last allowed day, "au plus tard 10 jours après la visite", when no date is known.
+VAGUE_ANSWER_DELAY = {"fr": re.compile(r"dans les 10 jours", re.IGNORECASE),
+                      "en": re.compile(r"within 10 days", re.IGNORECASE),
+                      "pt": re.compile(r"no prazo de 10 dias", re.IGNORECASE),
+                      "ar": re.compile(r"خلال 10 أيام"),
+                      "tr": re.compile(r"10 gün içinde", re.IGNORECASE)}
+
+CITES_THE_CHARTER = re.compile(r"^(?:Charte|Charter|Tüzük|الميثاق)\b|[“«]")  # its words, in the sources section
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_answer_delay_is_said_as_a_last_allowed_day(lang: str) -> None:
+    wrong = [f"{where}: {text}" for where, text, _label in _content_texts(lang)
+             if VAGUE_ANSWER_DELAY[lang].search(text) and not CITES_THE_CHARTER.search(text)]
+    assert not wrong, "say 'at the latest 10 days after the visit', not 'within 10 days':\n" + "\n".join(wrong)
