@@ -118,6 +118,14 @@ def test_the_file_is_served_as_immutable_ogg(client, audio_dir: Path) -> None:
     assert "Content-Encoding" not in response.headers, "Opus is compressed already"
     ranged = client.get(f"/audio/{name}", headers={"Range": "bytes=0-99"})
     assert ranged.status_code == 206 and len(ranged.get_data()) == 100, "players seek with range requests"
+    with client.session_transaction() as cookie_session:  # a visitor with a session cookie (a form was shown)
+        cookie_session["csrf_token"] = "0" * 40
+    for headers in ({}, {"Range": "bytes=0-99"}):
+        served = client.get(f"/audio/{name}", headers=headers)
+        assert "cookie" not in served.headers.get("Vary", "").lower(), (
+            f"an immutable public file varies with the cookie: Vary: {served.headers.get('Vary')}")
+        assert "Set-Cookie" not in served.headers, "serving a public file touched the session"
+        assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     for unknown in ("stages-visit.fr.0123456789abcdef.opus", "nothing.opus", "..%2Fsecret_key", ".version"):
         assert client.get(f"/audio/{unknown}").status_code == 404, unknown
 
