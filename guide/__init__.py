@@ -243,10 +243,11 @@ def _register_response_hooks(app: Flask) -> None:
     @app.after_request
     def private_pages_not_kept(response: Response) -> Response:
         """Nothing shown to a signed-in household or staff member stays in the browser's cache: on a shared phone,
-        the back button after "not my phone" must not bring the file back. Static files are not personal."""
-        from guide.core.auth import HOUSEHOLD_KEY, STAFF_KEY
+        the back button after "not my phone" must not bring the file back. Static and public files are not
+        personal (and reading the session would add "Vary: Cookie" to them)."""
+        from guide.core.auth import HOUSEHOLD_KEY, STAFF_KEY, serves_public_file
 
-        if request.endpoint != "static" and "Cache-Control" not in response.headers and (
+        if not serves_public_file() and "Cache-Control" not in response.headers and (
                 session.get(HOUSEHOLD_KEY) is not None or session.get(STAFF_KEY) is not None):
             response.headers["Cache-Control"] = "private, no-store"
         return response

@@ -93,10 +93,26 @@ def _signed_in() -> UserSession | None:
     return found.row
 
 
+def public_file(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that serves a file, the same for everyone (a spoken page), as Flask serves the static files:
+    the session is not read for it, so its answer does not depend on the cookie (no "Vary: Cookie", which would
+    make shared caches keep one copy per visitor of an immutable public file)."""
+    view.public_file = True  # type: ignore[attr-defined]  # a mark on the function object, read below
+    return view
+
+
+def serves_public_file() -> bool:
+    """This request is for a static file or a `public_file` view: nothing personal, the session is not read."""
+    if request.endpoint == "static":
+        return True
+    return bool(getattr(current_app.view_functions.get(request.endpoint or ""), "public_file", False))
+
+
 def note_activity() -> None:
     """Before each request: look the session up, and note the activity (at most once a minute, committed at once,
-    before the view has written anything). A database too busy to note it does not fail the page."""
-    if request.endpoint == "static":
+    before the view has written anything). A database too busy to note it does not fail the page. Not for the
+    public files (`serves_public_file`): reading the session would make their answer vary with the cookie."""
+    if serves_public_file():
         return
     found = _signed_in()
     view = current_app.view_functions.get(request.endpoint or "")

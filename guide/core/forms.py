@@ -21,8 +21,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
 
 from babel.numbers import NumberFormatError, parse_decimal
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import DateField, DecimalField, Field, HiddenField, ValidationError
@@ -51,11 +52,32 @@ class MultiCheckboxField(SelectMultipleField):
 MAX_AMOUNT = Decimal("100000")  # € (a month, or a cost): anything larger is a typing mistake
 MAX_LENGTH = 40  # characters read from one field
 
+def page_locale() -> str | None:
+    """The page's language ("fr", "ar"...), whose writing of numbers the amount readers expect ("1,650" is 1 650 in
+    English only); None outside a request or an app context (then the rules without a locale apply)."""
+    locale = get_locale()
+    return None if locale is None else str(locale)
+
+
+def amount_example(value: str = "1234.50") -> str:
+    """An amount written as the page writes amounts, for the hints and messages that show one: "1 234,50" in
+    French, "1,234.50" in English and Arabic, "1.234,50" in Portuguese and Turkish. Always what `parse_amount`
+    reads back in that language, so an example never contradicts the reader (nor the amounts shown on the page,
+    which Babel writes the same way)."""
+    return str(format_decimal(Decimal(value), format="#,##0.00"))
+
+
+def lazy_example(value: str = "1234.50") -> LazyString:
+    """`amount_example`, written when the message is shown (in the reader's language), not at import."""
+    return LazyString(amount_example, value)
+
+
 AMOUNT_MESSAGES = {  # why an amount cannot be read, in the reader's language (a form may say it its own way)
     "required": _l("Écrivez un montant. Par exemple : 450."),
-    "invalid": _l("Écrivez seulement un nombre. Par exemple : 1 234,50."),
+    "invalid": _l("Écrivez seulement un nombre. Par exemple : %(example)s.", example=lazy_example()),
     "negative": _l("Écrivez le montant sans le signe moins."),
-    "decimals": _l("Écrivez au plus 2 chiffres après la virgule. Par exemple : 1 234,50."),
+    "decimals": _l("Écrivez au plus 2 chiffres après la virgule. Par exemple : %(example)s.",
+                   example=lazy_example()),
     "too_large": _l("Ce montant semble trop grand. Vérifiez-le."),
 }
 
@@ -80,17 +102,20 @@ ARABIC_DIGITS = {**{0x0660 + n: str(n) for n in range(10)}, **{0x06F0 + n: str(n
 def parse_amount(text: str, *, negative: bool = False, locale: str | None = None) -> Decimal:
     """Read an amount in euros as people write it: "1 234,50", "1234.5", "450 €", "1.234,50", ",5", "٤٥٠".
 
-    With `locale` (the page's language), the page's own writing is read first, by Babel's strict reader: in
-    English "1,650" is 1 650 and "1,650.50" is 1 650,50; in Portuguese and Turkish "1.650,50" is; in French
-    "1 650,50" and "1650,5" are, and "1,650" has three decimals, so it is refused with a message (a French
-    reader reads a comma as the cents mark). What that reader refuses falls back to the rules below, so a
-    "1650.50" typed on a phone whose keypad only has a point still reads on a Portuguese page.
+    `locale` is the page's language: by default the current request's (flask_babel's get_locale()), so every
+    form reads amounts the way its page writes them. The page's own writing is read first, by Babel's strict
+    reader: in English "1,650" is 1 650 and "1,650.50" is 1 650,50; in Portuguese and Turkish "1.650,50" is;
+    in French "1 650,50" and "1650,5" are, and "1,650" has three decimals, so it is refused with a message (a
+    French reader reads a comma as the cents mark). What that reader refuses falls back to the rules below, so
+    a "1650.50" typed on a phone whose keypad only has a point still reads on a Portuguese page.
 
-    Without a locale, or on that fallback: a single "," or "." is the decimal mark; with both, the last one is.
-    At most 2 decimals, so an ambiguous "1.234" is refused rather than guessed (1.234 € or 1 234 €). Exponents
-    ("1e3"), "NaN" and "Infinity", which Python's Decimal would take, are refused. A minus sign is refused unless
-    `negative` (a "reste à vivre" may be below zero). Arabic-Indic digits and marks are read. Raises BadFigure.
+    Outside a request (no locale), or on that fallback: a single "," or "." is the decimal mark; with both, the
+    last one is. At most 2 decimals, so an ambiguous "1.234" is refused rather than guessed (1.234 € or
+    1 234 €). Exponents ("1e3"), "NaN" and "Infinity", which Python's Decimal would take, are refused. A minus
+    sign is refused unless `negative` (a "reste à vivre" may be below zero). Arabic-Indic digits and marks are
+    read. Raises BadFigure.
     """
+    locale = locale or page_locale()
     cleaned = text.strip().translate(ARABIC_DIGITS).translate({0x066B: ",", 0x066C: " "})  # Arabic marks
     cleaned = GROUPING.sub("", _UNITS.sub("", cleaned))
     if not cleaned:

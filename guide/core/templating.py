@@ -1,18 +1,21 @@
-"""Jinja filters and globals shared by every audience: dates in the reader's language, phone numbers."""
+"""Jinja filters and globals shared by every audience: dates, lists of names and amounts' examples in the
+reader's language, phone numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
+from babel.lists import format_list
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_time, get_translations
+from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from guide.core import phones
+from guide.core.forms import amount_example
 from guide.core.timeutil import as_utc, local
 
 
@@ -66,8 +69,14 @@ def page_gettext() -> dict[str, Callable[..., str]]:
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
+def names(values: Iterable[object], locale: str | None = None) -> str:
+    """Names joined for reading, in the page's language (or `locale`): "a, b et c" in French, "a, b, and c" in
+    English, "a وb وc" in Arabic (Babel's lists, from the CLDR), never a Latin ", " in every language."""
+    return str(format_list([str(value) for value in values], locale=locale or str(get_locale() or "fr")))
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(date_full=date_full, date_short=date_short, time_short=time_short,
-                                 datetime_full=datetime_full, phone=phones.display)
-    app.jinja_env.globals.update(format_currency=format_currency)
+                                 datetime_full=datetime_full, phone=phones.display, names=names)
+    app.jinja_env.globals.update(format_currency=format_currency, amount_example=amount_example)
     app.context_processor(page_gettext)

@@ -114,9 +114,11 @@ def per_request(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def install(app: Flask) -> None:
-    """Run every view of the app (static files aside) as one unit of work per request."""
+    """Run every view of the app (static and public files aside) as one unit of work per request. A public file's
+    view (core/auth.public_file) writes nothing and must not read the session, which `per_request` keeps a copy of
+    (reading it makes the answer vary with the cookie)."""
     for endpoint, view in list(app.view_functions.items()):
-        if endpoint != "static":
+        if endpoint != "static" and not getattr(view, "public_file", False):
             app.view_functions[endpoint] = per_request(view)
 
 

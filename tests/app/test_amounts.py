@@ -9,6 +9,7 @@ a thousands group?), exponents and minus signs with a message; the simulator and
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,8 @@ from sqlalchemy import select
 from wtforms import Form
 
 from guide.core.extensions import db
-from guide.core.forms import AmountField, BadFigure, parse_amount
+from guide.core.forms import AMOUNT_MESSAGES, AmountField, BadFigure, amount_example, parse_amount
+from guide.features.after_move.household import AMOUNT_MESSAGES as COST_MESSAGES
 from guide.models import PlanItem, Proposal
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import PROPOSAL, _post_form, log_in
@@ -69,7 +71,7 @@ def test_the_field_reads_with_the_parser_and_says_why_it_cannot(app) -> None:
         assert form.validate() and form.amount.data == Decimal("1234.50") and form.balance.data == Decimal("-2.5")
         form = _Amounts(_Data(amount="1.234", balance="abc"))
         assert not form.validate()
-        assert form.amount.errors == ["Écrivez au plus 2 chiffres après la virgule. Par exemple : 1 234,50."]
+        assert form.amount.errors == ["Écrivez au plus 2 chiffres après la virgule. Par exemple : 1\u202f234,50."]
         assert form.balance.errors == ["Pas lisible."]  # a form may say it its own way
         assert form.amount.data is None and form.amount._value() == "1.234"  # shown back as typed
         # a text box: a browser's number box would refuse "1 234,50" and read "1,5" by its own locale
@@ -119,12 +121,66 @@ def _add_trip(client, cost: str, lang: str):  # type: ignore[no-untyped-def]
 def test_the_plan_reads_amounts_like_the_simulator_in_the_households_language(client, app, ctx) -> None:
     household = make_household(language="pt")
     sign_in_as(client, app, household)
-    refused = _add_trip(client, "1.234", "pt")
+    refused = _add_trip(client, "1,234", "pt")  # a Portuguese comma is the cents mark: 3 decimals, asked again
     assert refused.status_code == 422
     soup = BeautifulSoup(refused.get_data(as_text=True), "html.parser")
     error = soup.select_one("#new-trip-monthly_cost-error").get_text()
-    assert "Escreva no máximo 2 números depois da vírgula." in error
+    assert "Escreva no máximo 2 números depois da vírgula. Por exemplo: 1.234,50." in error
     assert _add_trip(client, "75,30 €", "pt").status_code == 303
     with app.app_context():
         trip = db.session.scalars(select(PlanItem).where(PlanItem.kind == "trip")).one()
         assert trip.data["monthly_cost"] == "75.30"
+
+
+# --- one rule for every form: the page's language by default -------------------------------------------------
+
+@pytest.mark.parametrize(("lang", "text", "value"), [
+    ("en", "12,345", "12345"),  # an English thousands group: refused before as "3 decimals"
+    ("en", "1,234.50", "1234.50"),
+    ("pt", "1.234", "1234"),  # the Portuguese thousands group
+    ("fr", "1 234,50", "1234.50"),
+])
+def test_the_field_reads_amounts_in_the_pages_language(app, lang: str, text: str, value: str) -> None:
+    with app.test_request_context(f"/?lang={lang}"):
+        form = _Amounts(_Data(amount=text))
+        assert form.validate(), f"{text!r} on a {lang} page: {form.amount.errors}"
+        assert form.amount.data == Decimal(value)
+
+
+@pytest.mark.parametrize(("lang", "text"), [("fr", "12,345"), ("fr", "1.234"), ("en", "1.234")])
+def test_what_the_pages_language_reads_as_three_decimals_is_still_asked_again(app, lang: str, text: str) -> None:
+    with app.test_request_context(f"/?lang={lang}"):
+        form = _Amounts(_Data(amount=text))
+        assert not form.validate() and form.amount.data is None, f"{text!r} on a {lang} page was guessed"
+
+
+def test_the_plan_reads_an_english_thousands_group_on_an_english_page(client, app, ctx) -> None:
+    household = make_household(language="en")
+    sign_in_as(client, app, household)
+    response = _add_trip(client, "1,234", "en")
+    assert response.status_code == 303, "an English '1,234' was refused on the plan"
+    with app.app_context():
+        trip = db.session.scalars(select(PlanItem).where(PlanItem.kind == "trip")).one()
+        assert trip.data["monthly_cost"] == "1234.00"
+
+
+@pytest.mark.parametrize(("lang", "example", "shown"), [
+    ("fr", "1\u202f234,50", "35,90"), ("en", "1,234.50", "35.90"), ("pt", "1.234,50", "35,90"),
+    ("tr", "1.234,50", "35,90"), ("ar", "1,234.50", "35.90"),
+])
+def test_the_examples_are_written_as_the_page_writes_amounts_and_read_back(app, lang: str, example: str,
+                                                                             shown: str) -> None:
+    with app.test_request_context(f"/?lang={lang}"):
+        assert amount_example() == example
+        assert parse_amount(example) == Decimal("1234.50"), f"the {lang} example is not read back"
+        assert example in str(AMOUNT_MESSAGES["invalid"]), str(AMOUNT_MESSAGES["invalid"])
+        assert shown in str(COST_MESSAGES["decimals"]), str(COST_MESSAGES["decimals"])
+        assert parse_amount(shown) == Decimal("35.90")
+
+
+def test_the_arabic_cost_hint_writes_the_amount_as_the_page_shows_amounts(client, app, ctx) -> None:
+    household = make_household(language="ar", moved_on=date(2026, 11, 2), stage="after-move")
+    sign_in_as(client, app, household)
+    page = get_page(client, "/my/move", "ar")
+    hints = " | ".join(hint.get_text() for hint in page.soup.select(".hint"))
+    assert "مثال: 35.90" in hints and "35,90" not in hints, hints

@@ -195,3 +195,15 @@ def test_proposal_page_without_budget_points_to_the_simulator(client, app, ctx) 
     sign_in_as(client, app, household)
     page = get_page(client, f"/my/proposals/{proposal.id}")
     assert page.soup.select_one("#money a[href='/simulator']") and not page.soup.select_one("#money [data-verdict]")
+
+
+@pytest.mark.parametrize(("lang", "joined", "latin", "time"), [("ar", "، على الساعة ", ", ", "2:30"),
+                                                               ("fr", ", à ", "،", "14:30")])
+def test_the_appointments_date_and_time_are_joined_in_the_readers_language(client, app, ctx, lang: str, joined: str,
+                                                                          latin: str, time: str) -> None:
+    household = make_household(stage="my-answer", language=lang)
+    make_appointment(household, starts_at=datetime(2030, 1, 15, 13, 30, tzinfo=UTC))  # 14:30 in Paris
+    sign_in_as(client, app, household)
+    when = get_page(client, "/my", lang).soup.select_one("#appointment p strong").get_text()
+    assert joined in when and latin not in when, f"date and time joined the wrong way in {lang}: {when!r}"
+    assert when.endswith(time) or when.split(joined)[1].startswith(time), f"no time after the date: {when!r}"

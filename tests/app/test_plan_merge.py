@@ -72,6 +72,7 @@ def test_a_status_set_meanwhile_is_kept_when_the_other_edits_only_what(client, a
     board = get_page(second_http, response.headers["Location"].split("#")[0])
     notice = board.text("[data-kept]")
     assert "Où en est-on ?" in notice, f"the notice does not say which change was kept: {notice}"
+    assert "?." not in notice and "? ." not in notice, f"double punctuation after the field's name: {notice}"
     expected_who = "Samir Haddad" if first == "staff" else "le ménage"
     assert expected_who in notice, f"the notice does not say who changed it: {notice}"
     assert board.soup.select_one("[data-kept]")["role"] == "status"
@@ -119,6 +120,8 @@ def test_a_true_conflict_shows_only_the_field_both_changed(client, app, pair, si
     assert labels == ["Quoi ?"], f"only 'Quoi ?' was changed by both, the screen asks about {labels}"
     kept = soup.select_one("[data-kept]").get_text()
     assert "Où en est-on ?" in kept and "Qui ?" in kept, f"the fields kept anyway are not named: {kept}"
+    assert " et " in kept and "?," not in kept, f"the names are not joined as a French list: {kept}"
+    assert "?." not in kept, f"double punctuation after the last field's name: {kept}"
     assert _item(app, action.id).data["what"] == "Visiter Lomme mardi"  # refused: nothing overwritten yet
 
 

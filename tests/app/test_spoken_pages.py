@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from guide.core import audio
 from guide.core.audio import AudioLibrary, tools_missing
 from guide.features.guide import listen
 from tests.app.test_valid_html import _run_vnu
@@ -118,6 +119,14 @@ def test_the_file_is_served_as_immutable_ogg(client, audio_dir: Path) -> None:
     assert "Content-Encoding" not in response.headers, "Opus is compressed already"
     ranged = client.get(f"/audio/{name}", headers={"Range": "bytes=0-99"})
     assert ranged.status_code == 206 and len(ranged.get_data()) == 100, "players seek with range requests"
+    with client.session_transaction() as cookie_session:  # a visitor with a session cookie (a form was shown)
+        cookie_session["csrf_token"] = "0" * 40
+    for headers in ({}, {"Range": "bytes=0-99"}):
+        served = client.get(f"/audio/{name}", headers=headers)
+        assert "cookie" not in served.headers.get("Vary", "").lower(), (
+            f"an immutable public file varies with the cookie: Vary: {served.headers.get('Vary')}")
+        assert "Set-Cookie" not in served.headers, "serving a public file touched the session"
+        assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     for unknown in ("stages-visit.fr.0123456789abcdef.opus", "nothing.opus", "..%2Fsecret_key", ".version"):
         assert client.get(f"/audio/{unknown}").status_code == 404, unknown
 
@@ -178,3 +187,28 @@ def test_the_pages_with_their_player_are_valid_html(client, audio_dir: Path, tmp
     errors = [f"{Path(m['url']).name} line {m.get('lastLine')}: {m['message']}"
               for m in _run_vnu(tmp_path) if m.get("type") == "error"]
     assert not errors, "\n".join(errors)
+
+
+def test_a_page_that_cannot_be_spoken_does_not_stop_the_others(app: Flask, monkeypatch: pytest.MonkeyPatch,
+                                                               empty_audio_dir: Path) -> None:
+    """The Arabic voice fails (espeak-ng or opusenc exits non-zero): the French pages are still built, the
+    command lists the Arabic ones at the end and exits non-zero, and no half-written file is left."""
+    real = audio.synthesize
+
+    def arabic_fails(text: str, lang: str, target: Path) -> None:
+        if lang == "ar":
+            raise audio.SpeechError(f"espeak-ng (1) or opusenc (0) failed for {target.name}: no voice")
+        real(text, lang, target)
+
+    monkeypatch.setattr(audio, "synthesize", arabic_fails)
+    result = app.test_cli_runner().invoke(args=[
+        "audio", "build", "--lang", "ar", "--lang", "fr", "--jobs", "1",
+        *(arg for page in BUILT for arg in ("--page", page))])
+    assert result.exit_code != 0, f"a failed page was reported as success: {result.output}"
+    assert "2 made, 0 already up to date" in result.output, result.output
+    for page in BUILT:
+        assert f"failed {page}.ar: espeak-ng (1)" in result.output, result.output
+        assert next(empty_audio_dir.glob(f"{page}.fr.*.opus"), None) is not None, f"{page} in French was not built"
+    assert "2 page(s) could not be spoken" in result.output, result.output
+    assert sorted(p.name.split(".")[1] for p in empty_audio_dir.glob("*.opus")) == ["fr", "fr"]
+    assert not list(empty_audio_dir.glob(".part-*")), "a half-written file was left behind"

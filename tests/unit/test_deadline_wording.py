@@ -24,8 +24,8 @@ BEFORE = {  # "before" followed by a date slot, per language
 }
 # a label the template follows with the date ("Réponse au plus tard le" + date): "before" at its very end
 LABEL_BEFORE = {"fr": re.compile(r"\bavant (?:le|la)$", re.IGNORECASE), "en": re.compile(r"\bbefore$", re.IGNORECASE),
-                "pt": re.compile(r"\bantes d[eoa](?: dia)?$", re.IGNORECASE), "ar": re.compile(r"قبل(?: يوم)?$"),
-                "tr": re.compile(r"önce$", re.IGNORECASE)}
+               "pt": re.compile(r"\bantes d[eoa](?: dia)?$", re.IGNORECASE), "ar": re.compile(r"قبل(?: يوم)?$"),
+               "tr": re.compile(r"önce$", re.IGNORECASE)}
 LANGUAGES = tuple(BEFORE)
 
 
@@ -86,3 +86,21 @@ def test_the_check_finds_the_wordings_it_forbids() -> None:
         assert [text for text in texts if not forbidden(lang, text)] == [], lang
     for lang, texts in right.items():
         assert [text for text in texts if forbidden(lang, text)] == [], lang
+
+
+# "dans les 10 jours" leaves open whether the 10th day still counts: a delay the household counts on (its answer,
+# charter §4 step 11; the cheque for the moving costs, §3.2) is said as its last allowed day, "au plus tard 10 jours
+# après la visite", when no date is known.
+VAGUE_DELAY = {"fr": re.compile(r"dans les \d+ jours", re.IGNORECASE),
+               "en": re.compile(r"within \d+ days", re.IGNORECASE),
+               "pt": re.compile(r"no prazo de \d+ dias", re.IGNORECASE),
+               "ar": re.compile(r"خلال \d+ (?:أيام|يوما)"),
+               "tr": re.compile(r"\d+ gün içinde", re.IGNORECASE)}
+CITES_THE_CHARTER = re.compile(r"^(?:Charte|Charter|Tüzük|الميثاق)\b|[“«]")  # its words, in the sources section
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_delay_the_household_counts_on_is_said_as_its_last_allowed_day(lang: str) -> None:
+    wrong = [f"{where}: {text}" for where, text, _label in _content_texts(lang)
+             if VAGUE_DELAY[lang].search(text) and not CITES_THE_CHARTER.search(text)]
+    assert not wrong, "say 'at the latest N days after ...' (its last day), not 'within N days':\n" + "\n".join(wrong)

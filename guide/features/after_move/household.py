@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from guide.core.auth import household_required
 from guide.core.extensions import db, limiter
-from guide.core.forms import IDEMPOTENCY, AmountField, DateInputField, filled, options
+from guide.core.forms import IDEMPOTENCY, AmountField, DateInputField, filled, lazy_example, options
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
 from guide.core.uploads import BUSY_HEADERS, PhotoError, clean_photo, photo_message
@@ -31,10 +31,10 @@ OLDEST_INVOICE_DAYS = 366  # product choice: an invoice more than a year old is 
 
 
 AMOUNT_MESSAGES = {
-    "required": _l("Écrivez le montant. Exemple : 35,90."),
-    "invalid": _l("Ce montant ne semble pas juste. Exemple : 35,90."),
+    "required": _l("Écrivez le montant. Exemple : %(example)s.", example=lazy_example("35.90")),
+    "invalid": _l("Ce montant ne semble pas juste. Exemple : %(example)s.", example=lazy_example("35.90")),
     "negative": _l("Le montant ne peut pas être négatif."),
-    "decimals": _l("Deux chiffres au plus après la virgule. Exemple : 35,90."),
+    "decimals": _l("Deux chiffres au plus après la virgule. Exemple : %(example)s.", example=lazy_example("35.90")),
     "too_large": _l("Ce montant est trop grand. Vérifiez la facture."),
 }
 

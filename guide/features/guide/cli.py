@@ -25,7 +25,8 @@ def register(app: Flask) -> None:
     @click.option("--quiet", is_flag=True, help="Print the summary only.")
     def build(languages: tuple[str, ...], pages: tuple[str, ...], jobs: int, quiet: bool) -> None:
         """Speak every guide page in each language into AUDIO_DIR (espeak-ng, opusenc); files already up to date
-        are kept, so a second run only renders the pages. A page whose file is missing simply offers none."""
+        are kept, so a second run only renders the pages. A page whose file is missing simply offers none.
+        A page that fails to be spoken does not stop the others: the failures are listed at the end, exit 1."""
         missing = tools_missing()
         if missing:
             raise click.ClickException(f"not installed: {', '.join(missing)} (Debian: apt-get install espeak-ng "
@@ -45,3 +46,8 @@ def register(app: Flask) -> None:
         click.echo(f"{len(report.made)} made, {report.kept} already up to date, {files} files, "
                    f"{report.bytes / 1_000_000:.1f} MB ({average:.0f} KB each on average), "
                    f"{report.seconds:.1f} s, in {current_app.config['AUDIO_DIR']}")
+        if report.failed:  # the other pages were built; the ones listed keep offering no file (or their old one)
+            for name, why in report.failed:
+                click.echo(f"failed {name}: {why}", err=True)
+            raise click.ClickException(f"{len(report.failed)} page(s) could not be spoken: "
+                                       f"{', '.join(name for name, _why in report.failed)}")

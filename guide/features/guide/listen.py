@@ -20,7 +20,7 @@ from flask import current_app, g
 from flask_babel import refresh
 from jinja2_fragments.flask import render_block
 
-from guide.core.audio import AudioFile, AudioLibrary, readable_text
+from guide.core.audio import AudioFile, AudioLibrary, SpeechError, readable_text
 from guide.core.content import ContentStore
 
 READABLE_BLOCK = "readable"
@@ -87,6 +87,7 @@ def spoken_pages() -> list[SpokenPage]:
 class BuildReport:
     made: list[str] = field(default_factory=list)
     kept: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (page.lang, why): the others are built anyway
     seconds: float = 0.0
     bytes: int = 0
 
@@ -118,19 +119,26 @@ def readable_texts(languages: list[str], only: set[str] | None = None) -> list[t
 def build(languages: list[str], only: set[str] | None = None, jobs: int = 1,
           progress: Callable[[str, bool], None] | None = None) -> BuildReport:
     """Make the missing spoken files of every page (or those in `only`) in each language; keep the others.
-    The texts are rendered here; espeak-ng and opusenc then run `jobs` at a time (each is one process)."""
+    The texts are rendered here; espeak-ng and opusenc then run `jobs` at a time (each is one process). A page
+    that cannot be spoken (SpeechError, a file error) is noted in `report.failed` and the build goes on."""
     started = time.perf_counter()
     report = BuildReport()
     shelf = library()
 
-    def make(item: tuple[str, str, str]) -> tuple[str, bool, int]:
+    def make(item: tuple[str, str, str]) -> tuple[str, bool, int, str | None]:
         key, lang, text = item
-        made = shelf.build(key, lang, text)
+        try:
+            made = shelf.build(key, lang, text)
+        except (SpeechError, OSError) as error:  # one page's voice or file: the other pages are still spoken
+            return f"{key}.{lang}", False, 0, str(error) or type(error).__name__
         found = shelf.find(key, lang, text)
-        return f"{key}.{lang}", made, found.size if found else 0
+        return f"{key}.{lang}", made, found.size if found else 0, None
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for name, made, size in pool.map(make, readable_texts(languages, only)):
+        for name, made, size, error in pool.map(make, readable_texts(languages, only)):
+            if error is not None:
+                report.failed.append((name, error))
+                continue
             if made:
                 report.made.append(name)
             else:

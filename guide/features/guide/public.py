@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from guide.core import transaction
 from guide.core.audio import MIME_TYPE
-from guide.core.auth import safe_next
+from guide.core.auth import public_file, safe_next
 from guide.core.content import ContentStore
 from guide.core.extensions import csrf
 from guide.core.forms import DATE_MESSAGES, PARTS, BadFigure, parse_date_parts
@@ -95,6 +95,7 @@ def _spoken(template: str, key: str, lang: str, context: dict, **extra: object) 
 
 
 @bp.get("/audio/<name>")
+@public_file  # the same file for everyone: the session is not read, no "Vary: Cookie"
 def audio_file(name: str) -> ResponseReturnValue:
     """A spoken page (core/audio.py): its name holds a hash of its text, so it never changes and is kept a year."""
     path = listen.library().path(name)

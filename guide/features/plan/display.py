@@ -10,7 +10,7 @@ from flask_babel import format_currency
 from flask_babel import gettext as _
 from wtforms import DecimalField, Field, SelectFieldBase
 
-from guide.core.templating import date_full
+from guide.core.templating import date_full, names
 from guide.features.plan import service
 from guide.features.plan import words as plan_words
 from guide.features.plan.forms import OWN_WORDS, STATUS_LABELS, WHO_LABELS
@@ -55,7 +55,7 @@ def label(lang: str, table: str, code: str | None) -> str:
 
 
 def labels(lang: str, table: str, codes: list[str] | None) -> str:
-    return ", ".join(plan_words.label(lang, table, c) for c in codes or [])
+    return names((plan_words.label(lang, table, c) for c in codes or []), lang)
 
 
 def value(field: Field, raw: Any) -> str:
@@ -64,10 +64,10 @@ def value(field: Field, raw: Any) -> str:
         return "–"
     if isinstance(field, SelectFieldBase) and getattr(field, "choices", None):
         # WTForms 3.3 yields SelectChoice objects, which types-WTForms 3.2 does not know yet (it says tuples)
-        names = {str(choice.value): str(choice.label) for choice in field.iter_choices()}  # type: ignore[attr-defined]
+        choices = {str(choice.value): str(choice.label) for choice in field.iter_choices()}  # type: ignore[attr-defined]
         if isinstance(raw, list):
-            return ", ".join(names.get(str(r), str(r)) for r in raw)
-        return names.get(str(raw), str(raw))
+            return names(choices.get(str(r), str(r)) for r in raw)
+        return choices.get(str(raw), str(raw))
     if isinstance(field, DecimalField):  # amounts: "2 300,00 €" in French, not "2300.00"
         try:
             return str(format_currency(Decimal(str(raw)), "EUR"))

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import format_currency, format_decimal, get_locale
+from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from guide.core import housing_benefit
-from guide.core.forms import AMOUNT_MESSAGES, ARABIC_DIGITS, GROUPING, BadFigure, parse_amount
+from guide.core.forms import AMOUNT_MESSAGES, ARABIC_DIGITS, GROUPING, BadFigure, page_locale, parse_amount
 from guide.core.timeutil import today
 from guide.rules.budget import (
     EXPENSE_KINDS,
@@ -39,11 +39,6 @@ MAX_PEOPLE = 30
 
 
 # --- reading figures in the page's language (amounts: guide/core/forms.py, one reader for every form) ------------
-
-def page_locale() -> str:
-    """The page's language, whose writing of numbers the readers expect ("1,650" is 1 650 in English only)."""
-    return str(get_locale() or "fr")
-
 
 def parse_count(text: str, low: int = 1, high: int = MAX_PEOPLE, *, locale: str | None = None) -> int:
     """Read a number of people: a whole number from `low` to `high`. Raises BadFigure: "required", "invalid"
@@ -188,7 +183,7 @@ def read_form(args: Mapping[str, str], fields: tuple[Field, ...] = ALL_FIELDS, *
     form.social_new = str(args.get(SOCIAL_NEW, "1")) != "0"
     if not form.submitted:
         return form
-    locale = locale or page_locale()
+    locale = locale or page_locale() or "fr"
     for spec in fields:
         raw = form.raw[spec.name]
         required = spec.required or (spec.name == "rent_new" and form.has_proposal)
