@@ -1,4 +1,11 @@
-"""Shared fixtures: an app on SQLite (default) or PostgreSQL (GUIDE_TEST_DATABASE_URL), schema from migrations."""
+"""Shared fixtures: an app on SQLite (default) or PostgreSQL (GUIDE_TEST_DATABASE_URL), schema from migrations.
+
+Under pytest-xdist (`-n 3`) each worker process has its own of everything the tests share: its own SQLite file (in
+its own temporary folder), its own PostgreSQL database (`<database>_gw0`, ...: GUIDE_TEST_DATABASE_URL is rewritten
+in the worker, made if missing, emptied at start), its own Redis database (GUIDE_TEST_REDIS_URL's number plus the
+worker's), and ports asked of the system (port 0). `--only-database-tests` keeps the tests that use the database
+(bin/test's PostgreSQL pass): the others run the same whatever the database, once is enough.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import flask_migrate
 import pytest
@@ -24,18 +32,90 @@ from tests import factories
 ALL_LANGUAGES = list(LANGUAGES)
 
 
+# "gw0", "gw1", ... in a pytest-xdist worker (set before this file is imported); None in a run without workers
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+REDIS_DATABASES = 16  # Redis's default number of databases (0-15)
+
+
+def _psycopg(url: sa.URL) -> sa.URL:
+    return url.set(drivername="postgresql+psycopg")
+
+
 def _reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(_psycopg(sa.make_url(url)))
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
 
 
+def _create_postgres_database(url: str, maintenance: str) -> None:
+    """Makes the worker's database when it does not exist yet, connected to the one the run was given."""
+    name = sa.make_url(url).database
+    admin = sa.create_engine(_psycopg(sa.make_url(maintenance)), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first():
+                return
+            try:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            except sa.exc.ProgrammingError as error:  # two runs making it at once: the other one did
+                if "already exists" not in str(error):
+                    raise
+    finally:
+        admin.dispose()
+
+
+def _worker_urls(worker: str) -> None:
+    """Points this worker's GUIDE_TEST_DATABASE_URL and GUIDE_TEST_REDIS_URL at databases of its own. Rewritten in
+    the environment, so a test (or a module constant) reading them, and a process it starts, finds the worker's."""
+    index = int(worker.removeprefix("gw"))
+    url = os.environ.get("GUIDE_TEST_DATABASE_URL")
+    if url:
+        os.environ["GUIDE_TEST_DATABASE_URL_SHARED"] = url  # the one given: where the workers' ones are made
+        base = sa.make_url(url)
+        os.environ["GUIDE_TEST_DATABASE_URL"] = base.set(database=f"{base.database}_{worker}").render_as_string(
+            hide_password=False)
+    redis_url = urlsplit(os.environ.get("GUIDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    number = int(redis_url.path.strip("/") or 0) + index
+    if number >= REDIS_DATABASES:
+        raise pytest.UsageError(f"worker {worker} would use Redis database {number}: Redis has {REDIS_DATABASES} "
+                                "(0-15). Use fewer workers or a lower number in GUIDE_TEST_REDIS_URL.")
+    os.environ["GUIDE_TEST_REDIS_URL"] = urlunsplit(redis_url._replace(path=f"/{number}"))
+
+
 _TEST_CLOCK: list = []
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--only-database-tests", action="store_true",
+                     help="run only the tests that use the database (the `database_url` fixture, through `app`, "
+                          "`client`, `ctx`, ...): bin/test's second pass, on PostgreSQL")
+
+
+@pytest.hookimpl(trylast=True)  # after the folders' own hooks, which may mark tests too
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test uses the database when `database_url` is among its fixtures (`app` asks for it, and so everything
+    built on `app`); `@pytest.mark.database` says so for a test that reaches it another way."""
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.database)
+    if not config.getoption("--only-database-tests"):
+        return
+    kept = [item for item in items if item.get_closest_marker("database")]
+    deselected = [item for item in items if not item.get_closest_marker("database")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if WORKER:
+        _worker_urls(WORKER)
+    _start_clock()
+
+
+def _start_clock() -> None:
     """GUIDE_TEST_CLOCK=2027-06-15T10:00+02:00 runs the whole suite, collection included, as if it were then (the
     clock runs on from there): a test that only passes before some date shows up long before that date comes.
     Unset, the real clock. (Processes the tests start, gunicorn and dispatchers, keep the real clock.)"""
@@ -55,6 +135,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("GUIDE_TEST_DATABASE_URL")
     if url:
+        if WORKER:
+            _create_postgres_database(url, os.environ["GUIDE_TEST_DATABASE_URL_SHARED"])
         _reset_postgres(url)
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"

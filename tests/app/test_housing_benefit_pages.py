@@ -219,7 +219,7 @@ def test_the_model_is_not_loaded_at_app_start_nor_by_a_guide_page(tmp_path) -> N
     code = ("import sys; from guide import create_app; app = create_app(); c = app.test_client(); "
             "assert c.get('/').status_code == 200; assert c.get('/simulator').status_code == 200; "
             "print(sorted(m for m in sys.modules if m.startswith(('openfisca', 'numpy'))))")
-    env = {**os.environ, "GUIDE_DATABASE_URL": f"sqlite:///{tmp_path}/cold.db",
+    env = {**os.environ, "GUIDE_DATABASE_URL": f"sqlite:///{tmp_path}/cold.db", "GUIDE_SECRET_KEY": "cold-start",
            "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

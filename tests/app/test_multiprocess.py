@@ -101,8 +101,10 @@ def gunicorn(tmp_path: Path, database_url: str, workers: int = 2, ready_status: 
     env.update({f"GUIDE_{key}": value for key, value in settings.items()})
     log = tmp_path / f"gunicorn-{port}.log"
     with log.open("wb") as out:
+        # --keep-alive 120: the tests hold one connection per worker and take turns; production's 5 s closed the
+        # idle one while the other served a slow request on a busy machine (a broken pipe at the next request)
         process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-                                    "tests.app.wsgi_probe:app"], cwd=ROOT, env=env, stdout=out,
+                                    "--keep-alive", "120", "tests.app.wsgi_probe:app"], cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)
     server = Server(port, process, log)
     try:
