@@ -71,3 +71,27 @@ def phone(browser, live_server):
 def phone_ctx(phone):
     """The `phone` fixture, named for tests that also use the `ctx` factories fixture."""
     return phone
+
+
+def sign_in_household(page, app, household_id: int, target: str = "/my"):
+    """The household's way in: its personal link, as sent by SMS, then the link page's one button."""
+    from guide.core.extensions import db  # noqa: PLC0415  (the app is built by then)
+    from guide.features.signin import service as signin  # noqa: PLC0415
+    from guide.models import Household  # noqa: PLC0415
+
+    with app.test_request_context():
+        token = signin.create_link(db.session.get(Household, household_id), target=target)
+        db.session.commit()
+    page.goto(f"/k/{token}")
+    page.locator("main form button[type=submit]").click()
+    return page
+
+
+def sign_in_staff(page, email: str, password: str):
+    """A staff member's way in: the sign-in form."""
+    page.goto("/staff/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form button[type=submit]").click()
+    assert page.url.endswith("/staff/"), f"staff sign-in failed for {email}: {page.url}"
+    return page

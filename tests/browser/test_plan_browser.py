@@ -8,8 +8,8 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from guide.core.extensions import db
-from guide.features.signin import service as signin
-from guide.models import Household, PlanChange, PlanItem, Role
+from guide.models import PlanChange, PlanItem, Role
+from tests.browser.conftest import sign_in_household, sign_in_staff
 from tests.factories import PASSWORD, make_household, make_plan_item, make_staff
 
 AXE = Axe()
@@ -21,24 +21,13 @@ def _violations(page) -> list[str]:
 
 
 def _household_phone(phone_ctx, app, household, lang):
-    page = phone_ctx(lang)
-    with app.test_request_context():
-        token = signin.create_link(db.session.get(Household, household.id))
-        db.session.commit()
-    page.goto(f"/k/{token}")
-    page.locator("main form button[type=submit]").click()
+    page = sign_in_household(phone_ctx(lang), app, household.id)
     assert page.url.endswith("/my")
     return page
 
 
 def _mediator_phone(phone_ctx, mediator):
-    page = phone_ctx("fr")
-    page.goto("/staff/login")
-    page.locator("input[name=email]").fill(mediator.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    assert page.url.endswith("/staff/")
-    return page
+    return sign_in_staff(phone_ctx("fr"), mediator.email, PASSWORD)
 
 
 def _setup(lang: str):

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from sqlalchemy import update
 
 from guide.core.extensions import db
-from guide.features.signin import service as signin
 from guide.models import Household, Role
+from tests.browser.conftest import sign_in_household, sign_in_staff
 from tests.factories import PASSWORD, make_household, make_move_expense, make_plan_item, make_proposal, make_staff
 
 # For each visible cell of a table: where it stands, how wide it is, the name shown above it, how it wraps.
@@ -37,23 +37,11 @@ def _assert_stacked(page, selector: str) -> None:
 
 
 def _household_phone(phone_ctx, app, household, lang: str = "fr"):
-    page = phone_ctx(lang)
-    with app.test_request_context():
-        token = signin.create_link(db.session.get(Household, household.id))
-        db.session.commit()
-    page.goto(f"/k/{token}")
-    page.locator("main form button[type=submit]").click()
-    return page
+    return sign_in_household(phone_ctx(lang), app, household.id)
 
 
 def _staff_phone(phone_ctx, staff):
-    page = phone_ctx("fr")
-    page.goto("/staff/login")
-    page.locator("input[name=email]").fill(staff.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    assert page.url.endswith("/staff/"), f"staff sign-in failed: {page.url}"
-    return page
+    return sign_in_staff(phone_ctx("fr"), staff.email, PASSWORD)
 
 
 def test_the_plan_conflict_screen_stacks_on_a_phone(phone_ctx, app, ctx) -> None:
