@@ -6,7 +6,6 @@ Only two pages in two languages are built (real espeak-ng and opusenc): the shor
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,19 +44,15 @@ def built(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def audio_dir(app: Flask, built: Path) -> Iterator[Path]:
-    saved = app.config["AUDIO_DIR"]
-    app.config["AUDIO_DIR"] = str(built)
-    yield built
-    app.config["AUDIO_DIR"] = saved
+def audio_dir(app: Flask, built: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setitem(app.config, "AUDIO_DIR", str(built))
+    return built
 
 
 @pytest.fixture()
-def empty_audio_dir(app: Flask, tmp_path: Path) -> Iterator[Path]:
-    saved = app.config["AUDIO_DIR"]
-    app.config["AUDIO_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["AUDIO_DIR"] = saved
+def empty_audio_dir(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setitem(app.config, "AUDIO_DIR", str(tmp_path))
+    return tmp_path
 
 
 def test_the_build_makes_small_mono_files_named_by_page_language_and_words(audio_dir: Path) -> None:
