@@ -144,11 +144,16 @@ def is_solicited(kind: str) -> bool:
     return kind in SOLICITED_KINDS or kind.startswith("reply_")
 
 
+def _settled(status: str, body: str, kind: str) -> dict[str, Any]:
+    """What a row holds once its fate is known (sent, failed, cancelled, or left to staff review): it is never sent
+    again, so its text is kept without the sign-in code or link token (`redact`). For one row (`_settle`) or for
+    many in one UPDATE (`_Batch._record`)."""
+    return {"status": status, "body": redact(body, kind)}
+
+
 def _settle(message: SmsMessage, status: str) -> None:
-    """The message's fate is known (sent, failed, cancelled, or left to staff review): it is never sent again, so
-    its text is kept without the sign-in code or link token (`redact`)."""
-    message.status = status
-    message.body = redact(message.body, message.kind)
+    for name, value in _settled(status, message.body, message.kind).items():
+        setattr(message, name, value)
 
 
 def gives_up(message: SmsMessage, now: datetime) -> bool:
@@ -449,8 +454,7 @@ class _Batch:
             _failed(self.gateway, db.session.get_one(SmsMessage, message.id), outcome, self.result, self.now,
                     self.hooks)
         else:
-            # kept without the sign-in code or link token, as `_settle` does
-            self.sent.append({"id": message.id, "status": SmsStatus.SENT, "body": redact(message.body, message.kind),
+            self.sent.append({"id": message.id, **_settled(SmsStatus.SENT, message.body, message.kind),
                               "provider_id": outcome.provider_id, "sent_at": self.now})
             self.result.sent += 1
             log.info("SMS %s [%s] sent to %s", message.id, message.kind, mask_number(message.to_number))
