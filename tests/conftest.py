@@ -165,6 +165,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     app: Flask = request.getfixturevalue("app")
     limiter.reset()
     app.extensions["page_cache"].clear()  # pages stored by one test are not served to the next
+    app.extensions["personal_pages"].clear()
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

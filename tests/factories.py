@@ -14,18 +14,28 @@ from guide.core.extensions import db
 from guide.core.security import hash_password
 from guide.models import (
     Appointment,
+    AuditEntry,
     BudgetFacts,
+    Consent,
+    ContactNote,
+    CourtesyVisit,
     Household,
     HouseholdPhone,
+    MediationCase,
     MoveExpense,
     Operation,
     PlanChange,
     PlanItem,
     Proposal,
     ProposalStatus,
+    RequestAddition,
+    RequestPhoto,
     Role,
     StaffUser,
+    SurveyInvitation,
+    WrittenRequest,
 )
+from guide.models.sms import InboxStatus, SmsInbound, SmsMessage
 from guide.rules.deadlines import refund_deadline
 
 _counter = itertools.count(1)
@@ -139,3 +149,68 @@ def signed_in(client: Any, *, household_id: int | None = None, staff_id: int | N
     with client.session_transaction() as cookie:
         cookie.clear()
         cookie.update(values)
+
+
+def make_full_file(n: int, officer_id: int, mediator_id: int, operation_id: int) -> Household:
+    """One household with something in every table a page reads (flushed, not committed; `n` makes it unique)."""
+    now = datetime.now(UTC)
+    household = Household(reference=f"S-{n:05d}", display_name=f"Famille {n}", language="fr", occupants=3,
+                          stage="my-answer", officer_id=officer_id, mediator_id=mediator_id,
+                          operation_id=operation_id, moved_on=date.today() - timedelta(days=70),
+                          last_contact_on=date.today() - timedelta(days=40))
+    household.phones.append(HouseholdPhone(number=f"+337{10000000 + n:08d}", sms_consent=True, consent_at=now))
+    db.session.add(household)
+    db.session.flush()
+    hid = household.id
+    proposal = Proposal(household_id=hid, rank=1, address="1 rue des Tests", commune="Roubaix", flat_type="T3",
+                        surface=Decimal("65"), floor=1, lift=False, rent=Decimal("420"), charges=Decimal("100"),
+                        housing_benefit=Decimal("150"), landlord="Bailleur", received_on=date.today(),
+                        visit_on=date.today(), status=ProposalStatus.RECEIVED)
+    refused = Proposal(household_id=hid, rank=2, address="2 rue des Tests", commune="Lille", flat_type="T3",
+                       surface=Decimal("60"), floor=2, lift=True, rent=Decimal("400"), charges=Decimal("90"),
+                       housing_benefit=Decimal("150"), landlord="Bailleur", received_on=date.today(),
+                       status=ProposalStatus.REFUSED)
+    appointment = Appointment(household_id=hid, kind="flat_visit", starts_at=now + timedelta(days=2),
+                              place="2 rue du Test")
+    db.session.add_all([proposal, refused, appointment])
+    db.session.flush()
+    request = WrittenRequest(reference=f"R-S{n:05d}", household_id=hid, kind="mediation", idempotency_key=f"k{n}",
+                             what_happened="Ceci", disagreement="Cela", wish="Autre chose")
+    refusal = WrittenRequest(reference=f"R-T{n:05d}", household_id=hid, kind="refusal", idempotency_key=f"r{n}",
+                             proposal_id=refused.id, motives=["size"], text="Trop petit")
+    request.additions.append(RequestAddition(text="Un ajout"))
+    request.photos.append(RequestPhoto(content_type="image/png", data=b"\x89PNG\r\n\x1a\n", width=1, height=1))
+    db.session.add_all([request, refusal])
+    db.session.flush()
+    item = PlanItem(household_id=hid, kind="action", rank=1, data={"text": "Appeler la CAF"}, version=1,
+                    updated_by_kind="household", updated_by_id=hid)
+    phases = PlanItem(household_id=hid, kind="phases", rank=0, data={}, version=1, updated_by_kind="household",
+                      updated_by_id=hid)
+    db.session.add_all([item, phases])
+    db.session.flush()
+    invoice_on = date.today() - timedelta(days=60)
+    db.session.add_all([
+        BudgetFacts(household_id=hid, monthly_resources=Decimal("1500"), rent=Decimal("400"), charges=Decimal("90"),
+                    housing_benefit=Decimal("150"), expenses={"electricity": "50"}),
+        ContactNote(household_id=hid, staff_id=officer_id, on=date.today(), channel="phone", text="Appel"),
+        Consent(household_id=hid, kind="sms", given_on=date.today(), recorded_by_id=officer_id),
+        MediationCase(household_id=hid, request_id=request.id, source="request", letter_text="Lettre"),
+        PlanChange(household_id=hid, item_id=item.id, version=1, action="create", actor_kind="household",
+                   actor_id=hid, before=None, after=item.snapshot()),
+        MoveExpense(household_id=hid, kind="mail_forwarding", idempotency_key=f"{n:032x}", amount=Decimal("35.90"),
+                    invoice_on=invoice_on, due_on=refund_deadline(invoice_on), photo=b"\x89PNG\r\n\x1a\n",
+                    photo_type="image/png"),
+        CourtesyVisit(household_id=hid, months=2, appointment_id=appointment.id),
+        SurveyInvitation(household_id=hid),
+        SmsInbound(message_sid=f"SM{n:032d}", household_id=hid, from_number=f"+337{10000000 + n:08d}",
+                   body="Bonjour", received_at=now, inbox_status=InboxStatus.OPEN),
+        SmsInbound(message_sid=f"SD{n:032d}", household_id=hid, from_number=f"+337{10000000 + n:08d}",
+                   body="Merci", received_at=now, inbox_status=InboxStatus.DONE, handled_by_id=officer_id),
+        SmsMessage(household_id=hid, to_number=f"+337{10000000 + n:08d}", kind="reminder", body="Rappel",
+                   status="delivered", request_id=request.id),
+        SmsMessage(household_id=hid, to_number=f"+337{10000000 + n:08d}", kind="staff_reply", body="Réponse",
+                   status="failed", staff_id=officer_id),
+        AuditEntry(actor_kind="staff", actor_id=officer_id, action="read_household", household_key=f"h{n}",
+                   entity="household", detail={}),
+    ])
+    return household

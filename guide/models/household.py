@@ -40,6 +40,9 @@ class Household(Versioned, Model):
     last_contact_on: Mapped[date | None] = mapped_column(Date)
     moved_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Kept by the database (migration 0016): goes up with any change to what the household's pages show. The ORM
+    # never writes it; the household's pages kept in memory are looked up by it (guide/core/personal_pages.py).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     operation = relationship("Operation", lazy="joined")
     officer = relationship("StaffUser", foreign_keys=[officer_id], lazy="joined")

@@ -13,6 +13,7 @@ from guide.core.auth import household_required, own_proposal
 from guide.core.extensions import db
 from guide.core.forms import ConfirmForm
 from guide.core.i18n import negotiate_language
+from guide.core.personal_pages import kept_per_revision, valid_until
 from guide.core.timeutil import today
 from guide.core.together import Part, load_together
 from guide.features.after_move import service as after_move
@@ -47,9 +48,11 @@ def _newest_first(rows: list[WrittenRequest]) -> list[WrittenRequest]:
 
 @bp.get("/my")
 @household_required
+@kept_per_revision
 def home() -> ResponseReturnValue:
     """What matters now (the stage, the one thing to do and its date, the next appointment), then one link to
-    each of the rest, with its main fact: one screen or two on a phone instead of eight cards."""
+    each of the rest, with its main fact: one screen or two on a phone instead of eight cards. Kept in memory
+    until the household's file changes (core/personal_pages.py), or its next appointment starts."""
     household = g.household
     # the page's short lists in one statement (guide/core/together.py)
     proposals, appointments, requests, actions = load_together(
@@ -59,6 +62,8 @@ def home() -> ResponseReturnValue:
         Part(_written_requests_query(), order=_newest_first),
         Part(plan.items_query(household.id, PlanItemKind.ACTION), order=plan.item_order))
     view = standing(household, today(), appointments, proposals)
+    if view.next_appointment is not None:
+        valid_until(view.next_appointment.starts_at)  # then the next one is "next"
     content = current_app.extensions["content"]
     slugs = content.stage_slugs()
     stage_page = content.stage(negotiate_language(), household.stage) if household.stage in slugs else None

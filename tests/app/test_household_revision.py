@@ -1,0 +1,267 @@
+"""The household's revision (migration 0016) and the pages kept by it (guide/core/personal_pages.py).
+
+The database raises a household's revision with every change to what its pages show, whoever makes it; "Where I
+stand" is kept in memory per revision and given again only while nothing it shows may have changed. A table of
+the household's file that a trigger forgot would leave a stale page: the first test finds every such table from
+the models (a new table is checked without being listed here).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Table, event, select, text
+
+from guide.core.extensions import db
+from guide.features.signin import service as signin
+from guide.models import Appointment, Household, Operation, Role, StaffUser
+from tests.conftest import csrf_token, get_page
+from tests.factories import make_appointment, make_full_file, make_household, make_staff
+
+# Tables naming a household whose rows no household page shows, or that change on every request: they must not
+# raise the revision (a page kept in memory would be drawn again for nothing).
+NOT_COUNTED = {
+    "user_session": "the signed-in sessions: touched once a minute by every signed-in request",
+    "sign_in_code": "sign-in codes, before anyone is signed in",
+    "sign_in_link": "personal links, before anyone is signed in",
+    "sms_message": "the SMS outbox: written and settled by the dispatcher all day",
+    "sms_inbound": "SMS received: staff's inbox",
+    "contact_note": "staff's own notes",
+    "letter_pdf": "a letter's PDF, stored once from the request (which counts)",
+}
+
+
+def _file_tables() -> list[Table]:
+    """Every table whose rows belong to one household: a household_id column, or a written request's request_id."""
+    return [table for table in db.metadata.sorted_tables
+            if "household_id" in table.c or any(fk.column.table.name == "written_request"
+                                                for fk in table.foreign_keys if fk.parent.name == "request_id")]
+
+
+def _revision(connection: Connection, household_id: int) -> int:
+    return int(connection.execute(text("SELECT revision FROM household WHERE id = :id"), {"id": household_id})
+               .scalar_one())
+
+
+def _rows(connection: Connection, table: Table, household_id: int) -> list[dict[str, Any]]:
+    if "household_id" in table.c:
+        where = table.c.household_id == household_id
+    else:
+        where = table.c.request_id.in_(text(f"SELECT id FROM written_request WHERE household_id = {household_id}"))
+    return [dict(row) for row in connection.execute(select(table).where(where)).mappings()]
+
+
+@pytest.fixture()
+def two_files(app: Flask, ctx: None) -> tuple[int, int]:
+    with app.app_context():
+        officer = StaffUser(email="o@example.org", name="Nadia", role=Role.OFFICER, password_hash="x")
+        mediator = StaffUser(email="m@example.org", name="Karim", role=Role.MEDIATOR, password_hash="x")
+        operation = Operation(name="Résidence", commune="Lille", landlord="Bailleur")
+        db.session.add_all([officer, mediator, operation])
+        db.session.flush()
+        first = make_full_file(1, officer.id, mediator.id, operation.id)
+        second = make_full_file(2, officer.id, mediator.id, operation.id)
+        db.session.commit()
+        return first.id, second.id
+
+
+def test_every_change_to_a_household_file_raises_its_revision_and_no_other(app: Flask, two_files) -> None:
+    """For each table of the file: an UPDATE of one row, the DELETE of the household's rows, then their INSERT
+    back, each raise the household's revision; the other household's stays as it was."""
+    household_id, other_id = two_files
+    tables = _file_tables()
+    counted = [table for table in tables if table.name not in NOT_COUNTED]
+    assert {t.name for t in tables} - {t.name for t in counted} == set(NOT_COUNTED), \
+        "NOT_COUNTED names a table that is no longer part of the file"
+    missed: list[str] = []
+    with app.app_context(), db.engine.connect() as connection:
+        transaction = connection.begin()
+        other_before = _revision(connection, other_id)
+
+        def check(what: str, change: Any) -> None:
+            before = _revision(connection, household_id)
+            change()
+            if _revision(connection, household_id) <= before:
+                missed.append(what)
+
+        saved: dict[str, list[dict[str, Any]]] = {}
+        for table in counted:
+            rows = _rows(connection, table, household_id)
+            assert rows, f"the test's file has no {table.name} row: add one to tests/factories.make_full_file"
+            saved[table.name] = rows
+            key = "household_id" if "household_id" in table.c else "request_id"
+            check(f"{table.name}: UPDATE", lambda t=table, k=key, r=rows[0]: connection.execute(
+                t.update().where(t.c.id == r["id"]).values({k: r[k]})))
+        for table in reversed(counted):  # children first: the foreign keys hold
+            check(f"{table.name}: DELETE", lambda t=table: connection.execute(t.delete().where(
+                t.c.id.in_([row["id"] for row in saved[t.name]]))))
+        for table in counted:
+            check(f"{table.name}: INSERT", lambda t=table: connection.execute(t.insert(), saved[t.name]))
+        check("household: UPDATE", lambda: connection.execute(
+            text("UPDATE household SET display_name = 'Famille Nouveau' WHERE id = :id"), {"id": household_id}))
+        check("staff_user (officer's name): UPDATE", lambda: connection.execute(
+            text("UPDATE staff_user SET name = 'Nadia B.' WHERE email = 'o@example.org'")))
+        check("staff_user (mediator's phone): UPDATE", lambda: connection.execute(
+            text("UPDATE staff_user SET phone = '+33320000000' WHERE email = 'm@example.org'")))
+        check("operation: UPDATE", lambda: connection.execute(text("UPDATE operation SET landlord = 'LMH'")))
+        other_after = _revision(connection, other_id)
+        before = _revision(connection, household_id)
+        connection.execute(text("UPDATE user_session SET last_seen_at = last_seen_at"))
+        connection.execute(text("UPDATE staff_user SET failed_logins = failed_logins + 1, locked_until = NULL"))
+        connection.execute(text("UPDATE sms_message SET status = 'delivered'"))
+        unchanged = _revision(connection, household_id)
+        transaction.rollback()
+    assert missed == [], f"these changes left the revision as it was (a kept page would stay stale): {missed}"
+    assert unchanged == before, "a session's activity, a staff login or an SMS status raised the revision"
+    # the other household shares the officer, mediator and operation: only those three changes count for it
+    assert other_after == other_before + 3, \
+        f"the other household's revision went from {other_before} to {other_after} (expected +3: staff ×2, operation)"
+
+
+# --- "Where I stand" kept in memory -----------------------------------------------------------------------------
+
+class Statements:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.seen.append(" ".join(statement.split()))
+
+    def page_drawn(self) -> bool:
+        """Whether the page's lists were read (the page drawn, not given from memory)."""
+        return any("FROM proposal" in statement for statement in self.seen)
+
+
+@pytest.fixture()
+def statements(app: Flask) -> Any:
+    recorder = Statements()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", recorder)
+    yield recorder
+    event.remove(engine, "before_cursor_execute", recorder)
+
+
+def _sign_in(client: FlaskClient, app: Flask, household_id: int) -> None:
+    with app.test_request_context():
+        token = signin.create_link(db.session.get(Household, household_id))
+        db.session.commit()
+    page = get_page(client, f"/k/{token}")
+    assert client.post(f"/k/{token}", data={"csrf_token": csrf_token(page.soup)}).status_code == 303
+
+
+def _text(client: FlaskClient, selector: str) -> str:
+    """The text of a part of /my, asked as a phone asks it (no query string: the kept page may be given)."""
+    answer = client.get("/my")
+    assert answer.status_code == 200, f"/my gave {answer.status_code}"
+    found = BeautifulSoup(answer.get_data(as_text=True), "html.parser").select_one(selector)
+    assert found is not None, f"/my has no {selector}"
+    return " ".join(found.get_text(" ").split())
+
+
+def _settled(client: FlaskClient) -> bytes:
+    """/my until the session's cookie no longer changes (the first view adds the CSRF token to it)."""
+    client.get("/my")
+    return client.get("/my").data
+
+
+def test_where_i_stand_is_given_from_memory_until_the_file_changes(app: Flask, client: FlaskClient, ctx: None,
+                                                                   statements: Statements) -> None:
+    household = make_household(display_name="Famille Alpha", stage="my-answer")
+    appointment = make_appointment(household, place="Mairie de Roubaix")
+    _sign_in(client, app, household.id)
+    first = _settled(client)
+    statements.seen.clear()
+    again = client.get("/my")
+    assert again.status_code == 200 and again.data == first, "the kept page differs from the one drawn"
+    assert len(statements.seen) == 1 and "user_session" in statements.seen[0], \
+        f"a kept page should cost the session's statement only, it ran: {[s[:120] for s in statements.seen]}"
+
+    with app.app_context():  # staff move the appointment: another process, another connection
+        db.session.get(Appointment, appointment.id).place = "Centre social Watteau"
+        db.session.commit()
+    shown = _text(client, "#appointment")
+    assert "Centre social Watteau" in shown and "Mairie de Roubaix" not in shown, \
+        "the page kept before the change was given"
+
+    with app.app_context(), db.engine.begin() as connection:  # SQL typed by hand counts too
+        connection.execute(text("UPDATE household SET display_name = 'Famille Beta' WHERE id = :id"),
+                           {"id": household.id})
+    assert "Famille Beta" in _text(client, "main .lead")
+
+
+def test_an_officer_renamed_shows_on_the_kept_page(app: Flask, client: FlaskClient, ctx: None) -> None:
+    officer = make_staff(name="Nadia Benali")
+    household = make_household(officer_id=officer.id)
+    _sign_in(client, app, household.id)
+    _settled(client)
+    with app.app_context():
+        db.session.get(StaffUser, officer.id).name = "Nadia Martin"
+        db.session.commit()
+    assert "Nadia Martin" in _text(client, "#link-contacts")
+
+
+def test_two_households_and_two_phones_never_see_each_others_page(app: Flask, ctx: None) -> None:
+    alpha = make_household(display_name="Famille Alpha")
+    beta = make_household(display_name="Famille Beta")
+    phone_a, phone_b, phone_a2 = app.test_client(), app.test_client(), app.test_client()
+    _sign_in(phone_a, app, alpha.id)
+    _sign_in(phone_b, app, beta.id)
+    _sign_in(phone_a2, app, alpha.id)
+    for _round in range(2):
+        assert b"Famille Alpha" in _settled(phone_a) and b"Famille Beta" not in phone_a.get("/my").data
+        assert b"Famille Beta" in _settled(phone_b) and b"Famille Alpha" not in phone_b.get("/my").data
+        assert b"Famille Alpha" in _settled(phone_a2)
+    phone_a.post("/sign-out", data={"csrf_token": csrf_token(get_page(phone_a, "/my").soup)})
+    answer = phone_a.get("/my")
+    assert answer.status_code == 302 and "/sign-in" in answer.headers["Location"], \
+        "signed out, the kept page was still given"
+
+
+def test_the_next_appointment_goes_once_it_has_started(app: Flask, client: FlaskClient, ctx: None) -> None:
+    """The page is kept until its next appointment starts: then the following one is "next"."""
+    household = make_household()
+    now = datetime.now(UTC)
+    make_appointment(household, starts_at=now + timedelta(minutes=5), place="Salle A")
+    make_appointment(household, starts_at=now + timedelta(days=2), place="Salle B")
+    _sign_in(client, app, household.id)
+    _settled(client)
+    assert "Salle A" in _text(client, "#appointment")
+    with time_machine.travel(now + timedelta(minutes=6), tick=False):  # within MAX_AGE and the idle limit
+        later = _text(client, "#appointment")
+    assert "Salle B" in later and "Salle A" not in later, "an appointment already started was still shown as next"
+
+
+def test_a_page_with_a_message_or_a_query_is_drawn_each_time(app: Flask, client: FlaskClient, ctx: None,
+                                                            statements: Statements) -> None:
+    household = make_household()
+    _sign_in(client, app, household.id)
+    _settled(client)
+    statements.seen.clear()
+    assert client.get("/my?changed=1").status_code == 200
+    assert statements.page_drawn(), "a page with a query string was given from memory"
+    assert "Votre demande est envoyée" in get_page(client, "/my?changed=1").text("main")
+
+
+def test_the_page_is_drawn_again_after_midnight(app: Flask, client: FlaskClient, ctx: None,
+                                                statements: Statements) -> None:
+    """Deadlines are counted in days: a page kept on one day is not given on the next."""
+    evening = datetime(2026, 12, 8, 23, 57, tzinfo=ZoneInfo("Europe/Paris"))
+    with time_machine.travel(evening, tick=False) as clock:
+        household = make_household()
+        _sign_in(client, app, household.id)
+        _settled(client)
+        statements.seen.clear()
+        client.get("/my")
+        assert not statements.page_drawn(), "the kept page was not given the same evening"
+        clock.move_to(evening + timedelta(minutes=4))  # 00:01, well within MAX_AGE
+        statements.seen.clear()
+        assert client.get("/my").status_code == 200
+        assert statements.page_drawn(), "the page kept yesterday was given after midnight"
