@@ -70,9 +70,10 @@ def gunicorn(workers: int | None = 4, threads: int | None = 2, database_url: str
 @contextlib.contextmanager
 def gunicorn_process(workers: int | None = 4, threads: int | None = 2, database_url: str | None = None,
                      extra_env: dict[str, str] | None = None,
-                     root: Path = ROOT) -> Iterator[tuple[str, subprocess.Popen]]:
+                     root: Path = ROOT, upgrade: bool = True) -> Iterator[tuple[str, subprocess.Popen]]:
     """Like gunicorn(), also yielding the master process; None for workers or threads keeps gunicorn.conf.py's
-    default, and root runs another checkout of the code (its own gunicorn.conf.py)."""
+    default, and root runs another checkout of the code (its own gunicorn.conf.py). upgrade=False leaves the
+    schema as it is (an older checkout on a database the current code brought up to date)."""
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="guide-bench-")
     env = {**os.environ, "GUIDE_DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
@@ -83,8 +84,9 @@ def gunicorn_process(workers: int | None = 4, threads: int | None = 2, database_
         else:
             env[name] = str(value)
     bindir = Path(sys.executable).parent
-    subprocess.run([str(bindir / "flask"), "--app", "guide", "db", "upgrade"], cwd=root, env=env, check=True,
-                   capture_output=True)
+    if upgrade:
+        subprocess.run([str(bindir / "flask"), "--app", "guide", "db", "upgrade"], cwd=root, env=env, check=True,
+                       capture_output=True)
     process = subprocess.Popen([str(bindir / "gunicorn"), "-c", "gunicorn.conf.py", "guide.wsgi:app"],
                                cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

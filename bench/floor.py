@@ -189,7 +189,8 @@ def main() -> None:  # noqa: C901 (one script, read top to bottom)
         bases = {"product": product}
         if args.baseline:
             baseline, baseline_master = servers.enter_context(
-                gunicorn_process(None, None, database_url=url, extra_env=env, root=args.baseline.resolve()))
+                gunicorn_process(None, None, database_url=url, extra_env=env, root=args.baseline.resolve(),
+                                 upgrade=False))  # the product's schema: a later one, with what the baseline reads
             masters.append(baseline_master)
             bases["baseline"] = baseline
         # the requests: what a phone sends (gzip accepted, French), with the session cookie when signed in

@@ -93,7 +93,14 @@ def open_session(base: str, token: str) -> str:
     response = conn.getresponse()
     response.read()
     assert response.status == 303, response.status
-    return response.getheader("Set-Cookie").split(";")[0]
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    # the first page adds the session's CSRF token to the cookie: a phone keeps the new cookie, and so do we
+    conn.request("GET", "/my", headers={"Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 200, response.status
+    changed = response.getheader("Set-Cookie")
+    return changed.split(";")[0] if changed else cookie
 
 
 def main() -> None:

@@ -30,12 +30,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, make_response, request, session
+from flask_compress.flask_compress import _choose_algorithm, _compress_data
 
 from guide.core.i18n import negotiate_language
 from guide.core.timeutil import today
@@ -51,6 +52,20 @@ class _Entry:
     body: bytes
     mimetype: str
     expires: float  # time.time() after which the entry is not used (the wall clock: appointments start by it)
+    encoded: dict[str, bytes] = field(default_factory=dict)  # the body compressed, by algorithm, once asked
+
+    def answer(self, app: Flask) -> Response:
+        """The page, compressed as the request accepts (as flask-compress would, once per algorithm)."""
+        algorithm = _choose_algorithm(tuple(app.config["COMPRESS_ALGORITHM"]),
+                                      request.headers.get("Accept-Encoding", ""))
+        if algorithm is None:
+            return Response(self.body, mimetype=self.mimetype)
+        data = self.encoded.get(algorithm)
+        if data is None:
+            data = self.encoded[algorithm] = _compress_data(app, self.body, algorithm)
+        response = Response(data, mimetype=self.mimetype)
+        response.headers["Content-Encoding"] = algorithm  # flask-compress leaves it as it is (and adds its Vary)
+        return response
 
 
 class PersonalPages:
@@ -119,7 +134,7 @@ def kept_per_revision(view: F) -> F:
         pages: PersonalPages = current_app.extensions["personal_pages"]
         entry = pages.get(key)
         if entry is not None:
-            return Response(entry.body, mimetype=entry.mimetype)
+            return entry.answer(current_app)
         g.pop("personal_page_until", None)
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200 and not response.direct_passthrough and not session.modified:

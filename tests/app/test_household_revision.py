@@ -8,10 +8,12 @@ the models (a new table is checked without being listed here).
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import brotli
 import pytest
 import time_machine
 from bs4 import BeautifulSoup
@@ -183,6 +185,12 @@ def test_where_i_stand_is_given_from_memory_until_the_file_changes(app: Flask, c
     assert again.status_code == 200 and again.data == first, "the kept page differs from the one drawn"
     assert len(statements.seen) == 1 and "user_session" in statements.seen[0], \
         f"a kept page should cost the session's statement only, it ran: {[s[:120] for s in statements.seen]}"
+    for encoding, decode in (("gzip", gzip.decompress), ("br", brotli.decompress)):
+        compressed = client.get("/my", headers={"Accept-Encoding": f"{encoding}, deflate"})
+        assert compressed.headers.get("Content-Encoding") == encoding, f"the kept page was not sent in {encoding}"
+        assert decode(compressed.data) == first, f"the kept page in {encoding} is not the page"
+        assert "Accept-Encoding" in compressed.headers.get("Vary", "")
+        assert compressed.headers["Cache-Control"] == "private, no-store", "a kept page may be kept by the browser"
 
     with app.app_context():  # staff move the appointment: another process, another connection
         db.session.get(Appointment, appointment.id).place = "Centre social Watteau"
