@@ -45,6 +45,10 @@ JOB_RUNS = Counter("guide_job_runs", "Periodic job runs (guide/jobs.py) by job a
 JOB_SECONDS = Histogram("guide_job_duration_seconds", "Duration of the periodic jobs that succeeded.", ["job"],
                         registry=_REGISTRY, buckets=(0.1, 1, 10, 60, 300, 1800, 3600))
 
+KEPT_PAGES = Counter(
+    "guide_kept_pages", "Household pages kept per revision of the file (core/personal_pages.py), by outcome: given "
+    "(from memory), drawn (rendered, then kept).", ["outcome"], registry=_REGISTRY)
+
 _COLLECTORS = "guide.core.metrics"  # key in app.extensions: the scrape-time collectors handed in
 
 

@@ -39,6 +39,7 @@ from flask import Flask, Response, current_app, g, make_response, request, sessi
 from flask_compress.flask_compress import _choose_algorithm, _compress_data
 
 from guide.core.i18n import negotiate_language
+from guide.core.metrics import KEPT_PAGES
 from guide.core.timeutil import today
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,19 +76,15 @@ class PersonalPages:
         self.max_entries = max_entries
         self.entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
         self.lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: tuple[Any, ...]) -> _Entry | None:
         with self.lock:
             entry = self.entries.get(key)
             if entry is not None and entry.expires > time.time():
                 self.entries.move_to_end(key)
-                self.hits += 1
                 return entry
             if entry is not None:
                 del self.entries[key]
-            self.misses += 1
             return None
 
     def put(self, key: tuple[Any, ...], entry: _Entry) -> None:
@@ -134,6 +131,7 @@ def kept_per_revision(view: F) -> F:
         pages: PersonalPages = current_app.extensions["personal_pages"]
         entry = pages.get(key)
         if entry is not None:
+            KEPT_PAGES.labels(outcome="given").inc()
             return entry.answer(current_app)
         g.pop("personal_page_until", None)
         response = make_response(view(*args, **kwargs))
@@ -145,6 +143,7 @@ def kept_per_revision(view: F) -> F:
             if lasts > 0:
                 pages.put(key, _Entry(response.get_data(), response.mimetype or "text/html",
                                       time.time() + lasts))
+                KEPT_PAGES.labels(outcome="drawn").inc()
         return response
 
     return kept  # type: ignore[return-value]
