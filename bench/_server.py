@@ -19,11 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def reset_database(url: str) -> None:
-    """An empty PostgreSQL schema for a benchmark run (a SQLite file is simply new)."""
+    """An empty PostgreSQL schema for a benchmark run, the database made if missing (a SQLite file is simply new)."""
     import sqlalchemy as sa
 
     if url.startswith("postgresql"):
-        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        target = sa.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        server = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with server.connect() as conn:
+            if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                            {"name": target.database}).first() is None:
+                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+        server.dispose()
+        engine = sa.create_engine(target)
         with engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))
