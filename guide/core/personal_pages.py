@@ -1,4 +1,7 @@
-"""A signed-in household's page kept in memory, rendered again only when something on it may have changed.
+"""A signed-in household's pages kept in memory, rendered again only when something on them may have changed.
+
+Used by "Where I stand" and the four pages it links to that show the file (proposals, contacts, written requests,
+papers): guide/features/standing/household.py.
 
 A household opens "Where I stand" (/my) again and again: from each SMS, each time the shared phone comes back, to
 check a date. Drawing it costs a statement for its lists and the template; what it shows changes a few times a

@@ -9,7 +9,7 @@ the models (a new table is checked without being listed here).
 from __future__ import annotations
 
 import gzip
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,9 +23,9 @@ from sqlalchemy import Connection, Table, event, select, text
 
 from guide.core.extensions import db
 from guide.features.signin import service as signin
-from guide.models import Appointment, Household, Operation, Role, StaffUser
+from guide.models import Appointment, Household, Operation, Role, StaffUser, WrittenRequest
 from tests.conftest import csrf_token, get_page
-from tests.factories import make_appointment, make_full_file, make_household, make_staff
+from tests.factories import make_appointment, make_full_file, make_household, make_proposal, make_staff
 
 # Tables naming a household whose rows no household page shows, or that change on every request: they must not
 # raise the revision (a page kept in memory would be drawn again for nothing).
@@ -273,3 +273,38 @@ def test_the_page_is_drawn_again_after_midnight(app: Flask, client: FlaskClient,
         statements.seen.clear()
         assert client.get("/my").status_code == 200
         assert statements.page_drawn(), "the page kept yesterday was given after midnight"
+
+
+@pytest.mark.parametrize(("path", "selector", "change", "shown"), [
+    ("/my/proposals", "main", "UPDATE proposal SET commune = 'Wattrelos' WHERE household_id = :id", "Wattrelos"),
+    ("/my/contacts", "main", "UPDATE staff_user SET name = 'Sami Haddad' WHERE id = "
+                             "(SELECT officer_id FROM household WHERE id = :id)", "Sami Haddad"),
+    ("/my/papers", "#documents", "UPDATE household SET documents_updated_on = '2026-01-15' WHERE id = :id",
+     "2026"),
+    ("/my/requests", "main", "UPDATE written_request SET reference = 'R-NEUF-1' WHERE household_id = :id",
+     "R-NEUF-1"),
+])
+def test_the_pages_of_the_file_are_kept_and_follow_each_change(app: Flask, client: FlaskClient, ctx: None,
+                                                              statements: Statements, path: str, selector: str,
+                                                              change: str, shown: str) -> None:
+    officer = make_staff(name="Nadia Benali")
+    household = make_household(officer_id=officer.id, stage="my-answer")
+    make_proposal(household, rank=1, address="1 rue Ancienne", visit_on=date.today())
+    with app.app_context():
+        db.session.add(WrittenRequest(reference="R-VIEUX-1", household_id=household.id, kind="mediation",
+                                      idempotency_key="k-1", what_happened="a", disagreement="b", wish="c"))
+        db.session.commit()
+    _sign_in(client, app, household.id)
+    client.get(path)
+    drawn = client.get(path)
+    assert drawn.status_code == 200 and shown not in drawn.get_data(as_text=True)
+    with app.app_context():
+        engine = db.engine
+    statements.seen.clear()
+    assert client.get(path).data == drawn.data
+    assert len(statements.seen) == 1, f"{path} was not given from memory: {[s[:80] for s in statements.seen]}"
+    with engine.begin() as connection:
+        connection.execute(text(change), {"id": household.id})
+    answer = client.get(path)
+    found = BeautifulSoup(answer.get_data(as_text=True), "html.parser").select_one(selector)
+    assert found is not None and shown in found.get_text(" "), f"{path} did not show the change: {change}"

@@ -77,24 +77,28 @@ def home() -> ResponseReturnValue:
 
 @bp.get("/my/proposals")
 @household_required
+@kept_per_revision
 def proposals() -> ResponseReturnValue:
     return render_template("household/my_proposals.html", household=g.household, view=standing(g.household, today()))
 
 
 @bp.get("/my/contacts")
 @household_required
+@kept_per_revision
 def contacts() -> ResponseReturnValue:
     return render_template("household/my_contacts.html", household=g.household, view=standing(g.household, today()))
 
 
 @bp.get("/my/requests")
 @household_required
+@kept_per_revision
 def requests() -> ResponseReturnValue:
     return render_template("household/my_requests.html", household=g.household, requests=_written_requests())
 
 
 @bp.get("/my/papers")
 @household_required
+@kept_per_revision
 def papers() -> ResponseReturnValue:
     return render_template("household/my_papers.html", household=g.household, view=standing(g.household, today()))
 
