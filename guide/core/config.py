@@ -43,6 +43,9 @@ class Config:
     # Flask-Migrate's `flask db` commands (and flask_migrate.upgrade() in tools and tests); the WSGI entry point
     # (guide/wsgi.py) turns it off: a web worker never migrates, and Alembic costs 0.3 s of CPU at each start
     MIGRATIONS = True
+    # a household's pages kept in memory per revision of its file (guide/core/personal_pages.py); False draws them
+    # at every request (bench/kept_pages.py compares both)
+    PERSONAL_PAGE_CACHE = True
     SERVER_TIMING = False  # True: a Server-Timing header with the time spent in the app (benchmarks only)
     LOG_JSON = False  # one JSON object per line on stderr for the `guide` loggers (no personal data)
     SESSION_COOKIE_SAMESITE = "Lax"

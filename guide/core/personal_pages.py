@@ -21,8 +21,9 @@ The view may also say until when its page holds (`valid_until`: the start of the
 is no longer "next"); an entry is never kept more than `MAX_AGE`. What is not kept: a page with a query string, a
 flashed message, an htmx request, a page whose rendering changed the cookie, anything but a plain 200.
 
-Each worker keeps its own entries (at most `MAX_ENTRIES`, least recently used first out): memory holds these
-pages only as long as a session uses them, and nothing is shared between processes. The revision is read by the
+Each worker keeps its own entries (at most `MAX_ENTRIES`, least recently used first out), and nothing is shared
+between processes or written anywhere. A page is never given once its session has ended (signed out, idle, erased:
+the session record is checked first) and leaves memory within `MAX_AGE` at most. The revision is read by the
 statement that checks the session anyway (core/sessions.find), so a page given from memory costs that one
 statement.
 """
@@ -111,7 +112,7 @@ def valid_until(moment: datetime | None) -> None:
 
 def _key() -> tuple[Any, ...] | None:
     """Everything the page depends on, or None when this request's page must not be kept nor given from memory."""
-    if not current_app.config.get("PERSONAL_PAGE_CACHE", True) or request.method != "GET" or request.query_string \
+    if not current_app.config["PERSONAL_PAGE_CACHE"] or request.method != "GET" or request.query_string \
             or "HX-Request" in request.headers or session.get("_flashes"):
         return None
     token = session.get("csrf_token")
