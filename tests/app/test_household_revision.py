@@ -22,10 +22,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, Table, event, select, text
 
 from guide.core.extensions import db
-from guide.features.signin import service as signin
-from guide.models import Appointment, Household, Operation, Role, StaffUser, WrittenRequest
+from guide.models import Appointment, Operation, Role, StaffUser, WrittenRequest
 from tests.conftest import csrf_token, get_page
-from tests.factories import make_appointment, make_full_file, make_household, make_proposal, make_staff
+from tests.factories import (
+    make_appointment,
+    make_full_file,
+    make_household,
+    make_proposal,
+    make_staff,
+    signed_in,
+)
 
 # Tables naming a household whose rows no household page shows, or that change on every request: they must not
 # raise the revision (a page kept in memory would be drawn again for nothing).
@@ -151,14 +157,6 @@ def statements(app: Flask) -> Any:
     event.remove(engine, "before_cursor_execute", recorder)
 
 
-def _sign_in(client: FlaskClient, app: Flask, household_id: int) -> None:
-    with app.test_request_context():
-        token = signin.create_link(db.session.get(Household, household_id))
-        db.session.commit()
-    page = get_page(client, f"/k/{token}")
-    assert client.post(f"/k/{token}", data={"csrf_token": csrf_token(page.soup)}).status_code == 303
-
-
 def _text(client: FlaskClient, selector: str) -> str:
     """The text of a part of /my, asked as a phone asks it (no query string: the kept page may be given)."""
     answer = client.get("/my")
@@ -178,7 +176,7 @@ def test_where_i_stand_is_given_from_memory_until_the_file_changes(app: Flask, c
                                                                    statements: Statements) -> None:
     household = make_household(display_name="Famille Alpha", stage="my-answer")
     appointment = make_appointment(household, place="Mairie de Roubaix")
-    _sign_in(client, app, household.id)
+    signed_in(client, household_id=household.id, app=app)
     first = _settled(client)
     statements.seen.clear()
     again = client.get("/my")
@@ -208,7 +206,7 @@ def test_where_i_stand_is_given_from_memory_until_the_file_changes(app: Flask, c
 def test_an_officer_renamed_shows_on_the_kept_page(app: Flask, client: FlaskClient, ctx: None) -> None:
     officer = make_staff(name="Nadia Benali")
     household = make_household(officer_id=officer.id)
-    _sign_in(client, app, household.id)
+    signed_in(client, household_id=household.id, app=app)
     _settled(client)
     with app.app_context():
         db.session.get(StaffUser, officer.id).name = "Nadia Martin"
@@ -220,9 +218,9 @@ def test_two_households_and_two_phones_never_see_each_others_page(app: Flask, ct
     alpha = make_household(display_name="Famille Alpha")
     beta = make_household(display_name="Famille Beta")
     phone_a, phone_b, phone_a2 = app.test_client(), app.test_client(), app.test_client()
-    _sign_in(phone_a, app, alpha.id)
-    _sign_in(phone_b, app, beta.id)
-    _sign_in(phone_a2, app, alpha.id)
+    signed_in(phone_a, household_id=alpha.id, app=app)
+    signed_in(phone_b, household_id=beta.id, app=app)
+    signed_in(phone_a2, household_id=alpha.id, app=app)
     for _round in range(2):
         assert b"Famille Alpha" in _settled(phone_a) and b"Famille Beta" not in phone_a.get("/my").data
         assert b"Famille Beta" in _settled(phone_b) and b"Famille Alpha" not in phone_b.get("/my").data
@@ -239,7 +237,7 @@ def test_the_next_appointment_goes_once_it_has_started(app: Flask, client: Flask
     now = datetime.now(UTC)
     make_appointment(household, starts_at=now + timedelta(minutes=5), place="Salle A")
     make_appointment(household, starts_at=now + timedelta(days=2), place="Salle B")
-    _sign_in(client, app, household.id)
+    signed_in(client, household_id=household.id, app=app)
     _settled(client)
     assert "Salle A" in _text(client, "#appointment")
     with time_machine.travel(now + timedelta(minutes=6), tick=False):  # within MAX_AGE and the idle limit
@@ -250,7 +248,7 @@ def test_the_next_appointment_goes_once_it_has_started(app: Flask, client: Flask
 def test_a_page_with_a_message_or_a_query_is_drawn_each_time(app: Flask, client: FlaskClient, ctx: None,
                                                             statements: Statements) -> None:
     household = make_household()
-    _sign_in(client, app, household.id)
+    signed_in(client, household_id=household.id, app=app)
     _settled(client)
     statements.seen.clear()
     assert client.get("/my?changed=1").status_code == 200
@@ -264,7 +262,7 @@ def test_the_page_is_drawn_again_after_midnight(app: Flask, client: FlaskClient,
     evening = datetime(2026, 12, 8, 23, 57, tzinfo=ZoneInfo("Europe/Paris"))
     with time_machine.travel(evening, tick=False) as clock:
         household = make_household()
-        _sign_in(client, app, household.id)
+        signed_in(client, household_id=household.id, app=app)
         _settled(client)
         statements.seen.clear()
         client.get("/my")
@@ -294,7 +292,7 @@ def test_the_pages_of_the_file_are_kept_and_follow_each_change(app: Flask, clien
         db.session.add(WrittenRequest(reference="R-VIEUX-1", household_id=household.id, kind="mediation",
                                       idempotency_key="k-1", what_happened="a", disagreement="b", wish="c"))
         db.session.commit()
-    _sign_in(client, app, household.id)
+    signed_in(client, household_id=household.id, app=app)
     client.get(path)
     drawn = client.get(path)
     assert drawn.status_code == 200 and shown not in drawn.get_data(as_text=True)
