@@ -102,9 +102,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for feature in FEATURES:
         app.register_blueprint(importlib.import_module(f"{features.__name__}.{feature}.blueprint").bp)
-    from guide.core import transaction
+    from guide.core import personal_pages, transaction
 
     transaction.install(app)  # one transaction per request, retried when the database is busy
+    personal_pages.install(app)  # a household's pages kept per revision of its file (core/personal_pages.py)
     from guide.features.phones import service as household_phones
     from guide.features.reminders import service as schedule
     from guide.features.signin import service as signin
@@ -130,14 +131,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _wrap_wsgi(app: Flask) -> None:
     """What runs around Flask, inside out: the page cache, the proxy headers, the Server-Timing measure.
     Wrapped as Flask's documentation says, which mypy reads as replacing a method with another type."""
-    from guide.core import metrics, page_cache, personal_pages
+    from guide.core import metrics, page_cache
     from guide.core.proxies import trust_proxies
     from guide.core.server_timing import ServerTiming
 
     # anonymous guide pages served from memory (core/page_cache.py), after the proxy headers decided the scheme
     cache = page_cache.install(app, Path(app.template_folder or "templates"), Path(app.config["TRANSLATIONS_DIR"]))
     cache.observers.append(metrics.observe_cached)  # answers from memory counted with the others (/metrics)
-    personal_pages.install(app)  # a household's pages kept per revision of its file (core/personal_pages.py)
     app.wsgi_app = cache  # type: ignore[method-assign]
     # forwarded headers believed only from that many proxies in front (the rightmost values), and by nothing else
     hops = int(app.config["PROXY_HOPS"] or 0)
