@@ -115,6 +115,7 @@ def test_everything_works_without_javascript(phone) -> None:
     assert "2026" in page.locator("article.result").inner_text(), "the answers survive the language change"
     page.goto("/pages/costs")
     page.locator(".feedback button[value=yes]").click()
+    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
     assert page.locator("h1").count() == 1 and page.locator("a[href='/pages/costs']").count()
 
 

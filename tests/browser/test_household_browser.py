@@ -53,6 +53,7 @@ def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, la
     for link in ("#link-proposals", "#link-requests", "#link-papers", "#link-contacts"):
         page.goto("/my")
         page.locator(f"{link} a").click()
+        page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
         assert page.locator("main h1").count() == 1, f"{link} does not open a page with its heading"
         problems += _violations(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
@@ -61,6 +62,7 @@ def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, la
     assert deadline.get_attribute("data-answer-by") == decision_deadline(visit).isoformat()
     assert str(decision_deadline(visit).day) in deadline.inner_text()
     page.locator(f"a[href='/my/proposals/{proposal.id}']").first.click()
+    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
     assert page.locator("#money [data-verdict]").count() == 1
     problems += _violations(page)
     page.goto(f"/my/appointments/{_first_appointment(app, household.id)}/change")
@@ -68,6 +70,7 @@ def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, la
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.goto("/my")
     page.locator("a[href='/my/data']").click()  # "Mes données": what is held about us, readable on a phone
+    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
     assert page.locator("main h2").count() >= 5
     problems += _violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -101,6 +104,7 @@ def test_staff_pages_pass_the_accessibility_scan(phone_ctx, app, ctx) -> None:
     problems += _violations(page)
     page.locator("details:has(form[action$='/proposals']) summary").click()
     page.locator("form[action$='/proposals'] button[type=submit]").click()  # empty form: errors shown
+    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
     assert page.locator(".error-summary").count() == 1
     problems += _violations(page)
     page.goto(f"/staff/households/{household.id}/data")  # the right of access, as the officer in charge sees it

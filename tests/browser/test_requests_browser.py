@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from guide.core.extensions import db
 from guide.features.signin import service as signin
@@ -44,7 +45,7 @@ def test_refuse_then_ask_for_mediation(phone_ctx, app, ctx, live_server, lang: s
     page.locator("textarea[name=text]").fill("Kira çok yüksek 💶")
     page.locator("main form button[type=submit]").click()
     problems += _violations(page)
-    assert page.locator(".card.highlight").count() == 1
+    expect(page.locator(".card.highlight")).to_have_count(1)  # waits for the page the click opened to be drawn
     page.locator("button[value=send]").click()
     reference = page.locator("[data-reference]").get_attribute("data-reference")
     assert reference.startswith("REF-") and "Kira çok yüksek 💶" in page.locator("main").inner_text()
@@ -58,6 +59,7 @@ def test_refuse_then_ask_for_mediation(phone_ctx, app, ctx, live_server, lang: s
     page.locator(f"a[href='/my/requests/{mediation_reference}/letter']").click()
     letters = page.locator("article.letter")
     expected = ["fr", lang] if lang != "fr" else ["fr"]
+    expect(letters).to_have_count(len(expected))
     assert [letters.nth(i).get_attribute("lang") for i in range(letters.count())] == expected
     assert "Lille'de kalmak" in letters.first.inner_text()
     pdf = page.request.get(f"{live_server}/my/requests/{mediation_reference}/letter.pdf")
@@ -73,7 +75,7 @@ def test_refuse_then_ask_for_mediation(phone_ctx, app, ctx, live_server, lang: s
     problems += _violations(staff)
     assert staff.locator("tr[data-case]").count() == 1
     staff.locator("tr[data-case] a").click()
-    assert staff.locator(f"[data-request='{mediation_reference}']").count() == 1
+    expect(staff.locator(f"[data-request='{mediation_reference}']")).to_have_count(1)
     assert staff.locator(f"[data-request='{reference}']").count() == 1
     problems += _violations(staff)
     assert not problems, "\n".join(problems)

@@ -56,6 +56,7 @@ def test_the_plan_conflict_screen_stacks_on_a_phone(phone_ctx, app, ctx) -> None
     theirs.locator("#item-form button[type=submit]").click()
     mine.locator("textarea[name='item-what']").fill(LONG_WORDS + " avec ma fille")
     mine.locator("#item-form button[type=submit]").click()
+    mine.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
     assert mine.locator("[data-conflict]").count() == 1, "the stale save did not reach the conflict screen"
     _assert_stacked(mine, "[data-conflict]")
 
@@ -72,6 +73,7 @@ def test_the_staff_conflict_screen_stacks_on_a_phone(phone_ctx, app, ctx) -> Non
     page.locator("details:has(input[name='facts-display_name']) > summary").click()
     page.locator("input[name='facts-display_name']").fill(LONG_WORDS)
     page.locator("form:has(input[name='facts-display_name']) button[type=submit]").click()
+    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
     assert page.locator("[data-conflict]").count() == 1, "the stale save did not reach the conflict screen"
     _assert_stacked(page, "[data-conflict]")
 

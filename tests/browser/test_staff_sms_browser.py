@@ -55,6 +55,7 @@ def test_answer_an_sms_with_htmx(phone_ctx, app, ctx) -> None:
     page.goto("/staff/sms/inbox")
     problems = _violations(page)
     page.locator("li[data-inbound] a").click()
+    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
     assert page.locator("#sms-failure a[href^='tel:']").count() == 1
     problems += _violations(page)
     page.select_option("#sms-template", "received")  # htmx swaps the text box

@@ -59,6 +59,7 @@ def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None
     problems += _violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
     assert page.locator("[data-survey='answered']").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     problems += _violations(page)
@@ -93,6 +94,7 @@ def test_the_survey_works_without_javascript(phone_ctx, app, ctx) -> None:
     assert page.url.endswith("/my/survey/check"), "a change does not lead back to the check page"
     assert page.locator("[data-answer=flat]").inner_text() == "Très content"
     page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
     assert page.locator("[data-survey='answered']").count() == 1
     with app.app_context():
         assert db.session.scalars(select(SurveyAnswer)).one().answers["flat"] == "very_satisfied"
