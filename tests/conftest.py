@@ -185,6 +185,27 @@ def ctx(app: Flask) -> None:
     factories.APP = app
 
 
+class Statements:
+    """The SQL statements the engine sends, in order, whitespace collapsed (the `statements` fixture)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        self.seen.append(" ".join(statement.split()))
+
+
+@pytest.fixture()
+def statements(app: Flask) -> Iterator[Statements]:
+    """Records every statement sent to the app's database while the test runs."""
+    recorder = Statements()
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", recorder)
+    yield recorder
+    sa.event.remove(engine, "before_cursor_execute", recorder)
+
+
 @dataclass
 class Page:
     status: int

@@ -19,11 +19,11 @@ import time_machine
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Table, event, select, text
+from sqlalchemy import Connection, Table, select, text
 
 from guide.core.extensions import db
 from guide.models import Appointment, Operation, Role, StaffUser, WrittenRequest
-from tests.conftest import csrf_token, get_page
+from tests.conftest import Statements, csrf_token, get_page
 from tests.factories import (
     make_appointment,
     make_full_file,
@@ -135,26 +135,9 @@ def test_every_change_to_a_household_file_raises_its_revision_and_no_other(app: 
 
 # --- "Where I stand" kept in memory -----------------------------------------------------------------------------
 
-class Statements:
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.seen.append(" ".join(statement.split()))
-
-    def page_drawn(self) -> bool:
-        """Whether the page's lists were read (the page drawn, not given from memory)."""
-        return any("FROM proposal" in statement for statement in self.seen)
-
-
-@pytest.fixture()
-def statements(app: Flask) -> Any:
-    recorder = Statements()
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", recorder)
-    yield recorder
-    event.remove(engine, "before_cursor_execute", recorder)
+def _page_drawn(statements: Statements) -> bool:
+    """Whether the page's lists were read (the page drawn, not given from memory)."""
+    return any("FROM proposal" in statement for statement in statements.seen)
 
 
 def _text(client: FlaskClient, selector: str) -> str:
@@ -252,7 +235,7 @@ def test_a_page_with_a_message_or_a_query_is_drawn_each_time(app: Flask, client:
     _settled(client)
     statements.seen.clear()
     assert client.get("/my?changed=1").status_code == 200
-    assert statements.page_drawn(), "a page with a query string was given from memory"
+    assert _page_drawn(statements), "a page with a query string was given from memory"
     assert "Votre demande est envoyée" in get_page(client, "/my?changed=1").text("main")
 
 
@@ -266,11 +249,11 @@ def test_the_page_is_drawn_again_after_midnight(app: Flask, client: FlaskClient,
         _settled(client)
         statements.seen.clear()
         client.get("/my")
-        assert not statements.page_drawn(), "the kept page was not given the same evening"
+        assert not _page_drawn(statements), "the kept page was not given the same evening"
         clock.move_to(evening + timedelta(minutes=4))  # 00:01, well within MAX_AGE
         statements.seen.clear()
         assert client.get("/my").status_code == 200
-        assert statements.page_drawn(), "the page kept yesterday was given after midnight"
+        assert _page_drawn(statements), "the page kept yesterday was given after midnight"
 
 
 @pytest.mark.parametrize(("path", "selector", "change", "shown"), [

@@ -12,14 +12,11 @@ render and the commit of the request's unit of work.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from guide.core.extensions import db
 from guide.models import (
@@ -33,6 +30,7 @@ from guide.models import (
     Role,
     WrittenRequest,
 )
+from tests.conftest import Statements
 from tests.factories import make_full_file, make_staff, signed_in
 
 LIMIT = 10
@@ -58,24 +56,6 @@ ANONYMOUS_PREFIXES = ("guide.public.", "simulator.public.", "legal.public.")
 STORED_AT_FIRST_VIEW = {"requests.household.letter_download", "mediation.staff.request_letter_pdf"}
 # pages fetched as a browser would: the SMS template is an htmx fragment (without htmx it redirects to the file)
 HEADERS = {"sms_replies.staff.sms_template": {"HX-Request": "true"}}
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.statements.append(" ".join(statement.split())[:200])
-
-
-@pytest.fixture()
-def counter(app: Flask) -> Iterator[Counter]:
-    recorder = Counter()
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", recorder)
-    yield recorder
-    event.remove(engine, "before_cursor_execute", recorder)
 
 
 def _seed(app: Flask, staff: dict[Role, int], start: int, stop: int) -> None:
@@ -139,28 +119,28 @@ def _pages(app: Flask, values: dict[str, Any]) -> tuple[list[tuple[str, str]], l
     return household, staff
 
 
-def _count(client: FlaskClient, counter: Counter, url: str, endpoint: str) -> tuple[int, int]:
+def _count(client: FlaskClient, statements: Statements, url: str, endpoint: str) -> tuple[int, int]:
     if endpoint in STORED_AT_FIRST_VIEW:
         client.get(url, headers=HEADERS.get(endpoint, {}))
-    counter.statements.clear()
+    statements.seen.clear()
     response = client.get(url, headers=HEADERS.get(endpoint, {}))
-    return response.status_code, len(counter.statements)
+    return response.status_code, len(statements.seen)
 
 
-def _measure(app: Flask, client: FlaskClient, counter: Counter, staff: dict[Role, int],
+def _measure(app: Flask, client: FlaskClient, statements: Statements, staff: dict[Role, int],
              household_id: int) -> dict[str, int]:
     values = _target_values(app)
     household_urls, staff_urls = _pages(app, values)
     counts: dict[str, int] = {}
     signed_in(client, household_id=household_id, app=app)
     for url, endpoint in household_urls:
-        status, n = _count(client, counter, url, endpoint)
+        status, n = _count(client, statements, url, endpoint)
         assert status == 200, f"{url} gave {status} to its household"
         counts[url] = n
     for role in (Role.OFFICER, Role.MEDIATOR, Role.ADMIN):
         signed_in(client, staff_id=staff[role], app=app)
         for url, endpoint in staff_urls:
-            status, n = _count(client, counter, url, endpoint)
+            status, n = _count(client, statements, url, endpoint)
             if status == 200:
                 counts[f"{url} [{role.value}]"] = n
     for url, _endpoint in staff_urls:
@@ -169,13 +149,13 @@ def _measure(app: Flask, client: FlaskClient, counter: Counter, staff: dict[Role
 
 
 def test_every_page_runs_a_bounded_number_of_statements(app: Flask, client: FlaskClient, ctx: None,
-                                                        counter: Counter) -> None:
+                                                        statements: Statements) -> None:
     staff = {role: make_staff(role=role).id for role in (Role.OFFICER, Role.MEDIATOR, Role.ADMIN)}
     _seed(app, staff, 0, SIZES[0])
     household_id = _target_values(app)["household_id"]
-    small = _measure(app, client, counter, staff, household_id)
+    small = _measure(app, client, statements, staff, household_id)
     _seed(app, staff, SIZES[0], SIZES[1])
-    large = _measure(app, client, counter, staff, household_id)
+    large = _measure(app, client, statements, staff, household_id)
     print(f"\n{'page':<78} {SIZES[0]:>5} {SIZES[1]:>5}")
     for url, n in small.items():
         print(f"{url:<78} {n:>5} {large.get(url, -1):>5}")
