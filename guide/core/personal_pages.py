@@ -44,7 +44,7 @@ from flask_compress.flask_compress import _choose_algorithm, _compress_data
 
 from guide.core.i18n import negotiate_language
 from guide.core.metrics import KEPT_PAGES
-from guide.core.timeutil import today
+from guide.core.timeutil import as_utc, today
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,7 +105,7 @@ class PersonalPages:
 def valid_until(moment: datetime | None) -> None:
     """Called by a kept view: its page no longer holds from `moment` (UTC), e.g. when an appointment starts."""
     if moment is not None:
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = as_utc(moment)
         earliest = g.get("personal_page_until")
         g.personal_page_until = moment if earliest is None else min(earliest, moment)
 
