@@ -95,3 +95,12 @@ def sign_in_staff(page, email: str, password: str):
     page.locator("form button[type=submit]").click()
     assert page.url.endswith("/staff/"), f"staff sign-in failed for {email}: {page.url}"
     return page
+
+
+def click_through(locator):
+    """Click what opens another page, and return once that page is parsed. A click returns when its navigation
+    commits (the response's headers are in): `count()` and other reads that do not wait would still see a page
+    half parsed, or the page before, on a busy machine."""
+    locator.click()
+    locator.page.wait_for_load_state()
+    return locator.page

@@ -8,6 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from guide.core.content import load_flow_structures, load_journey, load_language
+from tests.browser.conftest import click_through
 from tests.conftest import ALL_LANGUAGES
 
 STAGES = [s["slug"] for s in load_journey()]
@@ -114,8 +115,7 @@ def test_everything_works_without_javascript(phone) -> None:
     assert page.locator("html").get_attribute("lang") == "tr"
     assert "2026" in page.locator("article.result").inner_text(), "the answers survive the language change"
     page.goto("/pages/costs")
-    page.locator(".feedback button[value=yes]").click()
-    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(page.locator(".feedback button[value=yes]"))
     assert page.locator("h1").count() == 1 and page.locator("a[href='/pages/costs']").count()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from guide.core.extensions import db
 from guide.models import Appointment, ProposalStatus, SmsMessage
 from guide.rules.deadlines import decision_deadline
+from tests.browser.conftest import click_through
 from tests.factories import PASSWORD, make_appointment, make_budget, make_household, make_proposal, make_staff
 
 AXE = Axe()
@@ -52,8 +53,7 @@ def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, la
     problems = _violations(page)
     for link in ("#link-proposals", "#link-requests", "#link-papers", "#link-contacts"):
         page.goto("/my")
-        page.locator(f"{link} a").click()
-        page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+        click_through(page.locator(f"{link} a"))
         assert page.locator("main h1").count() == 1, f"{link} does not open a page with its heading"
         problems += _violations(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
@@ -61,16 +61,14 @@ def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, la
     deadline = page.locator("#proposals [data-answer-by]")
     assert deadline.get_attribute("data-answer-by") == decision_deadline(visit).isoformat()
     assert str(decision_deadline(visit).day) in deadline.inner_text()
-    page.locator(f"a[href='/my/proposals/{proposal.id}']").first.click()
-    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(page.locator(f"a[href='/my/proposals/{proposal.id}']").first)
     assert page.locator("#money [data-verdict]").count() == 1
     problems += _violations(page)
     page.goto(f"/my/appointments/{_first_appointment(app, household.id)}/change")
     problems += _violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.goto("/my")
-    page.locator("a[href='/my/data']").click()  # "Mes données": what is held about us, readable on a phone
-    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(page.locator("a[href='/my/data']"))  # "Mes données": what is held about us, readable on a phone
     assert page.locator("main h2").count() >= 5
     problems += _violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -103,8 +101,7 @@ def test_staff_pages_pass_the_accessibility_scan(phone_ctx, app, ctx) -> None:
     page.locator("tbody a").first.click()
     problems += _violations(page)
     page.locator("details:has(form[action$='/proposals']) summary").click()
-    page.locator("form[action$='/proposals'] button[type=submit]").click()  # empty form: errors shown
-    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(page.locator("form[action$='/proposals'] button[type=submit]"))  # empty form: errors shown
     assert page.locator(".error-summary").count() == 1
     problems += _violations(page)
     page.goto(f"/staff/households/{household.id}/data")  # the right of access, as the officer in charge sees it

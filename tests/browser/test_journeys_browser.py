@@ -30,7 +30,7 @@ from guide.models import Household, MediationCase, MoveExpense, PlanItem, Propos
 from guide.rules.deadlines import decision_deadline
 from tests.app.test_mediation_photos import _photo
 from tests.app.test_valid_html import _run_vnu
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, click_through
 from tests.factories import (
     PASSWORD,
     make_appointment,
@@ -251,15 +251,13 @@ def _answer_journey(walk: Walk, browser, live_server: str, contexts: list, app, 
     _assert_isolated(page, lang, ADDRESS, "Vilogia", _number("455.20", lang))
     page.locator(f"main a[href$='/proposals/{proposal.id}/answer']").click()
     walk.check(page, "answer")
-    page.locator("main form button[type=submit]").click()  # nothing chosen: the error summary
-    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(page.locator("main form button[type=submit]"))  # nothing chosen: the error summary
     assert page.locator(".error-summary").count() == 1, "an empty answer gave no error summary"
     walk.check(page, "answer-error")
     page.locator("label[for='decision-1']").click()
     page.locator("input[name=motives]").first.check()
     page.locator("textarea[name=text]").fill("Le logement est trop loin de l'école de ma fille.")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(page.locator("main form button[type=submit]"))
     assert page.locator("main form button[name=step][value=send]").count() == 1, "no check-before-sending page"
     walk.check(page, "answer-review", shot=True)
     page.locator("main form button[name=step][value=send]").click()
@@ -323,8 +321,7 @@ def _mediation_journey(walk: Walk, browser, live_server: str, contexts: list, ap
     thumbnails.first.scroll_into_view_if_needed()  # (loading="lazy": the group scrolls down to it)
     assert thumbnails.first.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0, "the photo did not load"
     walk.check(desk, "staff-mediation-case", shot=True)
-    desk.locator(f"a[href='/staff/requests/{reference}/letter']").click()
-    desk.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(desk.locator(f"a[href='/staff/requests/{reference}/letter']"))
     assert desk.locator("figure.letter-photo img").count() == 1, "the letter for the group lacks the photo"
     walk.check(desk, "staff-letter")
 
@@ -402,8 +399,7 @@ def _plan_journey(walk: Walk, browser, live_server: str, contexts: list, app, la
     theirs.wait_for_url("**/plan*")
     mine.locator("textarea[name='item-what']").fill("Visiter Lomme avec ma fille et mon fils")
     mine.locator("input[name='item-who_name']").fill("Amina")
-    mine.locator("#item-form button[type=submit]").click()
-    mine.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(mine.locator("#item-form button[type=submit]"))
     assert mine.locator("[data-conflict]").count() == 1, "(c) a change both made did not reach the conflict screen"
     differs = mine.locator("[data-conflict] tr.differs")
     assert differs.count() == 1 and "Visiter Lomme et Hellemmes" in differs.inner_text(), \
@@ -418,8 +414,7 @@ def _plan_journey(walk: Walk, browser, live_server: str, contexts: list, app, la
         "Visiter Lomme avec ma fille et mon fils", "Amina", "done"), f"(c) keep mine touched another field: {saved}"
     assert "Visiter Lomme avec ma fille et mon fils" in mine.locator("#actions").inner_text()
     mine.locator("#actions li", has_text="et mon fils").locator("a").first.click()
-    mine.locator("main a[href$='/history']").click()
-    mine.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(mine.locator("main a[href$='/history']"))
     assert mine.locator(".history > li").count() == 7, "the history does not hold the six saves and the creation"
     walk.check(mine, "plan-history")
 
@@ -458,8 +453,7 @@ def _after_move_journey(walk: Walk, browser, live_server: str, contexts: list, a
     _staff_sign_in(desk, officer.email)
     desk.locator("main a", has_text=household.display_name).click()
     walk.check(desk, "staff-household")
-    desk.locator(f"main a[href='/staff/households/{household.id}/after-move']").click()
-    desk.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(desk.locator(f"main a[href='/staff/households/{household.id}/after-move']"))
     assert desk.locator(f"[data-expense='{expense.id}']").count() == 1, "the officer does not see the cost sent"
     walk.check(desk, "staff-after-move", shot=True)
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from guide.core.extensions import db
 from guide.models import PlanChange, PlanItem, Role
-from tests.browser.conftest import sign_in_household, sign_in_staff
+from tests.browser.conftest import click_through, sign_in_household, sign_in_staff
 from tests.factories import PASSWORD, make_household, make_plan_item, make_staff
 
 AXE = Axe()
@@ -55,8 +55,7 @@ def test_two_phones_edit_the_same_action_and_the_conflict_is_resolved(phone_ctx,
     theirs.locator("textarea[name='item-what']").fill("Visiter Lomme mardi matin")
     theirs.locator("#item-form button[type=submit]").click()  # the mediator saves first
     assert "/plan" in theirs.url and "Visiter Lomme mardi matin" in theirs.locator("#actions strong").all_inner_texts()
-    mine.locator("#item-form button[type=submit]").click()  # then the household: refused, both texts shown
-    mine.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(mine.locator("#item-form button[type=submit]"))  # then the household: refused, both texts shown
     assert mine.locator("[data-conflict]").count() == 1
     assert mine.locator("html").get_attribute("lang") == lang
     assert "Visiter Lomme avec ma fille" in mine.locator("[data-conflict] [data-mine]").all_inner_texts()
@@ -139,8 +138,7 @@ def test_the_status_set_on_one_phone_survives_an_edit_started_before_on_the_othe
     mine.locator("select[name='item-status']").select_option("done")
     mine.locator("#item-form button[type=submit]").click()
     theirs.locator("textarea[name='item-what']").fill("Visiter Lomme mardi matin")
-    theirs.locator("#item-form button[type=submit]").click()
-    theirs.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(theirs.locator("#item-form button[type=submit]"))
     assert theirs.locator("[data-conflict]").count() == 0, "a change of different fields reached the conflict screen"
     assert "le ménage" in theirs.locator("[data-kept]").inner_text()
     with app.app_context():

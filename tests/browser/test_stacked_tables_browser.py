@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from guide.core.extensions import db
 from guide.models import Household, Role
-from tests.browser.conftest import sign_in_household, sign_in_staff
+from tests.browser.conftest import click_through, sign_in_household, sign_in_staff
 from tests.factories import PASSWORD, make_household, make_move_expense, make_plan_item, make_proposal, make_staff
 
 # For each visible cell of a table: where it stands, how wide it is, the name shown above it, how it wraps.
@@ -55,8 +55,7 @@ def test_the_plan_conflict_screen_stacks_on_a_phone(phone_ctx, app, ctx) -> None
     theirs.locator("textarea[name='item-what']").fill(LONG_WORDS)
     theirs.locator("#item-form button[type=submit]").click()
     mine.locator("textarea[name='item-what']").fill(LONG_WORDS + " avec ma fille")
-    mine.locator("#item-form button[type=submit]").click()
-    mine.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(mine.locator("#item-form button[type=submit]"))
     assert mine.locator("[data-conflict]").count() == 1, "the stale save did not reach the conflict screen"
     _assert_stacked(mine, "[data-conflict]")
 
@@ -72,8 +71,7 @@ def test_the_staff_conflict_screen_stacks_on_a_phone(phone_ctx, app, ctx) -> Non
         db.session.commit()
     page.locator("details:has(input[name='facts-display_name']) > summary").click()
     page.locator("input[name='facts-display_name']").fill(LONG_WORDS)
-    page.locator("form:has(input[name='facts-display_name']) button[type=submit]").click()
-    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(page.locator("form:has(input[name='facts-display_name']) button[type=submit]"))
     assert page.locator("[data-conflict]").count() == 1, "the stale save did not reach the conflict screen"
     _assert_stacked(page, "[data-conflict]")
 

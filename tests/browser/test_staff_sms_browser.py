@@ -13,6 +13,7 @@ from guide.core.extensions import db
 from guide.features.sms_replies.panel import reply_texts
 from guide.models import HouseholdPhone, SmsInbound, SmsMessage
 from tests import factories
+from tests.browser.conftest import click_through
 from tests.factories import PASSWORD, make_household, make_staff
 
 AXE = Axe()
@@ -54,8 +55,7 @@ def test_answer_an_sms_with_htmx(phone_ctx, app, ctx) -> None:
     assert page.locator("[data-sms-open]").inner_text() == "1"
     page.goto("/staff/sms/inbox")
     problems = _violations(page)
-    page.locator("li[data-inbound] a").click()
-    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(page.locator("li[data-inbound] a"))
     assert page.locator("#sms-failure a[href^='tel:']").count() == 1
     problems += _violations(page)
     page.select_option("#sms-template", "received")  # htmx swaps the text box

@@ -14,6 +14,7 @@ from guide.features.signin import service as signin
 from guide.features.survey import service as survey
 from guide.features.survey.service import QUESTIONS
 from guide.models import Household, Role, SurveyAnswer
+from tests.browser.conftest import click_through
 from tests.factories import PASSWORD, make_household, make_move_expense, make_staff
 
 AXE = Axe()
@@ -58,8 +59,7 @@ def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None
     assert page.locator("[data-answer=overall]").inner_text() == "Bastante contente"
     problems += _violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(page.locator("main form button[type=submit]"))
     assert page.locator("[data-survey='answered']").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     problems += _violations(page)
@@ -93,8 +93,7 @@ def test_the_survey_works_without_javascript(phone_ctx, app, ctx) -> None:
     page.locator("main form button[type=submit]").click()
     assert page.url.endswith("/my/survey/check"), "a change does not lead back to the check page"
     assert page.locator("[data-answer=flat]").inner_text() == "Très content"
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()  # a click's navigation ends at commit: the page parsed
+    click_through(page.locator("main form button[type=submit]"))
     assert page.locator("[data-survey='answered']").count() == 1
     with app.app_context():
         assert db.session.scalars(select(SurveyAnswer)).one().answers["flat"] == "very_satisfied"
