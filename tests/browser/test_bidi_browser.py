@@ -6,6 +6,7 @@ from __future__ import annotations
 from guide.core.extensions import db
 from guide.features.signin import service as signin
 from guide.models import Household
+from tests.browser.conftest import click_through
 from tests.factories import make_household, make_proposal, make_staff
 
 # Where each piece of the address is drawn: the left edge of "12" and of "rue" (a Range over their characters).
@@ -34,7 +35,7 @@ def test_an_address_reads_in_its_own_order_in_arabic(phone_ctx, app, ctx) -> Non
     page.goto(_link(app, household.id))
     assert page.locator("html").get_attribute("lang") == "ar", "the personal link ignored the household's language"
     assert page.locator("html").get_attribute("dir") == "rtl"
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     page.goto(f"/my/proposals/{proposal.id}")
     address = page.locator("bdi[data-address]")
     assert address.inner_text() == "12 rue des Tilleuls, Lille", "the address is not printed whole inside its <bdi>"

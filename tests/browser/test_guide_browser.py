@@ -53,11 +53,11 @@ def test_axe_finds_no_violation_on_any_guide_page(phone, lang: str) -> None:
 def test_walk_the_journey_from_home_to_the_last_stage(phone, lang: str, direction: str) -> None:
     page = phone(lang)
     assert page.locator("html").get_attribute("dir") == direction
-    page.locator("footer a[href='/journey']").click()
-    page.locator("ol.journey a").first.click()
+    click_through(page.locator("footer a[href='/journey']"))
+    click_through(page.locator("ol.journey a").first)
     visited = [page.url]
     while page.locator("a[rel=next]").count():
-        page.locator("a[rel=next]").click()
+        click_through(page.locator("a[rel=next]"))
         visited.append(page.url)
         assert page.locator("article h1").inner_text().strip()
         _no_horizontal_scroll(page)
@@ -83,19 +83,19 @@ def test_guided_flow_gives_the_answer_by_date_and_back_keeps_answers(phone, lang
     page = phone(lang)
     page.goto("/flows/proposal")
     page.locator("label[for='answer-rank-2']").click()
-    page.locator("form.question button[type=submit]").click()
+    click_through(page.locator("form.question button[type=submit]"))
     page.locator("label[for='answer-visited-1']").click()
-    page.locator("form.question button[type=submit]").click()
+    click_through(page.locator("form.question button[type=submit]"))
     page.locator("input[name=visit_date-day]").fill("20")
     page.locator("input[name=visit_date-month]").fill("11")
     page.locator("input[name=visit_date-year]").fill("2026")
-    page.locator("form.question button[type=submit]").click()
+    click_through(page.locator("form.question button[type=submit]"))
     result = page.locator("article.result").inner_text()
     assert "30" in result and "2026" in result, result
-    page.locator("a.back").click()
+    click_through(page.locator("a.back"))
     assert [page.locator(f"input[name=visit_date-{part}]").input_value() for part in ("day", "month", "year")] == [
         "20", "11", "2026"]
-    page.locator("a.back").click()
+    click_through(page.locator("a.back"))
     assert page.locator("#answer-visited-1").is_checked()
 
 
@@ -103,15 +103,15 @@ def test_everything_works_without_javascript(phone) -> None:
     page = phone(javascript=False)
     page.goto("/flows/household")
     page.locator("label[for='answer-person-3']").click()
-    page.locator("form.question button[type=submit]").click()
+    click_through(page.locator("form.question button[type=submit]"))
     for part, value in (("day", "15"), ("month", "1"), ("year", "2026")):
         page.locator(f"input[name=hosted_since-{part}]").fill(value)
-    page.locator("form.question button[type=submit]").click()
+    click_through(page.locator("form.question button[type=submit]"))
     page.locator("label[for='answer-proof-1']").click()
-    page.locator("form.question button[type=submit]").click()
+    click_through(page.locator("form.question button[type=submit]"))
     assert "2026" in page.locator("article.result").inner_text()
     page.locator(".lang-menu summary").click()
-    page.locator(".lang-menu a[lang=tr]").click()
+    click_through(page.locator(".lang-menu a[lang=tr]"))
     assert page.locator("html").get_attribute("lang") == "tr"
     assert "2026" in page.locator("article.result").inner_text(), "the answers survive the language change"
     page.goto("/pages/costs")
@@ -127,7 +127,7 @@ def test_feedback_is_a_plain_form_a_real_browser_may_send(phone) -> None:
     page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
     page.goto("/journey/visit")
     assert not [url for url in scripts if "htmx" in url], f"htmx loaded on a stage page: {scripts}"
-    page.locator(".feedback button[value=no]").click()
+    click_through(page.locator(".feedback button[value=no]"))
     page.locator("a[href='/journey/visit']").wait_for()
     assert "403" not in page.title() and page.locator("h1").count() == 1
 

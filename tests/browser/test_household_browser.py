@@ -41,10 +41,10 @@ def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, la
     page = phone_ctx(lang)
     page.goto("/sign-in")
     page.locator("input[name=phone]").fill(number.replace("+33", "0"))
-    page.locator("form button[type=submit]").click()
+    click_through(page.locator("form button[type=submit]"))
     assert page.url.endswith("/sign-in/code")
     page.locator("input[name=code]").fill(_code(app))
-    page.locator("form button[type=submit]").click()
+    click_through(page.locator("form button[type=submit]"))
     assert page.url.endswith("/my")
     assert page.locator("html").get_attribute("lang") == lang
     assert str(decision_deadline(visit).day) in page.locator("#next").inner_text()
@@ -73,7 +73,7 @@ def test_sign_in_with_a_code_and_read_the_answer_by_date(phone_ctx, app, ctx, la
     problems += _violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.goto("/my")
-    page.locator(".session-bar button").click()
+    click_through(page.locator(".session-bar button"))
     assert page.url.endswith("/signed-out")
     page.goto("/my")
     assert "/sign-in" in page.url
@@ -95,10 +95,10 @@ def test_staff_pages_pass_the_accessibility_scan(phone_ctx, app, ctx) -> None:
     problems = _violations(page)
     page.locator("input[name=email]").fill("agent@example.org")
     page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    click_through(page.locator("form button[type=submit]"))
     assert page.url.endswith("/staff/")
     problems += _violations(page)
-    page.locator("tbody a").first.click()
+    click_through(page.locator("tbody a").first)
     problems += _violations(page)
     page.locator("details:has(form[action$='/proposals']) summary").click()
     click_through(page.locator("form[action$='/proposals'] button[type=submit]"))  # empty form: errors shown

@@ -191,7 +191,7 @@ def _enter_by_link(page, app, household_id: int, target: str = "/my") -> None:
         token = signin.create_link(db.session.get(Household, household_id), target=target)
         db.session.commit()
     page.goto(f"/k/{token}")
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     page.wait_for_url(f"**{target}")
 
 
@@ -199,7 +199,7 @@ def _staff_sign_in(page, email: str) -> None:
     page.goto("/staff/login")
     page.locator("input[name=email]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    click_through(page.locator("form button[type=submit]"))
     page.wait_for_url("**/staff/")
 
 
@@ -226,14 +226,14 @@ def _answer_journey(walk: Walk, browser, live_server: str, contexts: list, app, 
     page = walk.watch(_phone(browser, live_server, contexts))
     page.goto(f"/language/{lang}?next=/")  # the language menu's link, as a household would choose it
     walk.check(page, "home", shot=True)
-    page.locator("footer a[href='/sign-in']").click()
+    click_through(page.locator("footer a[href='/sign-in']"))
     walk.check(page, "sign-in")
     page.locator("input[name=phone]").fill(number.replace("+33", "0"))
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     page.wait_for_url("**/sign-in/code")
     walk.check(page, "code")
     page.locator("input[name=code]").fill(_sms_code(app))
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     page.wait_for_url("**/my")
     assert page.locator("html").get_attribute("lang") == lang
     walk.check(page, "my", shot=True)
@@ -245,11 +245,11 @@ def _answer_journey(walk: Walk, browser, live_server: str, contexts: list, app, 
         assert suffix < hour, f"the appointment time reads backwards in Arabic (hour at {hour}, م/ص at {suffix})"
     answer_by = decision_deadline(visit)
     assert str(answer_by.year) in page.locator("#next").inner_text(), "the answer-by date is not on /my"
-    page.locator("#next a.button").click()  # "Voir la proposition"
+    click_through(page.locator("#next a.button"))  # "Voir la proposition"
     page.wait_for_url(f"**/my/proposals/{proposal.id}")
     walk.check(page, "proposal", shot=True)
     _assert_isolated(page, lang, ADDRESS, "Vilogia", _number("455.20", lang))
-    page.locator(f"main a[href$='/proposals/{proposal.id}/answer']").click()
+    click_through(page.locator(f"main a[href$='/proposals/{proposal.id}/answer']"))
     walk.check(page, "answer")
     click_through(page.locator("main form button[type=submit]"))  # nothing chosen: the error summary
     assert page.locator(".error-summary").count() == 1, "an empty answer gave no error summary"
@@ -260,15 +260,15 @@ def _answer_journey(walk: Walk, browser, live_server: str, contexts: list, app, 
     click_through(page.locator("main form button[type=submit]"))
     assert page.locator("main form button[name=step][value=send]").count() == 1, "no check-before-sending page"
     walk.check(page, "answer-review", shot=True)
-    page.locator("main form button[name=step][value=send]").click()
+    click_through(page.locator("main form button[name=step][value=send]"))
     page.wait_for_url("**/my/requests/*")
     assert page.locator("[data-mediation-opened]").count() == 1, "a second refusal did not say a mediation opens"
     reference = page.locator("[data-reference]").get_attribute("data-reference")
     walk.check(page, "receipt", shot=True)
     _assert_isolated(page, lang, reference)
-    page.locator("main a.back").click()
+    click_through(page.locator("main a.back"))
     page.wait_for_url("**/my")
-    page.locator("#link-requests a").click()
+    click_through(page.locator("#link-requests a"))
     assert reference in page.locator("main").inner_text()
     walk.check(page, "requests")
     _assert_isolated(page, lang, reference)
@@ -287,9 +287,9 @@ def _mediation_journey(walk: Walk, browser, live_server: str, contexts: list, ap
     page = walk.watch(_phone(browser, live_server, contexts))
     _enter_by_link(page, app, household.id)
     walk.check(page, "my")
-    page.locator("#link-requests a").click()
+    click_through(page.locator("#link-requests a"))
     walk.check(page, "requests")
-    page.locator("main a.button[href$='/my/mediation']").click()
+    click_through(page.locator("main a.button[href$='/my/mediation']"))
     walk.check(page, "mediation-form", shot=True)
     page.locator("textarea[name=what_happened]").fill("La fenêtre de la chambre est cassée depuis la visite."
                                                       if lang == "fr" else "نافذة الغرفة مكسورة منذ الزيارة.")
@@ -297,7 +297,7 @@ def _mediation_journey(walk: Walk, browser, live_server: str, contexts: list, ap
     page.locator("textarea[name=wish]").fill("Que la fenêtre soit réparée avant le déménagement.")
     page.locator("input[name=photos]").set_input_files(
         [{"name": "fenetre.jpg", "mimeType": "image/jpeg", "buffer": _photo((900, 600), (200, 40, 40))}])
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     page.wait_for_url("**/my/requests/*")
     reference = page.locator("[data-reference]").get_attribute("data-reference")
     shown = page.locator("main .photo-list img")
@@ -313,9 +313,9 @@ def _mediation_journey(walk: Walk, browser, live_server: str, contexts: list, ap
     out, everywhere = (desk.locator(".session-bar form button").nth(i).bounding_box() for i in (0, 1))
     apart = everywhere["x"] - (out["x"] + out["width"]) if abs(everywhere["y"] - out["y"]) < 1 else 99
     assert apart >= 12, f"'Se déconnecter' and 'Se déconnecter partout' read as one link: {apart:.0f} px apart"
-    desk.locator(".session-bar a[href='/staff/mediation']").click()
+    click_through(desk.locator(".session-bar a[href='/staff/mediation']"))
     walk.check(desk, "staff-mediation-inbox", shot=True)
-    desk.locator("tr[data-case]", has_text=household.reference).locator("a").click()
+    click_through(desk.locator("tr[data-case]", has_text=household.reference).locator("a"))
     thumbnails = desk.locator(f"[data-photos='{reference}'] a[data-photo] img")
     assert thumbnails.count() == 1, "the mediation group does not see the household's photo"
     thumbnails.first.scroll_into_view_if_needed()  # (loading="lazy": the group scrolls down to it)
@@ -330,8 +330,8 @@ def _mediation_journey(walk: Walk, browser, live_server: str, contexts: list, ap
 
 def _open_action(page, walk: Walk, what: str, label: str) -> None:
     """From a plan page, by the plan's own menu ("Plan d'actions", the board as it is now) to the action's page."""
-    page.locator(".plan-nav li:first-child a").click()
-    page.locator("#actions li, #actions tr", has_text=what).locator("a", has_text=re.compile(".")).first.click()
+    click_through(page.locator(".plan-nav li:first-child a"))
+    click_through(page.locator("#actions li, #actions tr", has_text=what).locator("a", has_text=re.compile(".")).first)
     page.locator("#item-form").wait_for()
     walk.check(page, label)
 
@@ -345,13 +345,13 @@ def _plan_journey(walk: Walk, browser, live_server: str, contexts: list, app, la
                                                   "when_date": (date.today() + timedelta(days=9)).isoformat()})
     mine = walk.watch(_phone(browser, live_server, contexts))
     _enter_by_link(mine, app, household.id)
-    mine.locator("#link-plan a").click()
+    click_through(mine.locator("#link-plan a"))
     walk.check(mine, "plan-board", shot=True)
     theirs = walk.watch(_desk(browser, live_server, contexts))
     _staff_sign_in(theirs, mediator.email)
-    theirs.locator("main a", has_text=household.display_name).click()
+    click_through(theirs.locator("main a", has_text=household.display_name))
     walk.check(theirs, "staff-household")
-    theirs.locator(f"main a[href='/staff/households/{household.id}/plan']").click()
+    click_through(theirs.locator(f"main a[href='/staff/households/{household.id}/plan']"))
     walk.check(theirs, "staff-plan-board")
 
     def item() -> dict:
@@ -362,11 +362,11 @@ def _plan_journey(walk: Walk, browser, live_server: str, contexts: list, app, la
     _open_action(theirs, walk, "Visiter Lomme", "staff-action")
     _open_action(mine, walk, "Visiter Lomme", "action")
     mine.locator("select[name='item-status']").select_option("done")
-    mine.locator("#item-form button[type=submit]").click()
+    click_through(mine.locator("#item-form button[type=submit]"))
     mine.wait_for_url("**/my/plan*")
     walk.check(mine, "plan-after-done")
     theirs.locator("textarea[name='item-what']").fill("Visiter Lomme mardi matin")
-    theirs.locator("#item-form button[type=submit]").click()
+    click_through(theirs.locator("#item-form button[type=submit]"))
     theirs.wait_for_url("**/plan*")
     assert theirs.locator("[data-conflict]").count() == 0, "(a) different fields reached the conflict screen"
     assert theirs.locator("[data-kept]").count() == 1, "(a) the mediator is not told the household's change was kept"
@@ -374,15 +374,15 @@ def _plan_journey(walk: Walk, browser, live_server: str, contexts: list, app, la
     assert (item()["status"], item()["what"]) == ("done", "Visiter Lomme mardi matin"), f"(a) {item()}"
 
     # b) the mirror: the household's form is open first; the mediator sets "À faire"; the household saves "Quoi ?"
-    mine.locator(".session-bar a[href='/my']").click()  # "Mon espace"
-    mine.locator("#link-plan a").click()
+    click_through(mine.locator(".session-bar a[href='/my']"))  # "Mon espace"
+    click_through(mine.locator("#link-plan a"))
     _open_action(mine, walk, "Visiter Lomme mardi matin", "action-again")
     _open_action(theirs, walk, "Visiter Lomme mardi matin", "staff-action-again")
     theirs.locator("select[name='item-status']").select_option("todo")
-    theirs.locator("#item-form button[type=submit]").click()
+    click_through(theirs.locator("#item-form button[type=submit]"))
     theirs.wait_for_url("**/plan*")
     mine.locator("textarea[name='item-what']").fill("Visiter Lomme mardi matin avec ma fille")
-    mine.locator("#item-form button[type=submit]").click()
+    click_through(mine.locator("#item-form button[type=submit]"))
     mine.wait_for_url("**/my/plan*")
     assert mine.locator("[data-conflict]").count() == 0, "(b) different fields reached the conflict screen"
     assert "Samir Haddad" in mine.locator("[data-kept]").inner_text(), "(b) the household is not told who changed"
@@ -395,7 +395,7 @@ def _plan_journey(walk: Walk, browser, live_server: str, contexts: list, app, la
     _open_action(theirs, walk, "avec ma fille", "staff-action-third")
     theirs.locator("textarea[name='item-what']").fill("Visiter Lomme et Hellemmes")
     theirs.locator("select[name='item-status']").select_option("done")
-    theirs.locator("#item-form button[type=submit]").click()
+    click_through(theirs.locator("#item-form button[type=submit]"))
     theirs.wait_for_url("**/plan*")
     mine.locator("textarea[name='item-what']").fill("Visiter Lomme avec ma fille et mon fils")
     mine.locator("input[name='item-who_name']").fill("Amina")
@@ -406,14 +406,14 @@ def _plan_journey(walk: Walk, browser, live_server: str, contexts: list, app, la
         f"(c) only 'Quoi ?' should be asked: {differs.all_inner_texts()}"
     assert mine.locator("[data-kept]").count() == 1, "(c) the conflict screen does not say what is kept anyway"
     walk.check(mine, "plan-conflict", shot=True)
-    mine.locator("#keep-mine button[type=submit]").click()
+    click_through(mine.locator("#keep-mine button[type=submit]"))
     mine.wait_for_url("**/my/plan*")
     walk.check(mine, "plan-resolved", shot=True)
     saved = item()
     assert (saved["what"], saved["who_name"], saved["status"]) == (
         "Visiter Lomme avec ma fille et mon fils", "Amina", "done"), f"(c) keep mine touched another field: {saved}"
     assert "Visiter Lomme avec ma fille et mon fils" in mine.locator("#actions").inner_text()
-    mine.locator("#actions li", has_text="et mon fils").locator("a").first.click()
+    click_through(mine.locator("#actions li", has_text="et mon fils").locator("a").first)
     click_through(mine.locator("main a[href$='/history']"))
     assert mine.locator(".history > li").count() == 7, "the history does not hold the six saves and the creation"
     walk.check(mine, "plan-history")
@@ -430,7 +430,7 @@ def _after_move_journey(walk: Walk, browser, live_server: str, contexts: list, a
     _enter_by_link(page, app, household.id)
     walk.check(page, "my", shot=True)
     _record_height("after-move", lang, _height(page))
-    page.locator("#after-move a[href='/my/move']").click()
+    click_through(page.locator("#after-move a[href='/my/move']"))
     walk.check(page, "move", shot=True)
     page.locator("input[name=kind]").first.check()
     page.locator("input[name=amount]").fill("35,90")
@@ -439,7 +439,7 @@ def _after_move_journey(walk: Walk, browser, live_server: str, contexts: list, a
         page.locator(f"input[name=invoice_on-{part}]").fill(str(getattr(invoice, part)))
     page.locator("input[name=photo]").set_input_files(
         {"name": "facture.jpg", "mimeType": "image/jpeg", "buffer": _photo((600, 800), (240, 240, 240))})
-    page.locator("#new-expense button[type=submit]").click()
+    click_through(page.locator("#new-expense button[type=submit]"))
     sent = page.locator("[data-expense]")
     sent.first.wait_for()
     assert sent.count() == 1 and _number("35.90", lang) in sent.inner_text(), "the cost is not listed with its amount"
@@ -451,17 +451,17 @@ def _after_move_journey(walk: Walk, browser, live_server: str, contexts: list, a
 
     desk = walk.watch(_desk(browser, live_server, contexts))
     _staff_sign_in(desk, officer.email)
-    desk.locator("main a", has_text=household.display_name).click()
+    click_through(desk.locator("main a", has_text=household.display_name))
     walk.check(desk, "staff-household")
     click_through(desk.locator(f"main a[href='/staff/households/{household.id}/after-move']"))
     assert desk.locator(f"[data-expense='{expense.id}']").count() == 1, "the officer does not see the cost sent"
     walk.check(desk, "staff-after-move", shot=True)
 
-    page.locator("main a.back").click()
+    click_through(page.locator("main a.back"))
     page.wait_for_url("**/my")
-    page.locator("#after-move a.button[href='/my/survey']").click()
+    click_through(page.locator("#after-move a.button[href='/my/survey']"))
     walk.check(page, "survey", shot=True)
-    page.locator("main a.button").click()
+    click_through(page.locator("main a.button"))
     questions = 0
     while not page.url.endswith("/my/survey/check"):
         questions += 1
@@ -469,11 +469,11 @@ def _after_move_journey(walk: Walk, browser, live_server: str, contexts: list, a
         if questions == 1:
             walk.check(page, "survey-question", shot=True)
         page.locator("main input[type=radio]").first.check()
-        page.locator("main form button[type=submit]").click()
+        click_through(page.locator("main form button[type=submit]"))
         page.wait_for_load_state()
     assert questions == 8, f"the survey asked {questions} questions"
     walk.check(page, "survey-check", shot=True)
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     page.locator("[data-survey='answered']").wait_for()
     walk.check(page, "survey-thanks", shot=True)
     with app.app_context():

@@ -13,6 +13,7 @@ from guide.core.uploads import clean_photo
 from guide.features.requests import service as written
 from guide.models import Household, Role
 from tests.app.test_mediation_photos import _photo
+from tests.browser.conftest import click_through
 from tests.factories import PASSWORD, make_household, make_staff
 
 AXE = Axe()
@@ -27,7 +28,7 @@ def _log_in(page, email: str) -> None:
     page.goto("/staff/login")
     page.locator("input[name=email]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    click_through(page.locator("form button[type=submit]"))
 
 
 def test_the_mediation_group_sees_the_photos_and_prints_the_letter(phone_ctx, app, ctx, live_server) -> None:
@@ -42,7 +43,7 @@ def test_the_mediation_group_sees_the_photos_and_prints_the_letter(phone_ctx, ap
     page = phone_ctx("fr")
     _log_in(page, group.email)
     page.goto("/staff/mediation")
-    page.locator("tr[data-case] a").click()
+    click_through(page.locator("tr[data-case] a"))
     problems = _violations(page)
     links = page.locator(f"[data-photos='{reference}'] a[data-photo]")
     assert links.count() == 2
@@ -53,10 +54,10 @@ def test_the_mediation_group_sees_the_photos_and_prints_the_letter(phone_ctx, ap
             f"thumbnail {index} did not load"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     with page.expect_response(lambda r: "/photos/" in r.url and "size=" not in r.url) as photo:
-        links.first.click()
+        click_through(links.first)
     assert photo.value.ok and photo.value.headers["content-type"] == "image/jpeg"
     page.go_back()
-    page.locator(f"a[href='/staff/requests/{reference}/letter']").click()
+    click_through(page.locator(f"a[href='/staff/requests/{reference}/letter']"))
     problems += _violations(page)
     assert page.locator("figure.letter-photo img").count() == 2
     assert page.locator("figure.letter-photo img").last.evaluate("img => img.complete && img.naturalWidth > 0")

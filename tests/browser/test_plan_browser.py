@@ -53,7 +53,7 @@ def test_two_phones_edit_the_same_action_and_the_conflict_is_resolved(phone_ctx,
     problems += _violations(mine)
     mine.locator("textarea[name='item-what']").fill("Visiter Lomme avec ma fille")
     theirs.locator("textarea[name='item-what']").fill("Visiter Lomme mardi matin")
-    theirs.locator("#item-form button[type=submit]").click()  # the mediator saves first
+    click_through(theirs.locator("#item-form button[type=submit]"))  # the mediator saves first
     assert "/plan" in theirs.url and "Visiter Lomme mardi matin" in theirs.locator("#actions strong").all_inner_texts()
     click_through(mine.locator("#item-form button[type=submit]"))  # then the household: refused, both texts shown
     assert mine.locator("[data-conflict]").count() == 1
@@ -63,7 +63,7 @@ def test_two_phones_edit_the_same_action_and_the_conflict_is_resolved(phone_ctx,
     assert "Samir Haddad" in mine.locator("[data-conflict-by]").inner_text()
     problems += _violations(mine)
     mine.locator("#merge textarea[name='item-what']").fill("Visiter Lomme mardi matin avec ma fille")
-    mine.locator("#merge button[type=submit]").click()
+    click_through(mine.locator("#merge button[type=submit]"))
     assert mine.url.endswith("/my/plan#actions")
     assert "Visiter Lomme mardi matin avec ma fille" in mine.locator("#actions").inner_text()
     mine.goto(f"/my/plan/items/{action.id}/history")
@@ -97,7 +97,7 @@ def test_a_change_on_one_phone_appears_on_the_other_without_wiping_a_form(phone_
     mine.locator("textarea[name='new-action-what']").fill("Je tape encore…")  # a form being typed
     theirs.goto(f"/staff/households/{household.id}/plan/items/{action.id}")
     theirs.locator("textarea[name='item-what']").fill("Visiter Lomme et Hellemmes")
-    theirs.locator("#item-form button[type=submit]").click()
+    click_through(theirs.locator("#item-form button[type=submit]"))
     # What is checked is that the change arrives without a reload and without wiping the form, not how fast: the
     # waits use Playwright's default bound (30 s). An 8 s / 2 s bound failed once on PostgreSQL with two browsers,
     # the live server and seven other test runs sharing two cores (a poll every second, answered late).
@@ -113,7 +113,7 @@ def test_a_change_on_one_phone_appears_on_the_other_without_wiping_a_form(phone_
     mine.locator("textarea[name='item-what']").fill("Mon texte à moi")
     theirs.goto(f"/staff/households/{household.id}/plan/items/{action.id}")
     theirs.locator("textarea[name='item-what']").fill("Encore un changement")
-    theirs.locator("#item-form button[type=submit]").click()
+    click_through(theirs.locator("#item-form button[type=submit]"))
     mine.locator("[data-news]").wait_for()
     assert mine.locator("textarea[name='item-what']").input_value() == "Mon texte à moi"
     problems = _violations(mine)
@@ -136,7 +136,7 @@ def test_the_status_set_on_one_phone_survives_an_edit_started_before_on_the_othe
     theirs.goto(f"/staff/households/{household.id}/plan/items/{action.id}")  # opened first
     mine.goto(f"/my/plan/items/{action.id}")
     mine.locator("select[name='item-status']").select_option("done")
-    mine.locator("#item-form button[type=submit]").click()
+    click_through(mine.locator("#item-form button[type=submit]"))
     theirs.locator("textarea[name='item-what']").fill("Visiter Lomme mardi matin")
     click_through(theirs.locator("#item-form button[type=submit]"))
     assert theirs.locator("[data-conflict]").count() == 0, "a change of different fields reached the conflict screen"
@@ -153,7 +153,7 @@ def test_remove_then_undo_on_a_phone(phone_ctx, app, ctx, lang: str) -> None:
     _mediator, household, action = _setup(lang)
     mine = _household_phone(phone_ctx, app, household, lang)
     mine.goto(f"/my/plan/items/{action.id}")
-    mine.locator(f"form[action$='/items/{action.id}/remove'] button").click()
+    click_through(mine.locator(f"form[action$='/items/{action.id}/remove'] button"))
     notice = mine.locator("[data-removed]")
     assert notice.get_attribute("role") == "status" and "Visiter Lomme" in notice.inner_text()
     assert mine.locator("#removed-actions li").count() == 1
@@ -161,7 +161,7 @@ def test_remove_then_undo_on_a_phone(phone_ctx, app, ctx, lang: str) -> None:
     heights = _box_heights(mine, "[data-removed] button, #removed-actions button")
     assert heights and min(heights) >= 44, f"undo and put-back buttons must be 44 px tall: {heights}"
     assert mine.evaluate("document.documentElement.scrollWidth") <= 360
-    mine.locator("[data-undo]").click()
+    click_through(mine.locator("[data-undo]"))
     assert "Visiter Lomme" in mine.locator("[data-put-back]").inner_text()
     assert "Visiter Lomme" in mine.locator("#actions").inner_text() and mine.locator("#removed-actions").count() == 0
     problems += _violations(mine)

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from guide.core.extensions import db
 from guide.features.signin import service as signin
 from guide.models import Household, ProposalStatus, Role
+from tests.browser.conftest import click_through
 from tests.factories import PASSWORD, make_household, make_proposal, make_staff
 
 AXE = Axe()
@@ -35,28 +36,28 @@ def test_refuse_then_ask_for_mediation(phone_ctx, app, ctx, live_server, lang: s
         token = signin.create_link(db.session.get(Household, household.id))
         db.session.commit()
     page.goto(f"/k/{token}")
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     problems = []
     page.goto(f"/my/proposals/{second.id}")
-    page.locator(f"a[href='/my/proposals/{second.id}/answer']").click()
+    click_through(page.locator(f"a[href='/my/proposals/{second.id}/answer']"))
     problems += _violations(page)
     page.locator("label[for='decision-1']").click()
     page.locator("input[value=rent_charges]").check()
     page.locator("textarea[name=text]").fill("Kira çok yüksek 💶")
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     problems += _violations(page)
     expect(page.locator(".card.highlight")).to_have_count(1)  # waits for the page the click opened to be drawn
-    page.locator("button[value=send]").click()
+    click_through(page.locator("button[value=send]"))
     reference = page.locator("[data-reference]").get_attribute("data-reference")
     assert reference.startswith("REF-") and "Kira çok yüksek 💶" in page.locator("main").inner_text()
     problems += _violations(page)
     page.goto("/my/mediation")
     page.locator("textarea[name=what_happened]").fill("İki teklif reddedildi. Deux refus.")
     page.locator("textarea[name=wish]").fill("Lille'de kalmak")
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     mediation_reference = page.locator("[data-reference]").get_attribute("data-reference")
     assert mediation_reference.startswith("MED-")
-    page.locator(f"a[href='/my/requests/{mediation_reference}/letter']").click()
+    click_through(page.locator(f"a[href='/my/requests/{mediation_reference}/letter']"))
     letters = page.locator("article.letter")
     expected = ["fr", lang] if lang != "fr" else ["fr"]
     expect(letters).to_have_count(len(expected))
@@ -70,11 +71,11 @@ def test_refuse_then_ask_for_mediation(phone_ctx, app, ctx, live_server, lang: s
     staff.goto("/staff/login")
     staff.locator("input[name=email]").fill(group.email)
     staff.locator("input[name=password]").fill(PASSWORD)
-    staff.locator("form button[type=submit]").click()
+    click_through(staff.locator("form button[type=submit]"))
     staff.goto("/staff/mediation")
     problems += _violations(staff)
     assert staff.locator("tr[data-case]").count() == 1
-    staff.locator("tr[data-case] a").click()
+    click_through(staff.locator("tr[data-case] a"))
     expect(staff.locator(f"[data-request='{mediation_reference}']")).to_have_count(1)
     assert staff.locator(f"[data-request='{reference}']").count() == 1
     problems += _violations(staff)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser.conftest import click_through
+
 AXE = Axe()
 
 
@@ -33,36 +35,36 @@ def test_walk_the_steps_check_change_and_see_the_result(phone, lang: str, javasc
 
     page.goto("/simulator")
     scan()
-    page.locator("a[data-start]").click()
-    page.locator("form.sim-step button[type=submit]").click()  # empty: says what is missing, in the language
+    click_through(page.locator("a[data-start]"))
+    click_through(page.locator("form.sim-step button[type=submit]"))  # empty: says what is missing, in the language
     assert page.locator("#field-people-error").is_visible(), "an empty step says what is missing"
     scan()
     page.fill("#field-people", "3")
     page.fill("#field-adults", "2")
-    page.locator("form.sim-step button[type=submit]").click()
+    click_through(page.locator("form.sim-step button[type=submit]"))
     assert page.locator("[data-progress]").inner_text() == progress
     page.fill("#field-resources", "1400")
-    page.locator("form.sim-step button[type=submit]").click()
+    click_through(page.locator("form.sim-step button[type=submit]"))
     page.fill("#field-electricity", "120")
     scan()
-    page.locator("form.sim-step button[type=submit]").click()
+    click_through(page.locator("form.sim-step button[type=submit]"))
     page.fill("#field-rent-now", "450")
     page.fill("#field-charges-now", "80")
     page.fill("#field-benefit-now", "250")
-    page.locator("form.sim-step button[type=submit]").click()
+    click_through(page.locator("form.sim-step button[type=submit]"))
     scan()
-    page.locator("a[data-back]").click()  # Back keeps the answers
+    click_through(page.locator("a[data-back]"))  # Back keeps the answers
     assert page.input_value("#field-rent-now") == "450"
-    page.locator("form.sim-step button[type=submit]").click()
-    page.locator("form.sim-step button[type=submit]").click()  # no offered flat: left empty
+    click_through(page.locator("form.sim-step button[type=submit]"))
+    click_through(page.locator("form.sim-step button[type=submit]"))  # no offered flat: left empty
     assert page.url.split("?")[0].endswith("/simulator/check")
     scan()
-    page.locator("dl[data-check=household] dd.change a").first.click()  # change the number of people
+    click_through(page.locator("dl[data-check=household] dd.change a").first)  # change the number of people
     page.fill("#field-people", "4")
-    page.locator("form.sim-step button[type=submit]").click()
+    click_through(page.locator("form.sim-step button[type=submit]"))
     assert page.url.split("?")[0].endswith("/simulator/check"), "a change returns to the check page"
     assert page.locator("dd[data-answer=people]").inner_text() == "4"
-    page.locator("a[data-see-result]").click()
+    click_through(page.locator("a[data-see-result]"))
     # RAC 450 + 80 − 250 = 280; TE 280 ÷ 1400 = 20 %; RAV (1400 − (280 + 120)) ÷ (4 × 30) = 8.33
     assert page.locator("[data-reste-a-vivre]").get_attribute("data-reste-a-vivre") == "8.33"
     scan()

@@ -53,7 +53,7 @@ def test_the_plan_conflict_screen_stacks_on_a_phone(phone_ctx, app, ctx) -> None
     mine.goto(f"/my/plan/items/{action.id}")
     theirs.goto(f"/staff/households/{household.id}/plan/items/{action.id}")
     theirs.locator("textarea[name='item-what']").fill(LONG_WORDS)
-    theirs.locator("#item-form button[type=submit]").click()
+    click_through(theirs.locator("#item-form button[type=submit]"))
     mine.locator("textarea[name='item-what']").fill(LONG_WORDS + " avec ma fille")
     click_through(mine.locator("#item-form button[type=submit]"))
     assert mine.locator("[data-conflict]").count() == 1, "the stale save did not reach the conflict screen"
@@ -120,7 +120,7 @@ def test_the_project_summary_stacks_and_the_answer_review_gives_the_words_the_wh
     page.locator("label[for='decision-1']").click()
     page.locator("input[value=rent_charges]").check()
     page.locator("textarea[name=text]").fill(LONG_WORDS)
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     words = page.locator("dd.own-words")
     assert words.inner_text() == LONG_WORDS, "the review does not show the household's words"
     width = words.evaluate("e => Math.round(e.getBoundingClientRect().width)")

@@ -45,7 +45,7 @@ def _log_in(page, officer) -> None:
     page.goto("/staff/login")
     page.locator("input[name=email]").fill(officer.email)
     page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    click_through(page.locator("form button[type=submit]"))
 
 
 def test_answer_an_sms_with_htmx(phone_ctx, app, ctx) -> None:
@@ -66,7 +66,7 @@ def test_answer_an_sms_with_htmx(phone_ctx, app, ctx) -> None:
     expect(page.locator("#sms-count [data-segments]")).to_have_attribute("data-segments", "2")
     assert "170 caractères · 2 SMS (GSM-7)" in page.locator("#sms-count").inner_text()
     page.locator("#sms-text").fill("Bonjour, c'est noté.")
-    page.get_by_role("button", name="Envoyer le SMS").click()
+    click_through(page.get_by_role("button", name="Envoyer le SMS"))
     page.wait_for_url(f"**/staff/households/{household.id}#sms")
     assert page.locator(".sms-thread li[data-direction='out']").last.inner_text().count("Bonjour, c'est noté.") == 1
     assert page.locator("[data-sms-open]").count() == 0  # the household's open message is done
@@ -80,10 +80,10 @@ def test_template_and_count_without_javascript(phone_ctx, app, ctx) -> None:
     _log_in(page, officer)
     page.goto(f"/staff/households/{household.id}")
     page.select_option("#sms-template", "call_me")
-    page.get_by_role("button", name="Mettre ce modèle").click()
+    click_through(page.get_by_role("button", name="Mettre ce modèle"))
     assert page.locator("#sms-text").input_value() == reply_texts("ar")["call_me"].format(phone="03 20 12 34 56")
     page.locator("#sms-text").fill("ب" * 71)
-    page.get_by_role("button", name="Compter les SMS").click()
+    click_through(page.get_by_role("button", name="Compter les SMS"))
     assert "71 caractères · 2 SMS (UCS-2)" in page.locator("#sms-count").inner_text()
     assert page.locator("#sms-text").input_value() == "ب" * 71
     with app.app_context():

@@ -33,14 +33,14 @@ def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None
         db.session.commit()
     page = phone_ctx("pt")
     page.goto(f"/k/{token}")  # the SMS invitation's personal link
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     page.wait_for_url("**/my/survey")
     assert page.locator("html").get_attribute("lang") == "pt"
     problems = _violations(page)
-    page.locator("main a.button").click()  # "Começar"
+    click_through(page.locator("main a.button"))  # "Começar"
     assert page.locator("[data-progress]").inner_text() == "Pergunta 1 de 8"
     # continue without an answer first: the summary takes the focus and says what to do
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     assert page.title().startswith("Erro:"), page.title()
     assert page.evaluate("document.activeElement.matches('.error-summary')"), "the error summary has not the focus"
     problems += _violations(page)
@@ -50,11 +50,11 @@ def test_answer_the_survey_in_portuguese_on_a_phone(phone_ctx, app, ctx) -> None
             assert "Está contente com a sua nova casa?" in page.locator("main h1").inner_text()
             problems += _violations(page)
             assert page.evaluate("document.documentElement.scrollWidth") <= 360
-            page.locator("main a.back").click()  # back to question 4: its answer is still chosen
+            click_through(page.locator("main a.back"))  # back to question 4: its answer is still chosen
             assert page.locator("#costs_refunded-0").is_checked(), "going back lost the answer"
-            page.locator("main form button[type=submit]").click()
+            click_through(page.locator("main form button[type=submit]"))
         page.locator(f"label[for='{question}-{1 if question == 'overall' else 0}']").click()
-        page.locator("main form button[type=submit]").click()
+        click_through(page.locator("main form button[type=submit]"))
     assert page.url.endswith("/my/survey/check")
     assert page.locator("[data-answer=overall]").inner_text() == "Bastante contente"
     problems += _violations(page)
@@ -81,16 +81,16 @@ def test_the_survey_works_without_javascript(phone_ctx, app, ctx) -> None:
         db.session.commit()
     page = phone_ctx("fr", javascript=False)
     page.goto(f"/k/{token}")
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     page.wait_for_url("**/my/survey/1")
     for question, _options in QUESTIONS:
         page.locator(f"label[for='{question}-1']").click()
-        page.locator("main form button[type=submit]").click()
+        click_through(page.locator("main form button[type=submit]"))
     assert page.url.endswith("/my/survey/check")
-    page.locator("[data-answer=flat] + .change a").click()  # change one answer from the check page
+    click_through(page.locator("[data-answer=flat] + .change a"))  # change one answer from the check page
     assert page.locator("#flat-1").is_checked()
     page.locator("label[for='flat-0']").click()
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
     assert page.url.endswith("/my/survey/check"), "a change does not lead back to the check page"
     assert page.locator("[data-answer=flat]").inner_text() == "Très content"
     click_through(page.locator("main form button[type=submit]"))
@@ -122,7 +122,7 @@ def test_staff_after_move_and_survey_results_pages_on_a_phone(phone_ctx, app, ct
         page.goto("/staff/login")
         page.locator("input[name=email]").fill(staff.email)
         page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("form button[type=submit]").click()
+        click_through(page.locator("form button[type=submit]"))
         for url in urls:
             page.goto(url)
             problems += _violations(page)

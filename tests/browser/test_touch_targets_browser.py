@@ -9,6 +9,7 @@ from guide.core.extensions import db
 from guide.features.after_move.service import plan_courtesy_visits
 from guide.features.signin import service as signin
 from guide.models import Household, Role
+from tests.browser.conftest import click_through
 from tests.factories import PASSWORD, make_household, make_proposal, make_staff
 
 # The box a finger can hit for each control: a radio or checkbox is hit through its label too.
@@ -32,7 +33,7 @@ def _sign_in(page, app, household_id: int) -> None:
         token = signin.create_link(db.session.get(Household, household_id))
         db.session.commit()
     page.goto(f"/k/{token}")
-    page.locator("main form button[type=submit]").click()
+    click_through(page.locator("main form button[type=submit]"))
 
 
 def test_household_forms_and_breadcrumbs_have_44_px_targets(phone_ctx, app, ctx) -> None:
@@ -58,7 +59,7 @@ def test_the_courtesy_visit_form_has_44_px_radios(phone_ctx, app, ctx) -> None:
     page.goto("/staff/login")
     page.locator("input[name=email]").fill("visits@example.org")
     page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    click_through(page.locator("form button[type=submit]"))
     page.goto(f"/staff/households/{household.id}/after-move")
     page.locator("[data-visit='2'] details summary").click()
     small = _small(page, "[data-visit='2'] input[type=radio]")
