@@ -14,7 +14,7 @@ from guide.core.extensions import db
 from guide.core.permissions import EDIT_HOUSEHOLD, SEE_HOUSEHOLD, can
 from guide.core.security import same_site_path
 from guide.core.transaction import atomic
-from guide.models import Household, Proposal, Role, StaffUser, UserSession
+from guide.models import Household, Proposal, Role, StaffUser
 
 HOUSEHOLD_KEY = "household_id"
 STAFF_KEY = "staff_id"
@@ -43,7 +43,7 @@ def _start(*, household_id: int | None = None, staff_id: int | None = None) -> N
     if previous:
         sessions.end(previous)
     session[SESSION_KEY] = sessions.start(household_id=household_id, staff_id=staff_id)
-    for name in ("signed_in", "signed_in_account", "household", "staff"):
+    for name in ("signed_in", "household", "staff"):
         g.pop(name, None)
 
 
@@ -57,7 +57,7 @@ def sign_out(everywhere: bool = False) -> None:
     elif token:
         sessions.end(token)
     session.clear()
-    for name in ("signed_in", "signed_in_account", "household", "staff"):
+    for name in ("signed_in", "household", "staff"):
         g.pop(name, None)
 
 
@@ -70,27 +70,26 @@ def _forget_in_cookie() -> None:
         session["csrf_token"] = token
 
 
-def _signed_in() -> UserSession | None:
+def _signed_in() -> sessions.SignedIn | None:
     """The open session record the cookie names, looked up once per request; None when there is none.
 
     A cookie that names no open record (signed out, on this device or everywhere; ended by an administrator; idle
     or too old; or from before session records) is emptied, and g.session_expired says why the person is out."""
     if "signed_in" in g:
-        return cast(UserSession | None, g.signed_in)
+        return cast(sessions.SignedIn | None, g.signed_in)
     g.signed_in = None
     token = session.get(SESSION_KEY)
     if token is None:
         if HOUSEHOLD_KEY in session or STAFF_KEY in session:
             _forget_in_cookie()
         return None
-    found = sessions.find(token)
+    found = sessions.find(token, staff=STAFF_KEY in session)
     if found is None or not found.open:
         _forget_in_cookie()
-        g.session_expired = "ended" if found is not None and found.row.ended_at is not None else "1"
+        g.session_expired = "ended" if found is not None and found.ended_at is not None else "1"
         return None
-    g.signed_in = found.row
-    g.signed_in_account = found.account  # loaded with the row: current_household/current_staff find it without a query
-    return found.row
+    g.signed_in = found
+    return found
 
 
 def public_file(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -136,15 +135,21 @@ def sign_in_household(household_id: int, language: str | None = None) -> None:
         session["household_lang"] = language
 
 
+def signed_in_household_id() -> int | None:
+    """The id of the signed-in household (the session record and the cookie agree), without loading it: a page
+    given from memory (core/personal_pages.py) needs no more."""
+    found = _signed_in()
+    if found is None or found.household_id is None or found.household_id != session.get(HOUSEHOLD_KEY):
+        return None
+    return found.household_id
+
+
 def current_household() -> Household | None:
     """The signed-in household, or None when nobody is signed in or the session has ended, gone idle or too old."""
     if "household" in g:
         return cast(Household | None, g.household)
-    found = _signed_in()
-    g.household = None
-    if found is None or found.household_id is None or found.household_id != session.get(HOUSEHOLD_KEY):
-        return None
-    g.household = db.session.get(Household, found.household_id)
+    household_id = signed_in_household_id()
+    g.household = None if household_id is None else db.session.get(Household, household_id)
     return cast(Household | None, g.household)
 
 
@@ -159,9 +164,13 @@ def _why_out() -> str | None:
 
 
 def household_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only a signed-in household; anyone else goes to the sign-in page. The household is loaded here, except for a
+    view that may answer without it (`loads_household_when_drawn`: core/personal_pages.py), which loads it itself."""
+    later = getattr(view, "loads_household_when_drawn", False)
+
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_household() is None:
+        if signed_in_household_id() is None or (not later and current_household() is None):
             return redirect(household_sign_in_url())
         return view(*args, **kwargs)
 

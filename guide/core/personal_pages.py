@@ -24,8 +24,8 @@ flashed message, an htmx request, a page whose rendering changed the cookie, any
 Each worker keeps its own entries (at most `MAX_ENTRIES`, least recently used first out), and nothing is shared
 between processes or written anywhere. A page is never given once its session has ended (signed out, idle, erased:
 the session record is checked first) and leaves memory within `MAX_AGE` at most. The revision is read by the
-statement that checks the session anyway (core/sessions.find), so a page given from memory costs that one
-statement.
+statement that checks the session anyway (core/sessions.find, in autocommit: no transaction around it), so a page
+given from memory costs that one statement; the household's row is loaded only when the page is drawn.
 """
 
 from __future__ import annotations
@@ -39,9 +39,10 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, make_response, request, session
+from flask import Flask, Response, current_app, g, make_response, redirect, request, session
 from flask_compress.flask_compress import _choose_algorithm, _compress_data
 
+from guide.core.auth import current_household, household_sign_in_url, signed_in_household_id
 from guide.core.i18n import negotiate_language
 from guide.core.metrics import KEPT_PAGES
 from guide.core.timeutil import as_utc, today
@@ -116,11 +117,11 @@ def _key() -> tuple[Any, ...] | None:
             or "HX-Request" in request.headers or session.get("_flashes"):
         return None
     token = session.get("csrf_token")
-    signed_in, household = g.get("signed_in"), g.get("household")
-    if not token or signed_in is None or household is None or signed_in.household_id != household.id:
+    signed_in, household_id = g.get("signed_in"), signed_in_household_id()
+    if not token or signed_in is None or household_id is None or signed_in.revision is None:
         return None
     version = current_app.extensions["page_cache"].version()
-    return (request.endpoint, signed_in.id, household.id, household.revision, negotiate_language(), version,
+    return (request.endpoint, signed_in.id, household_id, signed_in.revision, negotiate_language(), version,
             today().isoformat(), token)
 
 
@@ -131,12 +132,14 @@ def kept_per_revision(view: F) -> F:
     def kept(*args: Any, **kwargs: Any) -> Any:
         key = _key()
         if key is None:
-            return view(*args, **kwargs)
+            return view(*args, **kwargs) if current_household() is not None else redirect(household_sign_in_url())
         pages: PersonalPages = current_app.extensions["personal_pages"]
         entry = pages.get(key)
         if entry is not None:
             KEPT_PAGES.labels(outcome="given").inc()
             return entry.answer(current_app)
+        if current_household() is None:  # erased since the session was checked
+            return redirect(household_sign_in_url())
         g.pop("personal_page_until", None)
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200 and not response.direct_passthrough and not session.modified:
@@ -150,6 +153,7 @@ def kept_per_revision(view: F) -> F:
                 KEPT_PAGES.labels(outcome="drawn").inc()
         return response
 
+    kept.loads_household_when_drawn = True  # type: ignore[attr-defined]  # read by core/auth.household_required
     return kept  # type: ignore[return-value]
 
 

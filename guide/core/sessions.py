@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from flask import current_app
-from sqlalchemy import CursorResult, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Engine, and_, bindparam, case, delete, func, or_, select, update
 
 from guide.core.extensions import db
 from guide.core.security import keyed_hash, new_token
@@ -72,12 +73,26 @@ def _open_clause(cutoff: dict[str, Any]) -> Any:
 
 
 # The lookup of every signed-in request, built once: its values (the token's hash, the cut-offs) are bound at each
-# execution (building the expression again cost more than running it).
-_FIND = (select(UserSession, case((_open_clause({name: bindparam(name) for name in (
-    "household_longest", "household_idle", "staff_longest", "staff_idle")}), True), else_=False), Household, StaffUser)
-    .outerjoin(Household, Household.id == UserSession.household_id)
-    .outerjoin(StaffUser, StaffUser.id == UserSession.staff_id)
-    .where(UserSession.token_hash == bindparam("token_hash")))
+# execution (building the expression again cost more than running it). Plain columns, no ORM entity: the accounts
+# are loaded by the pages that show them (core/auth.py), and a page given from memory needs only the revision. A
+# staff member's row comes with the staff lookup: every staff page shows who is signed in.
+_COLUMNS = (UserSession.id, UserSession.household_id, UserSession.staff_id, UserSession.last_seen_at,
+            UserSession.ended_at, case((_open_clause({name: bindparam(name) for name in (
+                "household_longest", "household_idle", "staff_longest", "staff_idle")}), True), else_=False))
+_FIND_HOUSEHOLD = (select(*_COLUMNS, Household.revision).outerjoin(Household, Household.id == UserSession.household_id)
+                   .where(UserSession.token_hash == bindparam("token_hash")))
+_FIND_STAFF = (select(*_COLUMNS, StaffUser).outerjoin(StaffUser, StaffUser.id == UserSession.staff_id)
+               .where(UserSession.token_hash == bindparam("token_hash")))
+
+_AUTOCOMMIT: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def _autocommit(engine: Engine) -> Engine:
+    """The engine in autocommit: its connections come from the same pool, and run each statement alone."""
+    found = _AUTOCOMMIT.get(engine)
+    if found is None:
+        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
 
 
 def start(*, household_id: int | None = None, staff_id: int | None = None, now: datetime | None = None) -> str:
@@ -92,23 +107,44 @@ def start(*, household_id: int | None = None, staff_id: int | None = None, now: 
 
 
 @dataclass(frozen=True)
-class Found:
-    row: UserSession
+class SignedIn:
+    """The session row a cookie names, as `find` read it (plain values, not an ORM object), and whether it is open."""
+
+    id: int
+    household_id: int | None
+    staff_id: int | None
+    last_seen_at: datetime
+    ended_at: datetime | None
     open: bool
-    account: Household | StaffUser | None = None  # held while the request runs: the identity map keeps weak references
+    revision: int | None = None  # a household's revision (migration 0016: core/personal_pages.py)
+    staff: StaffUser | None = None  # held while the request runs: the identity map keeps weak references
 
 
-def find(token: str, now: datetime | None = None) -> Found | None:
-    """The row the cookie names and whether it is still open, in one query; None for an unknown token.
+def find(token: str, now: datetime | None = None, *, staff: bool = False) -> SignedIn | None:
+    """The row the cookie names and whether it is still open, in one statement; None for an unknown token.
 
-    The same statement loads the account (its household or staff row) into the session's identity map, so the
-    `db.session.get` that follows (core/auth.py) costs no second statement on every signed-in page."""
-    now = now or datetime.now(UTC)
-    found = db.session.execute(_FIND, {"token_hash": _hash(token), **_cutoffs(now)}).first()
-    return None if found is None else Found(found[0], bool(found[1]), found[2] or found[3])
+    A household's lookup (`staff` false) runs alone, in autocommit, on a connection of its own from the pool: no
+    BEGIN and COMMIT around it (on PostgreSQL, two more round trips), and no transaction left open for the request.
+    It reads the household's revision: a page given from memory (core/personal_pages.py) costs this statement and
+    nothing else. A page that reads more opens its own transaction, which sees the database as it is then (as
+    before: each statement of a read-committed transaction sees what was committed when it starts).
+
+    A staff lookup runs in the request's transaction, and loads the staff member's row into the session's identity
+    map: every staff page shows who is signed in, and the `db.session.get` that follows (core/auth.py) costs no
+    second statement."""
+    values = {"token_hash": _hash(token), **_cutoffs(now or datetime.now(UTC))}
+    if staff:
+        row = db.session.execute(_FIND_STAFF, values).first()
+    else:
+        with _autocommit(db.engine).connect() as connection:
+            row = connection.execute(_FIND_HOUSEHOLD, values).first()
+    if row is None:
+        return None
+    account = {"staff": row[6]} if staff else {"revision": row[6]}
+    return SignedIn(row[0], row[1], row[2], row[3], row[4], open=bool(row[5]), **account)
 
 
-def touch(row: UserSession, now: datetime | None = None) -> bool:
+def touch(row: SignedIn, now: datetime | None = None) -> bool:
     """Note activity, at most once a minute (a conditional UPDATE: parallel requests write it once). The row as read
     says whether a minute has passed: within the minute no statement is sent at all."""
     now = now or datetime.now(UTC)

@@ -17,7 +17,7 @@ from guide.core.extensions import db
 from guide.core.timeutil import as_utc
 from guide.features.privacy import retention
 from guide.features.privacy import service as privacy
-from guide.models import AuditEntry, ContactNote, Household, Role, UserSession
+from guide.models import AuditEntry, ContactNote, Household, Role, StaffUser, UserSession
 from tests.app.test_household_home import sign_in_as
 from tests.app.test_staff import log_in
 from tests.conftest import csrf_token, get_page
@@ -226,6 +226,32 @@ def test_activity_is_written_at_most_once_a_minute(client, app, ctx) -> None:
         with app.app_context():
             seen = as_utc(db.session.scalars(select(UserSession)).one().last_seen_at)
         assert seen == started + timedelta(seconds=70), "activity after a minute was not noted"
+
+
+def test_a_household_check_stays_out_of_the_transaction_and_a_staff_check_brings_the_account(app, ctx,
+                                                                                            statements) -> None:
+    """A household's session check runs alone, in autocommit (core/sessions.find): it does not begin the request's
+    transaction, so a page given from memory sends nothing else (no BEGIN, no COMMIT). A staff check loads the staff
+    row with the session's: the staff page that shows who is signed in reads it without a second statement."""
+    household, staff = make_household(), make_staff()
+    with app.test_request_context():
+        household_token = sessions.start(household_id=household.id)
+        staff_token = sessions.start(staff_id=staff.id)
+        db.session.commit()
+    with app.test_request_context():
+        statements.seen.clear()
+        found = sessions.find(household_token)
+        assert found is not None and found.open and found.household_id == household.id
+        assert found.revision == db.session.get(Household, household.id).revision
+        assert len(statements.seen) == 2, statements.seen  # the check, then the get just above
+        db.session.rollback()
+        found = sessions.find(household_token)
+        assert not db.session().in_transaction(), "the household's check began the request's transaction"
+        found = sessions.find(staff_token, staff=True)
+        assert found is not None and found.open and found.staff_id == staff.id and found.staff is not None
+        statements.seen.clear()
+        assert db.session.get(StaffUser, staff.id) is found.staff
+        assert statements.seen == [], f"the staff row was read again: {statements.seen}"
 
 
 # --- a session that ends in the middle of a form -------------------------------------------------------------------
