@@ -31,7 +31,6 @@ RL = 100 % → TL = 0.45 % × 30 + 0.68 % × 25 = 0.305 %; Tp = 3.135 %; P0 = 40
 from __future__ import annotations
 
 import math
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -217,14 +216,20 @@ def test_the_installed_model_knows_this_years_scale(loaded: None) -> None:
         f"{today.year}. Upgrade openfisca-france (and its pin in pyproject.toml), then check the worked cases.")
 
 
-def test_many_flats_in_one_simulation_stay_under_300_ms(loaded: None) -> None:
+def test_many_flats_are_one_simulation_and_come_again_from_the_cache(loaded: None, monkeypatch) -> None:
+    """The flats of one page are computed together: one simulation, whose cost hardly grows with the flats
+    (`bench/housing_benefit.py` prints the times; a timed test here failed on a busy machine). Each flat gets the
+    answer it would get alone, and the same flats asked again are not simulated again."""
     homes = [_inputs((35, 33), (8, 5), {"salary": 1500 + 37 * i}, 500 + i, "59350", i % 2 == 0) for i in range(4)]
-    hb.estimate_many(homes[:1], MONTH)  # the model's first simulation builds its caches
-    started = time.perf_counter()
+    simulated: list[int] = []
+    simulate = hb._simulate
+    monkeypatch.setattr(hb, "_simulate", lambda households, month: simulated.append(len(households))
+                        or simulate(households, month))
+    hb._cached.cache_clear()
     answers = hb.estimate_many(homes, MONTH)
-    elapsed = time.perf_counter() - started
-    assert all(isinstance(a, hb.Estimate) for a in answers)
-    assert elapsed < 0.3, f"4 flats took {elapsed * 1000:.0f} ms (budget 300 ms)"
-    started = time.perf_counter()
-    hb.estimate_many(homes, MONTH)
-    assert time.perf_counter() - started < 0.005, "the same inputs again come from the cache"
+    assert all(isinstance(a, hb.Estimate) for a in answers), answers
+    assert simulated == [4], f"4 flats took these simulations (flats in each): {simulated}"
+    assert hb.estimate_many(homes, MONTH) == answers and simulated == [4], "the same flats were simulated again"
+    assert [hb.estimate(home, MONTH) for home in homes] == answers, "a flat computed alone gets another answer"
+
+
