@@ -102,10 +102,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for feature in FEATURES:
         app.register_blueprint(importlib.import_module(f"{features.__name__}.{feature}.blueprint").bp)
-    from guide.core import personal_pages, transaction
+    from guide.core import transaction
 
     transaction.install(app)  # one transaction per request, retried when the database is busy
-    personal_pages.install(app)  # a household's pages kept per revision of its file (core/personal_pages.py)
     from guide.features.phones import service as household_phones
     from guide.features.reminders import service as schedule
     from guide.features.signin import service as signin
@@ -129,9 +128,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _wrap_wsgi(app: Flask) -> None:
-    """What runs around Flask, inside out: the page cache, the proxy headers, the Server-Timing measure.
-    Wrapped as Flask's documentation says, which mypy reads as replacing a method with another type."""
-    from guide.core import metrics, page_cache
+    """What runs around Flask, inside out: the page cache, the kept household pages, the proxy headers, the
+    Server-Timing measure. Wrapped as Flask's documentation says, which mypy reads as replacing a method with
+    another type."""
+    from guide.core import metrics, page_cache, personal_pages
     from guide.core.proxies import trust_proxies
     from guide.core.server_timing import ServerTiming
 
@@ -139,6 +139,10 @@ def _wrap_wsgi(app: Flask) -> None:
     cache = page_cache.install(app, Path(app.template_folder or "templates"), Path(app.config["TRANSLATIONS_DIR"]))
     cache.observers.append(metrics.observe_cached)  # answers from memory counted with the others (/metrics)
     app.wsgi_app = cache  # type: ignore[method-assign]
+    # a household's pages kept per revision of its file (core/personal_pages.py): a session cookie passes the cache
+    kept = personal_pages.install(app, app.wsgi_app, cache.version)
+    kept.observers.append(metrics.observe_cached)
+    app.wsgi_app = kept  # type: ignore[method-assign]
     # forwarded headers believed only from that many proxies in front (the rightmost values), and by nothing else
     hops = int(app.config["PROXY_HOPS"] or 0)
     app.wsgi_app = trust_proxies(app.wsgi_app, hops)  # type: ignore[method-assign,assignment]

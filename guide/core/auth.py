@@ -136,8 +136,7 @@ def sign_in_household(household_id: int, language: str | None = None) -> None:
 
 
 def signed_in_household_id() -> int | None:
-    """The id of the signed-in household (the session record and the cookie agree), without loading it: a page
-    given from memory (core/personal_pages.py) needs no more."""
+    """The id of the signed-in household (the session record and the cookie agree), without loading it."""
     found = _signed_in()
     if found is None or found.household_id is None or found.household_id != session.get(HOUSEHOLD_KEY):
         return None
@@ -164,13 +163,9 @@ def _why_out() -> str | None:
 
 
 def household_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Only a signed-in household; anyone else goes to the sign-in page. The household is loaded here, except for a
-    view that may answer without it (`loads_household_when_drawn`: core/personal_pages.py), which loads it itself."""
-    later = getattr(view, "loads_household_when_drawn", False)
-
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if signed_in_household_id() is None or (not later and current_household() is None):
+        if current_household() is None:
             return redirect(household_sign_in_url())
         return view(*args, **kwargs)
 

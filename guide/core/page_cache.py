@@ -168,7 +168,7 @@ class PageCache:
         if not environ.get(ENVIRON_KEY) or not captured or not captured[0].startswith("200 ") or any(
                 name.lower() == "set-cookie" for name, _value in captured[1]):
             return body
-        data = _read(body)
+        data = read_body(body)
         with self.lock:
             self.entries[key] = _Stored(list(captured[1]), data, str(environ[ENVIRON_KEY]))
             while len(self.entries) > MAX_ENTRIES:
@@ -193,7 +193,8 @@ def _etags(header: str) -> set[str]:
     return {unquote_etag(part.strip())[0] or "" for part in header.split(",")}
 
 
-def _read(body: Iterable[bytes]) -> bytes:
+def read_body(body: Iterable[bytes]) -> bytes:
+    """The whole body of a WSGI answer, its iterable closed (as a server would)."""
     try:
         return b"".join(body)
     finally:

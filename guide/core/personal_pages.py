@@ -4,28 +4,30 @@ Used by "Where I stand" and the four pages it links to that show the file (propo
 papers): guide/features/standing/household.py.
 
 A household opens "Where I stand" (/my) again and again: from each SMS, each time the shared phone comes back, to
-check a date. Drawing it costs a statement for its lists and the template; what it shows changes a few times a
-month. A view marked `@kept_per_revision` is rendered as usual the first time; its page is then kept under a key
-that names everything it depends on, and given again, without the statement or the template, while the key is the
-same:
+check a date. Drawing it costs statements for its lists and the template; what it shows changes a few times a
+month. A view marked `@kept_per_revision` is rendered by Flask as any other; its final answer (compressed, with
+every header the app set) is then kept by the `KeptPages` WSGI layer in front of Flask, and given again without
+entering Flask while both of these hold:
 
-- the session record (so one person's page is never given on another session, nor after signing out) and the
-  household with its **revision**: a number the database raises itself, by triggers, with any change to the
-  household's row, to a row of its file, or to the officer or mediator it shows (migration 0016) — however the
-  change is made;
-- the language of the page, the site's version (content, templates, catalogues, spoken pages: core/page_cache.py),
-  and today's date (deadlines are counted in days);
-- the CSRF token of the session's cookie, which the page's forms carry.
+- the request is the same: the address, the session cookie exactly as Flask signed it (so the session record, the
+  household, its language and the CSRF token the page's forms carry), the language cookie and `Accept-Language`
+  (what chose the page's language), the encoding, the site's version (content, templates, catalogues, spoken
+  pages: core/page_cache.py) and today's date (deadlines are counted in days);
+- the session record is still open and the household's **revision** is the one the page was drawn at. The
+  revision is a number the database raises itself, by triggers, with any change to the household's row, to a row of
+  its file, or to the officer or mediator it shows (migration 0016), however the change is made. It is read by the
+  statement that checks the session anyway (core/sessions.find, alone in autocommit): a page given from memory costs
+  that one statement, and nothing of Flask.
 
-The view may also say until when its page holds (`valid_until`: the start of the next appointment, after which it
-is no longer "next"); an entry is never kept more than `MAX_AGE`. What is not kept: a page with a query string, a
-flashed message, an htmx request, a page whose rendering changed the cookie, anything but a plain 200.
+Flask is asked instead, and draws the page again, when the session's activity is due to be noted (once a minute:
+core/auth.note_activity), so idle limits hold as on any other page. The view may also say until when its page holds
+(`valid_until`: the start of the next appointment, after which it is no longer "next"); an entry is never kept more
+than `MAX_AGE`. What is not kept: a page with a query string, a flashed message, an htmx request, an answer that
+sets a cookie, anything but a plain 200.
 
 Each worker keeps its own entries (at most `MAX_ENTRIES`, least recently used first out), and nothing is shared
 between processes or written anywhere. A page is never given once its session has ended (signed out, idle, erased:
-the session record is checked first) and leaves memory within `MAX_AGE` at most. The revision is read by the
-statement that checks the session anyway (core/sessions.find, in autocommit: no transaction around it), so a page
-given from memory costs that one statement; the household's row is loaded only when the page is drawn.
+the session record is checked each time) and leaves memory within `MAX_AGE` at most.
 """
 
 from __future__ import annotations
@@ -33,74 +35,62 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, g, make_response, redirect, request, session
-from flask_compress.flask_compress import _choose_algorithm, _compress_data
+from flask import Flask, Response, g, request, session
+from flask_compress.flask_compress import _choose_algorithm
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import parse_cookie
 
-from guide.core.auth import current_household, household_sign_in_url, signed_in_household_id
-from guide.core.i18n import negotiate_language
+from guide.core import sessions
+from guide.core.auth import SESSION_KEY, signed_in_household_id
 from guide.core.metrics import KEPT_PAGES
-from guide.core.timeutil import as_utc, today
+from guide.core.page_cache import read_body
+from guide.core.timeutil import as_utc
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-MAX_ENTRIES = 512  # pages of about 7 KB: a few MB per worker at most
+MAX_ENTRIES = 512  # pages of about 3 KB compressed: a few MB per worker at most
 MAX_AGE = 600.0  # seconds an entry is kept at most, whatever its key
+ENVIRON_KEY = "guide.personal_page"  # set by Flask (`offer`) on a page that may be kept: what it was drawn for
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """What a kept page was drawn for, told by Flask to the layer in front of it."""
+
+    token: str  # the session record's token, from the signed cookie
+    household_id: int
+    revision: int
+    expires: float  # time.time() after which the page is not given (the wall clock: appointments start by it)
+    endpoint: str
 
 
 @dataclass(frozen=True)
 class _Entry:
+    drawn: _Drawn
+    headers: list[tuple[str, str]]
     body: bytes
-    mimetype: str
-    expires: float  # time.time() after which the entry is not used (the wall clock: appointments start by it)
-    encoded: dict[str, bytes] = field(default_factory=dict)  # the body compressed, by algorithm, once asked
-
-    def answer(self, app: Flask) -> Response:
-        """The page, compressed as the request accepts (as flask-compress would, once per algorithm)."""
-        algorithm = _choose_algorithm(tuple(app.config["COMPRESS_ALGORITHM"]),
-                                      request.headers.get("Accept-Encoding", ""))
-        if algorithm is None:
-            return Response(self.body, mimetype=self.mimetype)
-        data = self.encoded.get(algorithm)
-        if data is None:
-            data = self.encoded[algorithm] = _compress_data(app, self.body, algorithm)
-        response = Response(data, mimetype=self.mimetype)
-        response.headers["Content-Encoding"] = algorithm  # flask-compress leaves it as it is (and adds its Vary)
-        return response
 
 
-class PersonalPages:
-    """The kept pages of one process (LRU, thread-safe)."""
+def kept_per_revision(view: F) -> F:
+    """Mark a household view (after `household_required`) whose page may be kept per revision of the household's
+    file."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self.entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
-        self.lock = threading.Lock()
+    @wraps(view)
+    def marked(*args: Any, **kwargs: Any) -> Any:
+        g.personal_page = True
+        return view(*args, **kwargs)
 
-    def get(self, key: tuple[Any, ...]) -> _Entry | None:
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None and entry.expires > time.time():
-                self.entries.move_to_end(key)
-                return entry
-            if entry is not None:
-                del self.entries[key]
-            return None
-
-    def put(self, key: tuple[Any, ...], entry: _Entry) -> None:
-        with self.lock:
-            self.entries[key] = entry
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
+    return marked  # type: ignore[return-value]
 
 
 def valid_until(moment: datetime | None) -> None:
@@ -111,53 +101,122 @@ def valid_until(moment: datetime | None) -> None:
         g.personal_page_until = moment if earliest is None else min(earliest, moment)
 
 
-def _key() -> tuple[Any, ...] | None:
-    """Everything the page depends on, or None when this request's page must not be kept nor given from memory."""
-    if not current_app.config["PERSONAL_PAGE_CACHE"] or request.method != "GET" or request.query_string \
-            or "HX-Request" in request.headers or session.get("_flashes"):
-        return None
-    token = session.get("csrf_token")
-    signed_in, household_id = g.get("signed_in"), signed_in_household_id()
-    if not token or signed_in is None or household_id is None or signed_in.revision is None:
-        return None
-    version = current_app.extensions["page_cache"].version()
-    return (request.endpoint, signed_in.id, household_id, signed_in.revision, negotiate_language(), version,
-            today().isoformat(), token)
-
-
-def kept_per_revision(view: F) -> F:
-    """Keep the page of a household view (after `household_required`) per revision of the household's file."""
-
-    @wraps(view)
-    def kept(*args: Any, **kwargs: Any) -> Any:
-        key = _key()
-        if key is None:
-            return view(*args, **kwargs) if current_household() is not None else redirect(household_sign_in_url())
-        pages: PersonalPages = current_app.extensions["personal_pages"]
-        entry = pages.get(key)
-        if entry is not None:
-            KEPT_PAGES.labels(outcome="given").inc()
-            return entry.answer(current_app)
-        if current_household() is None:  # erased since the session was checked
-            return redirect(household_sign_in_url())
-        g.pop("personal_page_until", None)
-        response = make_response(view(*args, **kwargs))
-        if response.status_code == 200 and not response.direct_passthrough and not session.modified:
-            lasts = MAX_AGE
-            until = g.get("personal_page_until")
-            if until is not None:
-                lasts = min(lasts, (until - datetime.now(UTC)).total_seconds())
-            if lasts > 0:
-                pages.put(key, _Entry(response.get_data(), response.mimetype or "text/html",
-                                      time.time() + lasts))
-                KEPT_PAGES.labels(outcome="drawn").inc()
+def offer(response: Response) -> Response:
+    """after_request: a `@kept_per_revision` page that may be kept is offered to `KeptPages`, with what it was drawn
+    for (the layer keeps it only if nothing later set a cookie)."""
+    if (not g.get("personal_page") or request.method != "GET" or request.query_string
+            or "HX-Request" in request.headers or response.status_code != 200 or response.direct_passthrough
+            or session.modified or session.get("_flashes")):
         return response
+    signed_in, household_id, token = g.get("signed_in"), signed_in_household_id(), session.get(SESSION_KEY)
+    if signed_in is None or household_id is None or signed_in.revision is None or not token:
+        return response
+    lasts = MAX_AGE
+    until = g.get("personal_page_until")
+    if until is not None:
+        lasts = min(lasts, (until - datetime.now(UTC)).total_seconds())
+    if lasts > 0:
+        request.environ[ENVIRON_KEY] = _Drawn(token, household_id, signed_in.revision, time.time() + lasts,
+                                              request.endpoint or "page")
+    return response
 
-    kept.loads_household_when_drawn = True  # type: ignore[attr-defined]  # read by core/auth.household_required
-    return kept  # type: ignore[return-value]
+
+class KeptPages:
+    """WSGI layer: gives a household's kept pages from memory (LRU, thread-safe), keeps what Flask offered."""
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication, version: Callable[[], str],
+                 max_entries: int = MAX_ENTRIES) -> None:
+        self.flask = app
+        self.wsgi_app = wsgi_app
+        self.version = version
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple[str, ...], _Entry] = OrderedDict()
+        self.lock = threading.Lock()
+        # told of each answer from memory (endpoint, method, seconds): the metrics count them like the others
+        self.observers: list[Callable[[str, str, float], None]] = []
+        self.session_cookie: str = app.config["SESSION_COOKIE_NAME"]
+        self.language_cookie: str = app.config["LANGUAGE_COOKIE"]
+        self.algorithms = tuple(app.config["COMPRESS_ALGORITHM"])
+        self.https_only = bool(app.config["FORCE_HTTPS"])
+        self.zone = ZoneInfo(app.config["TIME_ZONE"])
+
+    def key(self, environ: WSGIEnvironment) -> tuple[str, ...] | None:
+        """Everything the page depends on besides the database, or None when this request goes to Flask alone."""
+        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING") or "HTTP_HX_REQUEST" in environ
+                or not self.flask.config["PERSONAL_PAGE_CACHE"]):
+            return None
+        if self.https_only and environ.get("wsgi.url_scheme") != "https":
+            return None  # Talisman redirects it
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        signed = cookies.get(self.session_cookie)
+        if not signed:
+            return None
+        encoding = _choose_algorithm(self.algorithms, environ.get("HTTP_ACCEPT_ENCODING", "")) or "identity"
+        return (environ.get("PATH_INFO", ""), signed, cookies.get(self.language_cookie, ""),
+                environ.get("HTTP_ACCEPT_LANGUAGE", ""), encoding, datetime.now(self.zone).date().isoformat(),
+                self.version())
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        key = self.key(environ)
+        if key is None:
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        entry = self._get(key)
+        if entry is not None and self._holds(entry.drawn):
+            KEPT_PAGES.labels(outcome="given").inc()
+            start_response("200 OK", list(entry.headers))
+            for observe in self.observers:
+                observe(entry.drawn.endpoint, "GET", time.perf_counter() - started)
+            return [entry.body]
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured[:] = [status, list(headers)]  # as the app made them (outer layers may add to the list)
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        body = self.wsgi_app(environ, capture)
+        drawn = environ.get(ENVIRON_KEY)
+        if not isinstance(drawn, _Drawn) or not captured or not captured[0].startswith("200 ") or any(
+                name.lower() == "set-cookie" for name, _value in captured[1]):
+            return body
+        data = read_body(body)
+        headers = [(name, value) for name, value in captured[1] if name.lower() != "date"]  # the server's own
+        with self.lock:
+            self.entries[key] = _Entry(drawn, headers, data)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+        KEPT_PAGES.labels(outcome="drawn").inc()
+        return [data]
+
+    def _get(self, key: tuple[str, ...]) -> _Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None and entry.drawn.expires > time.time():
+                self.entries.move_to_end(key)
+                return entry
+            if entry is not None:
+                del self.entries[key]
+            return None
+
+    def _holds(self, drawn: _Drawn) -> bool:
+        """The session is open, its activity needs no noting yet, and the household's file is as it was drawn."""
+        with self.flask.app_context():
+            try:
+                found = sessions.find(drawn.token)
+            except SQLAlchemyError:
+                return False  # Flask answers, as on any page when the database fails
+            return (found is not None and found.open and found.household_id == drawn.household_id
+                    and found.revision == drawn.revision and sessions.seen_lately(found))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
 
 
-def install(app: Flask) -> PersonalPages:
-    pages = PersonalPages()
+def install(app: Flask, wsgi_app: WSGIApplication, version: Callable[[], str]) -> KeptPages:
+    """Put the kept pages in front of `wsgi_app` (the page cache goes in front of them: it never answers a request
+    that carries a session cookie); `version` is the site's (core/page_cache.py)."""
+    pages = KeptPages(app, wsgi_app, version)
     app.extensions["personal_pages"] = pages
+    app.after_request(offer)
     return pages

@@ -144,12 +144,18 @@ def find(token: str, now: datetime | None = None, *, staff: bool = False) -> Sig
     return SignedIn(row[0], row[1], row[2], row[3], row[4], open=bool(row[5]), **account)
 
 
+def seen_lately(row: SignedIn, now: datetime | None = None) -> bool:
+    """Whether the row's activity was noted within the minute (then `touch` has nothing to write)."""
+    seen = row.last_seen_at
+    return seen is not None and (seen if seen.tzinfo else seen.replace(tzinfo=UTC)) >= (
+        now or datetime.now(UTC)) - TOUCH_EVERY
+
+
 def touch(row: SignedIn, now: datetime | None = None) -> bool:
     """Note activity, at most once a minute (a conditional UPDATE: parallel requests write it once). The row as read
     says whether a minute has passed: within the minute no statement is sent at all."""
     now = now or datetime.now(UTC)
-    seen = row.last_seen_at
-    if seen is not None and (seen if seen.tzinfo else seen.replace(tzinfo=UTC)) >= now - TOUCH_EVERY:
+    if seen_lately(row, now):
         return False
     done = cast(CursorResult[Any], db.session.execute(update(UserSession).where(UserSession.id == row.id,
                                                         UserSession.last_seen_at < now - TOUCH_EVERY)
