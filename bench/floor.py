@@ -11,7 +11,12 @@ caseload (a signed-in officer, 50 rows) — wrk (Debian's `wrk`) runs at 20 and 
 server, in interleaved rounds (round 1 product, flask, nginx, round 2 ..., so a noisy neighbour hits all three),
 and the table gives req/s and p50/p95/p99 (the median of the rounds) and the product's share of each floor.
 
-Usage: .venv/bin/python bench/floor.py [--duration 5] [--rounds 3] [--connections 20,50] [--households 1000]
+Workers are not recycled during the run (`--max-requests 0` for every gunicorn here, product, baseline and floor
+alike): gunicorn.conf.py renews a worker after about 5,000 requests, which in production is hours, but at these rates
+is every few seconds, and each renewal (a new process, its connections and kept pages empty) then weighs on the
+tail more than the page does. `--recycle` keeps the production setting, to see that effect.
+
+Usage: .venv/bin/python bench/floor.py [--recycle] [--duration 5] [--rounds 3] [--connections 20,50] [--households 1000]
        [--db postgresql://postgres@127.0.0.1:5432/bench_floor] [--pages guide,my,staff]
 About (rounds × connections × pages × 3 servers × duration) seconds: 3×2×3×3×5 s ≈ 5 min by default.
 """
@@ -167,7 +172,11 @@ def main() -> None:  # noqa: C901 (one script, read top to bottom)
     parser.add_argument("--baseline", type=Path, default=None,
                         help="another checkout of the code (e.g. `git worktree add /tmp/before HEAD~3`), measured "
                              "in the same rounds as 'baseline', on the same database")
+    parser.add_argument("--recycle", action="store_true",
+                        help="renew workers every ~5,000 requests, as gunicorn.conf.py does in production")
     args = parser.parse_args()
+    if not args.recycle:  # read by every gunicorn started below (they inherit this environment)
+        os.environ["GUNICORN_CMD_ARGS"] = f"{os.environ.get('GUNICORN_CMD_ARGS', '')} --max-requests 0".strip()
     if shutil.which("wrk") is None or shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
         raise SystemExit("needs wrk and nginx: apt-get install wrk nginx-light")
     work = Path(tempfile.mkdtemp(prefix="guide-floor-"))
@@ -177,7 +186,8 @@ def main() -> None:  # noqa: C901 (one script, read top to bottom)
         reset_database(args.db)
     started = time.perf_counter()
     tokens = seed(url, args.households)
-    print(f"seeded {args.households} households in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
+    print(f"seeded {args.households} households in {time.perf_counter() - started:.1f} s ({url.split(':')[0]}); "
+          f"workers {'renewed every ~5,000 requests' if args.recycle else 'not renewed during the run'}")
     script = work / "report.lua"
     script.write_text(WRK_SCRIPT)
     wanted = args.pages.split(",")
