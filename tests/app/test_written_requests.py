@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from guide.core import uploads
 from guide.core.extensions import db
+from guide.core.timeutil import today
 from guide.models import (
     AuditEntry,
     MediationCase,
@@ -321,7 +322,9 @@ def test_mediation_group_inbox_and_statuses(client, app, household) -> None:
 
 def test_overdue_flag_after_eight_days(client, app, household, monkeypatch) -> None:
     _mediation(client, what_happened="Texte")
-    monkeypatch.setattr("guide.features.mediation.staff.today", lambda: date.today() + timedelta(days=9))
+    with app.app_context():
+        later = today() + timedelta(days=9)  # the service's day (Paris), not the host's: they differ near midnight
+    monkeypatch.setattr("guide.features.mediation.staff.today", lambda: later)
     group = make_staff(role=Role.MEDIATION_GROUP)
     staff = app.test_client()
     log_in(staff, group)
