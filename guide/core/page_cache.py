@@ -158,19 +158,12 @@ class PageCache:
             for observe in self.observers:
                 observe(stored.endpoint, environ.get("REQUEST_METHOD", "GET"), time.perf_counter() - started)
             return answer
-        captured: list[Any] = []
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured[:] = [status, list(headers)]  # as the app made them (outer layers may add to the list)
-            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
-
-        body = self.wsgi_app(environ, capture)
-        if not environ.get(ENVIRON_KEY) or not captured or not captured[0].startswith("200 ") or any(
-                name.lower() == "set-cookie" for name, _value in captured[1]):
+        body, headers = call_keeping_headers(self.wsgi_app, environ, start_response)
+        if not environ.get(ENVIRON_KEY) or headers is None:
             return body
         data = read_body(body)
         with self.lock:
-            self.entries[key] = _Stored(list(captured[1]), data, str(environ[ENVIRON_KEY]))
+            self.entries[key] = _Stored(headers, data, str(environ[ENVIRON_KEY]))
             while len(self.entries) > MAX_ENTRIES:
                 self.entries.popitem(last=False)
         return [data]
@@ -191,6 +184,23 @@ class PageCache:
 
 def _etags(header: str) -> set[str]:
     return {unquote_etag(part.strip())[0] or "" for part in header.split(",")}
+
+
+def call_keeping_headers(wsgi_app: WSGIApplication, environ: WSGIEnvironment, start_response: StartResponse,
+                         ) -> tuple[Iterable[bytes], list[tuple[str, str]] | None]:
+    """Call the app; return its body, and its headers as it made them (outer layers may add to the list) when the
+    answer may be kept: a plain 200 that sets no cookie. None otherwise."""
+    captured: list[Any] = []
+
+    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured[:] = [status, list(headers)]
+        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+    body = wsgi_app(environ, capture)
+    if not captured or not captured[0].startswith("200 ") or any(
+            name.lower() == "set-cookie" for name, _value in captured[1]):
+        return body, None
+    return body, captured[1]
 
 
 def read_body(body: Iterable[bytes]) -> bytes:

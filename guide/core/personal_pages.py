@@ -50,7 +50,7 @@ from werkzeug.http import parse_cookie
 from guide.core import sessions
 from guide.core.auth import SESSION_KEY, signed_in_household_id
 from guide.core.metrics import KEPT_PAGES
-from guide.core.page_cache import read_body
+from guide.core.page_cache import call_keeping_headers, read_body
 from guide.core.timeutil import as_utc
 
 if TYPE_CHECKING:
@@ -168,21 +168,14 @@ class KeptPages:
             for observe in self.observers:
                 observe(entry.drawn.endpoint, "GET", time.perf_counter() - started)
             return [entry.body]
-        captured: list[Any] = []
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured[:] = [status, list(headers)]  # as the app made them (outer layers may add to the list)
-            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
-
-        body = self.wsgi_app(environ, capture)
+        body, headers = call_keeping_headers(self.wsgi_app, environ, start_response)
         drawn = environ.get(ENVIRON_KEY)
-        if not isinstance(drawn, _Drawn) or not captured or not captured[0].startswith("200 ") or any(
-                name.lower() == "set-cookie" for name, _value in captured[1]):
+        if not isinstance(drawn, _Drawn) or headers is None:
             return body
         data = read_body(body)
-        headers = [(name, value) for name, value in captured[1] if name.lower() != "date"]  # the server's own
         with self.lock:
-            self.entries[key] = _Entry(drawn, headers, data)
+            self.entries[key] = _Entry(drawn, [(name, value) for name, value in headers if name.lower() != "date"],
+                                       data)  # the server adds its own date
             while len(self.entries) > self.max_entries:
                 self.entries.popitem(last=False)
         KEPT_PAGES.labels(outcome="drawn").inc()
